@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Confer.Server.Cli;
+
+/// <summary>The <c>confer</c> command line: one verb per file, wired here.</summary>
+public static class ConferCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Confer: self-hosted video meetings with signaling, STUN and TURN in one binary.")
+        {
+            ServeCommand.Create(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Net;
+using Confer.Server.Hosting;
+
+namespace Confer.Server.Cli;
+
+/// <summary><c>confer serve</c>: runs the server until Ctrl-C.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var dev = new Option<bool>("--dev") { Description = "Development mode: embedded keys, self-signed TLS, loopback peers allowed." };
+        var bind = new Option<IPAddress>("--bind")
+        {
+            Description = "Address to listen on (default 0.0.0.0).",
+            CustomParser = r => ParseAddress(r.Tokens[0].Value, r),
+        };
+        var httpPort = new Option<int>("--http-port") { Description = "HTTP port (web app, signaling, API, /healthz).", DefaultValueFactory = _ => 7880 };
+        var turnPort = new Option<int>("--turn-port") { Description = "STUN/TURN port, UDP and TCP.", DefaultValueFactory = _ => 3478 };
+        var altIp = new Option<IPAddress?>("--alt-ip")
+        {
+            Description = "Second address for RFC 5780 NAT behaviour discovery.",
+            CustomParser = r => ParseAddress(r.Tokens[0].Value, r),
+        };
+        var altPort = new Option<int>("--alt-port") { Description = "Second port for RFC 5780 (default: turn port + 1)." };
+
+        var command = new Command("serve", "Run Confer: web app, signaling, STUN and TURN.")
+        {
+            dev, bind, httpPort, turnPort, altIp, altPort,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new ServerOptions
+            {
+                Dev = parse.GetValue(dev),
+                Bind = parse.GetValue(bind) ?? IPAddress.Any,
+                HttpPort = parse.GetValue(httpPort),
+                TurnPort = parse.GetValue(turnPort),
+                AltIP = parse.GetValue(altIp),
+                AltPort = parse.GetValue(altPort),
+            };
+            return await RunAsync(options, ct);
+        });
+        return command;
+    }
+
+    private static IPAddress ParseAddress(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (IPAddress.TryParse(text, out var address)) return address;
+        result.AddError($"'{text}' is not an IP address.");
+        return IPAddress.None;
+    }
+
+    private static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
+    {
+        if (options.Validate() is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"confer: {problem}");
+            return 2;
+        }
+        WebApplication app;
+        try
+        {
+            app = ConferHost.Build(options);
+            await app.StartAsync(ct);
+        }
+        catch (Exception e) when (ConferHost.IsAddressInUse(e))
+        {
+            await Console.Error.WriteLineAsync($"confer: a port is already in use ({e.GetBaseException().Message}); pick another with --http-port/--turn-port or stop the other program.");
+            return 3;
+        }
+        Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
+        await app.WaitForShutdownAsync(ct);
+        await app.DisposeAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Confer.Server.Hosting;
+
+/// <summary>
+/// Builds and starts the one Confer process: Kestrel for HTTP (and later TURN over TCP/TLS), plus the
+/// STUN/TURN UDP listeners. Tests start it in-process with port 0.
+/// </summary>
+public static class ConferHost
+{
+    public static WebApplication Build(ServerOptions options, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.Services.AddSingleton(options);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(options.Bind, options.HttpPort);
+        });
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        return app;
+    }
+
+    /// <summary>The HTTP address actually bound (useful with port 0).</summary>
+    public static Uri HttpAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        var uri = new Uri(addresses.First());
+        var host = uri.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : uri.Host;
+        return new UriBuilder(uri) { Host = host }.Uri;
+    }
+
+    /// <summary>True when the exception (or an inner one) says an address is already in use.</summary>
+    public static bool IsAddressInUse(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) return true;
+            if (x is IOException && x.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+
+    internal static string Describe(IPAddress bind, int port) =>
+        bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bind}]:{port}" : $"{bind}:{port}";
+}

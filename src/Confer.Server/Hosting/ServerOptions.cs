@@ -1,0 +1,40 @@
+using System.Net;
+
+namespace Confer.Server.Hosting;
+
+/// <summary>
+/// Everything <c>confer serve</c> needs to start. Defaults are the embedded development defaults;
+/// CLI flags and configuration override them. Port 0 means "pick a free port" (tests use it).
+/// </summary>
+public sealed class ServerOptions
+{
+    public bool Dev { get; set; }
+
+    /// <summary>Address every listener binds to (<c>--bind</c>).</summary>
+    public IPAddress Bind { get; set; } = IPAddress.Any;
+
+    /// <summary>HTTP port for the web app, signaling, API and <c>/healthz</c> (<c>--http-port</c>).</summary>
+    public int HttpPort { get; set; } = 7880;
+
+    /// <summary>STUN/TURN port for UDP and TCP (<c>--turn-port</c>).</summary>
+    public int TurnPort { get; set; } = 3478;
+
+    /// <summary>Second address for RFC 5780 behaviour discovery (<c>--alt-ip</c>); null disables it.</summary>
+    public IPAddress? AltIP { get; set; }
+
+    /// <summary>Second port for RFC 5780 (<c>--alt-port</c>); 0 means TurnPort + 1.</summary>
+    public int AltPort { get; set; }
+
+    /// <summary>Checks the options; returns a sentence that says what to change, or null when they are usable.</summary>
+    public string? Validate()
+    {
+        if (HttpPort is < 0 or > 65535) return $"--http-port {HttpPort} is not a port number (0-65535).";
+        if (TurnPort is < 0 or > 65535) return $"--turn-port {TurnPort} is not a port number (0-65535).";
+        if (AltPort is < 0 or > 65535) return $"--alt-port {AltPort} is not a port number (0-65535).";
+        if (AltIP is not null && AltIP.Equals(Bind))
+            return "--alt-ip must differ from --bind: RFC 5780 needs two addresses.";
+        if (AltIP is not null && (Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any)))
+            return "--alt-ip needs an explicit --bind address (for example --bind 127.0.0.1 --alt-ip 127.0.0.2).";
+        return null;
+    }
+}

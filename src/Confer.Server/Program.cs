@@ -1,0 +1,3 @@
+using Confer.Server.Cli;
+
+return await ConferCli.RunAsync(args);

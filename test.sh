@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every Confer test. Installs the system packages the tests drive (coturn's tools, Chromium,
+# iproute2/nftables for namespaces, NSS tools for trusting a test certificate) when they are missing.
+# Ends with one line: "tests: N passed, N failed", summed from the test runs' TRX results.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v turnserver >/dev/null || missing+=(coturn)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nft >/dev/null || missing+=(nftables)
+command -v certutil >/dev/null || missing+=(libnss3-tools)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "test.sh: could not install ${missing[*]}"; echo "tests: 0 passed, 1 failed"; exit 1; }
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if ! dotnet build Confer.slnx -c Release -nologo -v:q; then
+  echo "test.sh: build failed"; echo "tests: 0 passed, 1 failed"; exit 1
+fi
+
+results=TestResults
+rm -rf "$results"
+status=0
+# One project at a time: browser and relay tests need the machine's two cores to themselves.
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" "$@" || status=1
+  [ -f "$results/$name.trx" ] || { echo "test.sh: $name produced no results"; status=1; }
+done
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*' "$trx")
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done
+[ $status -eq 0 ] || [ $failed -gt 0 ] || failed=1
+echo "tests: $passed passed, $failed failed"
+[ $failed -eq 0 ]
