@@ -52,6 +52,7 @@ public readonly ref struct ChannelData
     /// <summary>Writes header and data; pads with zeros to 4 bytes when <paramref name="pad"/>. Returns bytes written.</summary>
     public static int Write(Span<byte> destination, ushort channel, ReadOnlySpan<byte> data, bool pad)
     {
+        if (data.Length > ushort.MaxValue) throw new ArgumentException("ChannelData carries at most 65535 bytes.", nameof(data));
         int total = HeaderLength + data.Length;
         int padded = pad ? (total + 3) & ~3 : total;
         if (destination.Length < padded) throw new ArgumentException("Destination too small for ChannelData.", nameof(destination));

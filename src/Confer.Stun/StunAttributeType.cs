@@ -52,4 +52,23 @@ public static class StunAttributeTypeExtensions
 {
     /// <summary>True for 0x0000–0x7FFF: an agent that does not understand it must reject the request (RFC 8489 §14).</summary>
     public static bool IsComprehensionRequired(this StunAttributeType type) => (ushort)type < 0x8000;
+
+    /// <summary>True for the attribute types this codec defines (the members of <see cref="StunAttributeType"/>).</summary>
+    public static bool IsKnown(this StunAttributeType type) => type switch
+    {
+        StunAttributeType.MappedAddress or StunAttributeType.ChangeRequest or StunAttributeType.Username
+            or StunAttributeType.MessageIntegrity or StunAttributeType.ErrorCode or StunAttributeType.UnknownAttributes
+            or StunAttributeType.ChannelNumber or StunAttributeType.Lifetime or StunAttributeType.XorPeerAddress
+            or StunAttributeType.Data or StunAttributeType.Realm or StunAttributeType.Nonce
+            or StunAttributeType.XorRelayedAddress or StunAttributeType.RequestedAddressFamily or StunAttributeType.EvenPort
+            or StunAttributeType.RequestedTransport or StunAttributeType.DontFragment or StunAttributeType.MessageIntegritySha256
+            or StunAttributeType.PasswordAlgorithm or StunAttributeType.UserHash or StunAttributeType.XorMappedAddress
+            or StunAttributeType.ReservationToken or StunAttributeType.Priority or StunAttributeType.UseCandidate
+            or StunAttributeType.Padding or StunAttributeType.ResponsePort or StunAttributeType.ConnectionId
+            or StunAttributeType.AdditionalAddressFamily or StunAttributeType.AddressErrorCode or StunAttributeType.PasswordAlgorithms
+            or StunAttributeType.AlternateDomain or StunAttributeType.Icmp or StunAttributeType.Software
+            or StunAttributeType.AlternateServer or StunAttributeType.Fingerprint or StunAttributeType.IceControlled
+            or StunAttributeType.IceControlling or StunAttributeType.ResponseOrigin or StunAttributeType.OtherAddress => true,
+        _ => false,
+    };
 }

@@ -26,6 +26,8 @@ public static class StunFraming
         {
             case 0x00:
                 if ((length & 3) != 0) return false;
+                // Once the cookie is in, a stream that is not STUN can be closed without waiting for more.
+                if (buffer.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]) != StunMessage.MagicCookie) return false;
                 frameLength = StunMessage.HeaderLength + length;
                 break;
             case 0x40:

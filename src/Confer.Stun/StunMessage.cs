@@ -123,6 +123,42 @@ public readonly ref struct StunMessage
 
     public bool HasAttribute(StunAttributeType type) => TryGetAttribute(type, out _);
 
+    /// <summary>
+    /// Lists the comprehension-required attributes (0x0000–0x7FFF) that are not in <paramref name="understood"/>,
+    /// once each, in message order, for UNKNOWN-ATTRIBUTES in a 420 response (RFC 8489 §6.3.1, §14.13).
+    /// Allocation-free; returns how many were written (at most <paramref name="unknown"/>'s length).
+    /// </summary>
+    public int GetUnknownComprehensionRequired(ReadOnlySpan<StunAttributeType> understood, Span<ushort> unknown)
+    {
+        int count = 0;
+        foreach (var attribute in Attributes)
+        {
+            if (!attribute.Type.IsComprehensionRequired() || understood.Contains(attribute.Type)) continue;
+            var type = (ushort)attribute.Type;
+            if (unknown[..count].Contains(type)) continue;
+            if (count == unknown.Length) break;
+            unknown[count++] = type;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// As above, treating every attribute this codec defines as understood (<see cref="StunAttributeTypeExtensions.IsKnown"/>).
+    /// </summary>
+    public int GetUnknownComprehensionRequired(Span<ushort> unknown)
+    {
+        int count = 0;
+        foreach (var attribute in Attributes)
+        {
+            if (!attribute.Type.IsComprehensionRequired() || attribute.Type.IsKnown()) continue;
+            var type = (ushort)attribute.Type;
+            if (unknown[..count].Contains(type)) continue;
+            if (count == unknown.Length) break;
+            unknown[count++] = type;
+        }
+        return count;
+    }
+
     public ref struct AttributeEnumerator
     {
         private readonly ReadOnlySpan<byte> _bytes;

@@ -50,7 +50,7 @@ public ref struct StunMessageWriter
         return attribute.Slice(4, valueLength);
     }
 
-    public void Add(StunAttributeType type, ReadOnlySpan<byte> value) => value.CopyTo(Reserve(type, value.Length));
+    public void Add(StunAttributeType type, scoped ReadOnlySpan<byte> value) => value.CopyTo(Reserve(type, value.Length));
 
     /// <summary>An attribute with no value (USE-CANDIDATE, DONT-FRAGMENT).</summary>
     public void AddFlag(StunAttributeType type) => Reserve(type, 0);
@@ -78,17 +78,31 @@ public ref struct StunMessageWriter
     public void AddErrorCode(int code, string reason) => ErrorCode.Write(ref this, StunAttributeType.ErrorCode, code, reason);
 
     /// <summary>MESSAGE-INTEGRITY: HMAC-SHA1 over everything before it, length counting it (RFC 8489 §14.5).</summary>
-    public void AddMessageIntegrity(ReadOnlySpan<byte> key)
+    public void AddMessageIntegrity(scoped ReadOnlySpan<byte> key)
     {
         var value = Reserve(StunAttributeType.MessageIntegrity, MessageIntegrity.Sha1Length);
         MessageIntegrity.ComputeSha1(key, _buffer[.._length][..^(4 + MessageIntegrity.Sha1Length)], value);
     }
 
     /// <summary>MESSAGE-INTEGRITY-SHA256: HMAC-SHA256, full 32 bytes (RFC 8489 §14.6).</summary>
-    public void AddMessageIntegritySha256(ReadOnlySpan<byte> key)
+    public void AddMessageIntegritySha256(scoped ReadOnlySpan<byte> key)
     {
         var value = Reserve(StunAttributeType.MessageIntegritySha256, MessageIntegrity.Sha256Length);
         MessageIntegrity.ComputeSha256(key, _buffer[.._length][..^(4 + MessageIntegrity.Sha256Length)], value);
+    }
+
+    /// <summary>
+    /// MESSAGE-INTEGRITY-SHA256 truncated to <paramref name="length"/> bytes: 16–32, a multiple of 4 (RFC 8489 §14.6),
+    /// e.g. to match the length a client used.
+    /// </summary>
+    public void AddMessageIntegritySha256(scoped ReadOnlySpan<byte> key, int length)
+    {
+        if (length is < MessageIntegrity.MinSha256Length or > MessageIntegrity.Sha256Length || (length & 3) != 0)
+            throw new ArgumentOutOfRangeException(nameof(length), length, "MESSAGE-INTEGRITY-SHA256 is 16 to 32 bytes, a multiple of 4.");
+        var value = Reserve(StunAttributeType.MessageIntegritySha256, length);
+        Span<byte> mac = stackalloc byte[MessageIntegrity.Sha256Length];
+        MessageIntegrity.ComputeSha256(key, _buffer[.._length][..^(4 + length)], mac);
+        mac[..length].CopyTo(value);
     }
 
     /// <summary>FINGERPRINT: CRC-32 of everything before it XOR 0x5354554E; must be last (RFC 8489 §14.7).</summary>

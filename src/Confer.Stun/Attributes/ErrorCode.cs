@@ -52,7 +52,11 @@ public static class ErrorCode
     internal static void Write(ref StunMessageWriter writer, StunAttributeType type, int code, string reason, byte firstByte = 0)
     {
         if (code is < 300 or > 699) throw new ArgumentOutOfRangeException(nameof(code), code, "STUN error codes are 300-699.");
-        var value = writer.Reserve(type, 4 + Encoding.UTF8.GetByteCount(reason));
+        int reasonLength = Encoding.UTF8.GetByteCount(reason);
+        // The reason phrase: fewer than 128 characters, at most 763 bytes (RFC 8489 §14.8).
+        if (reasonLength > StunString.MaxTextBytes || CountRunes(reason) > StunString.MaxTextCharacters)
+            throw new ArgumentException("An ERROR-CODE reason is fewer than 128 characters.", nameof(reason));
+        var value = writer.Reserve(type, 4 + reasonLength);
         value[0] = firstByte;
         value[1] = 0;
         value[2] = (byte)(code / 100);
@@ -60,7 +64,17 @@ public static class ErrorCode
         Encoding.UTF8.GetBytes(reason, value[4..]);
     }
 
-    /// <summary>Reads the code (class*100 + number) and the reason phrase bytes.</summary>
+    private static int CountRunes(string text)
+    {
+        int count = 0;
+        foreach (var _ in text.EnumerateRunes()) count++;
+        return count;
+    }
+
+    /// <summary>ERROR-CODE with the RFC's reason phrase for <paramref name="code"/>.</summary>
+    public static void AddErrorCode(this ref StunMessageWriter writer, int code) => writer.AddErrorCode(code, DefaultReason(code));
+
+    /// <summary>Reads the code (class*100 + number) and the reason phrase bytes (UTF-8, not validated).</summary>
     public static bool TryRead(ReadOnlySpan<byte> value, out int code, out ReadOnlySpan<byte> reason)
     {
         code = 0;

@@ -17,8 +17,8 @@ public static class Fingerprint
     public static bool Verify(in StunMessage message)
     {
         int offset = message.FingerprintOffset;
-        if (offset < 0) return false;
         var bytes = message.Bytes;
+        if (offset < StunMessage.HeaderLength || bytes.Length < offset + 8) return false;
         if (BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 2)..]) != 4) return false;
         return Compute(bytes[..offset]) == BinaryPrimitives.ReadUInt32BigEndian(bytes[(offset + 4)..]);
     }

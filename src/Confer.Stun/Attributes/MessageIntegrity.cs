@@ -13,6 +13,8 @@ public static class MessageIntegrity
 {
     public const int Sha1Length = 20;
     public const int Sha256Length = 32;
+    /// <summary>MESSAGE-INTEGRITY-SHA256 may be truncated to 16, 20, 24 or 28 bytes (RFC 8489 §14.6).</summary>
+    public const int MinSha256Length = 16;
 
     internal static void ComputeSha1(ReadOnlySpan<byte> key, ReadOnlySpan<byte> covered, Span<byte> destination) =>
         HMACSHA1.HashData(key, covered, destination);
@@ -24,8 +26,9 @@ public static class MessageIntegrity
     public static bool VerifySha1(in StunMessage message, ReadOnlySpan<byte> key)
     {
         int offset = message.MessageIntegrityOffset;
-        if (offset < 0) return false;
         var bytes = message.Bytes;
+        // Offsets come from TryRead; the checks also keep a default (unparsed) message from throwing.
+        if (offset < StunMessage.HeaderLength || bytes.Length < offset + 4 + Sha1Length) return false;
         if (BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 2)..]) != Sha1Length) return false;
         Span<byte> mac = stackalloc byte[Sha1Length];
         HashPrefix(bytes, offset, Sha1Length, key, mac, sha256: false);
@@ -36,10 +39,10 @@ public static class MessageIntegrity
     public static bool VerifySha256(in StunMessage message, ReadOnlySpan<byte> key)
     {
         int offset = message.MessageIntegritySha256Offset;
-        if (offset < 0) return false;
         var bytes = message.Bytes;
+        if (offset < StunMessage.HeaderLength || bytes.Length < offset + 4) return false;
         int length = BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 2)..]);
-        if (length is < 16 or > Sha256Length || (length & 3) != 0) return false;
+        if (length is < MinSha256Length or > Sha256Length || (length & 3) != 0 || bytes.Length < offset + 4 + length) return false;
         Span<byte> mac = stackalloc byte[Sha256Length];
         HashPrefix(bytes, offset, length, key, mac, sha256: true);
         return CryptographicOperations.FixedTimeEquals(mac[..length], bytes.Slice(offset + 4, length));
