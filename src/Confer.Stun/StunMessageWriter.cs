@@ -41,6 +41,7 @@ public ref struct StunMessageWriter
         if ((uint)valueLength > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(valueLength));
         int padded = (valueLength + 3) & ~3;
         if (_buffer.Length - _length < 4 + padded) throw new InvalidOperationException($"STUN buffer of {_buffer.Length} bytes is too small for attribute {type}.");
+        if (_length + 4 + padded - StunMessage.HeaderLength > ushort.MaxValue) throw new InvalidOperationException("A STUN message is at most 65535 bytes after its header.");
         var attribute = _buffer.Slice(_length, 4 + padded);
         BinaryPrimitives.WriteUInt16BigEndian(attribute, (ushort)type);
         BinaryPrimitives.WriteUInt16BigEndian(attribute[2..], (ushort)valueLength);

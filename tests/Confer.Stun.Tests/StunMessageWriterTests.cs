@@ -85,4 +85,16 @@ public sealed class StunMessageWriterTests
         writer.AddMessageIntegrity(key);
         Assert.True(MessageIntegrity.VerifySha1(Parse(writer.Written), key));
     }
+
+    [Fact]
+    public void Reserve_BeyondLengthField_Throws()
+    {
+        var buffer = new byte[70_000];
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, Id);
+            writer.Reserve(StunAttributeType.Data, 65_000);
+            writer.Reserve(StunAttributeType.Data, 600);
+        });
+    }
 }
