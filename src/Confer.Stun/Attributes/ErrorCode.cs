@@ -53,8 +53,8 @@ public static class ErrorCode
     {
         if (code is < 300 or > 699) throw new ArgumentOutOfRangeException(nameof(code), code, "STUN error codes are 300-699.");
         int reasonLength = Encoding.UTF8.GetByteCount(reason);
-        // The reason phrase: fewer than 128 characters, at most 763 bytes (RFC 8489 §14.8).
-        if (reasonLength > StunString.MaxTextBytes || CountRunes(reason) > StunString.MaxTextCharacters)
+        // The reason phrase: fewer than 128 characters, at most 509 bytes when sending (RFC 8489 §14.8).
+        if (reasonLength > StunString.MaxTextBytesToSend || CountRunes(reason) > StunString.MaxTextCharacters)
             throw new ArgumentException("An ERROR-CODE reason is fewer than 128 characters.", nameof(reason));
         var value = writer.Reserve(type, 4 + reasonLength);
         value[0] = firstByte;

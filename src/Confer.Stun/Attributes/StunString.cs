@@ -4,23 +4,36 @@ using System.Text.Unicode;
 namespace Confer.Stun.Attributes;
 
 /// <summary>
-/// UTF-8 text attributes and their limits (RFC 8489 §14.3, §14.9, §14.10, §14.14, §14.16):
-/// USERNAME fewer than 513 bytes (RFC 8489 narrows that to 509 for senders; we accept the older bound),
-/// REALM, NONCE, SOFTWARE and the ERROR-CODE reason fewer than 128 characters and at most 763 bytes,
-/// ALTERNATE-DOMAIN at most 255 bytes. Reads validate length and UTF-8 and allocate nothing.
+/// UTF-8 text attributes and their limits (RFC 8489 §14.3, §14.8, §14.9, §14.10, §14.14, §14.16).
+/// Senders keep USERNAME under 509 bytes and REALM, NONCE, SOFTWARE and the ERROR-CODE reason under
+/// 128 characters and 509 bytes; receivers accept up to 763 bytes, as RFC 5389 allowed. ALTERNATE-DOMAIN
+/// is a domain name of at most 255 bytes. Reads validate length and UTF-8 and allocate nothing.
 /// </summary>
 public static class StunString
 {
-    public const int MaxUsernameBytes = 512;
+    /// <summary>What a receiver accepts for USERNAME, REALM, NONCE, SOFTWARE and reason phrases (RFC 8489 §14.3).</summary>
+    public const int MaxReceivedBytes = 763;
+    /// <summary>USERNAME: "fewer than 509 bytes" when sending (RFC 8489 §14.3).</summary>
+    public const int MaxUsernameBytesToSend = 508;
+    /// <summary>REALM, NONCE, SOFTWARE, reason phrase: "as long as 509 bytes when encoding them".</summary>
+    public const int MaxTextBytesToSend = 509;
+    /// <summary>REALM, NONCE, SOFTWARE, reason phrase: "fewer than 128 characters".</summary>
     public const int MaxTextCharacters = 127;
-    public const int MaxTextBytes = 763;
     public const int MaxAlternateDomainBytes = 255;
 
-    /// <summary>Byte limit for a text attribute type, or -1 when <paramref name="type"/> is not a text attribute.</summary>
+    /// <summary>Byte limit on receipt for a text attribute type, or -1 when <paramref name="type"/> is not one.</summary>
     public static int MaxBytes(StunAttributeType type) => type switch
     {
-        StunAttributeType.Username => MaxUsernameBytes,
-        StunAttributeType.Realm or StunAttributeType.Nonce or StunAttributeType.Software => MaxTextBytes,
+        StunAttributeType.Username or StunAttributeType.Realm or StunAttributeType.Nonce or StunAttributeType.Software => MaxReceivedBytes,
+        StunAttributeType.AlternateDomain => MaxAlternateDomainBytes,
+        _ => -1,
+    };
+
+    /// <summary>Byte limit when sending, or -1 when <paramref name="type"/> is not a text attribute.</summary>
+    public static int MaxBytesToSend(StunAttributeType type) => type switch
+    {
+        StunAttributeType.Username => MaxUsernameBytesToSend,
+        StunAttributeType.Realm or StunAttributeType.Nonce or StunAttributeType.Software => MaxTextBytesToSend,
         StunAttributeType.AlternateDomain => MaxAlternateDomainBytes,
         _ => -1,
     };
@@ -60,18 +73,18 @@ public static class StunString
         return count;
     }
 
-    /// <summary>Writes a text attribute; throws when it breaks the RFC's limits (a bug in the caller).</summary>
+    /// <summary>Writes a text attribute; throws when it breaks the RFC's sending limits (a bug in the caller).</summary>
     public static void AddText(this ref StunMessageWriter writer, StunAttributeType type, scoped ReadOnlySpan<byte> utf8)
     {
-        if (!IsValid(type, utf8))
-            throw new ArgumentException($"{type} must be valid UTF-8 within {MaxBytes(type)} bytes and {MaxCharacters(type)} characters.", nameof(utf8));
+        if (!IsValid(utf8, MaxBytesToSend(type), MaxCharacters(type)))
+            throw new ArgumentException($"{type} must be valid UTF-8 within {MaxBytesToSend(type)} bytes and {MaxCharacters(type)} characters.", nameof(utf8));
         writer.Add(type, utf8);
     }
 
     public static void AddText(this ref StunMessageWriter writer, StunAttributeType type, string text)
     {
         int count = Encoding.UTF8.GetByteCount(text);
-        if (count > MaxBytes(type)) throw new ArgumentException($"{type} is longer than {MaxBytes(type)} bytes.", nameof(text));
+        if (count > MaxBytesToSend(type)) throw new ArgumentException($"{type} is longer than {MaxBytesToSend(type)} bytes.", nameof(text));
         Span<byte> utf8 = stackalloc byte[count];
         Encoding.UTF8.GetBytes(text, utf8);
         writer.AddText(type, utf8);

@@ -7,8 +7,8 @@ namespace Confer.Stun.Tests.Attributes;
 public sealed class StunStringTests
 {
     [Theory]
-    [InlineData(StunAttributeType.Username, 512, true)]
-    [InlineData(StunAttributeType.Username, 513, false)]
+    [InlineData(StunAttributeType.Username, 763, true)]    // RFC 5389 senders: accepted on receipt
+    [InlineData(StunAttributeType.Username, 764, false)]
     [InlineData(StunAttributeType.Realm, 127, true)]
     [InlineData(StunAttributeType.Realm, 128, false)]
     [InlineData(StunAttributeType.Nonce, 127, true)]
@@ -54,6 +54,16 @@ public sealed class StunStringTests
     }
 
     [Fact]
+    public void Writer_AtSendingLimits_Succeeds()
+    {
+        var writer = new StunMessageWriter(new byte[2048], StunMessageType.BindingRequest, SampleTransactionId);
+        writer.AddUsername(new string('u', 508));
+        writer.AddRealm(new string('r', 127));
+        writer.AddAlternateDomain(new string('d', 255));
+        Assert.True(StunMessage.TryRead(writer.Written, out _, out _));
+    }
+
+    [Fact]
     public void Writer_OverLimit_Throws()
     {
         Assert.Throws<ArgumentException>(() =>
@@ -64,7 +74,13 @@ public sealed class StunStringTests
         Assert.Throws<ArgumentException>(() =>
         {
             var writer = new StunMessageWriter(new byte[2048], StunMessageType.BindingRequest, SampleTransactionId);
-            writer.AddUsername(new string('u', 513));
+            writer.AddUsername(new string('u', 509));
+        });
+        Assert.Throws<ArgumentException>(() =>
+        {
+            var writer = new StunMessageWriter(new byte[2048], StunMessageType.BindingRequest, SampleTransactionId);
+            writer.AddSoftware(new string('\u30DE', 127));   // 127 characters in 381 bytes is fine,
+            writer.AddNonce(new string('\u30DE', 128));      // 128 characters is not
         });
         Assert.Throws<ArgumentException>(() =>
         {
