@@ -71,13 +71,25 @@ public static class LongTermKey
     private static bool IsNonAsciiSpace(int c) =>
         c is 0x00A0 or 0x1680 or (>= 0x2000 and <= 0x200B) or 0x202F or 0x205F or 0x3000;
 
-    private static readonly bool PlatformNormalizes = "\u00AA\u2168".Normalize(NormalizationForm.FormKC) == "aIX";
+    private static readonly bool PlatformNormalizes = ProbePlatformNormalization();
+
+    private static bool ProbePlatformNormalization()
+    {
+        try
+        {
+            return "\u00AA\u2168".Normalize(NormalizationForm.FormKC) == "aIX";
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// NFKC. The platform's normalization is used when it works; under globalization-invariant mode
     /// (which Confer runs in) it does not, and the compatibility mappings passwords plausibly
     /// contain are applied here instead: Latin-1 superscripts, ordinals and fractions, Roman numerals,
-    /// full-width ASCII.
+    /// full-width ASCII. (Canonical composition of decomposed accents is left to the platform.)
     /// </summary>
     private static string Nfkc(string text)
     {
