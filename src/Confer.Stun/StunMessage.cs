@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Net;
+using Confer.Stun.Attributes;
 
 namespace Confer.Stun;
 
@@ -122,6 +124,24 @@ public readonly ref struct StunMessage
     }
 
     public bool HasAttribute(StunAttributeType type) => TryGetAttribute(type, out _);
+
+    /// <summary>
+    /// Reads the first attribute of <paramref name="type"/> as an XOR-encoded address (XOR-MAPPED-ADDRESS,
+    /// XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS). Allocates the endpoint; for every XOR-PEER-ADDRESS of a
+    /// CreatePermission, walk <see cref="Attributes"/> instead.
+    /// </summary>
+    public bool TryGetXorAddress(StunAttributeType type, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        return TryGetAttribute(type, out var value) && StunAddress.TryRead(value, xor: true, TransactionId, out endpoint);
+    }
+
+    /// <summary>Reads the first attribute of <paramref name="type"/> as a plain address (MAPPED-ADDRESS, ALTERNATE-SERVER, RESPONSE-ORIGIN, OTHER-ADDRESS).</summary>
+    public bool TryGetAddress(StunAttributeType type, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        return TryGetAttribute(type, out var value) && StunAddress.TryRead(value, xor: false, TransactionId, out endpoint);
+    }
 
     /// <summary>
     /// Lists the comprehension-required attributes (0x0000–0x7FFF) that are not in <paramref name="understood"/>,

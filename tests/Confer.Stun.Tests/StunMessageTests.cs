@@ -267,4 +267,37 @@ public sealed class StunMessageTests
         Assert.True(StunAttributeType.Username.IsComprehensionRequired());
         Assert.False(StunAttributeType.Software.IsComprehensionRequired());
     }
+
+    [Fact]
+    public void TryGetXorAddress_And_TryGetAddress()
+    {
+        var message = Parse(SampleIPv6Response);
+        Assert.True(message.TryGetXorAddress(StunAttributeType.XorMappedAddress, out var mapped));
+        Assert.Equal(System.Net.IPEndPoint.Parse("[2001:db8:1234:5678:11:2233:4455:6677]:32853"), mapped);
+        Assert.False(message.TryGetXorAddress(StunAttributeType.XorPeerAddress, out _));
+        Assert.False(message.TryGetAddress(StunAttributeType.Software, out _));   // present, but not an address
+
+        var buffer = new byte[128];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccess, SampleTransactionId);
+        writer.AddAddress(StunAttributeType.OtherAddress, System.Net.IPEndPoint.Parse("192.0.2.7:3479"));
+        Assert.True(Parse(writer.Written).TryGetAddress(StunAttributeType.OtherAddress, out var other));
+        Assert.Equal(System.Net.IPEndPoint.Parse("192.0.2.7:3479"), other);
+    }
+
+    [Fact]
+    public void RepeatedXorPeerAddresses_AreAllEnumerated()
+    {
+        var buffer = new byte[256];
+        var writer = new StunMessageWriter(buffer, new StunMessageType(StunMethod.CreatePermission, StunClass.Request), SampleTransactionId);
+        writer.AddXorAddress(StunAttributeType.XorPeerAddress, System.Net.IPEndPoint.Parse("192.0.2.1:1"));
+        writer.AddXorAddress(StunAttributeType.XorPeerAddress, System.Net.IPEndPoint.Parse("[2001:db8::2]:2"));
+        var peers = new List<System.Net.IPEndPoint>();
+        foreach (var attribute in Parse(writer.Written).Attributes)
+        {
+            if (attribute.Type == StunAttributeType.XorPeerAddress
+                && StunAddress.TryRead(attribute.Value, xor: true, SampleTransactionId, out System.Net.IPEndPoint peer))
+                peers.Add(peer);
+        }
+        Assert.Equal([System.Net.IPEndPoint.Parse("192.0.2.1:1"), System.Net.IPEndPoint.Parse("[2001:db8::2]:2")], peers);
+    }
 }
