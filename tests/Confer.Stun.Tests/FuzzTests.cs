@@ -70,7 +70,8 @@ public sealed class FuzzTests
         Span<ushort> unknown = stackalloc ushort[8];
         message.GetUnknownComprehensionRequired(unknown);
         message.GetUnknownComprehensionRequired([StunAttributeType.Username], unknown);
-        message.TryGetAttribute(StunAttributeType.XorMappedAddress, out _);
+        message.TryGetXorAddress(StunAttributeType.XorMappedAddress, out _);
+        message.TryGetAddress(StunAttributeType.MappedAddress, out _);
     }
 
     /// <summary>Every typed reader over one value.</summary>

@@ -300,4 +300,26 @@ public sealed class StunMessageTests
         }
         Assert.Equal([System.Net.IPEndPoint.Parse("192.0.2.1:1"), System.Net.IPEndPoint.Parse("[2001:db8::2]:2")], peers);
     }
+
+    [Fact]
+    public void BrowserStyleIceCheck_HasNoUnknownComprehensionRequired()
+    {
+        // Shaped like a browser's ICE connectivity check: USERNAME, a comprehension-optional vendor
+        // attribute (0xC057), ICE-CONTROLLING, USE-CANDIDATE, PRIORITY, MESSAGE-INTEGRITY, FINGERPRINT.
+        var key = "remote-ice-pwd"u8.ToArray();
+        var buffer = FilledBuffer(256);
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, TransactionId.New());
+        writer.AddUsername("rfrag:lfrag");
+        writer.Add((StunAttributeType)0xC057, [0x00, 0x02, 0x00, 0x0A]);
+        writer.AddIceControlling(0x1122334455667788);
+        writer.AddUseCandidate();
+        writer.AddPriority(0x6E7F1EFF);
+        writer.AddMessageIntegrity(key);
+        writer.AddFingerprint();
+        var message = Parse(writer.Written);
+        Span<ushort> unknown = stackalloc ushort[4];
+        Assert.Equal(0, message.GetUnknownComprehensionRequired(unknown));
+        Assert.True(MessageIntegrity.VerifySha1(message, key));
+        Assert.True(Fingerprint.Verify(message));
+    }
 }
