@@ -15,6 +15,9 @@ internal sealed record CoturnProcessOptions
 
     /// <summary>More flags, for example <c>--lt-cred-mech --user=u:p --realm=r --relay-ip=127.0.0.1</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>Runs the server inside this network namespace (<c>ip netns exec NAME</c>); null for the test's own.</summary>
+    public string? NetworkNamespace { get; init; }
 }
 
 /// <summary>
@@ -28,8 +31,11 @@ internal sealed class CoturnProcess : IAsyncDisposable
     private readonly LogBuffer _output;
     private readonly string _directory;
 
-    private CoturnProcess(Process process, LogBuffer output, string directory, IPAddress address, int port)
+    private readonly string? _networkNamespace;
+
+    private CoturnProcess(Process process, LogBuffer output, string directory, IPAddress address, int port, string? networkNamespace)
     {
+        _networkNamespace = networkNamespace;
         _process = process;
         _output = output;
         _directory = directory;
@@ -48,10 +54,12 @@ internal sealed class CoturnProcess : IAsyncDisposable
         options ??= new CoturnProcessOptions();
         if (!IsInstalled) throw new InvalidOperationException("coturn's turnserver is not installed (apt-get install coturn; test.sh does it).");
         var ips = options.ListeningIPs;
-        int port = options.ListeningPort != 0 ? options.ListeningPort : FreePorts.FindRun(ips.Count > 1 ? 2 : 1, [.. ips]);
+        int port = options.ListeningPort != 0 ? options.ListeningPort
+            : options.NetworkNamespace is not null ? FreePorts.FindRun(2, IPAddress.Loopback) // a fresh namespace has every port free
+            : FreePorts.FindRun(ips.Count > 1 ? 2 : 1, [.. ips]);
         var directory = Directory.CreateTempSubdirectory("confer-coturn-").FullName;
 
-        var info = new ProcessStartInfo("turnserver")
+        var info = new ProcessStartInfo(options.NetworkNamespace is null ? "turnserver" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,6 +67,10 @@ internal sealed class CoturnProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
+        if (options.NetworkNamespace is not null)
+        {
+            foreach (var argument in new[] { "netns", "exec", options.NetworkNamespace, "turnserver" }) info.ArgumentList.Add(argument);
+        }
         info.ArgumentList.Add("-n");
         foreach (var ip in ips) info.ArgumentList.Add($"--listening-ip={ip}");
         foreach (var argument in new[]
@@ -73,14 +85,14 @@ internal sealed class CoturnProcess : IAsyncDisposable
         foreach (var argument in options.ExtraArguments) info.ArgumentList.Add(argument);
 
         var output = new LogBuffer();
-        output.Add("$ turnserver " + string.Join(' ', info.ArgumentList));
+        output.Add($"$ {info.FileName} {string.Join(' ', info.ArgumentList)}");
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => output.Add(e.Data);
         process.ErrorDataReceived += (_, e) => output.Add(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var coturn = new CoturnProcess(process, output, directory, ips[0], port);
+        var coturn = new CoturnProcess(process, output, directory, ips[0], port, options.NetworkNamespace);
         try
         {
             await coturn.WaitUntilAnsweringAsync(cancellationToken);
@@ -99,12 +111,22 @@ internal sealed class CoturnProcess : IAsyncDisposable
         while (true)
         {
             if (_process.HasExited) throw new InvalidOperationException($"turnserver exited with code {_process.ExitCode} while starting.\n{Output}");
+            if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"turnserver did not answer a Binding request within 20 s.\n{Output}");
+            if (_networkNamespace is not null)
+            {
+                // The test's own network cannot reach it: ask from inside the namespace with coturn's own client.
+                var probe = await ExternalCommand.RunAsync("ip", ["netns", "exec", _networkNamespace, "timeout", "1", "turnutils_stunclient",
+                    "-p", Port.ToString(CultureInfo.InvariantCulture), StunEndPoint.Address.ToString()], TimeSpan.FromSeconds(5), cancellationToken);
+                if (probe.StandardOutput.Contains("reflexive addr", StringComparison.Ordinal)) return;
+                await Task.Delay(100, cancellationToken);
+                continue;
+            }
             try
             {
                 await StunTestClient.BindUdpAsync(StunEndPoint, timeout: TimeSpan.FromMilliseconds(400), cancellationToken: cancellationToken);
                 return;
             }
-            catch (TimeoutException) when (deadline.Elapsed < TimeSpan.FromSeconds(20))
+            catch (TimeoutException)
             {
                 // Not listening yet.
             }
