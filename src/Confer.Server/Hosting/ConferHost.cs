@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Confer.Server.Signaling;
 using Confer.Server.Turn;
 
 namespace Confer.Server.Hosting;
@@ -14,6 +15,7 @@ public static class ConferHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.Services.AddSingleton(options);
+        builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -25,6 +27,7 @@ public static class ConferHost
         var app = builder.Build();
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapConferSignaling();
         return app;
     }
 

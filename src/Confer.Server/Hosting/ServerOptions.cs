@@ -25,6 +25,9 @@ public sealed class ServerOptions
     /// <summary>Second port for RFC 5780 (<c>--alt-port</c>); 0 means TurnPort + 1.</summary>
     public int AltPort { get; set; }
 
+    /// <summary>Signaling: API keys, ICE servers to hand out, limits (<c>--keys</c>, <c>--ice-server</c>, <c>--public-host</c>).</summary>
+    public Confer.Signaling.SignalingOptions Signaling { get; } = new();
+
     /// <summary>TURN over TLS port (<c>--turn-tls-port</c>); TLS runs when a certificate is given or in --dev.</summary>
     public int TurnTlsPort { get; set; } = 5349;
 
@@ -73,6 +76,6 @@ public sealed class ServerOptions
             return "--alt-ip must differ from --bind: RFC 5780 needs two addresses.";
         if (AltIP is not null && (Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any)))
             return "--alt-ip needs an explicit --bind address (for example --bind 127.0.0.1 --alt-ip 127.0.0.2).";
-        return null;
+        return Signaling.Validate();
     }
 }
