@@ -33,7 +33,10 @@ internal sealed class SignalingFlags
             Console.WriteLine($"confer: dev mode: API key {ApiKeys.DevKey}, secret {ApiKeys.DevSecret}");
         }
         if (options.Signaling.Keys.Count == 0)
-            return "no API keys: pass --keys \"key: secret\" (or set CONFER_KEYS), or use --dev for the development key.";
+        {
+            // A STUN/TURN-only deployment (replacing coturn) needs no signaling keys: /rtc then refuses every token.
+            Console.WriteLine("confer: no API keys (--keys \"key: secret\" or CONFER_KEYS): signaling refuses every token; STUN/TURN run as usual.");
+        }
         options.TurnSecret = parse.GetValue(_turnSecret) ?? "";
         options.Signaling.ExternalIceServers.AddRange(parse.GetValue(_iceServers) ?? []);
         options.Signaling.PublicHost = parse.GetValue(_publicHost);
