@@ -6,13 +6,13 @@ namespace Confer.Bench.Stun;
 internal sealed record BenchOptions(TimeSpan Duration, TimeSpan Warmup, int Sockets, int Window, int Rounds, bool RunConfer, bool RunCoturn)
 {
     private const string Usage = """
-        usage: Confer.Bench.Stun [--duration S (10, 1-60)] [--warmup S (2, 0-30)] [--sockets N (4, 1-64)]
-                                 [--window N (32, 1-4096)] [--rounds N (1, 1-5)] [--servers confer,coturn]
+        usage: Confer.Bench.Stun [--duration S (10, 1-60)] [--warmup S (3, 0-30)] [--sockets N (8, 1-64)]
+                                 [--window N (32, 1-4096)] [--rounds N (2, 1-5)] [--servers confer,coturn]
         """;
 
     public static BenchOptions? Parse(string[] args)
     {
-        var options = new BenchOptions(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2), 4, 32, 1, true, true);
+        var options = new BenchOptions(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 8, 32, 2, true, true);
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];

@@ -7,7 +7,7 @@ using Confer.Turn.Tests.Infrastructure;
 // STUN Binding requests per second: Confer and coturn's turnserver side by side on loopback, measured with the
 // same load generator in the same run. A benchmark, not a test: it prints figures and never fails on them.
 //
-//   dotnet run -c Release --project bench/Confer.Bench.Stun [-- --duration 10 --warmup 2 --sockets 4 --window 32 --rounds 1]
+//   dotnet run -c Release --project bench/Confer.Bench.Stun [-- --duration 10 --warmup 3 --sockets 8 --window 32 --rounds 2]
 
 var options = BenchOptions.Parse(args);
 if (options is null) return 2;

@@ -28,6 +28,7 @@ public static class ConferHost
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapConferSignaling();
+        app.MapConferMetrics();
         return app;
     }
 
