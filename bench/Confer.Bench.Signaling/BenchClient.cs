@@ -23,6 +23,9 @@ internal sealed class BenchClient
     public int Index { get; }
     public bool Failed { get; private set; }
 
+    /// <summary>Highest non-zero frame id received (for <c>ping.lastSeen</c>).</summary>
+    public long LastSeen { get; private set; }
+
     /// <summary>Called with (payload, receive timestamp) for every <c>data</c> frame.</summary>
     public Action<string, long>? OnData { get; set; }
 
@@ -62,6 +65,8 @@ internal sealed class BenchClient
                 if (r.MessageType == WebSocketMessageType.Close) break;
                 var now = Stopwatch.GetTimestamp();
                 var frame = buffer.AsSpan(0, length);
+                if (frame.StartsWith("{\"v\":1,\"id\":"u8) && System.Buffers.Text.Utf8Parser.TryParse(frame[13..], out long id, out _) && id > 0)
+                    LastSeen = id;
                 if (frame.IndexOf("\"type\":\"data\""u8) >= 0)
                 {
                     using var doc = JsonDocument.Parse(buffer.AsMemory(0, length));
