@@ -48,8 +48,25 @@ await Task.Delay(3000);
 var rssBefore = server.ResidentBytes();
 var cpuBefore = server.CpuSeconds();
 
-// Join everyone, `concurrency` joins in flight at a time.
 var clients = new BenchClient[participants];
+// Keep everyone alive: a ping per participant every 10 s (the server's timeout is 15 s), spread out.
+using var stop = new CancellationTokenSource();
+var pinger = Task.Run(async () =>
+{
+    while (!stop.IsCancellationRequested)
+    {
+        var started = Stopwatch.GetTimestamp();
+        foreach (var c in clients)
+        {
+            if (stop.IsCancellationRequested) return;
+            if (c is { Joined: true }) await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
+        }
+        var left = TimeSpan.FromSeconds(10) - Stopwatch.GetElapsedTime(started);
+        if (left > TimeSpan.Zero) { try { await Task.Delay(left, stop.Token); } catch (OperationCanceledException) { return; } }
+    }
+});
+
+// Join everyone, `concurrency` joins in flight at a time.
 var joinLatencies = new double[participants];
 var joinFailures = 0;
 var next = -1;
@@ -76,23 +93,6 @@ var joinSeconds = joinClock.Elapsed.TotalSeconds;
 var cpuJoin = server.CpuSeconds() - cpuBefore;
 await Task.Delay(2000);
 var rssAfter = server.ResidentBytes();
-
-// Keep everyone alive: a ping per participant every 5 s, spread out.
-using var stop = new CancellationTokenSource();
-var pinger = Task.Run(async () =>
-{
-    while (!stop.IsCancellationRequested)
-    {
-        var started = Stopwatch.GetTimestamp();
-        foreach (var c in clients)
-        {
-            if (stop.IsCancellationRequested) return;
-            if (c is not null) await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
-        }
-        var left = TimeSpan.FromSeconds(5) - Stopwatch.GetElapsedTime(started);
-        if (left > TimeSpan.Zero) { try { await Task.Delay(left, stop.Token); } catch (OperationCanceledException) { return; } }
-    }
-});
 
 // Fan-out: each round, one member of every room sends a data message; everyone else in the room times its arrival.
 var deliveries = new ConcurrentBag<double>();
@@ -145,7 +145,8 @@ Console.WriteLine($"fan-out: {deliveries.Count}/{expected} deliveries; per deliv
 Console.WriteLine($"fan-out: {complete.Length}/{rounds * rooms} messages reached the whole room; last member p50 {P(complete, 50):F1} ms, p99 {P(complete, 99):F1} ms");
 Console.WriteLine($"server memory: RSS {rssBefore / 1048576.0:F0} MiB -> {rssAfter / 1048576.0:F0} MiB = {perParticipant / 1024:F1} KiB per participant");
 Console.WriteLine($"server CPU: {cpuJoin:F1} s during joins, {cpuFan:F1} s during {fanClock.Elapsed.TotalSeconds:F0} s of fan-out");
-Console.WriteLine($"connections failed or closed by the server: {failed}");
+Console.WriteLine($"connections failed or closed by the server: {failed}" + (failed == 0 ? "" : " (" + string.Join(", ",
+    clients.Where(c => c is { Failed: true }).GroupBy(c => c.CloseCode).Select(g => $"{g.Count()} x close {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "none"}")) + ")"));
 Console.WriteLine($"| {participants} | {roomSize} | {P(joins, 50):F1} | {P(joins, 99):F1} | {P(complete, 50):F1} | {P(complete, 99):F1} | {P([.. deliveries], 99):F1} | {perParticipant / 1024:F0} KiB |");
 return joinFailures == 0 && failed == 0 && deliveries.Count == expected ? 0 : 1;
 
