@@ -50,3 +50,25 @@ public sealed class HostTests
         await app.StopAsync();
     }
 }
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public async Task SignalingSection_BindsLimitsAndKeys()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        await using var app = ConferHost.Build(options, ["--Signaling:MaxFrameBytes=4096", "--Signaling:ResumeGrace=00:00:05", "--Signaling:Keys=cfgkey: cfgsecret"]);
+        Assert.Equal(4096, options.Signaling.MaxFrameBytes);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Signaling.ResumeGrace);
+        Assert.True(options.Signaling.Keys.TryGetSecret("cfgkey", out var secret));
+        Assert.Equal("cfgsecret", secret);
+    }
+
+    [Fact]
+    public void SignalingSection_ImpossibleValue_StopsStartWithASentence()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        var e = Assert.Throws<InvalidOperationException>(() => ConferHost.Build(options, ["--Signaling:MaxFrameBytes=10"]));
+        Assert.Contains("MaxFrameBytes", e.Message);
+    }
+}
