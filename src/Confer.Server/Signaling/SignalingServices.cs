@@ -35,6 +35,7 @@ public static class SignalingServices
         if (section["Keys"] is { Length: > 0 } keys && options.Keys.AddFrom(keys) is { } keyProblem)
             throw new InvalidOperationException(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
         if (options.Validate() is { } problem) throw new InvalidOperationException(problem);
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<RoomManager>().Shutdown());
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);
         app.MapGet("/rtc/validate", RtcEndpoint.ValidateAsync);

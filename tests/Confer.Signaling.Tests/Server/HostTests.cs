@@ -72,3 +72,20 @@ public sealed class ConfigurationTests
         Assert.Contains("MaxFrameBytes", e.Message);
     }
 }
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Stop_ClosesConnectionsWith1001Promptly()
+    {
+        var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("r", "alice");
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        var (code, reason) = await alice.WaitClosedAsync();
+        Assert.Equal(1001, code);
+        Assert.Equal("server shutting down", reason);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+        Assert.Equal(0, server.Rooms.ParticipantCount);
+    }
+}
