@@ -53,15 +53,17 @@ var clients = new BenchClient[participants];
 using var stop = new CancellationTokenSource();
 var pinger = Task.Run(async () =>
 {
-    while (!stop.IsCancellationRequested)
+    // Paced in slices of 100 ms so pings arrive evenly, as they would from independent browsers.
+    const int Slices = 100;
+    var cycle = Stopwatch.StartNew();
+    for (var slice = 0L; !stop.IsCancellationRequested; slice++)
     {
-        var started = Stopwatch.GetTimestamp();
-        foreach (var c in clients)
-        {
-            if (stop.IsCancellationRequested) return;
-            if (c is { Joined: true }) await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
-        }
-        var left = TimeSpan.FromSeconds(10) - Stopwatch.GetElapsedTime(started);
+        var from = (int)(slice % Slices * participants / Slices);
+        var to = (int)((slice % Slices + 1) * participants / Slices);
+        for (var i = from; i < to; i++)
+            if (clients[i] is { Joined: true } c)
+                await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
+        var left = TimeSpan.FromMilliseconds((slice + 1) * 100) - cycle.Elapsed;
         if (left > TimeSpan.Zero) { try { await Task.Delay(left, stop.Token); } catch (OperationCanceledException) { return; } }
     }
 });
