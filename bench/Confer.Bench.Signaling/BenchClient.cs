@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 
 namespace Confer.Bench.Signaling;
 
@@ -22,6 +21,11 @@ internal sealed class BenchClient
     public int Room { get; }
     public int Index { get; }
     public bool Failed { get; private set; }
+    public bool Joined => _joined.Task.IsCompletedSuccessfully;
+    public int? CloseCode { get; private set; }
+
+    /// <summary>Highest non-zero frame id received (for <c>ping.lastSeen</c>).</summary>
+    public long LastSeen { get; private set; }
 
     /// <summary>Called with (payload, receive timestamp) for every <c>data</c> frame.</summary>
     public Action<string, long>? OnData { get; set; }
@@ -62,10 +66,14 @@ internal sealed class BenchClient
                 if (r.MessageType == WebSocketMessageType.Close) break;
                 var now = Stopwatch.GetTimestamp();
                 var frame = buffer.AsSpan(0, length);
+                if (frame.StartsWith("{\"v\":1,\"id\":"u8) && System.Buffers.Text.Utf8Parser.TryParse(frame[13..], out long id, out _) && id > 0)
+                    LastSeen = id;
                 if (frame.IndexOf("\"type\":\"data\""u8) >= 0)
                 {
-                    using var doc = JsonDocument.Parse(buffer.AsMemory(0, length));
-                    OnData?.Invoke(doc.RootElement.GetProperty("payload").GetString()!, now);
+                    // The bench's own payloads are plain ASCII; avoid a full parse on the hot path.
+                    var at = frame.IndexOf("\"payload\":\""u8) + 11;
+                    var end = frame[at..].IndexOf((byte)'"');
+                    OnData?.Invoke(Encoding.ASCII.GetString(frame.Slice(at, end)), now);
                 }
                 else if (frame.IndexOf("\"type\":\"join\""u8) >= 0) _joined.TrySetResult();
                 else if (frame.IndexOf("\"type\":\"leave\""u8) >= 0) Failed = true;
@@ -75,7 +83,7 @@ internal sealed class BenchClient
         {
         }
         if (!_joined.Task.IsCompleted) _joined.TrySetException(new InvalidOperationException("closed before join"));
-        if (_ws.CloseStatus is { } status && status != WebSocketCloseStatus.NormalClosure) Failed = true;
+        if (_ws.CloseStatus is { } status && status != WebSocketCloseStatus.NormalClosure) { Failed = true; CloseCode = (int)status; }
     }
 
     public async Task CloseAsync()

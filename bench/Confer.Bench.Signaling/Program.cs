@@ -29,21 +29,46 @@ Uri RtcFor(string room, string identity)
     return new Uri($"{rtcBase}?access_token={token}");
 }
 
-// Warm-up: JIT and first-use allocations in the server, not counted.
-var warm = new List<BenchClient>();
-for (var i = 0; i < 20; i++)
+// Warm-up: JIT and first-use allocations in the server (and this process), not counted.
+for (var batch = 0; batch < 10; batch++)
 {
-    var c = new BenchClient(0, i);
-    await c.JoinAsync(RtcFor("warmup", $"w{i}"), CancellationToken.None);
-    warm.Add(c);
+    var warm = new List<BenchClient>();
+    for (var i = 0; i < 20; i++)
+    {
+        var c = new BenchClient(0, i);
+        await c.JoinAsync(RtcFor($"warmup-{batch}", $"w{i}"), CancellationToken.None);
+        warm.Add(c);
+    }
+    await warm[0].SendAsync("{\"type\":\"data\",\"payload\":\"warm\"}");
+    foreach (var c in warm) await c.CloseAsync();
 }
-foreach (var c in warm) await c.CloseAsync();
-await Task.Delay(1500);
+// Tokens are minted before the clock starts: token creation is the app server's cost, not the join's.
+var urls = Enumerable.Range(0, participants).Select(i => RtcFor($"room-{i / roomSize}", $"p{i}")).ToArray();
+await Task.Delay(3000);
 var rssBefore = server.ResidentBytes();
 var cpuBefore = server.CpuSeconds();
 
-// Join everyone, `concurrency` joins in flight at a time.
 var clients = new BenchClient[participants];
+// Keep everyone alive: a ping per participant every 10 s (the server's timeout is 15 s), spread out.
+using var stop = new CancellationTokenSource();
+var pinger = Task.Run(async () =>
+{
+    // Paced in slices of 100 ms so pings arrive evenly, as they would from independent browsers.
+    const int Slices = 100;
+    var cycle = Stopwatch.StartNew();
+    for (var slice = 0L; !stop.IsCancellationRequested; slice++)
+    {
+        var from = (int)(slice % Slices * participants / Slices);
+        var to = (int)((slice % Slices + 1) * participants / Slices);
+        for (var i = from; i < to; i++)
+            if (clients[i] is { Joined: true } c)
+                await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
+        var left = TimeSpan.FromMilliseconds((slice + 1) * 100) - cycle.Elapsed;
+        if (left > TimeSpan.Zero) { try { await Task.Delay(left, stop.Token); } catch (OperationCanceledException) { return; } }
+    }
+});
+
+// Join everyone, `concurrency` joins in flight at a time.
 var joinLatencies = new double[participants];
 var joinFailures = 0;
 var next = -1;
@@ -57,7 +82,7 @@ using (var joinDeadline = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
             var i = Interlocked.Increment(ref next);
             if (i >= participants || joinDeadline.IsCancellationRequested) return;
             var c = clients[i] = new BenchClient(i / roomSize, i % roomSize);
-            try { joinLatencies[i] = (await c.JoinAsync(RtcFor($"room-{c.Room}", $"p{i}"), joinDeadline.Token)).TotalMilliseconds; }
+            try { joinLatencies[i] = (await c.JoinAsync(urls[i], joinDeadline.Token)).TotalMilliseconds; }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 joinLatencies[i] = double.NaN;
@@ -70,23 +95,6 @@ var joinSeconds = joinClock.Elapsed.TotalSeconds;
 var cpuJoin = server.CpuSeconds() - cpuBefore;
 await Task.Delay(2000);
 var rssAfter = server.ResidentBytes();
-
-// Keep everyone alive: a ping per participant every 5 s, spread out.
-using var stop = new CancellationTokenSource();
-var pinger = Task.Run(async () =>
-{
-    while (!stop.IsCancellationRequested)
-    {
-        var started = Stopwatch.GetTimestamp();
-        foreach (var c in clients)
-        {
-            if (stop.IsCancellationRequested) return;
-            if (c is not null) await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64}}}");
-        }
-        var left = TimeSpan.FromSeconds(5) - Stopwatch.GetElapsedTime(started);
-        if (left > TimeSpan.Zero) { try { await Task.Delay(left, stop.Token); } catch (OperationCanceledException) { return; } }
-    }
-});
 
 // Fan-out: each round, one member of every room sends a data message; everyone else in the room times its arrival.
 var deliveries = new ConcurrentBag<double>();
@@ -139,7 +147,8 @@ Console.WriteLine($"fan-out: {deliveries.Count}/{expected} deliveries; per deliv
 Console.WriteLine($"fan-out: {complete.Length}/{rounds * rooms} messages reached the whole room; last member p50 {P(complete, 50):F1} ms, p99 {P(complete, 99):F1} ms");
 Console.WriteLine($"server memory: RSS {rssBefore / 1048576.0:F0} MiB -> {rssAfter / 1048576.0:F0} MiB = {perParticipant / 1024:F1} KiB per participant");
 Console.WriteLine($"server CPU: {cpuJoin:F1} s during joins, {cpuFan:F1} s during {fanClock.Elapsed.TotalSeconds:F0} s of fan-out");
-Console.WriteLine($"connections failed or closed by the server: {failed}");
+Console.WriteLine($"connections failed or closed by the server: {failed}" + (failed == 0 ? "" : " (" + string.Join(", ",
+    clients.Where(c => c is { Failed: true }).GroupBy(c => c.CloseCode).Select(g => $"{g.Count()} x close {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "none"}")) + ")"));
 Console.WriteLine($"| {participants} | {roomSize} | {P(joins, 50):F1} | {P(joins, 99):F1} | {P(complete, 50):F1} | {P(complete, 99):F1} | {P([.. deliveries], 99):F1} | {perParticipant / 1024:F0} KiB |");
 return joinFailures == 0 && failed == 0 && deliveries.Count == expected ? 0 : 1;
 

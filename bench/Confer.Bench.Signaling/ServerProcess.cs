@@ -29,7 +29,6 @@ internal sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };

@@ -8,7 +8,11 @@ namespace Confer.Signaling;
 /// </summary>
 public sealed class SignalingOptions
 {
-    /// <summary>API keys and secrets (<c>--keys "key: secret"</c>; <c>--dev</c> adds devkey/secret).</summary>
+    /// <summary>
+    /// API keys and secrets (<c>--keys "key: secret"</c>, <c>CONFER_KEYS</c>, or the <c>Signaling:Keys</c>
+    /// setting in the same format; <c>--dev</c> adds devkey/secret).
+    /// </summary>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("ApiKeysNotBound")]
     public ApiKeys Keys { get; } = new();
 
     /// <summary>When true, <c>POST /api/token</c> mints join tokens for anyone (always on in <c>--dev</c>).</summary>

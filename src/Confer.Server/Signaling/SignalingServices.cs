@@ -28,6 +28,14 @@ public static class SignalingServices
 
     public static WebApplication MapConferSignaling(this WebApplication app)
     {
+        // Limits and keys may also come from configuration (appsettings, Signaling__X environment variables).
+        var section = app.Configuration.GetSection("Signaling");
+        var options = app.Services.GetRequiredService<SignalingOptions>();
+        section.Bind(options);
+        if (section["Keys"] is { Length: > 0 } keys && options.Keys.AddFrom(keys) is { } keyProblem)
+            throw new InvalidOperationException(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
+        if (options.Validate() is { } problem) throw new InvalidOperationException(problem);
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<RoomManager>().Shutdown());
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);
         app.MapGet("/rtc/validate", RtcEndpoint.ValidateAsync);

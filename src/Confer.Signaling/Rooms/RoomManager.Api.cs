@@ -54,6 +54,23 @@ public sealed partial class RoomManager
         return true;
     }
 
+    /// <summary>Server shutdown: closes every connection with 1001 and forgets all rooms, telling nobody.</summary>
+    public void Shutdown()
+    {
+        foreach (var room in store.List())
+        {
+            lock (room.Gate)
+            {
+                room.Closed = true;
+                foreach (var p in room.Participants.ToList())
+                    RemoveLocked(p, LeaveReasons.Disconnected, CloseCodes.GoingAway, "server shutting down", announce: false);
+                room.EmptyTimer?.Dispose();
+                room.EmptyTimer = null;
+                store.Remove(room);
+            }
+        }
+    }
+
     /// <summary>Everyone in the room, hidden participants included; null when there is no such room.</summary>
     public IReadOnlyList<ParticipantInfo>? ListParticipants(RoomName name)
     {

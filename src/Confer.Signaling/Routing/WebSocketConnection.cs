@@ -80,6 +80,13 @@ public sealed partial class WebSocketConnection : IParticipantSink
         {
             terminal = null; // the socket dropped: the participant may resume
         }
+        catch (Exception e)
+        {
+            // A bug, not the client's doing: end this participant cleanly instead of leaking it.
+            LogUnexpected(_log, e);
+            terminal = LeaveReasons.Kicked;
+            Close(1011, "internal error", null, drain: false);
+        }
         manager.ConnectionEnded(participant, this, terminal);
         if (_ws.State == WebSocketState.CloseReceived) Close(CloseCodes.Normal, "left", null, drain: false);
         else if (Volatile.Read(ref _close) is null) Abort();
@@ -242,6 +249,9 @@ public sealed partial class WebSocketConnection : IParticipantSink
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Closing a connection ({Code}): {Reason}")]
     private static partial void LogKicked(ILogger logger, int code, string reason);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Unexpected error on a signaling connection")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Closing a slow consumer: {Queue} frames queued")]
     private static partial void LogSlowConsumer(ILogger logger, int queue);

@@ -168,3 +168,49 @@ public sealed class MessagingTests
         Assert.Equal(0, pong.GetProperty("id").GetInt64());
     }
 }
+
+public sealed class MessagingEdgeTests
+{
+    [Fact]
+    public async Task Hidden_CannotPublishOrChat()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var bob = await server.JoinAsync("r", "bob");
+        await using var ghost = await server.JoinAsync("r", "ghost", g => g.Hidden = true);
+
+        await ghost.SendAsync(new { type = "publishTrack", cid = "c", kind = "video", source = "camera" });
+        Assert.Equal("permission_denied", (await ghost.ExpectAsync("error")).GetProperty("code").GetString());
+        await ghost.SendAsync(new { type = "chat", text = "boo" });
+        Assert.Equal("permission_denied", (await ghost.ExpectAsync("error")).GetProperty("code").GetString());
+        Assert.True(await bob.NoneAsync("trackPublished"));
+        Assert.True(await bob.NoneAsync("chat", 100));
+    }
+
+    [Fact]
+    public async Task Data_ToUnknownIdentity_ErrorButKnownOnesStillGetIt()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("r", "alice");
+        await using var bob = await server.JoinAsync("r", "bob");
+
+        await alice.SendAsync(new { type = "data", payload = "p", destinationIdentities = new[] { "ghost", "bob" } });
+        var error = await alice.ExpectAsync("error");
+        Assert.Equal("unknown_participant", error.GetProperty("code").GetString());
+        Assert.Contains("ghost", error.GetProperty("message").GetString());
+        await bob.ExpectAsync("data");
+    }
+
+    [Fact]
+    public async Task TooManyTracks_LimitExceeded()
+    {
+        await using var server = await TestServer.StartAsync(o => o.MaxTracksPerParticipant = 2);
+        await using var alice = await server.JoinAsync("r", "alice");
+        for (var i = 0; i < 2; i++)
+        {
+            await alice.SendAsync(new { type = "publishTrack", cid = $"c{i}", kind = "audio", source = "microphone" });
+            await alice.ExpectAsync("trackPublished");
+        }
+        await alice.SendAsync(new { type = "publishTrack", cid = "c2", kind = "audio", source = "microphone" });
+        Assert.Equal("limit_exceeded", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+    }
+}

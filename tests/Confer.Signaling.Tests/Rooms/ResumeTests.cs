@@ -109,6 +109,32 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task Ping_LastSeen_FreesAcknowledgedFrames()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("r", "alice");
+        await using var bob = await server.JoinAsync("r", "bob");
+        await alice.ExpectAsync("participantJoined");
+        await bob.SendAsync(new { type = "chat", text = "one" });
+        await alice.ExpectAsync("chat");
+        var acked = alice.LastSeen;
+        await alice.SendAsync(new { type = "ping", timestamp = 1, lastSeen = acked });
+        await alice.ExpectAsync("pong");
+        alice.Drop();
+        await WaitDetachedAsync(server, "alice");
+
+        // Resuming from before the acknowledgement cannot be complete: those frames were let go.
+        await using var early = await TestClient.ConnectAsync(server, server.Token("r", "alice"), $"&resume={alice.ResumeToken}&lastSeen={acked - 1}");
+        Assert.False((await early.ExpectAsync("resumed")).GetProperty("complete").GetBoolean());
+        early.Drop();
+        await WaitDetachedAsync(server, "alice");
+        await using var exact = await TestClient.ConnectAsync(server, server.Token("r", "alice"), $"&resume={alice.ResumeToken}&lastSeen={acked}");
+        var resumed = await exact.ExpectAsync("resumed");
+        Assert.True(resumed.GetProperty("complete").GetBoolean());
+        Assert.Equal(0, resumed.GetProperty("replayed").GetInt32());
+    }
+
+    [Fact]
     public async Task PingTimeout_ClosesWith4010_ThenGraceRemoves()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -50,3 +50,42 @@ public sealed class HostTests
         await app.StopAsync();
     }
 }
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public async Task SignalingSection_BindsLimitsAndKeys()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        await using var app = ConferHost.Build(options, ["--Signaling:MaxFrameBytes=4096", "--Signaling:ResumeGrace=00:00:05", "--Signaling:Keys=cfgkey: cfgsecret"]);
+        Assert.Equal(4096, options.Signaling.MaxFrameBytes);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Signaling.ResumeGrace);
+        Assert.True(options.Signaling.Keys.TryGetSecret("cfgkey", out var secret));
+        Assert.Equal("cfgsecret", secret);
+    }
+
+    [Fact]
+    public void SignalingSection_ImpossibleValue_StopsStartWithASentence()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        var e = Assert.Throws<InvalidOperationException>(() => ConferHost.Build(options, ["--Signaling:MaxFrameBytes=10"]));
+        Assert.Contains("MaxFrameBytes", e.Message);
+    }
+}
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Stop_ClosesConnectionsWith1001Promptly()
+    {
+        var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("r", "alice");
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        var (code, reason) = await alice.WaitClosedAsync();
+        Assert.Equal(1001, code);
+        Assert.Equal("server shutting down", reason);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+        Assert.Equal(0, server.Rooms.ParticipantCount);
+    }
+}
