@@ -24,10 +24,12 @@ internal static class ServeCommand
         };
         var altPort = new Option<int>("--alt-port") { Description = "Second port for RFC 5780 (default: turn port + 1)." };
 
+        var signaling = new SignalingFlags();
         var command = new Command("serve", "Run Confer: web app, signaling, STUN and TURN.")
         {
             dev, bind, httpPort, turnPort, altIp, altPort,
         };
+        signaling.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
@@ -39,6 +41,11 @@ internal static class ServeCommand
                 AltIP = parse.GetValue(altIp),
                 AltPort = parse.GetValue(altPort),
             };
+            if (signaling.Apply(parse, options) is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"confer: {problem}");
+                return 2;
+            }
             return await RunAsync(options, ct);
         });
         return command;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Confer.Server.Signaling;
 
 namespace Confer.Server.Hosting;
 
@@ -13,6 +14,7 @@ public static class ConferHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.Services.AddSingleton(options);
+        builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -22,6 +24,7 @@ public static class ConferHost
 
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapConferSignaling();
         return app;
     }
 

@@ -25,6 +25,12 @@ public sealed class ServerOptions
     /// <summary>Second port for RFC 5780 (<c>--alt-port</c>); 0 means TurnPort + 1.</summary>
     public int AltPort { get; set; }
 
+    /// <summary>Signaling: API keys, ICE servers to hand out, limits (<c>--keys</c>, <c>--ice-server</c>, <c>--public-host</c>).</summary>
+    public Confer.Signaling.SignalingOptions Signaling { get; } = new();
+
+    /// <summary>Shared secret for TURN REST credentials (<c>--turn-secret</c>); random per start when empty.</summary>
+    public string TurnSecret { get; set; } = "";
+
     /// <summary>Checks the options; returns a sentence that says what to change, or null when they are usable.</summary>
     public string? Validate()
     {
@@ -35,6 +41,6 @@ public sealed class ServerOptions
             return "--alt-ip must differ from --bind: RFC 5780 needs two addresses.";
         if (AltIP is not null && (Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any)))
             return "--alt-ip needs an explicit --bind address (for example --bind 127.0.0.1 --alt-ip 127.0.0.2).";
-        return null;
+        return Signaling.Validate();
     }
 }

@@ -1,0 +1,67 @@
+using Confer.Signaling;
+using Confer.Signaling.Auth;
+using Confer.Signaling.Protocol;
+using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
+
+namespace Confer.Server.Signaling;
+
+/// <summary><c>/rtc</c>: the signaling WebSocket (docs/protocol.md, "Connecting").</summary>
+internal static class RtcEndpoint
+{
+    public static async Task HandleAsync(HttpContext ctx)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await ctx.Response.WriteAsync("/rtc expects a WebSocket upgrade\n");
+            return;
+        }
+        var services = ctx.RequestServices;
+        var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(TokenOf(ctx));
+        using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
+        var manager = services.GetRequiredService<RoomManager>();
+        var connection = new WebSocketConnection(ws, services.GetRequiredService<SignalingOptions>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection"));
+        if (validation.Token is not { } token)
+        {
+            await connection.RefuseAsync(CloseCodes.InvalidToken, $"invalid token: {validation.Error}", ctx.RequestAborted);
+            return;
+        }
+        if (ctx.Request.Query["room"].ToString() is { Length: > 0 } wanted && wanted != token.Video.Room)
+        {
+            await connection.RefuseAsync(CloseCodes.PermissionDenied, "permission denied: the token is for another room", ctx.RequestAborted);
+            return;
+        }
+        var ice = services.GetRequiredService<IceServerFactory>().Create(ctx.Request.Host.Host, token);
+        var resume = ctx.Request.Query["resume"].ToString();
+        var result = string.IsNullOrEmpty(resume)
+            ? manager.Join(token, connection, ice)
+            : manager.Resume(token, resume, long.TryParse(ctx.Request.Query["lastSeen"], out var seen) ? seen : 0, connection, ice);
+        if (result.Participant is not { } participant)
+        {
+            await connection.RefuseAsync(result.CloseCode, result.Reason ?? "refused", ctx.RequestAborted);
+            return;
+        }
+        await connection.RunAsync(manager, participant, ctx.RequestAborted);
+    }
+
+    /// <summary><c>GET /rtc/validate</c>: says whether a token would be let in, without joining.</summary>
+    public static async Task ValidateAsync(HttpContext ctx) => await (await CheckAsync(ctx)).ExecuteAsync(ctx);
+
+    private static async Task<IResult> CheckAsync(HttpContext ctx)
+    {
+        var validation = await ctx.RequestServices.GetRequiredService<AccessTokenValidator>().ValidateAsync(TokenOf(ctx));
+        if (validation.Token is not { } token) return Results.Text($"invalid token: {validation.Error}\n", statusCode: StatusCodes.Status401Unauthorized);
+        if (RoomManager.CheckJoinGrant(token) is { } refused) return Results.Text(refused.Reason + "\n", statusCode: StatusCodes.Status403Forbidden);
+        return Results.Text("ok\n");
+    }
+
+    internal static string? TokenOf(HttpContext ctx)
+    {
+        var query = ctx.Request.Query["access_token"].ToString();
+        if (!string.IsNullOrEmpty(query)) return query;
+        var header = ctx.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace Confer.Signaling.Protocol;
+
+/// <summary>
+/// A server → client message body. The <c>type</c> discriminator is written first; <see cref="Frame"/>
+/// prepends <c>"v"</c> and <c>"id"</c>. See docs/protocol.md for every field.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(JoinMessage), "join")]
+[JsonDerivedType(typeof(ResumedMessage), "resumed")]
+[JsonDerivedType(typeof(ParticipantJoinedMessage), "participantJoined")]
+[JsonDerivedType(typeof(ParticipantLeftMessage), "participantLeft")]
+[JsonDerivedType(typeof(ParticipantUpdatedMessage), "participantUpdated")]
+[JsonDerivedType(typeof(TrackPublishedMessage), "trackPublished")]
+[JsonDerivedType(typeof(TrackUnpublishedMessage), "trackUnpublished")]
+[JsonDerivedType(typeof(TrackMutedMessage), "trackMuted")]
+[JsonDerivedType(typeof(OfferMessage), "offer")]
+[JsonDerivedType(typeof(AnswerMessage), "answer")]
+[JsonDerivedType(typeof(CandidateMessage), "candidate")]
+[JsonDerivedType(typeof(DataMessage), "data")]
+[JsonDerivedType(typeof(ChatMessage), "chat")]
+[JsonDerivedType(typeof(PongMessage), "pong")]
+[JsonDerivedType(typeof(ErrorMessage), "error")]
+[JsonDerivedType(typeof(LeaveMessage), "leave")]
+public abstract record ServerMessage;
+
+public sealed record JoinMessage(
+    int Protocol, string ServerVersion, RoomInfo Room, ParticipantInfo Participant,
+    IReadOnlyList<ParticipantInfo> OtherParticipants, IReadOnlyList<IceServer> IceServers,
+    string ResumeToken, int PingInterval, int PingTimeout) : ServerMessage;
+
+public sealed record ResumedMessage(
+    RoomInfo Room, ParticipantInfo Participant, IReadOnlyList<ParticipantInfo> OtherParticipants,
+    IReadOnlyList<IceServer> IceServers, string ResumeToken, int Replayed, bool Complete,
+    int PingInterval, int PingTimeout) : ServerMessage;
+
+public sealed record ParticipantJoinedMessage(ParticipantInfo Participant) : ServerMessage;
+public sealed record ParticipantLeftMessage(string Sid, string Identity, string Reason) : ServerMessage;
+public sealed record ParticipantUpdatedMessage(ParticipantInfo Participant) : ServerMessage;
+
+public sealed record TrackPublishedMessage(string ParticipantSid, TrackInfo Track) : ServerMessage;
+public sealed record TrackUnpublishedMessage(string ParticipantSid, string TrackSid) : ServerMessage;
+public sealed record TrackMutedMessage(string ParticipantSid, string TrackSid, bool Muted) : ServerMessage;
+
+public sealed record OfferMessage(string From, string FromIdentity, string Sdp) : ServerMessage;
+public sealed record AnswerMessage(string From, string FromIdentity, string Sdp) : ServerMessage;
+public sealed record CandidateMessage(string From, string FromIdentity, IceCandidate? Candidate) : ServerMessage;
+
+public sealed record DataMessage(
+    string? From, string? FromIdentity, string Payload, string Encoding, string? Topic, bool Reliable) : ServerMessage;
+
+public sealed record ChatMessage(
+    string MessageId, string From, string FromIdentity, string? FromName, string Text, long Timestamp) : ServerMessage;
+
+public sealed record PongMessage(long Timestamp, long ServerTime) : ServerMessage;
+public sealed record ErrorMessage(string Code, string Message, long? Re) : ServerMessage;
+public sealed record LeaveMessage(string Reason, string? Message) : ServerMessage;

@@ -1,0 +1,54 @@
+using Confer.Signaling.Auth;
+
+namespace Confer.Signaling;
+
+/// <summary>
+/// Signaling settings with their defaults visible here (docs/protocol.md, "Limits"). Bound from the
+/// <c>Signaling</c> configuration section and <c>confer serve</c> flags; checked by <see cref="Validate"/> at start.
+/// </summary>
+public sealed class SignalingOptions
+{
+    /// <summary>API keys and secrets (<c>--keys "key: secret"</c>; <c>--dev</c> adds devkey/secret).</summary>
+    public ApiKeys Keys { get; } = new();
+
+    /// <summary>When true, <c>POST /api/token</c> mints join tokens for anyone (always on in <c>--dev</c>).</summary>
+    public bool OpenRooms { get; set; }
+
+    /// <summary>Host name put in ICE server URLs; null uses the host the client reached <c>/rtc</c> with.</summary>
+    public string? PublicHost { get; set; }
+
+    /// <summary>Extra ICE server URLs handed to clients as they are (<c>--ice-server</c>).</summary>
+    public List<string> ExternalIceServers { get; } = [];
+
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+    public int MessagesPerSecond { get; set; } = 100;
+    public int MessageBurst { get; set; } = 200;
+    public int MaxInvalidFrames { get; set; } = 20;
+    public int OutboundQueue { get; set; } = 1024;
+    public int DefaultMaxParticipants { get; set; } = 100;
+    public int MaxTracksPerParticipant { get; set; } = 32;
+    public int ReplayBuffer { get; set; } = 256;
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan EmptyTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan ApiRoomEmptyTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Returns a sentence saying what to change, or null when the settings are usable.</summary>
+    public string? Validate()
+    {
+        if (MaxFrameBytes < 1024) return "Signaling:MaxFrameBytes must be at least 1024.";
+        if (MessagesPerSecond < 1 || MessageBurst < MessagesPerSecond) return "Signaling:MessagesPerSecond must be at least 1 and MessageBurst at least as large.";
+        if (OutboundQueue < 16) return "Signaling:OutboundQueue must be at least 16.";
+        if (DefaultMaxParticipants < 1) return "Signaling:DefaultMaxParticipants must be at least 1.";
+        if (ReplayBuffer < 1) return "Signaling:ReplayBuffer must be at least 1.";
+        if (PingInterval <= TimeSpan.Zero || PingTimeout <= PingInterval) return "Signaling:PingTimeout must be longer than PingInterval.";
+        if (ResumeGrace < TimeSpan.Zero || EmptyTimeout < TimeSpan.Zero) return "Signaling:ResumeGrace and EmptyTimeout cannot be negative.";
+        foreach (var url in ExternalIceServers)
+            if (!(url.StartsWith("stun:", StringComparison.Ordinal) || url.StartsWith("stuns:", StringComparison.Ordinal)
+                  || url.StartsWith("turn:", StringComparison.Ordinal) || url.StartsWith("turns:", StringComparison.Ordinal)))
+                return $"--ice-server '{url}' must start with stun:, stuns:, turn: or turns:.";
+        return null;
+    }
+}
