@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Confer.Server.Signaling;
+using Confer.Server.Web;
 
 namespace Confer.Server.Hosting;
 
@@ -25,6 +26,7 @@ public static class ConferHost
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapConferSignaling();
+        app.MapConferWebApp();
         return app;
     }
 
