@@ -51,7 +51,8 @@ export class PeerConnection extends Emitter {
         this.#makingOffer = true;
         await pc.setLocalDescription();
         const desc = pc.localDescription;
-        if (desc && desc.type === 'offer') this.#send('offer', { sdp: this.#outgoing(desc.sdp) });
+        // Normally an offer; an answer when a remote offer was applied while we were starting.
+        if (desc) this.#send(desc.type === 'answer' ? 'answer' : 'offer', { sdp: this.#outgoing(desc.sdp) });
       } catch (e) {
         console.warn('confer: could not make an offer', e);
       } finally {
@@ -131,10 +132,10 @@ export class PeerConnection extends Emitter {
       if (this.#ignoreOffer) return;
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
       await pc.setRemoteDescription(description); // rolls back our own offer when polite
-      if (description.type === 'offer') {
+      if (description.type === 'offer' && pc.signalingState === 'have-remote-offer') {
         await pc.setLocalDescription();
         const desc = pc.localDescription;
-        if (desc) this.#send('answer', { sdp: this.#outgoing(desc.sdp) });
+        if (desc) this.#send(desc.type === 'offer' ? 'offer' : 'answer', { sdp: this.#outgoing(desc.sdp) });
       }
     } else if (frame.type === 'candidate') {
       const c = frame.candidate;

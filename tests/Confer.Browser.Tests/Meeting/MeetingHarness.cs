@@ -45,19 +45,27 @@ public sealed class MeetingHarness : IAsyncDisposable
         var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync();
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        var browser = await LaunchAsync(playwright, ChromiumArgs);
         return new MeetingHarness(app, playwright, browser);
     }
 
-    /// <summary>A new person: own context (cookies, permissions), camera and microphone granted unless told otherwise.</summary>
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright, string[] args) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = args });
+
+    private IBrowser? _askingBrowser;
+
+    /// <summary>
+    /// A second Chromium without <c>--use-fake-ui-for-media-stream</c>, so permissions are what the
+    /// context says: a device not granted (or denied) fails like a person clicking Block.
+    /// </summary>
+    private async Task<IBrowser> AskingBrowserAsync() =>
+        _askingBrowser ??= await LaunchAsync(_playwright, [.. ChromiumArgs.Where(a => a != "--use-fake-ui-for-media-stream")]);
+
+    /// <summary>A new person: own context. Camera and microphone granted; with <paramref name="permissions"/>, only those (in a browser that does not auto-accept).</summary>
     public async Task<IPage> NewPageAsync(string path = "/", string[]? permissions = null, int width = 1280, int height = 800)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        var browser = permissions is null ? Browser : await AskingBrowserAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             Permissions = permissions ?? ["camera", "microphone"],
             ViewportSize = new ViewportSize { Width = width, Height = height },
@@ -70,14 +78,27 @@ public sealed class MeetingHarness : IAsyncDisposable
     }
 
     /// <summary>A page with the test helper loaded, joined to <paramref name="room"/> as <paramref name="name"/>.</summary>
-    public async Task<(IPage Page, string Identity)> JoinAsync(string room, string name, object? options = null, string[]? permissions = null)
+    public async Task<(IPage Page, string Identity)> JoinAsync(string room, string name, object? options = null, string[]? permissions = null, bool denyCamera = false)
     {
         var page = await NewPageAsync("/healthz", permissions);
+        if (denyCamera) await DenyCameraAsync(page);
         await page.EvaluateAsync(PeerScript.Source);
         var identity = await page.EvaluateAsync<string>(
             "([room, name, opts]) => window.__peer.join(room, name, JSON.parse(opts))",
             new object[] { room, name, JsonSerializer.Serialize(options ?? new { }) });
         return (page, identity);
+    }
+
+    /// <summary>Sets the camera permission of the page's origin to "denied", as a person clicking Block would.</summary>
+    public static async Task DenyCameraAsync(IPage page)
+    {
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Browser.setPermission", new Dictionary<string, object>
+        {
+            ["permission"] = new Dictionary<string, object> { ["name"] = "camera" },
+            ["setting"] = "denied",
+            ["origin"] = new Uri(page.Url).GetLeftPart(UriPartial.Authority),
+        });
     }
 
     /// <summary>Evaluates <paramref name="expression"/> every 200 ms until it is truthy; fails with its last value.</summary>
@@ -90,7 +111,10 @@ public sealed class MeetingHarness : IAsyncDisposable
             last = await page.EvaluateAsync<JsonElement>($"async () => {{ const v = await ({expression}); return {{ ok: !!v, v: v ?? null }}; }}");
             if (last.GetProperty("ok").GetBoolean()) return last.GetProperty("v");
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}. Last value: {last.GetProperty("v")}");
+            {
+                var debug = await page.EvaluateAsync<string>("() => window.__peer?.debug() ?? ''");
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}. Last value: {last.GetProperty("v")}. State: {debug}");
+            }
             await Task.Delay(200);
         }
     }
@@ -109,6 +133,7 @@ public sealed class MeetingHarness : IAsyncDisposable
             try { await c.CloseAsync(); } catch (PlaywrightException) { }
         }
         await Browser.CloseAsync();
+        if (_askingBrowser is not null) await _askingBrowser.CloseAsync();
         _playwright.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -68,6 +68,14 @@ window.__peer = {
     }
     return out;
   },
+  debug() {
+    return JSON.stringify({ me: this.room.localParticipant.identity, state: this.room.state, mediaError: this.mediaError,
+      remotes: [...this.room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
+        ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite,
+        transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
+        pubs: [...p._publications.values()].map((x) => `${x.source}:${x.isSubscribed}`) })),
+      events: this.events.map((e) => e.ev + (e.who ? ':' + e.who : '')).join(' ') });
+  },
   remotes() { return [...this.room.remoteParticipants.keys()]; },
   count(ev, who) { return this.events.filter((e) => e.ev === ev && (who === undefined || e.who === who)).length; },
 };
