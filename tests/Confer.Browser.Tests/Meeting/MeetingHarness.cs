@@ -112,7 +112,7 @@ public sealed class MeetingHarness : IAsyncDisposable
             if (last.GetProperty("ok").GetBoolean()) return last.GetProperty("v");
             if (DateTime.UtcNow > deadline)
             {
-                var debug = await page.EvaluateAsync<string>("() => window.__peer?.debug() ?? ''");
+                var debug = await page.EvaluateAsync<string>("() => window.__peer ? window.__peer.debug() : window.conferRoom ? (" + PeerScript.DebugFunction + ")(window.conferRoom) : ''");
                 Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}. Last value: {last.GetProperty("v")}. State: {debug}");
             }
             await Task.Delay(200);

@@ -3,7 +3,7 @@ namespace Confer.Browser.Tests.Meeting;
 /// <summary>The test-side helper injected into every meeting test page (window.__peer): joins with the SDK and reports what arrived.</summary>
 internal static class PeerScript
 {
-    public const string Source = """
+    public static readonly string Source = "window.__conferDebug = " + DebugFunction + ";\n" + """
 // Test-side helper injected into every page of the meeting tests: joins with the SDK the way an
 // app would, attaches every remote track to the page, and answers questions about what arrived.
 window.__peer = {
@@ -68,16 +68,20 @@ window.__peer = {
     }
     return out;
   },
-  debug() {
-    return JSON.stringify({ me: this.room.localParticipant.identity, state: this.room.state, mediaError: this.mediaError,
-      remotes: [...this.room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
-        ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite,
-        transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
-        pubs: [...p._publications.values()].map((x) => `${x.source}:${x.isSubscribed}`) })),
-      events: this.events.map((e) => e.ev + (e.who ? ':' + e.who : '')).join(' ') });
-  },
+  debug() { return window.__conferDebug(this.room); },
   remotes() { return [...this.room.remoteParticipants.keys()]; },
   count(ev, who) { return this.events.filter((e) => e.ev === ev && (who === undefined || e.who === who)).length; },
 };
+""";
+
+    /// <summary>A JS function (room) => string describing peers, transceivers, publications and events, for failure messages.</summary>
+    public const string DebugFunction = """
+(room) => JSON.stringify({ me: room.localParticipant.identity, state: room.state, mediaError: window.__peer?.mediaError,
+  remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
+    ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite,
+    transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
+    pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`) })),
+  speakers: room.activeSpeakers.map((p) => p.identity),
+  events: (window.__peer?.events ?? []).map((e) => e.ev + (e.who ? ':' + e.who : '')).join(' ') })
 """;
 }
