@@ -67,12 +67,16 @@ export class Mesh {
     return { bundlePolicy: 'max-bundle', ...extra, iceServers: extra.iceServers ?? this.#iceServers };
   }
 
-  /** @param {import('./RemoteParticipant.js').RemoteParticipant} p */
-  ensurePeer(p) {
+  /**
+   * @param {import('./RemoteParticipant.js').RemoteParticipant} p
+   * @param {boolean} initiator true when p joined after us: we offer first
+   */
+  ensurePeer(p, initiator = false) {
     let peer = this.#peers.get(p.sid);
     if (peer) return peer;
     const created = new PeerConnection({
       polite: this.#local.sid > p.sid,
+      initiator,
       rtcConfig: this.#rtcConfig(),
       send: (type, fields) => this.#signal.send(type, { to: p.sid, ...fields }),
     });

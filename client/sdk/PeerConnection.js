@@ -3,6 +3,10 @@ import { Emitter } from './Emitter.js';
 
 /** How long a `disconnected` ICE state may last before we restart ICE. */
 const DISCONNECTED_RESTART_MS = 4000;
+/** How long ICE may stay `new`/`checking` after a negotiation before we restart it. */
+const STUCK_RESTART_MS = 6000;
+/** How long the joining side waits for the first offer before offering its own tracks anyway. */
+const JOINER_WAIT_MS = 3000;
 
 /**
  * The media path to one remote participant: one RTCPeerConnection negotiated with the
@@ -12,6 +16,12 @@ const DISCONNECTED_RESTART_MS = 4000;
  * Every local track travels in its own send-only transceiver whose stream is announced in the
  * SDP's msid. Before an SDP leaves this browser the stream id is replaced by the track's sid
  * from `trackPublished`, so the receiver finds the publication from `event.streams[0].id`.
+ *
+ * Glare is handled, but avoided where it is predictable: when someone joins, both sides would
+ * offer at once. The member who was already there (the initiator) offers first; the newcomer
+ * adds its own tracks after answering that offer (or after JOINER_WAIT_MS if none comes, e.g.
+ * when the member has nothing to send). Chromium sometimes never gathers candidates again on a
+ * connection that rolled back an offer, so fewer rollbacks also means fewer stuck connections.
  *
  * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
  * `state` (state: RTCPeerConnectionState).
@@ -32,16 +42,34 @@ export class PeerConnection extends Emitter {
   #streamToSid = new Map();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #restartTimer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #stuckTimer;
+  #ready;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #readyTimer;
+  /** @type {import('./TrackPublication.js').LocalTrackPublication[]} publications waiting for #ready */
+  #queued = [];
+  /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
+  #parked = [];
   #restarts = 0;
+  /** Counters for diagnostics. */
+  counters = { offersSent: 0, answersSent: 0, candidatesSent: 0, offersIn: 0, answersIn: 0, candidatesIn: 0, ignoredOffers: 0, parked: 0 };
 
   /**
-   * @param {{ polite: boolean, rtcConfig: RTCConfiguration,
+   * @param {{ polite: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
    *           send: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
    */
-  constructor({ polite, rtcConfig, send }) {
+  constructor({ polite, initiator, rtcConfig, send }) {
     super();
+    this.#ready = initiator;
+    if (!initiator) this.#readyTimer = setTimeout(() => this.#becomeReady(), JOINER_WAIT_MS);
     this.#polite = polite;
-    this.#send = send;
+    this.#send = (type, fields) => {
+      if (type === 'offer') this.counters.offersSent++;
+      else if (type === 'answer') this.counters.answersSent++;
+      else this.counters.candidatesSent++;
+      send(type, fields);
+    };
     this.#pc = new RTCPeerConnection(rtcConfig);
     const pc = this.#pc;
 
@@ -83,6 +111,10 @@ export class PeerConnection extends Emitter {
    */
   addPublication(pub) {
     if (this.#closed || this.#senders.has(pub.trackSid)) return;
+    if (!this.#ready) {
+      if (!this.#queued.includes(pub)) this.#queued.push(pub);
+      return;
+    }
     const stream = pub._stream;
     this.#streamToSid.set(stream.id, pub.trackSid);
     const mst = pub.track.mediaStreamTrack;
@@ -95,6 +127,7 @@ export class PeerConnection extends Emitter {
    * @param {string} trackSid
    */
   removePublication(trackSid) {
+    this.#queued = this.#queued.filter((p) => p.trackSid !== trackSid);
     const t = this.#senders.get(trackSid);
     if (!t || this.#closed) return;
     this.#senders.delete(trackSid);
@@ -129,22 +162,67 @@ export class PeerConnection extends Emitter {
       const description = /** @type {RTCSessionDescriptionInit} */ ({ type: frame.type, sdp: frame.sdp });
       const offerCollision = description.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
       this.#ignoreOffer = !this.#polite && offerCollision;
-      if (this.#ignoreOffer) return;
+      if (description.type === 'offer') this.counters.offersIn++; else this.counters.answersIn++;
+      if (this.#ignoreOffer) { this.counters.ignoredOffers++; return; }
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
       await pc.setRemoteDescription(description); // rolls back our own offer when polite
+      await this.#unpark();
+      this.#watch();
       if (description.type === 'offer' && pc.signalingState === 'have-remote-offer') {
         await pc.setLocalDescription();
         const desc = pc.localDescription;
         if (desc) this.#send(desc.type === 'offer' ? 'offer' : 'answer', { sdp: this.#outgoing(desc.sdp) });
+        this.#becomeReady();
       }
     } else if (frame.type === 'candidate') {
-      const c = frame.candidate;
+      const c = frame.candidate && frame.candidate.candidate ? frame.candidate : null;
+      this.counters.candidatesIn++;
+      if (!pc.remoteDescription || this.#ignoreOffer) {
+        // Candidates of an offer we ignored are kept: after a rollback the polite side answers
+        // with the same ICE credentials and does not gather (or send) its candidates again.
+        if (c) { this.#parked.push(c); this.counters.parked++; }
+        return;
+      }
       try {
-        await pc.addIceCandidate(c && c.candidate ? c : null);
+        await pc.addIceCandidate(c);
       } catch (e) {
-        if (!this.#ignoreOffer) throw e;
+        console.debug('confer: candidate not added', e);
       }
     }
+  }
+
+  /** From now on our tracks go out at once (the first exchange is done or was not coming). */
+  #becomeReady() {
+    if (this.#ready) return;
+    this.#ready = true;
+    clearTimeout(this.#readyTimer);
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const pub of queued) this.addPublication(pub);
+  }
+
+  /** Adds parked candidates that match the description just applied; drops the rest. */
+  async #unpark() {
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const c of parked) {
+      try { await this.#pc.addIceCandidate(c); } catch { /* another ICE generation */ }
+    }
+  }
+
+  /**
+   * Guards against a negotiation that never starts ICE (lost candidates): if a few seconds after
+   * an exchange the connection is still new or checking, restart ICE.
+   */
+  #watch() {
+    clearTimeout(this.#stuckTimer);
+    this.#stuckTimer = setTimeout(() => {
+      const st = this.#pc.iceConnectionState;
+      if (!this.#closed && (st === 'new' || st === 'checking') && this.#pc.signalingState === 'stable' && this.#pc.getTransceivers().length > 0) {
+        console.debug(`confer: ICE still ${st}; restarting`);
+        this.restartIce();
+      }
+    }, STUCK_RESTART_MS);
   }
 
   /** Restarts ICE (new credentials, new candidates); used when the path failed. */
@@ -158,6 +236,8 @@ export class PeerConnection extends Emitter {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#restartTimer);
+    clearTimeout(this.#stuckTimer);
+    clearTimeout(this.#readyTimer);
     this.#pc.close();
   }
 

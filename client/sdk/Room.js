@@ -166,7 +166,7 @@ export class Room extends Emitter {
       this.#remotes.set(p.identity, p);
       this.#bySid.set(p.sid, p);
       if (announce) this.emit(RoomEvent.ParticipantConnected, p);
-      this.#mesh?.ensurePeer(p);
+      this.#mesh?.ensurePeer(p, announce);
     }
     this.#mesh?.syncPublications(p, info.tracks ?? []);
     return p;

@@ -101,6 +101,15 @@ public sealed class MeetingHarness : IAsyncDisposable
         });
     }
 
+    /// <summary>The SDK state of each page (peers, transceivers, counters), for failure messages.</summary>
+    public static async Task<string> DescribeAsync(params IPage[] pages)
+    {
+        var parts = new List<string>();
+        foreach (var page in pages)
+            parts.Add(await page.EvaluateAsync<string>("() => window.__peer ? window.__peer.debug() : window.conferRoom ? (" + PeerScript.DebugFunction + ")(window.conferRoom) : 'no room'"));
+        return string.Join("\n", parts);
+    }
+
     /// <summary>Evaluates <paramref name="expression"/> every 200 ms until it is truthy; fails with its last value.</summary>
     public static async Task<JsonElement> WaitForAsync(IPage page, string expression, TimeSpan timeout, string what)
     {

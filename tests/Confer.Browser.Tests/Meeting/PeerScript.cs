@@ -78,7 +78,7 @@ window.__peer = {
     public const string DebugFunction = """
 (room) => JSON.stringify({ me: room.localParticipant.identity, state: room.state, mediaError: window.__peer?.mediaError,
   remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
-    ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite,
+    ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite, n: p._peer?.counters, restarts: p._peer?.iceRestarts,
     transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
     pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`) })),
   speakers: room.activeSpeakers.map((p) => p.identity),
