@@ -10,6 +10,9 @@ public static class ConferCli
         var root = new RootCommand("Confer: self-hosted video meetings with signaling, STUN and TURN in one binary.")
         {
             ServeCommand.Create(),
+            TokenCommand.Create(),
+            RoomCommand.Create(),
+            ParticipantCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -19,6 +19,7 @@ public sealed class AccessTokenValidator(ApiKeys keys, TimeProvider time)
 {
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(10);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TokenValidationParameters> _parameters = new(StringComparer.Ordinal);
 
     public async Task<TokenValidation> ValidateAsync(string? jwt)
     {
@@ -33,21 +34,7 @@ public sealed class AccessTokenValidator(ApiKeys keys, TimeProvider time)
         catch (Exception e) when (e is ArgumentException or JsonException) { return new(null, "malformed token"); }
         if (!keys.TryGetSecret(issuer, out var secret)) return new(null, "unknown API key");
 
-        var key = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(secret)) { CryptoProviderFactory = HmacSha256Provider.Factory };
-        var parameters = new TokenValidationParameters
-        {
-            ValidateIssuer = true,
-            ValidIssuer = issuer,
-            ValidateAudience = false,
-            IssuerSigningKey = key,
-            ValidateIssuerSigningKey = false,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            RequireSignedTokens = true,
-            // Lifetime is checked below against the injected clock, which the library cannot read.
-            RequireExpirationTime = false,
-            ValidateLifetime = false,
-            CryptoProviderFactory = HmacSha256Provider.Factory,
-        };
+        var parameters = _parameters.GetOrAdd(issuer, static (issuer, secret) => Parameters(issuer, secret), secret);
         var result = await _handler.ValidateTokenAsync(parsed, parameters).ConfigureAwait(false);
         if (!result.IsValid) return new(null, Describe(result.Exception));
 
@@ -68,6 +55,21 @@ public sealed class AccessTokenValidator(ApiKeys keys, TimeProvider time)
             DateTimeOffset.FromUnixTimeSeconds(exp),
             claims.Video ?? new VideoGrant()), null);
     }
+
+    private static TokenValidationParameters Parameters(string issuer, string secret) => new()
+    {
+        ValidateIssuer = true,
+        ValidIssuer = issuer,
+        ValidateAudience = false,
+        IssuerSigningKey = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(secret)) { CryptoProviderFactory = HmacSha256Provider.Factory },
+        ValidateIssuerSigningKey = false,
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RequireSignedTokens = true,
+        // Lifetime is checked below against the injected clock, which the library cannot read.
+        RequireExpirationTime = false,
+        ValidateLifetime = false,
+        CryptoProviderFactory = HmacSha256Provider.Factory,
+    };
 
     private static string Describe(Exception? e) => e switch
     {

@@ -10,16 +10,16 @@ namespace Confer.Signaling.Auth;
 public sealed class VideoGrant
 {
     [JsonPropertyName("room")] public string? Room { get; set; }
-    [JsonPropertyName("roomJoin")] public bool RoomJoin { get; set; }
-    [JsonPropertyName("roomCreate")] public bool RoomCreate { get; set; }
-    [JsonPropertyName("roomList")] public bool RoomList { get; set; }
-    [JsonPropertyName("roomAdmin")] public bool RoomAdmin { get; set; }
+    [JsonPropertyName("roomJoin"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool RoomJoin { get; set; }
+    [JsonPropertyName("roomCreate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool RoomCreate { get; set; }
+    [JsonPropertyName("roomList"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool RoomList { get; set; }
+    [JsonPropertyName("roomAdmin"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool RoomAdmin { get; set; }
     [JsonPropertyName("canPublish")] public bool? CanPublish { get; set; }
     [JsonPropertyName("canSubscribe")] public bool? CanSubscribe { get; set; }
     [JsonPropertyName("canPublishData")] public bool? CanPublishData { get; set; }
     [JsonPropertyName("canPublishSources")] public List<string>? CanPublishSources { get; set; }
     [JsonPropertyName("canUpdateOwnMetadata")] public bool? CanUpdateOwnMetadata { get; set; }
-    [JsonPropertyName("hidden")] public bool Hidden { get; set; }
+    [JsonPropertyName("hidden"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Hidden { get; set; }
 
     /// <summary>The rights a participant holding this grant has in its room.</summary>
     public ParticipantPermission ToPermission() => new(

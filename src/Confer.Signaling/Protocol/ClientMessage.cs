@@ -28,6 +28,7 @@ public sealed class ClientMessage
     public string? Text { get; set; }
     public string? Metadata { get; set; }
     public long? Timestamp { get; set; }
+    public long? LastSeen { get; set; }
 }
 
 /// <summary>The <c>type</c> values clients send.</summary>

@@ -12,6 +12,7 @@ public sealed class Participant
 {
     private readonly (long Id, byte[] Frame)[] _ring;
     private long _seq;
+    private long _acknowledged;
 
     internal Participant(Room room, AccessToken token, long joinedAt, int replayCapacity)
     {
@@ -44,12 +45,15 @@ public sealed class Participant
     internal bool Gone { get; set; }
     internal long LastSequence => _seq;
 
-    /// <summary>Numbers, buffers and sends one frame. Called under the room's lock.</summary>
-    internal void Deliver(byte[] body)
+    /// <summary>
+    /// Numbers, buffers and sends one frame. Called under the room's lock. Frames that cannot be needed
+    /// on resume (<c>join</c>: a client without it has no resume token) are not buffered.
+    /// </summary>
+    internal void Deliver(byte[] body, bool replayable = true)
     {
         var id = ++_seq;
         var frame = Frame.Encode(id, body);
-        _ring[id % _ring.Length] = (id, frame);
+        if (replayable) _ring[id % _ring.Length] = (id, frame);
         if (Sink is { } sink && !sink.TrySend(frame))
             sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false);
     }
@@ -64,11 +68,24 @@ public sealed class Participant
         for (var id = Math.Max(lastSeen + 1, oldest); id <= _seq; id++)
         {
             var entry = _ring[id % _ring.Length];
-            if (entry.Id != id) continue;
+            if (entry.Id != id || entry.Frame is null) { complete &= id == 1; continue; }
             sink.TrySend(entry.Frame);
             count++;
         }
         return (count, complete);
+    }
+
+    /// <summary>The client has processed every frame up to <paramref name="lastSeen"/>: stop keeping them.</summary>
+    internal void Acknowledge(long lastSeen)
+    {
+        var from = Math.Max(_acknowledged + 1, _seq - _ring.Length + 1);
+        var to = Math.Min(lastSeen, _seq);
+        for (var id = Math.Max(from, 1); id <= to; id++)
+        {
+            ref var entry = ref _ring[id % _ring.Length];
+            if (entry.Id == id) entry = default;
+        }
+        _acknowledged = Math.Max(_acknowledged, to);
     }
 
     internal ParticipantInfo ToInfo(bool forSelf)

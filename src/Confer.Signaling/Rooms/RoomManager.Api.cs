@@ -71,6 +71,15 @@ public sealed partial class RoomManager
             return room.Closed ? null : room.ByIdentity(identity)?.ToInfo(forSelf: false);
     }
 
+    /// <summary>True when the participant has a live connection, false in its grace period, null when absent.</summary>
+    internal bool? IsConnected(RoomName name, string identity)
+    {
+        var room = store.Find(name);
+        if (room is null) return null;
+        lock (room.Gate)
+            return room.ByIdentity(identity) is { } p ? p.Sink is not null : null;
+    }
+
     public ApiOutcome RemoveParticipant(RoomName name, string identity)
     {
         var room = store.Find(name);

@@ -20,6 +20,9 @@ public sealed partial class RoomManager
         switch (m.Type)
         {
             case ClientTypes.Ping:
+                if (m.LastSeen is > 0 and var acked)
+                    lock (p.Room.Gate)
+                        if (Owns(p, sink)) p.Acknowledge(acked);
                 sink.TrySend(Frame.Local(new PongMessage(m.Timestamp ?? 0, time.GetUtcNow().ToUnixTimeMilliseconds())));
                 return true;
             case ClientTypes.Offer:

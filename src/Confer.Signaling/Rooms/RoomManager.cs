@@ -61,7 +61,7 @@ public sealed partial class RoomManager(IRoomStore store, SignalingOptions optio
                 room.EmptyTimer = null;
                 p.Sink = sink;
                 p.Deliver(Frame.Serialize(new JoinMessage(Frame.Version, ServerVersion, room.ToInfo(), p.ToInfo(forSelf: true),
-                    room.VisibleInfos(p), iceServers, p.ResumeToken, Seconds(options.PingInterval), Seconds(options.PingTimeout))));
+                    room.VisibleInfos(p), iceServers, p.ResumeToken, Seconds(options.PingInterval), Seconds(options.PingTimeout))), replayable: false);
                 if (!p.Hidden) room.Broadcast(Frame.Serialize(new ParticipantJoinedMessage(p.ToInfo(forSelf: false))), p);
                 LogJoined(log, name.Value, p.Identity, p.Sid);
                 return new(p, 0, null);

@@ -11,6 +11,7 @@ internal sealed class TestClient : IAsyncDisposable
     private readonly Channel<JsonElement> _inbox = Channel.CreateUnbounded<JsonElement>();
     private readonly TaskCompletionSource<(int? Code, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
+    private readonly List<JsonElement> _stash = [];
 
     private TestClient(ClientWebSocket ws, bool read)
     {
@@ -46,9 +47,18 @@ internal sealed class TestClient : IAsyncDisposable
 
     public Task SendAsync(object message) => SendAsync(JsonSerializer.Serialize(message, message.GetType(), TestJson.Options));
 
-    /// <summary>The next frame of this type; frames of other types before it are skipped. Fails after 5 s.</summary>
+    /// <summary>
+    /// The earliest unconsumed frame of this type; frames of other types stay for later calls. Fails after 5 s.
+    /// </summary>
     public async Task<JsonElement> ExpectAsync(string type, int timeoutMs = 5000)
     {
+        var stashed = _stash.FindIndex(f => f.GetProperty("type").GetString() == type);
+        if (stashed >= 0)
+        {
+            var found = _stash[stashed];
+            _stash.RemoveAt(stashed);
+            return found;
+        }
         using var cts = new CancellationTokenSource(timeoutMs);
         try
         {
@@ -56,13 +66,14 @@ internal sealed class TestClient : IAsyncDisposable
             {
                 var frame = await _inbox.Reader.ReadAsync(cts.Token);
                 if (frame.GetProperty("type").GetString() == type) return frame;
+                _stash.Add(frame);
             }
         }
         catch (OperationCanceledException) { throw new TimeoutException($"no '{type}' frame within {timeoutMs} ms"); }
         catch (ChannelClosedException) { throw new InvalidOperationException($"closed ({(Closed.IsCompleted ? Closed.Result : default)}) before a '{type}' frame"); }
     }
 
-    /// <summary>True when no frame of this type arrives within the window (frames of other types are consumed).</summary>
+    /// <summary>True when no (unconsumed) frame of this type arrives within the window.</summary>
     public async Task<bool> NoneAsync(string type, int windowMs = 300)
     {
         try { await ExpectAsync(type, windowMs); return false; }
@@ -73,7 +84,8 @@ internal sealed class TestClient : IAsyncDisposable
     /// <summary>All frames received so far (without waiting).</summary>
     public List<JsonElement> Drain()
     {
-        var list = new List<JsonElement>();
+        var list = new List<JsonElement>(_stash);
+        _stash.Clear();
         while (_inbox.Reader.TryRead(out var f)) list.Add(f);
         return list;
     }

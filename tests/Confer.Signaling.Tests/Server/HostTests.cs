@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confer.Server.Hosting;
+using Confer.Signaling.Tests.Support;
+
+namespace Confer.Signaling.Tests.Server;
+
+/// <summary>The real <c>confer serve</c> host (<see cref="ConferHost"/>) with its system clock.</summary>
+public sealed class HostTests
+{
+    [Fact]
+    public async Task DevHost_TokenEndpointThenJoin()
+    {
+        var options = new ServerOptions { Dev = true, Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        await using var app = ConferHost.Build(options);
+        await app.StartAsync();
+        var http = ConferHost.HttpAddress(app);
+        using var client = new HttpClient { BaseAddress = http };
+
+        var response = await client.PostAsJsonAsync("/api/token", new { room = "team-sync", name = "Alice Smith" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var identity = body.GetProperty("identity").GetString()!;
+        Assert.StartsWith("alice-smith-", identity);
+        Assert.False(string.IsNullOrEmpty(options.TurnSecret));
+
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        var uri = new UriBuilder(http) { Scheme = "ws", Path = "/rtc", Query = $"access_token={body.GetProperty("token").GetString()}" }.Uri;
+        await ws.ConnectAsync(uri, CancellationToken.None);
+        var buffer = new byte[64 * 1024];
+        var r = await ws.ReceiveAsync(buffer, CancellationToken.None);
+        var join = JsonDocument.Parse(buffer.AsMemory(0, r.Count)).RootElement;
+        Assert.Equal("join", join.GetProperty("type").GetString());
+        Assert.Equal(identity, join.GetProperty("participant").GetProperty("identity").GetString());
+        await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task ProductionHost_TokenEndpointIsOff()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
+        options.Signaling.Keys.Add("k", "a-long-enough-secret");
+        await using var app = ConferHost.Build(options);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = ConferHost.HttpAddress(app) };
+        var response = await client.PostAsJsonAsync("/api/token", new { room = "team-sync", name = "x" });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await app.StopAsync();
+    }
+}
