@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Confer.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Confer.Browser.Tests.Meeting;
@@ -38,11 +39,16 @@ public sealed class MeetingHarness : IAsyncDisposable
         "--autoplay-policy=no-user-gesture-required", "--auto-select-desktop-capture-source=Entire screen",
     ];
 
-    public static async Task<MeetingHarness> StartAsync(Action<ServerOptions>? configure = null)
+    /// <param name="withTurn">
+    /// Hand out Confer's own STUN/TURN in <c>join</c>. With TurnPort 0 the TURN listener picks a free
+    /// port at build time; the join's iceServers are made from <c>ServerOptions.TurnPort</c>, so the
+    /// bound port is written back there.
+    /// </param>
+    public static async Task<MeetingHarness> StartAsync(bool withTurn = false)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
-        configure?.Invoke(options);
         var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+        if (withTurn) options.TurnPort = app.Services.GetRequiredService<Confer.Server.Turn.TurnEndpoints>().Port;
         await app.StartAsync();
         var playwright = await Playwright.CreateAsync();
         var browser = await LaunchAsync(playwright, ChromiumArgs);
