@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Confer.Bench.Meeting;
+using Confer.Server.Hosting;
+using Confer.Server.Turn;
+using Confer.Signaling.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+// Time from connect() to the first decoded remote frame in a two-browser call, with the SDK and
+// with two bare RTCPeerConnections (SDP handed over directly), direct and relay-only, same run.
+//   dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]
+var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 7;
+
+var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
+var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+options.TurnPort = app.Services.GetRequiredService<TurnEndpoints>().Port; // join hands out the bound TURN port
+await app.StartAsync();
+var baseUrl = ConferHost.HttpAddress(app).ToString().TrimEnd('/');
+var (turnUser, turnPass) = TurnCredentials.Create(options.TurnSecret, "bench", DateTimeOffset.UtcNow.AddHours(1));
+var bareIce = new[] { new { urls = new[] { $"turn:127.0.0.1:{options.TurnPort}?transport=udp" }, username = turnUser, credential = turnPass } };
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = "/usr/bin/chromium",
+    Headless = true,
+    Args =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
+        "--autoplay-policy=no-user-gesture-required",
+    ],
+});
+
+async Task<IPage> PageAsync(IBrowserContext? context = null)
+{
+    context ??= await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+    var page = await context.NewPageAsync();
+    await page.GotoAsync(baseUrl + "/healthz");
+    await page.EvaluateAsync(BenchScript.Source);
+    return page;
+}
+
+async Task<double> SdkRunAsync(bool relay, int i)
+{
+    var rtc = JsonSerializer.Serialize(relay ? new { iceTransportPolicy = "relay" } : (object)new { });
+    var room = $"bench-{(relay ? "relay" : "direct")}-{i}";
+    var alice = await PageAsync();
+    var bob = await PageAsync();
+    try
+    {
+        await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc });
+        await bob.EvaluateAsync("r => window.__bench.sdkPrepare(r)", room);
+        return await bob.EvaluateAsync<double>("c => window.__bench.sdkJoin(JSON.parse(c))", rtc);
+    }
+    finally
+    {
+        await bob.EvaluateAsync("() => window.__bench.leave()");
+        await alice.EvaluateAsync("() => window.__bench.leave()");
+        await alice.Context.CloseAsync();
+        await bob.Context.CloseAsync();
+    }
+}
+
+async Task<double> BareRunAsync(bool relay, int i)
+{
+    var rtc = JsonSerializer.Serialize(relay ? new { iceTransportPolicy = "relay", iceServers = bareIce } : (object)new { });
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+    try
+    {
+        var host = await PageAsync(context);
+        var guest = await PageAsync(context);
+        var channel = $"bare-{relay}-{i}";
+        await host.EvaluateAsync("([ch, c]) => window.__bench.bareHost(ch, JSON.parse(c))", new object[] { channel, rtc });
+        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc });
+    }
+    finally
+    {
+        await context.CloseAsync();
+    }
+}
+
+var results = new Dictionary<string, List<double>>();
+void Add(string key, double ms) { (results.TryGetValue(key, out var l) ? l : results[key] = []).Add(ms); }
+
+// Warm-up (first camera start, module cache), not counted.
+await SdkRunAsync(false, -1);
+await BareRunAsync(false, -1);
+
+var sw = Stopwatch.StartNew();
+for (var i = 0; i < runs; i++)
+{
+    // Interleaved so a busy moment on the machine hits every mode alike.
+    foreach (var relay in new[] { false, true })
+    {
+        var mode = relay ? "relay" : "direct";
+        Add($"baseline {mode}", await BareRunAsync(relay, i));
+        Add($"sdk {mode}", await SdkRunAsync(relay, i));
+        Console.Error.WriteLine($"run {i + 1}/{runs} {mode}: baseline {results[$"baseline {mode}"][^1]:0} ms, sdk {results[$"sdk {mode}"][^1]:0} ms");
+    }
+}
+
+static double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+
+Console.WriteLine($"Time from connect() to the first decoded remote frame, {runs} runs each ({sw.Elapsed.TotalSeconds:0} s, {Environment.ProcessorCount} cores)");
+Console.WriteLine();
+Console.WriteLine("| path | baseline median | baseline worst | SDK median | SDK worst | SDK − baseline (median) |");
+Console.WriteLine("|------|----------------:|---------------:|-----------:|----------:|------------------------:|");
+foreach (var mode in new[] { "direct", "relay" })
+{
+    var b = results[$"baseline {mode}"];
+    var s = results[$"sdk {mode}"];
+    Console.WriteLine($"| {mode} | {Median(b):0} ms | {b.Max():0} ms | {Median(s):0} ms | {s.Max():0} ms | {Median(s) - Median(b):+0;-0} ms |");
+}
+
+await app.StopAsync();
