@@ -25,20 +25,24 @@ window.__bench = {
     this.sdk = await import('/sdk/confer.js');
     this.tok = await this.token(room, 'Bob');
   },
-  async sdkJoin(rtcConfig) {
+  async sdkJoin(rtcConfig, publish) {
     const start = performance.now();
     const frame = new Promise((resolve) => {
       this.onTrack = (track) => {
         if (track.kind !== 'video') return;
+        this.subscribedAt = performance.now() - start;
         const v = track.attach();
         document.body.append(v);
         this.firstFrame(v, start).then(resolve);
       };
     });
     this.room = await this.sdk.connect(this.tok.url, this.tok.token, { rtcConfig });
+    this.connectedAt = performance.now() - start;
     this.room.on('trackSubscribed', (t) => this.onTrack(t));
-    this.room.localParticipant.enableCameraAndMicrophone().catch(() => {});
-    return frame;
+    if (publish) this.room.localParticipant.enableCameraAndMicrophone().catch(() => {});
+    const ms = await frame;
+    console.log(`connect ${this.connectedAt.toFixed(0)} ms, subscribed ${this.subscribedAt.toFixed(0)} ms, frame ${ms.toFixed(0)} ms`);
+    return ms;
   },
   leave() { this.room?.disconnect(); },
 
