@@ -11,6 +11,7 @@ using Microsoft.Playwright;
 // Time from connect() to the first decoded remote frame in a two-browser call, with the SDK and
 // with two bare RTCPeerConnections (SDP handed over directly), direct and relay-only, same run.
 //   dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]
+var RunTimeout = TimeSpan.FromSeconds(30);
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 7;
 
 var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
@@ -55,9 +56,10 @@ async Task<double> SdkRunAsync(bool relay, int i, bool publishOnJoin)
     var bob = await PageAsync();
     try
     {
-        await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc });
+        Console.Error.WriteLine($"  {room}: host joining");
+        await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc }).WaitAsync(RunTimeout);
         await bob.EvaluateAsync("r => window.__bench.sdkPrepare(r)", room);
-        return await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin });
+        return await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
     }
     finally
     {
@@ -78,7 +80,7 @@ async Task<double> BareRunAsync(bool relay, int i)
         var guest = await PageAsync(context);
         var channel = $"bare-{relay}-{i}";
         await host.EvaluateAsync("([ch, c]) => window.__bench.bareHost(ch, JSON.parse(c))", new object[] { channel, rtc });
-        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc });
+        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
     }
     finally
     {
@@ -87,11 +89,21 @@ async Task<double> BareRunAsync(bool relay, int i)
 }
 
 var results = new Dictionary<string, List<double>>();
-void Add(string key, double ms) { (results.TryGetValue(key, out var l) ? l : results[key] = []).Add(ms); }
+var failures = new Dictionary<string, int>();
+async Task AddAsync(string key, Func<Task<double>> run)
+{
+    if (!results.ContainsKey(key)) results[key] = [];
+    try { results[key].Add(await run()); }
+    catch (TimeoutException)
+    {
+        failures[key] = failures.GetValueOrDefault(key) + 1;
+        Console.Error.WriteLine($"  {key}: no remote frame within {RunTimeout.TotalSeconds:0} s (counted as a failure)");
+    }
+}
 
 // Warm-up (first camera start, module cache), not counted.
-await SdkRunAsync(false, -1, true);
-await BareRunAsync(false, -1);
+await AddAsync("warm-up", () => SdkRunAsync(false, -1, true));
+await AddAsync("warm-up", () => BareRunAsync(false, -1));
 
 var sw = Stopwatch.StartNew();
 for (var i = 0; i < runs; i++)
@@ -100,14 +112,14 @@ for (var i = 0; i < runs; i++)
     foreach (var relay in new[] { false, true })
     {
         var mode = relay ? "relay" : "direct";
-        Add($"baseline {mode}", await BareRunAsync(relay, i));
-        Add($"sdk {mode}", await SdkRunAsync(relay, i, false));
-        Add($"sdk+camera {mode}", await SdkRunAsync(relay, i, true));
-        Console.Error.WriteLine($"run {i + 1}/{runs} {mode}: baseline {results[$"baseline {mode}"][^1]:0} ms, sdk {results[$"sdk {mode}"][^1]:0} ms, sdk+camera {results[$"sdk+camera {mode}"][^1]:0} ms");
+        await AddAsync($"baseline {mode}", () => BareRunAsync(relay, i));
+        await AddAsync($"sdk {mode}", () => SdkRunAsync(relay, i, false));
+        await AddAsync($"sdk+camera {mode}", () => SdkRunAsync(relay, i, true));
+        Console.Error.WriteLine($"run {i + 1}/{runs} {mode}: baseline {results[$"baseline {mode}"].LastOrDefault():0} ms, sdk {results[$"sdk {mode}"].LastOrDefault():0} ms, sdk+camera {results[$"sdk+camera {mode}"].LastOrDefault():0} ms");
     }
 }
 
-static double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+static double Median(List<double> xs) { if (xs.Count == 0) return double.NaN; var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
 
 Console.WriteLine($"Time from connect() to the first decoded remote frame, {runs} runs each ({sw.Elapsed.TotalSeconds:0} s, {Environment.ProcessorCount} cores)");
 Console.WriteLine();
@@ -121,4 +133,5 @@ foreach (var mode in new[] { "direct", "relay" })
     Console.WriteLine($"| {mode} | {Median(b):0} / {b.Max():0} ms | {Median(s):0} / {s.Max():0} ms | {Median(s) - Median(b):+0;-0} ms | {Median(c):0} / {c.Max():0} ms | {Median(c) - Median(b):+0;-0} ms |");
 }
 
+if (failures.Count > 0) Console.WriteLine($"\nRuns without a frame within {RunTimeout.TotalSeconds:0} s: {string.Join(", ", failures.Select(f => $"{f.Key} {f.Value}"))}");
 await app.StopAsync();

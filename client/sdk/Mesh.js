@@ -196,7 +196,8 @@ export class Mesh {
     let localLevel = 0;
     await Promise.all([...this.#peers.entries()].map(async ([sid, peer]) => {
       const p = this.#room._remoteBySid(sid);
-      if (!p || peer.pc.connectionState === 'closed') return;
+      // Not while connecting: getStats competes with ICE and DTLS for the same threads.
+      if (!p || peer.pc.connectionState !== 'connected') return;
       const report = await peer.pc.getStats();
       const s = this.#samples.get(sid) ?? { lastLoud: 0 };
       const { stats, totals } = summarize(report, s.stats, s.totals);
