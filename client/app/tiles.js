@@ -38,6 +38,7 @@ export class Tiles {
         video = /** @type {HTMLVideoElement} */ (cam.track.attach());
         tile.prepend(video);
       }
+      if (video.paused) video.play().catch(() => {});
     } else if (video) {
       cam?.track?.detach(video);
       video.remove();

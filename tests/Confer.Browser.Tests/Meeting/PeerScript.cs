@@ -80,7 +80,9 @@ window.__peer = {
   remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
     ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite, n: p._peer?.counters, restarts: p._peer?.iceRestarts,
     transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
-    pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`) })),
+    pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`),
+    videos: [...p.trackPublications.values()].filter((x) => x.kind === 'video').flatMap((x) => (x.track?.attachedElements ?? []).map((v) =>
+      `${x.source}: paused=${v.paused} ready=${v.readyState} w=${v.videoWidth} frames=${v.getVideoPlaybackQuality?.().totalVideoFrames} inDom=${v.isConnected} track=${x.track.mediaStreamTrack?.readyState}/${x.track.mediaStreamTrack?.muted ? 'muted' : 'unmuted'}`)) })),
   speakers: room.activeSpeakers.map((p) => p.identity),
   events: (window.__peer?.events ?? []).map((e) => e.ev + (e.who ? ':' + e.who : '')).join(' ') })
 """;
