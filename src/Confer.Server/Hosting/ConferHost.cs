@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Confer.Server.Signaling;
+using Confer.Server.Web;
 using Confer.Server.Turn;
 
 namespace Confer.Server.Hosting;
@@ -29,6 +30,7 @@ public static class ConferHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapConferSignaling();
         app.MapConferMetrics();
+        app.MapConferWebApp();
         return app;
     }
 

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Confer.Bench.Meeting;
+using Confer.Server.Hosting;
+using Confer.Server.Turn;
+using Confer.Signaling.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+// Time from connect() to the first decoded remote frame in a two-browser call, with the SDK and
+// with two bare RTCPeerConnections (SDP handed over directly), direct and relay-only, same run.
+//   dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]
+var RunTimeout = TimeSpan.FromSeconds(30);
+var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 7;
+
+var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
+var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+options.TurnPort = app.Services.GetRequiredService<TurnEndpoints>().Port; // join hands out the bound TURN port
+await app.StartAsync();
+var baseUrl = ConferHost.HttpAddress(app).ToString().TrimEnd('/');
+var (turnUser, turnPass) = TurnCredentials.Create(options.TurnSecret, "bench", DateTimeOffset.UtcNow.AddHours(1));
+var bareIce = new[] { new { urls = new[] { $"turn:127.0.0.1:{options.TurnPort}?transport=udp" }, username = turnUser, credential = turnPass } };
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = "/usr/bin/chromium",
+    Headless = true,
+    Args =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
+        "--autoplay-policy=no-user-gesture-required",
+    ],
+});
+
+async Task<IPage> PageAsync(IBrowserContext? context = null)
+{
+    context ??= await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+    var page = await context.NewPageAsync();
+    if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1") page.Console += (_, m) => Console.Error.WriteLine($"  [page] {m.Text}");
+    await page.GotoAsync(baseUrl + "/healthz");
+    await page.EvaluateAsync(BenchScript.Source);
+    return page;
+}
+
+// publishOnJoin: the joiner also starts its own camera and microphone right after connect(), as the
+// README example does; the baseline's receiver captures nothing, so "sdk" (without) is the like-for-like row.
+async Task<double> SdkRunAsync(bool relay, int i, bool publishOnJoin)
+{
+    var rtc = JsonSerializer.Serialize(relay ? new { iceTransportPolicy = "relay" } : (object)new { });
+    var room = $"bench-{(relay ? "relay" : "direct")}-{publishOnJoin}-{i}";
+    var alice = await PageAsync();
+    var bob = await PageAsync();
+    try
+    {
+        Console.Error.WriteLine($"  {room}: host joining");
+        await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc }).WaitAsync(RunTimeout);
+        await bob.EvaluateAsync("r => window.__bench.sdkPrepare(r)", room);
+        return await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
+    }
+    finally
+    {
+        await bob.EvaluateAsync("() => window.__bench.leave()");
+        await alice.EvaluateAsync("() => window.__bench.leave()");
+        await alice.Context.CloseAsync();
+        await bob.Context.CloseAsync();
+    }
+}
+
+async Task<double> BareRunAsync(bool relay, int i)
+{
+    var rtc = JsonSerializer.Serialize(relay ? new { iceTransportPolicy = "relay", iceServers = bareIce } : (object)new { });
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+    try
+    {
+        var host = await PageAsync(context);
+        var guest = await PageAsync(context);
+        var channel = $"bare-{relay}-{i}";
+        await host.EvaluateAsync("([ch, c]) => window.__bench.bareHost(ch, JSON.parse(c))", new object[] { channel, rtc });
+        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
+    }
+    finally
+    {
+        await context.CloseAsync();
+    }
+}
+
+var results = new Dictionary<string, List<double>>();
+var failures = new Dictionary<string, int>();
+async Task AddAsync(string key, Func<Task<double>> run)
+{
+    if (!results.ContainsKey(key)) results[key] = [];
+    try { results[key].Add(await run()); }
+    catch (TimeoutException)
+    {
+        failures[key] = failures.GetValueOrDefault(key) + 1;
+        Console.Error.WriteLine($"  {key}: no remote frame within {RunTimeout.TotalSeconds:0} s (counted as a failure)");
+    }
+}
+
+// Warm-up (first camera start, module cache), not counted.
+await AddAsync("warm-up", () => SdkRunAsync(false, -1, true));
+await AddAsync("warm-up", () => BareRunAsync(false, -1));
+
+var sw = Stopwatch.StartNew();
+for (var i = 0; i < runs; i++)
+{
+    // Interleaved so a busy moment on the machine hits every mode alike.
+    foreach (var relay in new[] { false, true })
+    {
+        var mode = relay ? "relay" : "direct";
+        await AddAsync($"baseline {mode}", () => BareRunAsync(relay, i));
+        await AddAsync($"sdk {mode}", () => SdkRunAsync(relay, i, false));
+        await AddAsync($"sdk+camera {mode}", () => SdkRunAsync(relay, i, true));
+        Console.Error.WriteLine($"run {i + 1}/{runs} {mode}: baseline {results[$"baseline {mode}"].LastOrDefault():0} ms, sdk {results[$"sdk {mode}"].LastOrDefault():0} ms, sdk+camera {results[$"sdk+camera {mode}"].LastOrDefault():0} ms");
+    }
+}
+
+static double Median(List<double> xs) { if (xs.Count == 0) return double.NaN; var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+
+Console.WriteLine($"Time from connect() to the first decoded remote frame, {runs} runs each ({sw.Elapsed.TotalSeconds:0} s, {Environment.ProcessorCount} cores)");
+Console.WriteLine();
+Console.WriteLine("| path | baseline median / worst | SDK median / worst | SDK − baseline | SDK, joiner also starts its camera: median / worst | − baseline |");
+Console.WriteLine("|------|------------------------:|-------------------:|---------------:|---------------------------------------------------:|-----------:|");
+foreach (var mode in new[] { "direct", "relay" })
+{
+    var b = results[$"baseline {mode}"];
+    var s = results[$"sdk {mode}"];
+    var c = results[$"sdk+camera {mode}"];
+    Console.WriteLine($"| {mode} | {Median(b):0} / {b.Max():0} ms | {Median(s):0} / {s.Max():0} ms | {Median(s) - Median(b):+0;-0} ms | {Median(c):0} / {c.Max():0} ms | {Median(c) - Median(b):+0;-0} ms |");
+}
+
+if (failures.Count > 0) Console.WriteLine($"\nRuns without a frame within {RunTimeout.TotalSeconds:0} s: {string.Join(", ", failures.Select(f => $"{f.Key} {f.Value}"))}");
+await app.StopAsync();

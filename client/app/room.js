@@ -1,0 +1,183 @@
+// The meeting page, /room/{name}: pre-join, then the call. Built only on the public SDK.
+import { connect, RoomEvent } from '/sdk/confer.js';
+import { Prejoin } from './prejoin.js';
+import { Tiles } from './tiles.js';
+import { Panels, quality } from './panels.js';
+
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+const roomName = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const urlToken = new URLSearchParams(location.search).get('token') ?? new URLSearchParams(location.hash.slice(1)).get('token');
+
+document.title = `${roomName} · Confer`;
+$('room-name-label').textContent = roomName;
+$('call-room').textContent = roomName;
+$('display-name').value = localStorage.getItem('confer.name') ?? '';
+
+const prejoin = new Prejoin();
+prejoin.start().catch((e) => console.warn(e));
+const tiles = new Tiles($('grid'));
+const panels = new Panels();
+/** @type {import('/sdk/confer.js').Room | null} */
+let room = null;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let statsTimer;
+
+$('join').onclick = () => join().catch((e) => showJoinError(e));
+$('display-name').onkeydown = (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') $('join').click(); };
+
+async function join() {
+  $('join').disabled = true;
+  $('join-error').hidden = true;
+  const name = $('display-name').value.trim() || 'Guest';
+  localStorage.setItem('confer.name', name);
+  const { url, token } = await getToken(name);
+  room = await connect(url, token);
+  /** @type {any} */ (window).conferRoom = room; // for the browser console (and the tests' diagnostics)
+  wire(room);
+  // Publish what the preview already opened: no second camera start, no second prompt.
+  const lp = room.localParticipant;
+  const work = [];
+  if (prejoin.video && prejoin.camOn) work.push(lp.publishTrack(prejoin.video, { source: 'camera' }));
+  else prejoin.video?.stop();
+  if (prejoin.audio) { prejoin.audio.enabled = prejoin.micOn; work.push(lp.publishTrack(prejoin.audio, { source: 'microphone' })); }
+  await Promise.all(work);
+  $('prejoin').hidden = true;
+  $('call').hidden = false;
+  tiles.upsert(lp);
+  for (const p of room.remoteParticipants.values()) { tiles.upsert(p); tiles.screen(p); }
+  panels.renderPeople(room);
+  renderControls();
+  if (prejoin.deviceProblem) toast(`${prejoin.deviceProblem}. You joined to watch and listen.`, 6000);
+  statsTimer = setInterval(refreshStats, 1000);
+}
+
+/** @param {string} name */
+async function getToken(name) {
+  if (urlToken) return { url: '/rtc', token: urlToken };
+  const res = await fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: roomName, name }) });
+  if (res.status === 404) throw new Error('This server does not hand out tokens to the page. Ask the organiser for an invitation link.');
+  if (!res.ok) throw new Error(`The server refused to let you in (${res.status}).`);
+  return /** @type {{ url: string, token: string }} */ (await res.json());
+}
+
+/** @param {unknown} e */
+function showJoinError(e) {
+  $('join').disabled = false;
+  $('join-error').textContent = e instanceof Error ? e.message : String(e);
+  $('join-error').hidden = false;
+}
+
+/** @param {import('/sdk/confer.js').Room} r */
+function wire(r) {
+  const refresh = (/** @type {any} */ p) => { if (p) { tiles.upsert(p); tiles.screen(p); } panels.renderPeople(r); renderControls(); };
+  r.on(RoomEvent.ParticipantConnected, (p) => { refresh(p); toast(`${p.name} joined`); });
+  r.on(RoomEvent.ParticipantDisconnected, (p) => { tiles.remove(p); panels.renderPeople(r); toast(`${p.name} left`); });
+  r.on(RoomEvent.TrackSubscribed, (track, pub, p) => {
+    if (track.kind === 'audio') {
+      const el = track.attach();
+      el.dataset.identity = p.identity;
+      $('call').append(el);
+    }
+    refresh(p);
+  });
+  r.on(RoomEvent.TrackUnsubscribed, (track, pub, p) => { for (const el of track.detach()) el.remove(); refresh(p); });
+  r.on(RoomEvent.TrackPublished, (pub, p) => refresh(p));
+  r.on(RoomEvent.TrackUnpublished, (pub, p) => refresh(p));
+  r.on(RoomEvent.TrackMuted, (pub, p) => refresh(p));
+  r.on(RoomEvent.TrackUnmuted, (pub, p) => refresh(p));
+  r.on(RoomEvent.ParticipantUpdated, (p) => refresh(p));
+  r.on(RoomEvent.LocalTrackPublished, (pub, p) => refresh(p));
+  r.on(RoomEvent.LocalTrackUnpublished, (pub, p) => refresh(p));
+  r.on(RoomEvent.ActiveSpeakersChanged, (speakers) => tiles.speakers(new Set(speakers.map((/** @type {any} */ s) => s.identity))));
+  r.on(RoomEvent.ChatMessage, (msg, p) => panels.addChat(msg, !!p?.isLocal));
+  r.on(RoomEvent.Reconnecting, () => banner('Connection lost. Reconnecting…'));
+  r.on(RoomEvent.Reconnected, () => banner(''));
+  r.on(RoomEvent.Disconnected, (reason) => ended(reason));
+}
+
+function renderControls() {
+  if (!room) return;
+  const lp = room.localParticipant;
+  const set = (/** @type {string} */ id, /** @type {boolean} */ on, /** @type {string} */ title) => {
+    $(id).classList.toggle('off', !on); $(id).classList.toggle('on', on);
+    $(id).setAttribute('aria-pressed', String(on)); $(id).title = title;
+  };
+  set('mic', lp.isMicrophoneEnabled, lp.isMicrophoneEnabled ? 'Turn off microphone' : 'Turn on microphone');
+  set('cam', lp.isCameraEnabled, lp.isCameraEnabled ? 'Turn off camera' : 'Turn on camera');
+  $('screen').classList.toggle('active', lp.isScreenShareEnabled);
+  $('screen').title = lp.isScreenShareEnabled ? 'Stop presenting' : 'Share your screen';
+}
+
+/** @param {() => Promise<unknown>} action @param {string} what */
+async function control(action, what) {
+  try {
+    await action();
+  } catch (e) {
+    const err = /** @type {any} */ (e);
+    // Closing the screen picker is a choice, not an error.
+    if (!(what === 'Screen sharing' && err?.code === 'device_denied')) toast(`${what}: ${err?.message ?? err}`, 5000);
+  }
+  renderControls();
+  if (room) { tiles.upsert(room.localParticipant); tiles.screen(room.localParticipant); panels.renderPeople(room); }
+}
+
+$('mic').onclick = () => control(() => room?.localParticipant.setMicrophoneEnabled(!room.localParticipant.isMicrophoneEnabled) ?? Promise.resolve(), 'Microphone');
+$('cam').onclick = () => control(() => room?.localParticipant.setCameraEnabled(!room.localParticipant.isCameraEnabled) ?? Promise.resolve(), 'Camera');
+$('screen').onclick = () => control(() => room?.localParticipant.setScreenShareEnabled(!room.localParticipant.isScreenShareEnabled) ?? Promise.resolve(), 'Screen sharing');
+$('leave').onclick = () => { room?.disconnect(); };
+$('chat').onclick = () => panels.toggle('chat');
+$('people').onclick = () => panels.toggle('people');
+$('diag').onclick = () => panels.toggle('diag');
+panels.onChange = () => { if (room && panels.open === 'diag') panels.renderDiagnostics(room); };
+$('chat-form').onsubmit = (/** @type {Event} */ ev) => {
+  ev.preventDefault();
+  const text = $('chat-input').value.trim();
+  if (!text || !room) return;
+  room.localParticipant.sendChatMessage(text).then(() => { $('chat-input').value = ''; }, (e) => toast(e.message));
+};
+$('invite').onclick = async () => {
+  const link = `${location.origin}/room/${encodeURIComponent(roomName)}`;
+  try { await navigator.clipboard.writeText(link); toast('Invite link copied'); }
+  catch { toast(`Invite link: ${link}`, 8000); }
+};
+$('rejoin').onclick = () => location.reload();
+
+function refreshStats() {
+  if (!room) return;
+  for (const p of room.remoteParticipants.values()) {
+    const s = p.connectionStats;
+    const q = s && s.connectionType !== 'unknown' ? quality(s) : '';
+    tiles.quality(p.identity, q && q !== 'Good' ? `${q} connection` : '');
+  }
+  if (panels.open === 'diag') panels.renderDiagnostics(room);
+}
+
+/** @param {string} reason */
+function ended(reason) {
+  clearInterval(statsTimer);
+  tiles.clear();
+  $('call').hidden = true;
+  $('left').hidden = false;
+  const why = /** @type {Record<string, string>} */ ({
+    clientInitiated: '', duplicateIdentity: 'You joined this meeting from another tab or device.',
+    removed: 'You were removed from the meeting.', roomDeleted: 'The meeting was ended.',
+    serverShutdown: 'The server is restarting.', tokenRejected: 'Your invitation is no longer valid.',
+  });
+  $('left-title').textContent = reason === 'clientInitiated' ? 'You left the meeting' : 'You were disconnected';
+  $('left-reason').textContent = why[reason] ?? 'The connection to the meeting was lost.';
+}
+
+/** @param {string} text */
+function banner(text) { $('banner').textContent = text; $('banner').hidden = !text; }
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
+/** @param {string} text @param {number} [ms] */
+function toast(text, ms = 3000) {
+  $('toast').textContent = text;
+  $('toast').hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { $('toast').hidden = true; }, ms);
+}
+
+window.addEventListener('pagehide', () => { if (!room) prejoin.stop(); });

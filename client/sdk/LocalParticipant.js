@@ -1,0 +1,282 @@
+// @ts-check
+import { Participant } from './Participant.js';
+import { LocalTrack } from './Track.js';
+import { LocalTrackPublication } from './TrackPublication.js';
+import { ConferError, deviceError } from './ConferError.js';
+import { RoomEvent, TrackSource } from './events.js';
+import { toPayload } from './data.js';
+
+/**
+ * What the Room lends the local participant to publish with.
+ * @typedef {Object} PublishEngine
+ * @property {(fields: Record<string, unknown>) => Promise<any>} requestPublish sends publishTrack, resolves with TrackInfo
+ * @property {(pub: LocalTrackPublication) => void} addToPeers
+ * @property {(trackSid: string) => void} removeFromPeers
+ * @property {(pub: LocalTrackPublication) => Promise<void>} replaceOnPeers
+ * @property {(type: string, fields: Record<string, unknown>) => void} send
+ * @property {(name: string, ...args: any[]) => void} emit room event
+ * @property {() => boolean} connected
+ */
+
+/**
+ * @typedef {Object} DeviceOptions
+ * @property {string} [deviceId]
+ * @property {MediaTrackConstraints} [constraints]
+ */
+
+const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+const DEFAULT_AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+/** Ourselves: publish camera, microphone and screen, send data and chat. */
+export class LocalParticipant extends Participant {
+  /** @type {PublishEngine} */
+  #engine;
+
+  /**
+   * @param {any} info ParticipantInfo
+   * @param {PublishEngine} engine
+   */
+  constructor(info, engine) {
+    super(info);
+    this.#engine = engine;
+  }
+
+  get isLocal() { return true; }
+
+  /** @returns {Map<string, LocalTrackPublication>} */
+  get trackPublications() { return /** @type {any} */ (super.trackPublications); }
+
+  /**
+   * @param {string} source
+   * @returns {LocalTrackPublication | undefined}
+   */
+  getTrackPublication(source) { return /** @type {any} */ (super.getTrackPublication(source)); }
+
+  /**
+   * Turns on camera and microphone with one permission prompt and publishes both. When only one
+   * of them can be had (no camera, camera denied) the other is still published and the promise
+   * rejects with a ConferError saying what is missing, so the app can explain it.
+   * @param {{ video?: DeviceOptions, audio?: DeviceOptions }} [options]
+   */
+  async enableCameraAndMicrophone(options = {}) {
+    const video = videoConstraints(options.video);
+    const audio = audioConstraints(options.audio);
+    /** @type {MediaStream | undefined} */
+    let stream;
+    /** @type {unknown} */
+    let firstError;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video, audio });
+    } catch (e) {
+      firstError = e;
+    }
+    if (stream) {
+      for (const t of stream.getTracks()) await this.publishTrack(t, { source: t.kind === 'video' ? TrackSource.Camera : TrackSource.Microphone });
+      return;
+    }
+    // One of the two failed; get what we can, one by one.
+    const results = await Promise.allSettled([this.setMicrophoneEnabled(true, options.audio), this.setCameraEnabled(true, options.video)]);
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length === 2) throw deviceError(firstError);
+    if (failed.length === 1) {
+      const which = results[0].status === 'rejected' ? 'microphone' : 'camera';
+      const err = /** @type {PromiseRejectedResult} */ (failed[0]).reason;
+      throw new ConferError(err?.code ?? 'device_error', `Joined without ${which}: ${err?.message ?? err}`, { cause: err });
+    }
+  }
+
+  /**
+   * Turns the camera on (publishing it the first time) or off (the camera light goes off and
+   * others see the track muted).
+   * @param {boolean} enabled
+   * @param {DeviceOptions} [options]
+   */
+  async setCameraEnabled(enabled, options) {
+    const pub = this.getTrackPublication(TrackSource.Camera);
+    if (!enabled) {
+      if (!pub) return;
+      pub.track.stop();
+      pub.track._setMediaStreamTrack(null);
+      await this.#engine.replaceOnPeers(pub);
+      this.#setMuted(pub, true);
+      return;
+    }
+    const live = pub?.track.mediaStreamTrack?.readyState === 'live';
+    if (pub && live && !options?.deviceId) { this.#setMuted(pub, false); return; }
+    const mst = await capture('video', videoConstraints(options));
+    if (pub) {
+      pub.track.stop();
+      pub.track._setMediaStreamTrack(mst);
+      await this.#engine.replaceOnPeers(pub);
+      this.#setMuted(pub, false);
+    } else {
+      await this.publishTrack(mst, { source: TrackSource.Camera });
+    }
+  }
+
+  /**
+   * Unmutes (publishing the microphone the first time) or mutes the microphone.
+   * @param {boolean} enabled
+   * @param {DeviceOptions} [options]
+   */
+  async setMicrophoneEnabled(enabled, options) {
+    const pub = this.getTrackPublication(TrackSource.Microphone);
+    if (!enabled) {
+      if (!pub) return;
+      const mst = pub.track.mediaStreamTrack;
+      if (mst) mst.enabled = false;
+      this.#setMuted(pub, true);
+      return;
+    }
+    const live = pub?.track.mediaStreamTrack?.readyState === 'live';
+    if (pub && live && !options?.deviceId) {
+      const mst = pub.track.mediaStreamTrack;
+      if (mst) mst.enabled = true;
+      this.#setMuted(pub, false);
+      return;
+    }
+    const mst = await capture('audio', audioConstraints(options));
+    if (pub) {
+      pub.track.stop();
+      pub.track._setMediaStreamTrack(mst);
+      await this.#engine.replaceOnPeers(pub);
+      this.#setMuted(pub, false);
+    } else {
+      await this.publishTrack(mst, { source: TrackSource.Microphone });
+    }
+  }
+
+  /**
+   * Starts or stops sharing the screen (a window, a tab or the whole screen, as the person picks).
+   * The share arrives at the others as a second video track (plus its audio when there is any).
+   * @param {boolean} enabled
+   * @param {DisplayMediaStreamOptions} [options]
+   */
+  async setScreenShareEnabled(enabled, options) {
+    const pubs = [TrackSource.ScreenShare, TrackSource.ScreenShareAudio].map((s) => this.getTrackPublication(s)).filter((p) => !!p);
+    if (!enabled) {
+      for (const p of pubs) await this.unpublishTrack(/** @type {LocalTrackPublication} */ (p));
+      return;
+    }
+    if (pubs.length) return;
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia(options ?? { video: { frameRate: { ideal: 15 } }, audio: false });
+    } catch (e) {
+      throw deviceError(e);
+    }
+    for (const t of stream.getTracks()) {
+      const source = t.kind === 'video' ? TrackSource.ScreenShare : TrackSource.ScreenShareAudio;
+      const pub = await this.publishTrack(t, { source });
+      // The browser's own "Stop sharing" button ends the track.
+      t.addEventListener('ended', () => { if (this._publications.has(pub.trackSid)) this.unpublishTrack(pub); });
+    }
+  }
+
+  /**
+   * Publishes any browser track (e.g. the one the pre-join preview already opened) to everyone.
+   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {{ source?: string, name?: string }} [options]
+   * @returns {Promise<LocalTrackPublication>}
+   */
+  async publishTrack(mediaStreamTrack, options = {}) {
+    if (!(mediaStreamTrack instanceof MediaStreamTrack)) throw new ConferError('invalid_argument', 'publishTrack needs a MediaStreamTrack.');
+    const kind = /** @type {'audio'|'video'} */ (mediaStreamTrack.kind);
+    const source = options.source ?? (kind === 'video' ? TrackSource.Camera : TrackSource.Microphone);
+    const stream = new MediaStream([mediaStreamTrack]);
+    const settings = mediaStreamTrack.getSettings();
+    const info = await this.#engine.requestPublish({
+      cid: stream.id, kind, source, muted: !mediaStreamTrack.enabled,
+      ...(options.name ? { name: options.name } : {}),
+      ...(kind === 'video' && settings.width ? { width: settings.width, height: settings.height } : {}),
+    });
+    const track = new LocalTrack(mediaStreamTrack, kind, source);
+    const pub = new LocalTrackPublication(info, track, stream);
+    this._publications.set(pub.trackSid, pub);
+    this.#engine.addToPeers(pub);
+    this.#engine.emit(RoomEvent.LocalTrackPublished, pub, this);
+    return pub;
+  }
+
+  /**
+   * Stops publishing a track and stops capturing it.
+   * @param {LocalTrackPublication} pub
+   */
+  async unpublishTrack(pub) {
+    if (!this._publications.delete(pub.trackSid)) return;
+    this.#engine.removeFromPeers(pub.trackSid);
+    pub.track.stop();
+    if (this.#engine.connected()) this.#engine.send('unpublishTrack', { trackSid: pub.trackSid });
+    this.#engine.emit(RoomEvent.LocalTrackUnpublished, pub, this);
+  }
+
+  /**
+   * Sends bytes (or a string) to everyone else, or to the identities given. Delivered in order
+   * through the signaling connection.
+   * @param {Uint8Array | string} data
+   * @param {{ destinationIdentities?: string[], reliable?: boolean, topic?: string }} [options]
+   */
+  async publishData(data, options = {}) {
+    this.#requireConnected();
+    const { payload, encoding } = toPayload(data);
+    this.#engine.send('data', {
+      payload, encoding,
+      ...(options.topic ? { topic: options.topic } : {}),
+      ...(options.destinationIdentities?.length ? { destinationIdentities: options.destinationIdentities } : {}),
+      reliable: options.reliable ?? true,
+    });
+  }
+
+  /**
+   * Sends a chat message to the room. Everyone, us included, receives it as `chatMessage`.
+   * @param {string} text
+   */
+  async sendChatMessage(text) {
+    this.#requireConnected();
+    if (typeof text !== 'string' || !text.trim()) throw new ConferError('invalid_argument', 'A chat message needs some text.');
+    if (text.length > 4000) throw new ConferError('invalid_argument', 'A chat message is at most 4 000 characters.');
+    this.#engine.send('chat', { text });
+  }
+
+  /** Stops every local track (used when leaving). @internal */
+  _stopAll() {
+    for (const p of /** @type {Map<string, LocalTrackPublication>} */ (this._publications).values()) p.track.stop();
+  }
+
+  #requireConnected() {
+    if (!this.#engine.connected()) throw new ConferError('not_connected', 'Not connected to a room.');
+  }
+
+  /**
+   * @param {LocalTrackPublication} pub
+   * @param {boolean} muted
+   */
+  #setMuted(pub, muted) {
+    if (pub.isMuted === muted) return;
+    pub._setMuted(muted);
+    this.#engine.send('muteTrack', { trackSid: pub.trackSid, muted });
+    this.#engine.emit(muted ? RoomEvent.TrackMuted : RoomEvent.TrackUnmuted, pub, this);
+  }
+}
+
+/** @param {DeviceOptions} [o] */
+function videoConstraints(o) {
+  return { ...DEFAULT_VIDEO, ...(o?.constraints ?? {}), ...(o?.deviceId ? { deviceId: { exact: o.deviceId } } : {}) };
+}
+/** @param {DeviceOptions} [o] */
+function audioConstraints(o) {
+  return { ...DEFAULT_AUDIO, ...(o?.constraints ?? {}), ...(o?.deviceId ? { deviceId: { exact: o.deviceId } } : {}) };
+}
+
+/**
+ * @param {'audio' | 'video'} kind
+ * @param {MediaTrackConstraints} constraints
+ */
+async function capture(kind, constraints) {
+  try {
+    const s = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
+    return s.getTracks()[0];
+  } catch (e) {
+    throw deviceError(e);
+  }
+}

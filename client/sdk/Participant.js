@@ -1,0 +1,64 @@
+// @ts-check
+import { Emitter } from './Emitter.js';
+
+/**
+ * Someone in the room (ourselves or another person). Public state is read-only; the Room
+ * changes it.
+ */
+export class Participant extends Emitter {
+  #sid;
+  #identity;
+  #name;
+  #metadata;
+  #joinedAt;
+  #speaking = false;
+  #audioLevel = 0;
+  /** @type {Map<string, import('./TrackPublication.js').TrackPublication>} */
+  _publications = new Map();
+
+  /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number }} info */
+  constructor(info) {
+    super();
+    this.#sid = info.sid;
+    this.#identity = info.identity;
+    this.#name = info.name || info.identity;
+    this.#metadata = info.metadata ?? '';
+    this.#joinedAt = info.joinedAt ?? Date.now();
+  }
+
+  get sid() { return this.#sid; }
+  get identity() { return this.#identity; }
+  /** Display name (the identity when the token has none). */
+  get name() { return this.#name; }
+  get metadata() { return this.#metadata; }
+  get joinedAt() { return new Date(this.#joinedAt); }
+  /** Publications by track sid. A copy: changing it changes nothing. */
+  get trackPublications() { return new Map(this._publications); }
+  get isSpeaking() { return this.#speaking; }
+  /** 0–1, from the latest stats sample. */
+  get audioLevel() { return this.#audioLevel; }
+  get isLocal() { return false; }
+
+  /**
+   * The publication for a source (`camera`, `microphone`, `screen_share`, `screen_share_audio`).
+   * @param {string} source
+   */
+  getTrackPublication(source) {
+    for (const p of this._publications.values()) if (p.source === source) return p;
+    return undefined;
+  }
+
+  get isCameraEnabled() { const p = this.getTrackPublication('camera'); return !!p && !p.isMuted; }
+  get isMicrophoneEnabled() { const p = this.getTrackPublication('microphone'); return !!p && !p.isMuted; }
+  get isScreenShareEnabled() { return !!this.getTrackPublication('screen_share'); }
+
+  /** @param {{ name?: string, metadata?: string }} info @internal */
+  _update(info) {
+    if (info.name) this.#name = info.name;
+    if (info.metadata !== undefined) this.#metadata = info.metadata;
+  }
+  /** @param {string} sid @internal */
+  _setSid(sid) { this.#sid = sid; }
+  /** @param {boolean} speaking @param {number} level @internal */
+  _setSpeaking(speaking, level) { this.#speaking = speaking; this.#audioLevel = level; }
+}

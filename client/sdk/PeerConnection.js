@@ -1,0 +1,266 @@
+// @ts-check
+import { Emitter } from './Emitter.js';
+
+/** How long a `disconnected` ICE state may last before we restart ICE. */
+const DISCONNECTED_RESTART_MS = 4000;
+/** How long ICE may stay `new`/`checking` after a negotiation before we restart it. */
+const STUCK_RESTART_MS = 6000;
+/** How long the joining side waits for the first offer before offering its own tracks anyway. */
+const JOINER_WAIT_MS = 3000;
+
+/**
+ * The media path to one remote participant: one RTCPeerConnection negotiated with the
+ * perfect-negotiation pattern, so both sides may add tracks at any moment (even at the same
+ * moment) without glare. The polite side rolls back its own offer when offers cross.
+ *
+ * Every local track travels in its own send-only transceiver whose stream is announced in the
+ * SDP's msid. Before an SDP leaves this browser the stream id is replaced by the track's sid
+ * from `trackPublished`, so the receiver finds the publication from `event.streams[0].id`.
+ *
+ * Glare is handled, but avoided where it is predictable: when someone joins, both sides would
+ * offer at once. The member who was already there (the initiator) offers first; the newcomer
+ * adds its own tracks after answering that offer (or after JOINER_WAIT_MS if none comes, e.g.
+ * when the member has nothing to send). Chromium sometimes never gathers candidates again on a
+ * connection that rolled back an offer, so fewer rollbacks also means fewer stuck connections.
+ *
+ * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
+ * `state` (state: RTCPeerConnectionState).
+ * @internal
+ */
+export class PeerConnection extends Emitter {
+  #pc;
+  #polite;
+  #send;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #closed = false;
+  /** @type {Promise<void>} */
+  #chain = Promise.resolve();
+  /** @type {Map<string, RTCRtpTransceiver>} track sid → transceiver */
+  #senders = new Map();
+  /** @type {Map<string, string>} local stream id → track sid */
+  #streamToSid = new Map();
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #restartTimer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #stuckTimer;
+  #ready;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #readyTimer;
+  /** @type {import('./TrackPublication.js').LocalTrackPublication[]} publications waiting for #ready */
+  #queued = [];
+  /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
+  #parked = [];
+  #restarts = 0;
+  /** Counters for diagnostics. */
+  counters = { offersSent: 0, answersSent: 0, candidatesSent: 0, offersIn: 0, answersIn: 0, candidatesIn: 0, ignoredOffers: 0, parked: 0 };
+
+  /**
+   * @param {{ polite: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
+   *           send: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
+   */
+  constructor({ polite, initiator, rtcConfig, send }) {
+    super();
+    this.#ready = initiator;
+    if (!initiator) this.#readyTimer = setTimeout(() => this.#becomeReady(), JOINER_WAIT_MS);
+    this.#polite = polite;
+    this.#send = (type, fields) => {
+      if (type === 'offer') this.counters.offersSent++;
+      else if (type === 'answer') this.counters.answersSent++;
+      else this.counters.candidatesSent++;
+      send(type, fields);
+    };
+    this.#pc = new RTCPeerConnection(rtcConfig);
+    const pc = this.#pc;
+
+    pc.onnegotiationneeded = async () => {
+      if (this.#closed) return;
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        const desc = pc.localDescription;
+        // Normally an offer; an answer when a remote offer was applied while we were starting.
+        if (desc) this.#send(desc.type === 'answer' ? 'answer' : 'offer', { sdp: this.#outgoing(desc.sdp) });
+      } catch (e) {
+        console.warn('confer: could not make an offer', e);
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (this.#closed) return;
+      this.#send('candidate', { candidate: candidate ? candidate.toJSON() : null });
+    };
+    pc.ontrack = (ev) => {
+      const sid = ev.streams[0]?.id;
+      if (sid) this.emit('track', ev.track, sid, ev.receiver);
+    };
+    pc.onconnectionstatechange = () => this.#onState();
+    pc.oniceconnectionstatechange = () => this.#onState();
+  }
+
+  /** The browser peer connection (for getStats). */
+  get pc() { return this.#pc; }
+  get polite() { return this.#polite; }
+  /** How many ICE restarts this connection has done. */
+  get iceRestarts() { return this.#restarts; }
+
+  /**
+   * Starts sending a published track to this peer.
+   * @param {import('./TrackPublication.js').LocalTrackPublication} pub
+   */
+  addPublication(pub) {
+    if (this.#closed || this.#senders.has(pub.trackSid)) return;
+    if (!this.#ready) {
+      if (!this.#queued.includes(pub)) this.#queued.push(pub);
+      return;
+    }
+    const stream = pub._stream;
+    this.#streamToSid.set(stream.id, pub.trackSid);
+    const mst = pub.track.mediaStreamTrack;
+    const t = this.#pc.addTransceiver(mst ?? /** @type {'audio'|'video'} */ (pub.kind), { direction: 'sendonly', streams: [stream] });
+    this.#senders.set(pub.trackSid, t);
+  }
+
+  /**
+   * Stops sending a track (renegotiates).
+   * @param {string} trackSid
+   */
+  removePublication(trackSid) {
+    this.#queued = this.#queued.filter((p) => p.trackSid !== trackSid);
+    const t = this.#senders.get(trackSid);
+    if (!t || this.#closed) return;
+    this.#senders.delete(trackSid);
+    try { t.stop(); } catch { /* already stopped */ }
+  }
+
+  /**
+   * Points the sender at the publication's current browser track (no renegotiation).
+   * @param {import('./TrackPublication.js').LocalTrackPublication} pub
+   */
+  async replaceTrack(pub) {
+    const t = this.#senders.get(pub.trackSid);
+    if (t && !this.#closed) await t.sender.replaceTrack(pub.track.mediaStreamTrack);
+  }
+
+  /**
+   * Handles a forwarded offer, answer or candidate from this peer, one at a time in arrival order.
+   * @param {any} frame
+   */
+  handle(frame) {
+    this.#chain = this.#chain.then(() => this.#handle(frame)).catch((e) => {
+      if (!this.#closed) console.warn(`confer: signaling ${frame.type} from ${frame.fromIdentity} failed`, e);
+    });
+    return this.#chain;
+  }
+
+  /** @param {any} frame */
+  async #handle(frame) {
+    if (this.#closed) return;
+    const pc = this.#pc;
+    if (frame.type === 'offer' || frame.type === 'answer') {
+      const description = /** @type {RTCSessionDescriptionInit} */ ({ type: frame.type, sdp: frame.sdp });
+      const offerCollision = description.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
+      this.#ignoreOffer = !this.#polite && offerCollision;
+      if (description.type === 'offer') this.counters.offersIn++; else this.counters.answersIn++;
+      if (this.#ignoreOffer) { this.counters.ignoredOffers++; return; }
+      if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
+      await pc.setRemoteDescription(description); // rolls back our own offer when polite
+      await this.#unpark();
+      this.#watch();
+      if (description.type === 'offer' && pc.signalingState === 'have-remote-offer') {
+        await pc.setLocalDescription();
+        const desc = pc.localDescription;
+        if (desc) this.#send(desc.type === 'offer' ? 'offer' : 'answer', { sdp: this.#outgoing(desc.sdp) });
+        this.#becomeReady();
+      }
+    } else if (frame.type === 'candidate') {
+      const c = frame.candidate && frame.candidate.candidate ? frame.candidate : null;
+      this.counters.candidatesIn++;
+      if (!pc.remoteDescription || this.#ignoreOffer) {
+        // Candidates of an offer we ignored are kept: after a rollback the polite side answers
+        // with the same ICE credentials and does not gather (or send) its candidates again.
+        if (c) { this.#parked.push(c); this.counters.parked++; }
+        return;
+      }
+      try {
+        await pc.addIceCandidate(c);
+      } catch (e) {
+        console.debug('confer: candidate not added', e);
+      }
+    }
+  }
+
+  /** From now on our tracks go out at once (the first exchange is done or was not coming). */
+  #becomeReady() {
+    if (this.#ready) return;
+    this.#ready = true;
+    clearTimeout(this.#readyTimer);
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const pub of queued) this.addPublication(pub);
+  }
+
+  /** Adds parked candidates that match the description just applied; drops the rest. */
+  async #unpark() {
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const c of parked) {
+      try { await this.#pc.addIceCandidate(c); } catch { /* another ICE generation */ }
+    }
+  }
+
+  /**
+   * Guards against a negotiation that never starts ICE (lost candidates): if a few seconds after
+   * an exchange the connection is still new or checking, restart ICE.
+   */
+  #watch() {
+    clearTimeout(this.#stuckTimer);
+    this.#stuckTimer = setTimeout(() => {
+      const st = this.#pc.iceConnectionState;
+      if (!this.#closed && (st === 'new' || st === 'checking') && this.#pc.signalingState === 'stable' && this.#pc.getTransceivers().length > 0) {
+        console.debug(`confer: ICE still ${st}; restarting`);
+        this.restartIce();
+      }
+    }, STUCK_RESTART_MS);
+  }
+
+  /** Restarts ICE (new credentials, new candidates); used when the path failed. */
+  restartIce() {
+    if (this.#closed) return;
+    this.#restarts++;
+    this.#pc.restartIce();
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#stuckTimer);
+    clearTimeout(this.#readyTimer);
+    this.#pc.close();
+  }
+
+  #onState() {
+    if (this.#closed) return;
+    const pc = this.#pc;
+    this.emit('state', pc.connectionState);
+    clearTimeout(this.#restartTimer);
+    if (pc.iceConnectionState === 'failed' || pc.connectionState === 'failed') {
+      this.restartIce();
+    } else if (pc.iceConnectionState === 'disconnected') {
+      this.#restartTimer = setTimeout(() => {
+        if (pc.iceConnectionState === 'disconnected') this.restartIce();
+      }, DISCONNECTED_RESTART_MS);
+    }
+  }
+
+  /**
+   * Rewrites our stream ids to track sids in an SDP we send.
+   * @param {string} sdp
+   */
+  #outgoing(sdp) {
+    for (const [streamId, sid] of this.#streamToSid) sdp = sdp.split(streamId).join(sid);
+    return sdp;
+  }
+}

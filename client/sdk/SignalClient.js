@@ -1,0 +1,220 @@
+// @ts-check
+import { Emitter } from './Emitter.js';
+import { ConferError } from './ConferError.js';
+
+/** Close codes after which the session may be resumed (docs/protocol.md, "Close codes"). */
+const RESUMABLE = new Set([1006, 4010, 4011]);
+/** How long we keep trying to resume; the server's grace period is 20 s by default. */
+const RESUME_WINDOW_MS = 18000;
+
+/**
+ * Speaks the signaling protocol (docs/protocol.md, version 1) over one WebSocket and nothing else:
+ * join, resume with replay, ping/pong and sending frames. It knows no peer connections.
+ *
+ * Emits (internal): `message` (frame), `reconnecting` (), `resumed` (frame),
+ * `closed` (reason: string, code: number, resumeFailed: boolean).
+ * @internal
+ */
+export class SignalClient extends Emitter {
+  /** @type {WebSocket | null} */
+  #ws = null;
+  #url;
+  #token;
+  /** @type {string | null} */
+  #resumeToken = null;
+  #lastSeen = 0;
+  #pingInterval = 5000;
+  #pingTimeout = 15000;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #pingTimer;
+  #lastReceived = 0;
+  /** @type {object[]} */
+  #queue = [];
+  #closing = false;
+  #resuming = false;
+  #nextId = 1;
+
+  /**
+   * @param {string} url WebSocket URL of /rtc.
+   * @param {string} token Access token.
+   */
+  constructor(url, token) {
+    super();
+    this.#url = url;
+    this.#token = token;
+  }
+
+  /** True while the socket is open and the session is live. */
+  get isOpen() { return !!this.#ws && this.#ws.readyState === WebSocket.OPEN && !this.#resuming; }
+
+  /**
+   * Opens the socket and resolves with the `join` frame.
+   * @returns {Promise<any>}
+   */
+  async join() {
+    const frame = await this.#open(false);
+    if (frame.type !== 'join') throw new ConferError('server_error', `Expected join, got ${frame.type}.`);
+    return frame;
+  }
+
+  /**
+   * Sends a client frame. While resuming, frames wait and are sent after `resumed`.
+   * @param {string} type
+   * @param {Record<string, unknown>} [fields]
+   * @returns {number} the frame's id (an `error` about it echoes it as `re`)
+   */
+  send(type, fields = {}) {
+    const frame = { v: 1, id: this.#nextId++, type, ...fields };
+    if (this.isOpen) this.#ws?.send(JSON.stringify(frame));
+    else if (!this.#closing) this.#queue.push(frame);
+    return frame.id;
+  }
+
+  /** Sends `leave` and closes. */
+  leave() {
+    if (this.#closing) return;
+    if (this.isOpen) this.#ws?.send(JSON.stringify({ v: 1, type: 'leave' }));
+    this.#shutdown('left', 1000, false);
+  }
+
+  /**
+   * @param {boolean} resume
+   * @returns {Promise<any>} the first frame (join or resumed)
+   */
+  #open(resume) {
+    let url = `${this.#url}${this.#url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(this.#token)}`;
+    if (resume && this.#resumeToken) url += `&resume=${encodeURIComponent(this.#resumeToken)}&lastSeen=${this.#lastSeen}`;
+    return new Promise((resolve, reject) => {
+      let first = true;
+      let ws;
+      try { ws = new WebSocket(url); } catch (e) {
+        reject(new ConferError('connection_failed', `Could not open ${this.#url}.`, { cause: e }));
+        return;
+      }
+      this.#ws = ws;
+      ws.onmessage = (ev) => {
+        this.#lastReceived = Date.now();
+        let frame;
+        try { frame = JSON.parse(typeof ev.data === 'string' ? ev.data : ''); } catch { return; }
+        if (!frame || typeof frame.type !== 'string') return;
+        if (first) {
+          first = false;
+          if (frame.type === 'join' || frame.type === 'resumed') {
+            this.#startSession(frame);
+            resolve(frame);
+            return;
+          }
+        }
+        if (frame.id > 0) {
+          if (frame.id <= this.#lastSeen) return; // already processed before a resume
+          this.#lastSeen = frame.id;
+        }
+        if (frame.type === 'pong') return;
+        this.emit('message', frame);
+      };
+      ws.onclose = (ev) => {
+        if (this.#ws !== ws) return;
+        this.#stopPing();
+        if (first) {
+          first = false;
+          reject(closeError(ev.code, ev.reason));
+          return;
+        }
+        this.#onDrop(ev.code, ev.reason);
+      };
+    });
+  }
+
+  /** @param {any} frame join or resumed */
+  #startSession(frame) {
+    this.#resumeToken = frame.resumeToken ?? this.#resumeToken;
+    if (frame.type === 'join' && frame.id > 0) this.#lastSeen = frame.id;
+    if (frame.pingInterval > 0) this.#pingInterval = frame.pingInterval * 1000;
+    if (frame.pingTimeout > 0) this.#pingTimeout = frame.pingTimeout * 1000;
+    this.#lastReceived = Date.now();
+    this.#resuming = false;
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const f of queued) this.#ws?.send(JSON.stringify(f));
+    this.#stopPing();
+    this.#pingTimer = setInterval(() => {
+      const ws = this.#ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - this.#lastReceived > this.#pingTimeout) {
+        // The server went silent: treat it as a dropped connection and resume.
+        this.#ws = null;
+        ws.close();
+        this.#onDrop(1006, 'ping timeout');
+        return;
+      }
+      ws.send(JSON.stringify({ v: 1, type: 'ping', timestamp: Date.now() }));
+    }, this.#pingInterval);
+  }
+
+  #stopPing() {
+    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+  }
+
+  /**
+   * @param {number} code
+   * @param {string} reason
+   */
+  async #onDrop(code, reason) {
+    if (this.#closing) return;
+    if (!RESUMABLE.has(code) || !this.#resumeToken) {
+      this.#shutdown(reason || `closed (${code})`, code, false);
+      return;
+    }
+    this.#resuming = true;
+    this.emit('reconnecting');
+    const deadline = Date.now() + RESUME_WINDOW_MS;
+    let delay = 100;
+    while (!this.#closing && Date.now() < deadline) {
+      try {
+        const frame = await this.#open(true);
+        if (frame.type === 'resumed') {
+          this.emit('resumed', frame);
+          return;
+        }
+      } catch (e) {
+        const closeCode = e instanceof ConferError ? e.closeCode : undefined;
+        if (closeCode !== undefined && closeCode !== 1006 && !RESUMABLE.has(closeCode)) {
+          this.#shutdown(e instanceof Error ? e.message : 'resume failed', closeCode, closeCode === 4008);
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+    if (!this.#closing) this.#shutdown('could not reconnect to the server', 1006, true);
+  }
+
+  /**
+   * @param {string} reason
+   * @param {number} code
+   * @param {boolean} resumeFailed
+   */
+  #shutdown(reason, code, resumeFailed) {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#stopPing();
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
+    this.emit('closed', reason, code, resumeFailed);
+  }
+}
+
+/**
+ * @param {number} code
+ * @param {string} reason
+ */
+function closeError(code, reason) {
+  const text = reason || `connection closed (${code})`;
+  if (code === 4001) return new ConferError('token_rejected', `The server refused the token: ${text}.`, { closeCode: code });
+  if (code === 4003) return new ConferError('permission_denied', `Not allowed to join: ${text}.`, { closeCode: code });
+  if (code === 4004) return new ConferError('room_full', 'The room is full.', { closeCode: code });
+  if (code === 4008) return new ConferError('resume_failed', text, { closeCode: code });
+  return new ConferError('connection_failed', `Could not connect to the server: ${text}.`, { closeCode: code });
+}

@@ -1,0 +1,63 @@
+// @ts-check
+/**
+ * Every event a Room emits, with the arguments its listeners receive. Frozen: these strings are
+ * the public contract.
+ */
+export const RoomEvent = Object.freeze({
+  /** (participant: RemoteParticipant) someone joined. */
+  ParticipantConnected: 'participantConnected',
+  /** (participant: RemoteParticipant, reason: string) someone left for good. */
+  ParticipantDisconnected: 'participantDisconnected',
+  /** (participant: RemoteParticipant) name or metadata changed. */
+  ParticipantUpdated: 'participantUpdated',
+  /** (track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant) media arrived. */
+  TrackSubscribed: 'trackSubscribed',
+  /** (track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant) media went away. */
+  TrackUnsubscribed: 'trackUnsubscribed',
+  /** (publication: TrackPublication, participant: Participant) a remote participant published a track (media may follow). */
+  TrackPublished: 'trackPublished',
+  /** (publication: TrackPublication, participant: Participant) a track was unpublished. */
+  TrackUnpublished: 'trackUnpublished',
+  /** (publication: TrackPublication, participant: Participant) local or remote track muted. */
+  TrackMuted: 'trackMuted',
+  /** (publication: TrackPublication, participant: Participant) local or remote track unmuted. */
+  TrackUnmuted: 'trackUnmuted',
+  /** (publication: LocalTrackPublication, participant: LocalParticipant) one of ours is published. */
+  LocalTrackPublished: 'localTrackPublished',
+  /** (publication: LocalTrackPublication, participant: LocalParticipant) one of ours is gone. */
+  LocalTrackUnpublished: 'localTrackUnpublished',
+  /** (speakers: Participant[]) the set of people talking changed, loudest first. */
+  ActiveSpeakersChanged: 'activeSpeakersChanged',
+  /** (payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined) */
+  DataReceived: 'dataReceived',
+  /** (message: ChatMessage, participant: Participant | undefined) including our own, echoed by the server. */
+  ChatMessage: 'chatMessage',
+  /** (state: ConnectionState) */
+  ConnectionStateChanged: 'connectionStateChanged',
+  /** () the signaling connection dropped; the SDK is resuming the session. */
+  Reconnecting: 'reconnecting',
+  /** () the session was resumed; nobody saw us leave. */
+  Reconnected: 'reconnected',
+  /** (reason: string) the room is over for us. */
+  Disconnected: 'disconnected',
+  /** (participant: RemoteParticipant, state: RTCPeerConnectionState) the media path to one person changed. */
+  PeerConnectionStateChanged: 'peerConnectionStateChanged',
+  /** (error: ConferError) a local device failed while publishing (e.g. the camera was unplugged). */
+  MediaDevicesError: 'mediaDevicesError',
+});
+
+/** Room.state values. */
+export const ConnectionState = Object.freeze({
+  Connecting: 'connecting',
+  Connected: 'connected',
+  Reconnecting: 'reconnecting',
+  Disconnected: 'disconnected',
+});
+
+/** Track.source values; the same strings the signaling protocol uses. */
+export const TrackSource = Object.freeze({
+  Camera: 'camera',
+  Microphone: 'microphone',
+  ScreenShare: 'screen_share',
+  ScreenShareAudio: 'screen_share_audio',
+});

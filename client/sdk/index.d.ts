@@ -1,0 +1,208 @@
+// Types for the Confer browser SDK (plain ES modules at /sdk/confer.js). Hand-written; kept in step
+// with the JSDoc in the .js files.
+
+export type ConnectionStateValue = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+export type TrackSourceValue = 'camera' | 'microphone' | 'screen_share' | 'screen_share_audio';
+export type DisconnectReason =
+  | 'clientInitiated' | 'serverShutdown' | 'connectionLost' | 'frameTooLarge' | 'tokenRejected'
+  | 'permissionDenied' | 'roomFull' | 'duplicateIdentity' | 'removed' | 'roomDeleted' | 'resumeFailed'
+  | 'rateLimited' | 'pingTimeout' | 'slowConsumer' | 'tooManyErrors';
+
+export declare const RoomEvent: Readonly<{
+  ParticipantConnected: 'participantConnected';
+  ParticipantDisconnected: 'participantDisconnected';
+  ParticipantUpdated: 'participantUpdated';
+  TrackSubscribed: 'trackSubscribed';
+  TrackUnsubscribed: 'trackUnsubscribed';
+  TrackPublished: 'trackPublished';
+  TrackUnpublished: 'trackUnpublished';
+  TrackMuted: 'trackMuted';
+  TrackUnmuted: 'trackUnmuted';
+  LocalTrackPublished: 'localTrackPublished';
+  LocalTrackUnpublished: 'localTrackUnpublished';
+  ActiveSpeakersChanged: 'activeSpeakersChanged';
+  DataReceived: 'dataReceived';
+  ChatMessage: 'chatMessage';
+  ConnectionStateChanged: 'connectionStateChanged';
+  Reconnecting: 'reconnecting';
+  Reconnected: 'reconnected';
+  Disconnected: 'disconnected';
+  PeerConnectionStateChanged: 'peerConnectionStateChanged';
+  MediaDevicesError: 'mediaDevicesError';
+}>;
+
+export declare const ConnectionState: Readonly<{
+  Connecting: 'connecting'; Connected: 'connected'; Reconnecting: 'reconnecting'; Disconnected: 'disconnected';
+}>;
+
+export declare const TrackSource: Readonly<{
+  Camera: 'camera'; Microphone: 'microphone'; ScreenShare: 'screen_share'; ScreenShareAudio: 'screen_share_audio';
+}>;
+
+/** Arguments each Room event passes to its listeners. */
+export interface RoomEventMap {
+  participantConnected: [participant: RemoteParticipant];
+  participantDisconnected: [participant: RemoteParticipant, reason: string];
+  participantUpdated: [participant: RemoteParticipant];
+  trackSubscribed: [track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackUnsubscribed: [track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackPublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackUnpublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackMuted: [publication: TrackPublication, participant: Participant];
+  trackUnmuted: [publication: TrackPublication, participant: Participant];
+  localTrackPublished: [publication: LocalTrackPublication, participant: LocalParticipant];
+  localTrackUnpublished: [publication: LocalTrackPublication, participant: LocalParticipant];
+  activeSpeakersChanged: [speakers: Participant[]];
+  dataReceived: [payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined];
+  chatMessage: [message: ChatMessage, participant: Participant | undefined];
+  connectionStateChanged: [state: ConnectionStateValue];
+  reconnecting: [];
+  reconnected: [];
+  disconnected: [reason: DisconnectReason, message: string];
+  peerConnectionStateChanged: [participant: RemoteParticipant, state: RTCPeerConnectionState];
+  mediaDevicesError: [error: ConferError];
+}
+
+/** The SDK's one event mechanism: an EventTarget whose listeners get the event's arguments. */
+export declare class Emitter<M extends Record<string, any[]> = Record<string, any[]>> extends EventTarget {
+  on<K extends keyof M & string>(name: K, fn: (...args: M[K]) => void): this;
+  off<K extends keyof M & string>(name: K, fn: (...args: M[K]) => void): this;
+  once<K extends keyof M & string>(name: K, fn: (...args: M[K]) => void): this;
+  emit<K extends keyof M & string>(name: K, ...args: M[K]): void;
+}
+
+export declare class ConferError extends Error {
+  /** invalid_argument, connection_failed, token_rejected, permission_denied, room_full, resume_failed,
+   *  device_denied, device_not_found, device_error, not_connected, publish_failed, server_error, closed */
+  readonly code: string;
+  /** WebSocket close code when the server closed the connection. */
+  readonly closeCode: number | undefined;
+  constructor(code: string, message: string, extra?: { cause?: unknown; closeCode?: number });
+}
+
+export interface RoomOptions {
+  /** Merged into every RTCPeerConnection's configuration; its fields win (iceServers here replaces the server's list). */
+  rtcConfig?: RTCConfiguration;
+  /** Audio level (0–1) above which someone counts as speaking; default 0.02. */
+  speakingThreshold?: number;
+}
+
+export interface ChatMessage {
+  id: string;
+  text: string;
+  /** Unix ms, server time. */
+  timestamp: number;
+  fromIdentity: string | undefined;
+  fromName: string | undefined;
+}
+
+export interface ConnectionStats {
+  connectionType: 'direct' | 'relay' | 'unknown';
+  localCandidateType: string | undefined;
+  remoteCandidateType: string | undefined;
+  protocol: string | undefined;
+  /** How we reach the TURN server when our side is relayed: udp, tcp or tls. */
+  relayProtocol: string | undefined;
+  localAddress: string | undefined;
+  remoteAddress: string | undefined;
+  /** Milliseconds. */
+  roundTripTime: number | undefined;
+  /** Bits per second. */
+  inboundBitrate: number;
+  outboundBitrate: number;
+  /** Fraction 0–1 of incoming packets lost since the previous sample. */
+  packetLoss: number;
+  framesDecoded: number;
+  framesPerSecond: number;
+  audioLevel: number;
+  timestamp: number;
+}
+
+export interface DeviceOptions {
+  deviceId?: string;
+  constraints?: MediaTrackConstraints;
+}
+
+export declare function connect(url: string, token: string, options?: RoomOptions): Promise<Room>;
+
+export declare class Room extends Emitter<RoomEventMap> {
+  constructor(options?: RoomOptions);
+  readonly name: string;
+  readonly sid: string;
+  readonly metadata: string;
+  readonly state: ConnectionStateValue;
+  readonly localParticipant: LocalParticipant;
+  /** By identity; a copy. */
+  readonly remoteParticipants: Map<string, RemoteParticipant>;
+  readonly activeSpeakers: Participant[];
+  connect(url: string, token: string): Promise<this>;
+  disconnect(): Promise<void>;
+  getParticipantByIdentity(identity: string): Participant | undefined;
+}
+
+export declare class Participant extends Emitter {
+  readonly sid: string;
+  readonly identity: string;
+  readonly name: string;
+  readonly metadata: string;
+  readonly joinedAt: Date;
+  /** By track sid; a copy. */
+  readonly trackPublications: Map<string, TrackPublication>;
+  readonly isSpeaking: boolean;
+  readonly audioLevel: number;
+  readonly isLocal: boolean;
+  readonly isCameraEnabled: boolean;
+  readonly isMicrophoneEnabled: boolean;
+  readonly isScreenShareEnabled: boolean;
+  getTrackPublication(source: TrackSourceValue | string): TrackPublication | undefined;
+}
+
+export declare class LocalParticipant extends Participant {
+  readonly trackPublications: Map<string, LocalTrackPublication>;
+  getTrackPublication(source: TrackSourceValue | string): LocalTrackPublication | undefined;
+  enableCameraAndMicrophone(options?: { video?: DeviceOptions; audio?: DeviceOptions }): Promise<void>;
+  setCameraEnabled(enabled: boolean, options?: DeviceOptions): Promise<void>;
+  setMicrophoneEnabled(enabled: boolean, options?: DeviceOptions): Promise<void>;
+  setScreenShareEnabled(enabled: boolean, options?: DisplayMediaStreamOptions): Promise<void>;
+  publishTrack(track: MediaStreamTrack, options?: { source?: TrackSourceValue; name?: string }): Promise<LocalTrackPublication>;
+  unpublishTrack(publication: LocalTrackPublication): Promise<void>;
+  publishData(data: Uint8Array | string, options?: { destinationIdentities?: string[]; reliable?: boolean; topic?: string }): Promise<void>;
+  sendChatMessage(text: string): Promise<void>;
+}
+
+export declare class RemoteParticipant extends Participant {
+  readonly trackPublications: Map<string, RemoteTrackPublication>;
+  getTrackPublication(source: TrackSourceValue | string): RemoteTrackPublication | undefined;
+  /** Refreshed about twice a second; undefined until first measured. */
+  readonly connectionStats: ConnectionStats | undefined;
+  readonly connectionState: RTCPeerConnectionState;
+  getStats(): Promise<RTCStatsReport | null>;
+}
+
+export declare class Track extends Emitter {
+  readonly kind: 'audio' | 'video';
+  readonly source: TrackSourceValue;
+  readonly mediaStreamTrack: MediaStreamTrack | null;
+  readonly attachedElements: HTMLMediaElement[];
+  readonly isLocal: boolean;
+  /** A playing <video>/<audio> element, or the one passed in. */
+  attach(element?: HTMLMediaElement): HTMLMediaElement;
+  detach(element?: HTMLMediaElement): HTMLMediaElement[];
+}
+export declare class LocalTrack extends Track { stop(): void; }
+export declare class RemoteTrack extends Track {
+  readonly receiver: RTCRtpReceiver | null;
+  getStats(): Promise<RTCStatsReport | null>;
+}
+
+export declare class TrackPublication {
+  readonly trackSid: string;
+  readonly kind: 'audio' | 'video';
+  readonly source: TrackSourceValue;
+  readonly trackName: string;
+  readonly isMuted: boolean;
+  readonly isSubscribed: boolean;
+  readonly track: Track | undefined;
+}
+export declare class LocalTrackPublication extends TrackPublication { readonly track: LocalTrack; }
+export declare class RemoteTrackPublication extends TrackPublication { readonly track: RemoteTrack | undefined; }

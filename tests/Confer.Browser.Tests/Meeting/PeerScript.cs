@@ -1,0 +1,89 @@
+namespace Confer.Browser.Tests.Meeting;
+
+/// <summary>The test-side helper injected into every meeting test page (window.__peer): joins with the SDK and reports what arrived.</summary>
+internal static class PeerScript
+{
+    public static readonly string Source = "window.__conferDebug = " + DebugFunction + ";\n" + """
+// Test-side helper injected into every page of the meeting tests: joins with the SDK the way an
+// app would, attaches every remote track to the page, and answers questions about what arrived.
+window.__peer = {
+  room: null,
+  events: [],
+  async join(room, name, opts = {}) {
+    const sdk = await import('/sdk/confer.js');
+    const res = await fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, name }) });
+    if (!res.ok) throw new Error(`token: ${res.status}`);
+    const { token, url } = await res.json();
+    const r = await sdk.connect(opts.url ?? url, token, { rtcConfig: opts.rtcConfig });
+    this.room = r;
+    for (const ev of Object.values(sdk.RoomEvent)) {
+      r.on(ev, (...args) => {
+        const who = args.find((a) => a && typeof a === 'object' && 'identity' in a);
+        this.events.push({ ev, who: who?.identity, arg: typeof args[0] === 'string' ? args[0] : undefined, t: Date.now() });
+      });
+    }
+    r.on('trackSubscribed', (track, pub, p) => {
+      const el = track.attach();
+      el.dataset.identity = p.identity;
+      el.dataset.source = pub.source;
+      el.dataset.sid = pub.trackSid;
+      document.body.append(el);
+    });
+    r.on('trackUnsubscribed', (track) => { for (const el of track.detach()) el.remove(); });
+    this.mediaError = null;
+    if (opts.publish !== false) {
+      try { await r.localParticipant.enableCameraAndMicrophone(); }
+      catch (e) { this.mediaError = `${e.code}: ${e.message}`; }
+    }
+    return r.localParticipant.identity;
+  },
+  /** Every remote video: who, source, frames decoded, element width. */
+  async videos() {
+    const out = [];
+    for (const p of this.room.remoteParticipants.values()) {
+      for (const pub of p.trackPublications.values()) {
+        if (pub.kind !== 'video') continue;
+        let framesDecoded = 0;
+        const report = pub.track ? await pub.track.getStats() : null;
+        report?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded ?? 0; });
+        const el = pub.track?.attachedElements[0];
+        out.push({ identity: p.identity, source: pub.source, muted: pub.isMuted, framesDecoded, width: el?.videoWidth ?? 0 });
+      }
+    }
+    return out;
+  },
+  /** The selected candidate pair to each remote participant, read from raw getStats. */
+  async paths() {
+    const out = [];
+    for (const p of this.room.remoteParticipants.values()) {
+      const report = await p.getStats();
+      const byId = new Map();
+      report?.forEach((s) => byId.set(s.id, s));
+      let pair;
+      for (const s of byId.values()) if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
+      const local = pair && byId.get(pair.localCandidateId);
+      const remote = pair && byId.get(pair.remoteCandidateId);
+      out.push({ identity: p.identity, local: local?.candidateType ?? null, remote: remote?.candidateType ?? null,
+        relayProtocol: local?.relayProtocol ?? null, sdk: p.connectionStats ?? null });
+    }
+    return out;
+  },
+  debug() { return window.__conferDebug(this.room); },
+  remotes() { return [...this.room.remoteParticipants.keys()]; },
+  count(ev, who) { return this.events.filter((e) => e.ev === ev && (who === undefined || e.who === who)).length; },
+};
+""";
+
+    /// <summary>A JS function (room) => string describing peers, transceivers, publications and events, for failure messages.</summary>
+    public const string DebugFunction = """
+(room) => JSON.stringify({ me: room.localParticipant.identity, state: room.state, mediaError: window.__peer?.mediaError,
+  remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
+    ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite, n: p._peer?.counters, restarts: p._peer?.iceRestarts,
+    transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
+    pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`),
+    videos: [...p.trackPublications.values()].filter((x) => x.kind === 'video').flatMap((x) => (x.track?.attachedElements ?? []).map((v) =>
+      `${x.source}: paused=${v.paused} ready=${v.readyState} w=${v.videoWidth} frames=${v.getVideoPlaybackQuality?.().totalVideoFrames} inDom=${v.isConnected} track=${x.track.mediaStreamTrack?.readyState}/${x.track.mediaStreamTrack?.muted ? 'muted' : 'unmuted'}`)) })),
+  speakers: room.activeSpeakers.map((p) => p.identity),
+  events: (window.__peer?.events ?? []).map((e) => e.ev + (e.who ? ':' + e.who : '')).join(' ') })
+""";
+}
