@@ -18,6 +18,8 @@ public static class ConferHost
         builder.Services.AddSingleton(options);
         builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

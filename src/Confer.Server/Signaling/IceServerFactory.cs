@@ -1,4 +1,5 @@
 using Confer.Server.Hosting;
+using Confer.Server.Turn;
 using Confer.Signaling.Auth;
 using Confer.Signaling.Protocol;
 
@@ -8,19 +9,22 @@ namespace Confer.Server.Signaling;
 /// The <c>iceServers</c> of a join: Confer's own STUN/TURN (REST credentials that expire with the access
 /// token) on the host the client reached us at, then the configured external servers.
 /// </summary>
-public sealed class IceServerFactory(ServerOptions options)
+public sealed class IceServerFactory(ServerOptions options, TurnEndpoints turn)
 {
     public IReadOnlyList<IceServer> Create(string? requestHost, AccessToken token)
     {
         var list = new List<IceServer>(3);
         var host = options.Signaling.PublicHost ?? requestHost;
-        if (!string.IsNullOrEmpty(host) && options.TurnPort > 0)
+        if (!string.IsNullOrEmpty(host))
         {
             if (host.Contains(':') && !host.StartsWith('[')) host = $"[{host}]"; // IPv6 literal
-            var port = options.TurnPort;
+            var port = turn.Primary.Port; // the port actually bound (also with --turn-port 0)
             list.Add(new IceServer([$"stun:{host}:{port}"]));
             var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", token.Expires);
-            list.Add(new IceServer([$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"], username, credential));
+            List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
+            // TURN over TLS only with the operator's certificate: browsers refuse the --dev self-signed one.
+            if (turn.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{host}:{tls.Port}?transport=tcp");
+            list.Add(new IceServer([.. urls], username, credential));
         }
         if (options.Signaling.ExternalIceServers.Count > 0)
             list.Add(new IceServer([.. options.Signaling.ExternalIceServers]));
