@@ -3,11 +3,12 @@ using System.Globalization;
 namespace Confer.Bench.Stun;
 
 /// <summary>Command-line settings, each bounded so a run always ends by itself.</summary>
-internal sealed record BenchOptions(TimeSpan Duration, TimeSpan Warmup, int Sockets, int Window, int Rounds, bool RunConfer, bool RunCoturn)
+internal sealed record BenchOptions(TimeSpan Duration, TimeSpan Warmup, int Sockets, int Window, int Rounds, bool RunConfer, bool RunCoturn, bool Pin = false)
 {
     private const string Usage = """
         usage: Confer.Bench.Stun [--duration S (10, 1-60)] [--warmup S (3, 0-30)] [--sockets N (8, 1-64)]
                                  [--window N (32, 1-4096)] [--rounds N (2, 1-5)] [--servers confer,coturn]
+                                 [--pin 0|1 (0; 1 = server on CPU 0, generator on CPU 1, with taskset)]
         """;
 
     public static BenchOptions? Parse(string[] args)
@@ -38,6 +39,7 @@ internal sealed record BenchOptions(TimeSpan Duration, TimeSpan Warmup, int Sock
                 "--sockets" when number is >= 1 and <= 64 => (options with { Sockets = number }, null),
                 "--window" when number is >= 1 and <= 4096 => (options with { Window = number }, null),
                 "--rounds" when number is >= 1 and <= 5 => (options with { Rounds = number }, null),
+                "--pin" when number is 0 or 1 => (options with { Pin = number == 1 }, null),
                 _ => (options, $"{name} {value} is unknown or out of range."),
             };
             if (problem is not null) { Console.Error.WriteLine($"{problem}\n{Usage}"); return null; }

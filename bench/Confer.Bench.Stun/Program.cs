@@ -20,6 +20,14 @@ Console.WriteLine($"STUN Binding benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
                   $".NET {Environment.Version}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} before start");
 Console.WriteLine($"Load: {options.Sockets} UDP sockets x {options.Window} outstanding requests, {options.Warmup.TotalSeconds:0.#} s warm-up + " +
                   $"{options.Duration.TotalSeconds:0.#} s measured per server, {options.Rounds} round(s)");
+if (options.Pin && !CpuPinning.IsAvailable)
+{
+    Console.Error.WriteLine("--pin 1 needs 2 or more cores and taskset (util-linux).");
+    return 1;
+}
+Console.WriteLine(options.Pin
+    ? $"Mode: PINNED. The server under load runs on CPU {CpuPinning.ServerCpu} only, the generator on CPU {CpuPinning.GeneratorCpu} only: one core each."
+    : "Mode: shared. Server and generator are free to use every core (they compete for them).");
 
 var servers = new List<BenchServer>();
 try
@@ -73,6 +81,11 @@ static Measurement Measure(BenchServer server, BenchOptions options, int round)
 {
     using var load = new BindingLoadGenerator(new LoadSettings(server.EndPoint, options.Sockets, options.Window, TimeSpan.FromMilliseconds(250)));
     var self = Process.GetCurrentProcess();
+    if (options.Pin)
+    {
+        CpuPinning.Pin(server.Pid, CpuPinning.ServerCpu);
+        CpuPinning.Pin(Environment.ProcessId, CpuPinning.GeneratorCpu);
+    }
     load.Start();
     Thread.Sleep(options.Warmup);
 
@@ -87,6 +100,11 @@ static Measurement Measure(BenchServer server, BenchOptions options, int round)
     self.Refresh();
     double clientCpu = (self.TotalProcessorTime - clientCpuBefore).TotalSeconds;
     load.Stop();
+    if (options.Pin)
+    {
+        CpuPinning.Unpin(Environment.ProcessId);
+        CpuPinning.Unpin(server.Pid);
+    }
 
     var counted = after - before;
     var measurement = new Measurement(server.Name, round, seconds, counted, serverCpu, clientCpu);

@@ -29,6 +29,7 @@ internal static class Report
         double conferRate = confer.Average(m => m.RequestsPerSecond), coturnRate = coturn.Average(m => m.RequestsPerSecond);
         double conferPerCpu = confer.Average(m => m.RequestsPerCpuSecond), coturnPerCpu = coturn.Average(m => m.RequestsPerCpuSecond);
         Console.WriteLine();
+        Console.WriteLine(options.Pin ? "pinned mode: server on one core, generator on the other" : "shared mode: server and generator share both cores");
         Console.WriteLine($"mean over {options.Rounds} round(s): confer {conferRate:N0} Binding/s, coturn {coturnRate:N0} Binding/s");
         if (coturnRate > 0)
         {

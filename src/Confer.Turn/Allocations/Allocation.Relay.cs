@@ -30,7 +30,9 @@ public sealed partial class Allocation
                 int received;
                 try
                 {
-                    received = await RelaySocket.ReceiveFromAsync(buffer.AsMemory(HeadRoom, MaxData), SocketFlags.None, peer, ct).ConfigureAwait(false);
+                    // No token: Dispose closes the socket, which ends a pending receive, and a token would cost a
+                    // cancellation registration for every datagram.
+                    received = await RelaySocket.ReceiveFromAsync(buffer.AsMemory(HeadRoom, MaxData), SocketFlags.None, peer).ConfigureAwait(false);
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
                 {

@@ -6,8 +6,9 @@ namespace Confer.Turn.Transport;
 
 /// <summary>
 /// One local UDP transport address served by one or more sockets (several with SO_REUSEPORT on Linux,
-/// so the kernel spreads clients over one receive loop per core). Replies leave from the first socket;
-/// every socket of the group has the same source address and port.
+/// so the kernel spreads clients over one receive thread per core). Replies to a request leave from the
+/// socket that received it (<see cref="UdpSocketSink"/>); sends through the endpoint itself (relayed data
+/// for an allocation) use the first socket. Every socket of the group has the same address and port.
 /// </summary>
 public sealed class UdpEndpoint : IClientSink, IDisposable
 {
@@ -27,22 +28,7 @@ public sealed class UdpEndpoint : IClientSink, IDisposable
 
     public ClientTransport Transport => ClientTransport.Udp;
 
-    public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
-    {
-        try
-        {
-            Sockets[0].SendTo(bytes, SocketFlags.None, destination);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
+    public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination) => UdpSocketSink.SendFrom(Sockets[0], bytes, destination);
 
     public void Dispose()
     {

@@ -15,7 +15,6 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
 {
     private readonly UdpEndpoint?[] _endpoints;
     private readonly List<Task> _loops = [];
-    private CancellationTokenSource? _stop;
     private int _disposed;
 
     private UdpListenerSet(UdpEndpoint?[] endpoints) => _endpoints = endpoints;
@@ -65,55 +64,89 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts one receive loop per socket.</summary>
+    /// <summary>
+    /// Starts one receive thread per socket. A dedicated thread blocked in <c>recvfrom</c> costs one system call per
+    /// datagram; an awaited receive adds an epoll wake-up and a thread-pool hop, which on a small machine is most
+    /// of the work of answering a Binding request.
+    /// </summary>
     public void Start(IPacketHandler handler, ILogger logger)
     {
-        _stop = new CancellationTokenSource();
         for (int i = 0; i < 4; i++)
         {
             if (_endpoints[i] is not { } endpoint) continue;
-            foreach (var socket in endpoint.Sockets)
+            for (int s = 0; s < endpoint.Sockets.Length; s++)
             {
-                int index = i;
-                _loops.Add(Task.Run(() => ReceiveLoopAsync(socket, endpoint, index, handler, logger, _stop.Token)));
+                var loop = new ReceiveLoop(this, endpoint.Sockets[s], endpoint, i, handler, logger);
+                var thread = new Thread(loop.Run) { IsBackground = true, Name = $"udp-{endpoint.EndPoint.Port}-{s}" };
+                _loops.Add(loop.Completion);
+                thread.Start();
             }
         }
     }
 
-    private async Task ReceiveLoopAsync(Socket socket, UdpEndpoint endpoint, int index, IPacketHandler handler, ILogger logger, CancellationToken ct)
+    private bool Stopping => Volatile.Read(ref _disposed) != 0;
+
+    private sealed class ReceiveLoop(UdpListenerSet owner, Socket socket, UdpEndpoint endpoint, int index, IPacketHandler handler, ILogger logger)
     {
-        // One buffer and one address per loop, reused for every datagram.
-        var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
-        var remote = new SocketAddress(socket.AddressFamily);
-        var local = endpoint.Local;
-        while (!ct.IsCancellationRequested)
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => _done.Task;
+
+        public void Run()
         {
-            int received;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, remote, ct).ConfigureAwait(false);
+                Receive();
             }
-            catch (OperationCanceledException) { break; }
-            catch (ObjectDisposedException) { break; }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            finally
             {
-                if (ct.IsCancellationRequested) break;
-                continue;
+                _done.TrySetResult();
             }
-            catch (SocketException e)
-            {
-                // ICMP errors (connection reset, unreachable) surface here on some systems: keep going.
-                Log.ReceiveError(logger, e.SocketErrorCode);
-                continue;
-            }
+        }
+
+        private void Receive()
+        {
+            // One buffer, one address and one sink per thread, reused for every datagram.
+            var buffer = GC.AllocateUninitializedArray<byte>(65536);
+            var remote = new SocketAddress(socket.AddressFamily);
+            var local = endpoint.Local;
+            var sink = new UdpSocketSink(socket);
             try
             {
-                var tuple = new FiveTuple(TransportAddress.FromSocketAddress(remote), local, ClientTransport.Udp);
-                handler.OnPacket(buffer.AsSpan(0, received), new PacketContext(tuple, remote, endpoint, this, index));
+                // Closing the socket wakes a blocked receive on Linux; the timeout is the backstop elsewhere.
+                socket.ReceiveTimeout = 500;
             }
-            catch (Exception e)
+            catch (SocketException) { }
+            catch (ObjectDisposedException) { return; }
+            while (!owner.Stopping)
             {
-                Log.PacketFailed(logger, e);
+                int received;
+                try
+                {
+                    received = socket.ReceiveFrom(buffer, SocketFlags.None, remote);
+                }
+                catch (ObjectDisposedException) { break; }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock
+                                                    or SocketError.OperationAborted or SocketError.Interrupted)
+                {
+                    continue;
+                }
+                catch (SocketException e)
+                {
+                    if (owner.Stopping) break;
+                    // ICMP errors (connection reset, unreachable) surface here on some systems: keep going.
+                    Log.ReceiveError(logger, e.SocketErrorCode);
+                    continue;
+                }
+                try
+                {
+                    var tuple = new FiveTuple(TransportAddress.FromSocketAddress(remote), local, ClientTransport.Udp);
+                    handler.OnPacket(buffer.AsSpan(0, received), new PacketContext(tuple, remote, sink, owner, index));
+                }
+                catch (Exception e)
+                {
+                    Log.PacketFailed(logger, e);
+                }
             }
         }
     }
@@ -121,17 +154,15 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        if (_stop is not null) await _stop.CancelAsync().ConfigureAwait(false);
         foreach (var e in _endpoints) e?.Dispose();
         try
         {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
+            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (TimeoutException)
         {
-            // Loops end on cancellation; nothing to report at shutdown.
+            // A thread still blocked in a receive ends at its receive timeout; it is a background thread.
         }
-        _stop?.Dispose();
     }
 
     private static partial class Log
