@@ -28,6 +28,8 @@ internal static class ServeCommand
         {
             dev, bind, httpPort, turnPort, altIp, altPort,
         };
+        var turn = new TurnFlags();
+        turn.AddTo(command); // after the signaling flags: --turn-secret is shared and added once
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
@@ -39,6 +41,11 @@ internal static class ServeCommand
                 AltIP = parse.GetValue(altIp),
                 AltPort = parse.GetValue(altPort),
             };
+            if (turn.Apply(parse, options) is { } turnProblem)
+            {
+                await Console.Error.WriteLineAsync($"confer: {turnProblem}");
+                return 2;
+            }
             return await RunAsync(options, ct);
         });
         return command;
@@ -49,6 +56,13 @@ internal static class ServeCommand
         if (IPAddress.TryParse(text, out var address)) return address;
         result.AddError($"'{text}' is not an IP address.");
         return IPAddress.None;
+    }
+
+    private static string InUseMessage(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is IOException && x.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) return x.Message;
+        return e.GetBaseException().Message;
     }
 
     private static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
@@ -66,10 +80,11 @@ internal static class ServeCommand
         }
         catch (Exception e) when (ConferHost.IsAddressInUse(e))
         {
-            await Console.Error.WriteLineAsync($"confer: a port is already in use ({e.GetBaseException().Message}); pick another with --http-port/--turn-port or stop the other program.");
+            await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--turn-port/--turn-tls-port or stop the other program.");
             return 3;
         }
         Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
+        TurnFlags.PrintEndpoints(ConferHost.Turn(app));
         await app.WaitForShutdownAsync(ct);
         await app.DisposeAsync();
         return 0;

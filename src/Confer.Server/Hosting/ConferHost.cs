@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Confer.Server.Turn;
 
 namespace Confer.Server.Hosting;
 
@@ -19,8 +20,10 @@ public static class ConferHost
             k.AddServerHeader = false;
             k.Listen(options.Bind, options.HttpPort);
         });
+        builder.AddConferTurn(options);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         return app;
     }
@@ -34,6 +37,9 @@ public static class ConferHost
         var host = uri.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : uri.Host;
         return new UriBuilder(uri) { Host = host }.Uri;
     }
+
+    /// <summary>The STUN/TURN addresses actually bound (useful with port 0).</summary>
+    public static TurnEndpoints Turn(WebApplication app) => app.Services.GetRequiredService<TurnEndpoints>();
 
     /// <summary>True when the exception (or an inner one) says an address is already in use.</summary>
     public static bool IsAddressInUse(Exception e)

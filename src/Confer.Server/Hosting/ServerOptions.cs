@@ -25,12 +25,50 @@ public sealed class ServerOptions
     /// <summary>Second port for RFC 5780 (<c>--alt-port</c>); 0 means TurnPort + 1.</summary>
     public int AltPort { get; set; }
 
+    /// <summary>TURN over TLS port (<c>--turn-tls-port</c>); TLS runs when a certificate is given or in --dev.</summary>
+    public int TurnTlsPort { get; set; } = 5349;
+
+    /// <summary>PEM certificate and key for TURN over TLS (<c>--tls-cert</c>, <c>--tls-key</c>).</summary>
+    public string? TlsCert { get; set; }
+    public string? TlsKey { get; set; }
+
+    /// <summary>Static TURN users as "user:pass" (<c>--turn-user</c>, repeatable).</summary>
+    public List<string> TurnUsers { get; } = [];
+
+    /// <summary>Long-term credential realm (<c>--realm</c>).</summary>
+    public string Realm { get; set; } = "confer";
+
+    /// <summary>Shared secret for TURN REST credentials (<c>--turn-secret</c>); random per start when empty.</summary>
+    public string TurnSecret { get; set; } = "";
+
+    /// <summary>Address of relayed transport addresses (<c>--relay-ip</c>); default: the bind address.</summary>
+    public IPAddress? RelayIP { get; set; }
+
+    /// <summary>Relay port range (<c>--relay-ports 49152-65535</c>).</summary>
+    public int RelayPortMin { get; set; } = 49152;
+    public int RelayPortMax { get; set; } = 65535;
+
+    /// <summary>Allow TURN peers on loopback (<c>--allow-loopback-peers</c>; <c>--dev</c> implies it).</summary>
+    public bool AllowLoopbackPeers { get; set; }
+
     /// <summary>Checks the options; returns a sentence that says what to change, or null when they are usable.</summary>
     public string? Validate()
     {
         if (HttpPort is < 0 or > 65535) return $"--http-port {HttpPort} is not a port number (0-65535).";
         if (TurnPort is < 0 or > 65535) return $"--turn-port {TurnPort} is not a port number (0-65535).";
         if (AltPort is < 0 or > 65535) return $"--alt-port {AltPort} is not a port number (0-65535).";
+        if (TurnTlsPort is < 0 or > 65535) return $"--turn-tls-port {TurnTlsPort} is not a port number (0-65535).";
+        if ((TlsCert is null) != (TlsKey is null)) return "--tls-cert and --tls-key go together: give both PEM files.";
+        if (TlsCert is not null && !File.Exists(TlsCert)) return $"--tls-cert {TlsCert}: no such file.";
+        if (TlsKey is not null && !File.Exists(TlsKey)) return $"--tls-key {TlsKey}: no such file.";
+        foreach (var user in TurnUsers)
+        {
+            int colon = user.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || colon == user.Length - 1) return $"--turn-user '{user}' must look like user:password.";
+        }
+        if (RelayPortMin is < 1 or > 65535 || RelayPortMax is < 1 or > 65535 || RelayPortMin > RelayPortMax)
+            return $"--relay-ports {RelayPortMin}-{RelayPortMax} is not a port range (like 49152-65535).";
+        if (string.IsNullOrWhiteSpace(Realm)) return "--realm must not be empty.";
         if (AltIP is not null && AltIP.Equals(Bind))
             return "--alt-ip must differ from --bind: RFC 5780 needs two addresses.";
         if (AltIP is not null && (Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any)))

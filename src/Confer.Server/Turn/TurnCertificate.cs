@@ -1,0 +1,33 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Confer.Server.Turn;
+
+/// <summary>The certificate for TURN over TLS: PEM files, or a self-signed one made at start in --dev.</summary>
+internal static class TurnCertificate
+{
+    public static X509Certificate2? Load(string? certPath, string? keyPath, bool dev, IPAddress bind)
+    {
+        if (certPath is not null && keyPath is not null) return X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        return dev ? SelfSigned(bind) : null;
+    }
+
+    private static X509Certificate2 SelfSigned(IPAddress bind)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=confer-dev", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
+        if (!bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any) && !IPAddress.IsLoopback(bind)) names.AddIpAddress(bind);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(30));
+        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using Confer.Server.Hosting;
+using Confer.Turn;
+using Confer.Turn.Handlers;
+using Confer.Turn.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Confer.Server.Turn;
+
+/// <summary>
+/// Wires STUN/TURN into the host: binds the UDP sockets at build time (so with port 0 the chosen port is
+/// known and TCP can use the same number), registers the services, and adds Kestrel listeners for
+/// TURN over TCP and TLS with <see cref="TurnConnectionHandler"/>.
+/// </summary>
+internal static class TurnHosting
+{
+    public static void AddConferTurn(this WebApplicationBuilder builder, ServerOptions options)
+    {
+        var turn = CreateTurnOptions(options);
+        var udp = BindUdpAndCheckTcp(options);
+        IPEndPoint? tls = null;
+        var certificate = TurnCertificate.Load(options.TlsCert, options.TlsKey, options.Dev, options.Bind);
+        if (certificate is not null)
+        {
+            int tlsPort = options.TurnTlsPort == 0 ? FreeTcpPort(options.Bind) : options.TurnTlsPort;
+            tls = new IPEndPoint(options.Bind, tlsPort);
+        }
+        var udpEndpoints = new List<IPEndPoint>();
+        for (int i = 0; i < 4; i++) if (udp[i] is { } e) udpEndpoints.Add(e.EndPoint);
+        var endpoints = new TurnEndpoints(udp.Primary.EndPoint, tls, udpEndpoints, udp[3]?.EndPoint);
+
+        var services = builder.Services;
+        services.AddSingleton(turn);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new TurnMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<StunDispatcher>();
+        services.AddSingleton<IPacketHandler>(sp => sp.GetRequiredService<StunDispatcher>());
+        services.AddSingleton(_ => udp); // created by a factory so the container disposes it
+        services.AddSingleton(sp => { sp.GetRequiredService<UdpListenerSet>(); return endpoints; });
+        services.AddHostedService<TurnUdpService>();
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>());
+            if (tls is not null)
+            {
+                k.Listen(tls, l =>
+                {
+                    l.UseHttps(certificate!);
+                    l.UseConnectionHandler<TurnConnectionHandler>();
+                });
+            }
+        });
+    }
+
+    internal static TurnOptions CreateTurnOptions(ServerOptions options)
+    {
+        var turn = new TurnOptions
+        {
+            Realm = options.Realm,
+            Secret = string.IsNullOrEmpty(options.TurnSecret) ? null : options.TurnSecret,
+            RelayAddress = options.RelayIP,
+            RelayPortMin = options.RelayPortMin,
+            RelayPortMax = options.RelayPortMax,
+            AllowLoopbackPeers = options.AllowLoopbackPeers || options.Dev,
+        };
+        foreach (var user in options.TurnUsers)
+        {
+            int colon = user.IndexOf(':', StringComparison.Ordinal);
+            turn.Users[user[..colon]] = user[(colon + 1)..];
+        }
+        return turn;
+    }
+
+    /// <summary>UDP first; then TCP must be free on the same port. With port 0, retries until both are.</summary>
+    private static UdpListenerSet BindUdpAndCheckTcp(ServerOptions options)
+    {
+        int loops = Math.Max(1, Environment.ProcessorCount);
+        for (int attempt = 0; ; attempt++)
+        {
+            var udp = UdpListenerSet.Bind(options.Bind, options.TurnPort, options.AltIP, options.AltPort, loops);
+            if (TcpPortFree(options.Bind, udp.Port)) return udp;
+            udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (options.TurnPort != 0 || attempt >= 20)
+                throw new IOException($"TCP {ConferHost.Describe(options.Bind, udp.Port)}: address already in use");
+        }
+    }
+
+    private static bool TcpPortFree(IPAddress bind, int port)
+    {
+        using var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (bind.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
+        // Like Kestrel on Unix: TIME_WAIT leftovers must not make a free port look taken.
+        if (!OperatingSystem.IsWindows()) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(new IPEndPoint(bind, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreeTcpPort(IPAddress bind)
+    {
+        using var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(bind, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}

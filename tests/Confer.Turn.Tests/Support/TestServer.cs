@@ -1,0 +1,69 @@
+using System.Net;
+using Confer.Turn.Handlers;
+using Confer.Turn.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Confer.Turn.Tests.Support;
+
+/// <summary>
+/// A STUN/TURN server on 127.0.0.1 with real sockets: UDP loops plus Kestrel for TCP on the same port.
+/// Time is a <see cref="FakeTimeProvider"/>.
+/// </summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private WebApplication? _tcp;
+
+    private TestServer(TurnOptions options, UdpListenerSet udp, StunDispatcher dispatcher, FakeTimeProvider time, TurnMetrics metrics)
+    {
+        Options = options;
+        Udp = udp;
+        Dispatcher = dispatcher;
+        Time = time;
+        Metrics = metrics;
+    }
+
+    public TurnOptions Options { get; }
+    public UdpListenerSet Udp { get; }
+    public StunDispatcher Dispatcher { get; }
+    public FakeTimeProvider Time { get; }
+    public TurnMetrics Metrics { get; }
+    public IPEndPoint UdpEndPoint => Udp.Primary.EndPoint;
+    public IPEndPoint TcpEndPoint => new(IPAddress.Loopback, Udp.Port);
+
+    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false)
+    {
+        options ??= new TurnOptions();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var metrics = new TurnMetrics();
+        var dispatcher = StunDispatcherFactory.Create(options, metrics, time);
+        var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
+        udp.Start(dispatcher, NullLogger.Instance);
+        var server = new TestServer(options, udp, dispatcher, time, metrics);
+        if (tcp) await server.StartTcpAsync();
+        return server;
+    }
+
+    private async Task StartTcpAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IPacketHandler>(Dispatcher);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>()));
+        _tcp = builder.Build();
+        await _tcp.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_tcp is not null) await _tcp.DisposeAsync();
+        await Udp.DisposeAsync();
+        Dispatcher.Dispose();
+        Metrics.Dispose();
+    }
+}
