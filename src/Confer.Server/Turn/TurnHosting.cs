@@ -61,7 +61,7 @@ internal static class TurnHosting
         {
             Realm = options.Realm,
             Secret = string.IsNullOrEmpty(options.TurnSecret) ? null : options.TurnSecret,
-            RelayAddress = options.RelayIP,
+            RelayAddress = options.RelayIP ?? DefaultRelayAddress(options.Bind),
             RelayPortMin = options.RelayPortMin,
             RelayPortMax = options.RelayPortMax,
             AllowLoopbackPeers = options.AllowLoopbackPeers || options.Dev,
@@ -72,6 +72,22 @@ internal static class TurnHosting
             turn.Users[user[..colon]] = user[(colon + 1)..];
         }
         return turn;
+    }
+
+    /// <summary>
+    /// The bind address when it is concrete. Bound to "any", a relayed address still has to be a real
+    /// one: the first IPv4 address of an interface that is up (not loopback), else loopback.
+    /// </summary>
+    private static IPAddress DefaultRelayAddress(IPAddress bind)
+    {
+        if (!bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any)) return bind;
+        foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up) continue;
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                if (unicast.Address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(unicast.Address)) return unicast.Address;
+        }
+        return IPAddress.Loopback;
     }
 
     /// <summary>UDP first; then TCP must be free on the same port. With port 0, retries until both are.</summary>

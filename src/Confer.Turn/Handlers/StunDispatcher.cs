@@ -1,6 +1,7 @@
 using Confer.Stun;
 using Confer.Stun.Attributes;
 using Confer.Turn.Allocations;
+using Confer.Turn.Auth;
 using Confer.Turn.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -14,18 +15,44 @@ namespace Confer.Turn.Handlers;
 public sealed partial class StunDispatcher : IPacketHandler, IDisposable
 {
     private readonly BindingHandler _binding;
+    private readonly AllocateHandler _allocate;
+    private readonly RefreshHandler _refresh;
+    private readonly CreatePermissionHandler _createPermission;
+    private readonly ChannelBindHandler _channelBind;
+    private readonly SendHandler _send;
+    private readonly ChannelDataHandler _channelData;
+    private readonly LongTermAuthenticator _auth;
+    private readonly TurnOptions _options;
     private readonly ILogger _logger;
     private readonly TurnMetrics _metrics;
 
-    public StunDispatcher(TurnOptions options, TurnMetrics metrics, ILogger<StunDispatcher> logger)
+    public StunDispatcher(TurnOptions options, TurnMetrics metrics, TimeProvider time, ILogger<StunDispatcher> logger)
     {
+        _options = options;
         _metrics = metrics;
         _logger = logger;
+        Allocations = new AllocationTable(options, time, metrics, logger);
+        _auth = new LongTermAuthenticator(options, time, metrics);
+        var turn = new TurnContext(options, Allocations, new PeerPolicy(options), time, metrics, logger);
         _binding = new BindingHandler(options, metrics);
+        _allocate = new AllocateHandler(turn);
+        _refresh = new RefreshHandler(turn);
+        _createPermission = new CreatePermissionHandler(turn);
+        _channelBind = new ChannelBindHandler(turn);
+        _send = new SendHandler(turn);
+        _channelData = new ChannelDataHandler(turn);
     }
+
+    /// <summary>The allocation table this server owns.</summary>
+    public AllocationTable Allocations { get; }
 
     public void OnPacket(ReadOnlySpan<byte> packet, in PacketContext context)
     {
+        if (ChannelData.LooksLikeChannelData(packet))
+        {
+            _channelData.Handle(packet, context);
+            return;
+        }
         if (!StunMessage.TryRead(packet, out var message, out var error))
         {
             _metrics.Dropped("malformed");
@@ -44,19 +71,54 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
             switch (message.Method)
             {
                 case StunMethod.Binding: _binding.Handle(message, context); return;
+                case StunMethod.Allocate: Authenticated(message, context, AllocateHandler.Known, _allocate.Handle); return;
+                case StunMethod.Refresh: Authenticated(message, context, RefreshHandler.Known, _refresh.Handle); return;
+                case StunMethod.CreatePermission: Authenticated(message, context, CreatePermissionHandler.Known, _createPermission.Handle); return;
+                case StunMethod.ChannelBind: Authenticated(message, context, ChannelBindHandler.Known, _channelBind.Handle); return;
             }
+        }
+        else if (message.Class == StunClass.Indication && message.Method == StunMethod.Send)
+        {
+            _send.Handle(message, context);
+            return;
         }
         _metrics.Dropped("unexpected");
         Log.Unexpected(_logger, context.Tuple, message.Type);
     }
 
-    public void OnConnectionClosed(in FiveTuple tuple)
+    private delegate void TurnHandler(in StunMessage request, in PacketContext context, in AuthResult auth);
+
+    /// <summary>Long-term credentials first (RFC 8489 §9.2.4), then unknown attributes (RFC 8489 §6.3.1), then the method.</summary>
+    private void Authenticated(in StunMessage request, in PacketContext context, ReadOnlySpan<StunAttributeType> known, TurnHandler handler)
     {
+        var auth = _auth.Authenticate(request, context.Tuple.Client);
+        if (auth.Outcome != AuthOutcome.Ok)
+        {
+            if (request.Method == StunMethod.Allocate && auth.Outcome != AuthOutcome.Challenge) _metrics.AllocationRefused("auth");
+            Log.AuthFailed(_logger, context.Tuple, request.Method, auth.Outcome);
+            _auth.SendFailure(context, request, auth.Outcome);
+            return;
+        }
+        Span<ushort> unknown = stackalloc ushort[StunResponse.MaxUnknown];
+        int count = 0;
+        foreach (var attribute in request.Attributes)
+        {
+            var type = attribute.Type;
+            if (!type.IsComprehensionRequired() || known.Contains(type) || StunResponse.CommonKnown.Contains(type)) continue;
+            if (count == unknown.Length || unknown[..count].Contains((ushort)type)) continue;
+            unknown[count++] = (ushort)type;
+        }
+        if (count > 0)
+        {
+            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, _options.Software, auth.Key, unknown[..count]);
+            return;
+        }
+        handler(request, context, auth);
     }
 
-    public void Dispose()
-    {
-    }
+    public void OnConnectionClosed(in FiveTuple tuple) => Allocations.Remove(tuple);
+
+    public void Dispose() => Allocations.Dispose();
 
     private static partial class Log
     {
@@ -65,6 +127,9 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Dropped a message with a bad FINGERPRINT from {Tuple}")]
         public static partial void BadFingerprint(ILogger logger, FiveTuple tuple);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "{Method} from {Tuple} not authenticated: {Outcome}")]
+        public static partial void AuthFailed(ILogger logger, FiveTuple tuple, StunMethod method, AuthOutcome outcome);
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Dropped an unexpected {Type} from {Tuple}")]
         public static partial void Unexpected(ILogger logger, FiveTuple tuple, StunMessageType type);

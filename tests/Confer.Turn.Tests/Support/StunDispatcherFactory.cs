@@ -6,5 +6,5 @@ namespace Confer.Turn.Tests.Support;
 internal static class StunDispatcherFactory
 {
     public static StunDispatcher Create(TurnOptions options, TurnMetrics metrics, TimeProvider time) =>
-        new(options, metrics, NullLogger<StunDispatcher>.Instance);
+        new(options, metrics, time, NullLogger<StunDispatcher>.Instance);
 }

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Confer.Stun;
+using Confer.Turn.Allocations;
+
+namespace Confer.Turn.Allocations;
+
+/// <summary>Peer → client: the relayed socket's receive loop (RFC 8656 §11.3 Data indication, §12.6 ChannelData).</summary>
+public sealed partial class Allocation
+{
+    // Room in front of the data for the largest header: STUN header + XOR-PEER-ADDRESS (IPv6) + DATA header.
+    private const int HeadRoom = StunMessage.HeaderLength + 4 + 20 + 4;
+    private const int MaxData = ushort.MaxValue - HeadRoom;
+
+    private readonly TransactionId _indicationId;
+    private uint _indicationCounter;
+
+    private async Task RelayLoopAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(HeadRoom + MaxData + 4);
+        var peer = new SocketAddress(RelaySocket.AddressFamily);
+        var ct = _stop.Token;
+        bool pad = Sink.Transport != ClientTransport.Udp;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                int received;
+                try
+                {
+                    received = await RelaySocket.ReceiveFromAsync(buffer.AsMemory(HeadRoom, MaxData), SocketFlags.None, peer, ct).ConfigureAwait(false);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
+                {
+                    continue;
+                }
+                try
+                {
+                    Forward(buffer, received, peer, pad);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.LoopFailed(_logger, Tuple, e);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Allocation deleted.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Forward(byte[] buffer, int length, SocketAddress peerSocketAddress, bool pad)
+    {
+        var peer = TransportAddress.FromSocketAddress(peerSocketAddress);
+        long now = Now;
+        if (IsExpired(now) || !IsPermitted(peer, now))
+        {
+            _metrics.Dropped("no_permission");
+            Log.NoPermission(_logger, peer, Tuple);
+            return;
+        }
+        Span<byte> frame;
+        if (_channelsByPeer.TryGetValue(peer, out var channel) && now < channel.ExpiresTicks)
+        {
+            // ChannelData: 4-byte header right in front of the data; padded to 4 over TCP/TLS (RFC 8656 §12.5).
+            int start = HeadRoom - 4;
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start), channel.Number);
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start + 2), (ushort)length);
+            int total = 4 + length;
+            if (pad)
+            {
+                int padded = (total + 3) & ~3;
+                buffer.AsSpan(start + total, padded - total).Clear();
+                total = padded;
+            }
+            frame = buffer.AsSpan(start, total);
+        }
+        else
+        {
+            // Data indication: header, XOR-PEER-ADDRESS, DATA (padded to 4 as every attribute is).
+            int addressLength = peer.IsIPv6 ? 20 : 8;
+            int start = HeadRoom - (StunMessage.HeaderLength + 4 + addressLength + 4);
+            int paddedData = (length + 3) & ~3;
+            buffer.AsSpan(HeadRoom + length, paddedData - length).Clear();
+            var message = buffer.AsSpan(start, HeadRoom - start + paddedData);
+            BinaryPrimitives.WriteUInt16BigEndian(message, new StunMessageType(StunMethod.Data, StunClass.Indication).ToWire());
+            BinaryPrimitives.WriteUInt16BigEndian(message[2..], (ushort)(message.Length - StunMessage.HeaderLength));
+            BinaryPrimitives.WriteUInt32BigEndian(message[4..], StunMessage.MagicCookie);
+            var id = new TransactionId(_indicationId.High, _indicationId.Low + Interlocked.Increment(ref _indicationCounter));
+            id.Write(message[8..20]);
+            var attribute = message[StunMessage.HeaderLength..];
+            BinaryPrimitives.WriteUInt16BigEndian(attribute, (ushort)StunAttributeType.XorPeerAddress);
+            BinaryPrimitives.WriteUInt16BigEndian(attribute[2..], (ushort)addressLength);
+            peer.WriteValue(attribute.Slice(4, addressLength), xor: true, id);
+            attribute = attribute[(4 + addressLength)..];
+            BinaryPrimitives.WriteUInt16BigEndian(attribute, (ushort)StunAttributeType.Data);
+            BinaryPrimitives.WriteUInt16BigEndian(attribute[2..], (ushort)length);
+            frame = message;
+        }
+        if (Sink.Send(frame, ClientAddress)) _metrics.RelayedToClient(length);
+        else _metrics.Dropped("client_queue_full");
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Confer.Stun;
+using Confer.Turn.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Confer.Turn.Allocations;
+
+/// <summary>
+/// One allocation (RFC 8656 §2.2): a relayed transport address owned by one client 5-tuple, with its
+/// permissions (per peer IP, §9) and channel bindings (§12). Expiries are UTC ticks read from the
+/// injected <see cref="TimeProvider"/>; the <see cref="AllocationTable"/> sweeps what has expired.
+/// </summary>
+public sealed partial class Allocation : IDisposable
+{
+    private readonly ConcurrentDictionary<TransportAddress, long> _permissions = new();
+    private readonly ConcurrentDictionary<ushort, ChannelBinding> _channels = new();
+    private readonly ConcurrentDictionary<TransportAddress, ChannelBinding> _channelsByPeer = new();
+    private readonly TimeProvider _time;
+    private readonly TurnMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private long _expires;
+    private int _disposed;
+
+    public Allocation(FiveTuple tuple, string username, TransactionId transaction, Socket relay, IClientSink sink,
+        SocketAddress clientAddress, TimeProvider time, TurnMetrics metrics, ILogger logger)
+    {
+        Tuple = tuple;
+        Username = username;
+        Transaction = transaction;
+        RelaySocket = relay;
+        Sink = sink;
+        ClientAddress = clientAddress;
+        Relayed = TransportAddress.FromEndPoint((IPEndPoint)relay.LocalEndPoint!);
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _indicationId = TransactionId.New();
+    }
+
+    public FiveTuple Tuple { get; }
+    public string Username { get; }
+
+    /// <summary>The Allocate request's transaction id: a retransmission gets the same answer (RFC 8656 §7.2).</summary>
+    public TransactionId Transaction { get; }
+
+    public Socket RelaySocket { get; }
+    public TransportAddress Relayed { get; }
+    public IClientSink Sink { get; }
+
+    /// <summary>The client's address, copied out of the receive buffer.</summary>
+    public SocketAddress ClientAddress { get; }
+
+    public long ExpiresTicks { get => Volatile.Read(ref _expires); set => Volatile.Write(ref _expires, value); }
+
+    public bool IsExpired(long now) => now >= ExpiresTicks;
+
+    public long Now => _time.GetUtcNow().UtcTicks;
+
+    public int PermissionCount => _permissions.Count;
+
+    /// <summary>Installs or refreshes the permission for the peer's IP (the port is ignored, RFC 8656 §9).</summary>
+    public void Permit(in TransportAddress peer, long expiresTicks) => _permissions[peer.IPOnly] = expiresTicks;
+
+    public bool IsPermitted(in TransportAddress peer, long now) =>
+        _permissions.TryGetValue(peer.IPOnly, out long expires) && now < expires;
+
+    public bool TryGetChannel(ushort number, long now, out ChannelBinding channel) =>
+        _channels.TryGetValue(number, out channel!) && now < channel.ExpiresTicks;
+
+    public enum BindResult { Bound, NumberTaken, PeerTaken }
+
+    /// <summary>Binds or refreshes a channel; a number bound to another peer, or a peer on another number, is refused (RFC 8656 §11.2).</summary>
+    public BindResult BindChannel(ushort number, in TransportAddress peer, long expiresTicks)
+    {
+        lock (_channels)
+        {
+            if (_channels.TryGetValue(number, out var existing))
+            {
+                if (existing.Peer != peer) return BindResult.NumberTaken;
+                existing.ExpiresTicks = expiresTicks;
+                return BindResult.Bound;
+            }
+            if (_channelsByPeer.TryGetValue(peer, out var other) && other.Number != number) return BindResult.PeerTaken;
+            var binding = new ChannelBinding(number, peer, peer.ToSocketAddress(RelaySocket.AddressFamily)) { ExpiresTicks = expiresTicks };
+            _channels[number] = binding;
+            _channelsByPeer[peer] = binding;
+            return BindResult.Bound;
+        }
+    }
+
+    /// <summary>Drops expired permissions and channel bindings.</summary>
+    public void Sweep(long now)
+    {
+        foreach (var (peer, expires) in _permissions)
+            if (now >= expires) _permissions.TryRemove(new KeyValuePair<TransportAddress, long>(peer, expires));
+        lock (_channels)
+        {
+            foreach (var (number, binding) in _channels)
+            {
+                if (now < binding.ExpiresTicks) continue;
+                _channels.TryRemove(number, out _);
+                _channelsByPeer.TryRemove(binding.Peer, out _);
+            }
+        }
+    }
+
+    /// <summary>Sends application data from the relayed address to a peer.</summary>
+    public void SendToPeer(ReadOnlySpan<byte> data, SocketAddress peer)
+    {
+        try
+        {
+            RelaySocket.SendTo(data, SocketFlags.None, peer);
+            _metrics.RelayedToPeer(data.Length);
+        }
+        catch (SocketException e)
+        {
+            // An unreachable peer must not take the allocation down.
+            Log.SendFailed(_logger, Tuple, e.SocketErrorCode);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Start() => _loop = Task.Run(RelayLoopAsync);
+
+    private Task? _loop;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stop.Cancel();
+        RelaySocket.Dispose();
+        _stop.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Relay send for {Tuple} failed: {Error}")]
+        public static partial void SendFailed(ILogger logger, FiveTuple tuple, SocketError error);
+
+        [LoggerMessage(EventId = 301, Level = LogLevel.Trace, Message = "Dropped a packet from {Peer} to {Tuple}: no permission")]
+        public static partial void NoPermission(ILogger logger, TransportAddress peer, FiveTuple tuple);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Relay loop for {Tuple} failed")]
+        public static partial void LoopFailed(ILogger logger, FiveTuple tuple, Exception exception);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Confer.Turn.Allocations;
+
+/// <summary>
+/// The one owner of allocations, keyed by client 5-tuple (lock-free reads on the relay path). Enforces
+/// the per-user quota (486) and server capacity (508), and sweeps expired allocations, permissions and
+/// channels once a second on the injected <see cref="TimeProvider"/>; a deleted allocation closes its
+/// relay socket, which frees its port.
+/// </summary>
+public sealed partial class AllocationTable : IDisposable
+{
+    private readonly ConcurrentDictionary<FiveTuple, Allocation> _allocations = new();
+    private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private readonly TurnOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TurnMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ITimer _sweeper;
+
+    public AllocationTable(TurnOptions options, TimeProvider time, TurnMetrics metrics, ILogger logger)
+    {
+        _options = options;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        Ports = new RelayPortPool(options.RelayPortMin, options.RelayPortMax);
+        _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public RelayPortPool Ports { get; }
+
+    public int Count => _allocations.Count;
+
+    public long Now => _time.GetUtcNow().UtcTicks;
+
+    public bool TryGet(in FiveTuple tuple, out Allocation allocation)
+    {
+        if (_allocations.TryGetValue(tuple, out allocation!) && !allocation.IsExpired(Now)) return true;
+        allocation = null!;
+        return false;
+    }
+
+    /// <summary>The allocation for the 5-tuple even if expired but not yet swept (for 437 decisions).</summary>
+    public bool Contains(in FiveTuple tuple) => TryGet(tuple, out _);
+
+    public enum ReserveResult { Ok, UserQuota, Capacity }
+
+    /// <summary>Counts an allocation against the user's quota and the server's capacity before its socket is bound.</summary>
+    public ReserveResult Reserve(string username)
+    {
+        lock (_perUser)
+        {
+            if (_allocations.Count >= _options.MaxAllocations) return ReserveResult.Capacity;
+            int held = _perUser.GetValueOrDefault(username);
+            if (held >= _options.MaxAllocationsPerUser) return ReserveResult.UserQuota;
+            _perUser[username] = held + 1;
+            return ReserveResult.Ok;
+        }
+    }
+
+    public void Unreserve(string username)
+    {
+        lock (_perUser)
+        {
+            int held = _perUser.GetValueOrDefault(username) - 1;
+            if (held <= 0) _perUser.Remove(username); else _perUser[username] = held;
+        }
+    }
+
+    /// <summary>Adds a started allocation; false when the 5-tuple already has one (a race between two Allocates).</summary>
+    public bool TryAdd(Allocation allocation)
+    {
+        if (!_allocations.TryAdd(allocation.Tuple, allocation)) return false;
+        _metrics.AllocationCreated();
+        Log.Created(_logger, allocation.Tuple, allocation.Relayed, allocation.Username);
+        return true;
+    }
+
+    /// <summary>Deletes the allocation of the 5-tuple (Refresh with lifetime 0, connection closed).</summary>
+    public void Remove(in FiveTuple tuple, bool expired = false)
+    {
+        if (!_allocations.TryRemove(tuple, out var allocation)) return;
+        allocation.Dispose();
+        Unreserve(allocation.Username);
+        if (expired) _metrics.AllocationExpired(); else _metrics.AllocationDeleted();
+        Log.Removed(_logger, tuple, expired);
+    }
+
+    public void Sweep()
+    {
+        long now = Now;
+        foreach (var (tuple, allocation) in _allocations)
+        {
+            if (allocation.IsExpired(now)) Remove(tuple, expired: true);
+            else allocation.Sweep(now);
+        }
+    }
+
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        foreach (var (tuple, _) in _allocations) Remove(tuple);
+    }
+
+    /// <summary>The relay address for a family: configured, else the listening address; null when there is none.</summary>
+    public IPAddress? RelayAddressFor(AddressFamily family, in TransportAddress server)
+    {
+        if (family == AddressFamily.InterNetwork)
+        {
+            if (_options.RelayAddress is { AddressFamily: AddressFamily.InterNetwork } v4) return v4;
+            return server.IsIPv6 ? (server.Address == 0 ? IPAddress.Any : null) : server.ToIPAddress();
+        }
+        if (_options.RelayAddressV6 is { } v6) return v6;
+        if (_options.RelayAddress is { AddressFamily: AddressFamily.InterNetworkV6 } r6) return r6;
+        return server.IsIPv6 ? server.ToIPAddress() : null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Allocation {Tuple} relays on {Relayed} for {User}")]
+        public static partial void Created(ILogger logger, FiveTuple tuple, TransportAddress relayed, string user);
+
+        [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Allocation {Tuple} removed (expired: {Expired})")]
+        public static partial void Removed(ILogger logger, FiveTuple tuple, bool expired);
+    }
+}

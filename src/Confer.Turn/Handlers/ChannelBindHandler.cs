@@ -1,0 +1,65 @@
+using System.Buffers.Binary;
+using Confer.Stun;
+using Confer.Stun.Attributes;
+using Confer.Turn.Allocations;
+using Confer.Turn.Auth;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>
+/// ChannelBind (RFC 8656 §11.2): binds CHANNEL-NUMBER (0x4000–0x4FFF) to XOR-PEER-ADDRESS for 600 s and
+/// installs or refreshes the permission for that peer's IP.
+/// </summary>
+internal sealed class ChannelBindHandler(TurnContext turn)
+{
+    public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.ChannelNumber, StunAttributeType.XorPeerAddress];
+
+    public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
+    {
+        var software = turn.Options.Software;
+        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
+        {
+            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
+            return;
+        }
+        if (allocation.Username != auth.Username)
+        {
+            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, software, auth.Key);
+            return;
+        }
+        if (!request.TryGetAttribute(StunAttributeType.ChannelNumber, out var number) || number.Length != 4 ||
+            !ChannelData.IsValidChannel(BinaryPrimitives.ReadUInt16BigEndian(number)) ||
+            !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
+            !TurnAttributes.TryReadPeer(peerValue, request.TransactionId, out var peer))
+        {
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+        if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
+        {
+            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+            return;
+        }
+        if (!turn.Policy.IsAllowed(peer))
+        {
+            turn.Metrics.Dropped("peer_forbidden");
+            StunResponse.SendError(context, request, ErrorCode.Forbidden, software, auth.Key);
+            return;
+        }
+
+        long now = turn.Now;
+        var result = allocation.BindChannel(BinaryPrimitives.ReadUInt16BigEndian(number), peer, now + turn.Options.ChannelLifetime.Ticks);
+        if (result != Allocation.BindResult.Bound)
+        {
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+        allocation.Permit(peer, now + turn.Options.PermissionLifetime.Ticks);
+
+        Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
+        var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
+        StunResponse.Finish(ref writer, software, auth.Key);
+        context.Reply(writer.Written);
+    }
+}

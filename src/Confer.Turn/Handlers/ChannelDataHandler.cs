@@ -1,0 +1,21 @@
+using Confer.Stun;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>Client → peer on a channel (RFC 8656 §12.6): the hot path, no allocations, no answer.</summary>
+internal sealed class ChannelDataHandler(TurnContext turn)
+{
+    public void Handle(ReadOnlySpan<byte> packet, in PacketContext context)
+    {
+        if (!ChannelData.TryRead(packet, out var message)) { turn.Metrics.Dropped("malformed"); return; }
+        if (!turn.Allocations.TryGet(context.Tuple, out var allocation)) { turn.Metrics.Dropped("no_allocation"); return; }
+        long now = allocation.Now;
+        if (!allocation.TryGetChannel(message.Channel, now, out var channel) || !allocation.IsPermitted(channel.Peer, now))
+        {
+            turn.Metrics.Dropped("no_channel");
+            return;
+        }
+        allocation.SendToPeer(message.Data, channel.PeerSocketAddress);
+    }
+}

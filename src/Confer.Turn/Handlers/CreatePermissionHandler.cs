@@ -1,0 +1,70 @@
+using Confer.Stun;
+using Confer.Stun.Attributes;
+using Confer.Turn.Allocations;
+using Confer.Turn.Auth;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>
+/// CreatePermission (RFC 8656 §9.2): installs or refreshes permissions for every XOR-PEER-ADDRESS, all
+/// or none. A peer the policy refuses gets 403; a peer of the other family 443.
+/// </summary>
+internal sealed class CreatePermissionHandler(TurnContext turn)
+{
+    private const int MaxPeers = 32;
+
+    public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.XorPeerAddress];
+
+    public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
+    {
+        var software = turn.Options.Software;
+        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
+        {
+            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
+            return;
+        }
+        if (allocation.Username != auth.Username)
+        {
+            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, software, auth.Key);
+            return;
+        }
+
+        Span<TransportAddress> peers = stackalloc TransportAddress[MaxPeers];
+        int count = 0;
+        foreach (var attribute in request.Attributes)
+        {
+            if (attribute.Type != StunAttributeType.XorPeerAddress) continue;
+            if (count == MaxPeers || !TurnAttributes.TryReadPeer(attribute.Value, request.TransactionId, out var peer))
+            {
+                StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+                return;
+            }
+            if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
+            {
+                StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+                return;
+            }
+            if (!turn.Policy.IsAllowed(peer))
+            {
+                turn.Metrics.Dropped("peer_forbidden");
+                StunResponse.SendError(context, request, ErrorCode.Forbidden, software, auth.Key);
+                return;
+            }
+            peers[count++] = peer;
+        }
+        if (count == 0)
+        {
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+
+        long expires = turn.Now + turn.Options.PermissionLifetime.Ticks;
+        foreach (var peer in peers[..count]) allocation.Permit(peer, expires);
+
+        Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
+        var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
+        StunResponse.Finish(ref writer, software, auth.Key);
+        context.Reply(writer.Written);
+    }
+}

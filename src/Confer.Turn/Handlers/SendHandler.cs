@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using Confer.Stun;
+using Confer.Turn.Allocations;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>
+/// Client → peer without a channel: Send indications (RFC 8656 §10.2). Indications get no answer;
+/// without an allocation, a permission, or with anything malformed, the data is dropped.
+/// </summary>
+internal sealed class SendHandler(TurnContext turn)
+{
+    public void Handle(in StunMessage indication, in PacketContext context)
+    {
+        if (!turn.Allocations.TryGet(context.Tuple, out var allocation)) { turn.Metrics.Dropped("no_allocation"); return; }
+        if (!indication.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
+            !indication.TryGetAttribute(StunAttributeType.Data, out var data) ||
+            !TurnAttributes.TryReadPeer(peerValue, indication.TransactionId, out var peer))
+        {
+            turn.Metrics.Dropped("malformed");
+            return;
+        }
+        if (peer.IsIPv6 != allocation.Relayed.IsIPv6 || !allocation.IsPermitted(peer, turn.Now))
+        {
+            turn.Metrics.Dropped("no_permission");
+            return;
+        }
+        allocation.SendToPeer(data, PeerAddresses.For(peer, allocation.RelaySocket.AddressFamily));
+    }
+}
+
+/// <summary>Per-thread scratch socket addresses, so sending to an arbitrary peer allocates nothing.</summary>
+internal static class PeerAddresses
+{
+    [ThreadStatic] private static SocketAddress? s_v4;
+    [ThreadStatic] private static SocketAddress? s_v6;
+
+    public static SocketAddress For(in TransportAddress peer, AddressFamily family)
+    {
+        if (family == AddressFamily.InterNetwork)
+        {
+            var a = s_v4 ??= new IPEndPoint(IPAddress.Any, 0).Serialize();
+            var span = a.Buffer.Span;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(span[2..], peer.Port);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[4..], (uint)peer.Address);
+            return a;
+        }
+        var b = s_v6 ??= new IPEndPoint(IPAddress.IPv6Any, 0).Serialize();
+        var s = b.Buffer.Span;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(s[2..], peer.Port);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(s.Slice(8, 16), peer.Address);
+        return b;
+    }
+}

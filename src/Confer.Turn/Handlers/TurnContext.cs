@@ -1,0 +1,33 @@
+using Confer.Turn.Allocations;
+using Confer.Turn.Auth;
+using Microsoft.Extensions.Logging;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>What the TURN method handlers share: options, the allocation table, peer policy, time, metrics.</summary>
+internal sealed class TurnContext(TurnOptions options, AllocationTable allocations, PeerPolicy policy, TimeProvider time, TurnMetrics metrics, ILogger logger)
+{
+    public TurnOptions Options { get; } = options;
+    public AllocationTable Allocations { get; } = allocations;
+    public PeerPolicy Policy { get; } = policy;
+    public TimeProvider Time { get; } = time;
+    public TurnMetrics Metrics { get; } = metrics;
+    public ILogger Logger { get; } = logger;
+    public long Now => Time.GetUtcNow().UtcTicks;
+}
+
+internal static class TurnAttributes
+{
+    /// <summary>REQUESTED-TRANSPORT protocol numbers (RFC 8656 §18.9).</summary>
+    public const byte Udp = 17, Tcp = 6;
+
+    /// <summary>Reads XOR-PEER-ADDRESS-style values without allocating; false for a malformed value.</summary>
+    public static bool TryReadPeer(ReadOnlySpan<byte> value, Stun.TransactionId id, out TransportAddress peer)
+    {
+        peer = default;
+        Span<byte> address = stackalloc byte[16];
+        if (!Stun.Attributes.StunAddress.TryRead(value, true, id, address, out byte family, out ushort port)) return false;
+        peer = TransportAddress.FromAttribute(family, address, port);
+        return true;
+    }
+}
