@@ -25,8 +25,12 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
     private const int Clients = 2;
     private const int Messages = 30;
 
-    /// <summary>The relay paths the Confer server as merged implements; a mode is added here when it lands.</summary>
-    private static readonly RelayMode[] ConferModes = [];
+    /// <summary>
+    /// The relay paths the Confer server as merged passes; a mode is added here when it does. Not yet: every channel
+    /// mode (uclient's ChannelBind gets 400 Bad Request), TCP relay (442: RFC 6062 not implemented) and IPv6 relay
+    /// (440: no IPv6 relay address when bound to 127.0.0.1).
+    /// </summary>
+    private static readonly RelayMode[] ConferModes = [RelayMode.UdpSendIndications, RelayMode.TcpSendIndications];
 
     public static TheoryData<TurnServerKind, RelayMode> Cases()
     {
