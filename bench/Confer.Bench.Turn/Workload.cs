@@ -12,7 +12,7 @@ internal sealed record Workload(string Name, string Flags, int Clients, int Mess
 {
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
 
-    /// <summary>The loads: relayed throughput over UDP with channels and with Send indications, over TCP, and a light one for RTT.</summary>
+    /// <summary>The loads: relayed throughput over UDP and TCP, each with channels and with Send indications.</summary>
     public static IReadOnlyList<Workload> All(bool quick)
     {
         int scale = quick ? 5 : 1;
@@ -21,7 +21,7 @@ internal sealed record Workload(string Name, string Flags, int Clients, int Mess
             new("udp-channels", "-m 20 -n 2000 -l 1000 -z 2", 20, 2000 / scale, 1000, 2),
             new("udp-send-ind", "-s -m 20 -n 2000 -l 1000 -z 2", 20, 2000 / scale, 1000, 2, SendIndications: true),
             new("tcp-channels", "-t -m 20 -n 2000 -l 1000 -z 2", 20, 2000 / scale, 1000, 2, UclientTransport.Tcp),
-            new("udp-rtt", "-m 1 -n 500 -l 200 -z 10", 1, 500 / scale, 200, 10),
+            new("tcp-send-ind", "-t -s -m 20 -n 2000 -l 1000 -z 2", 20, 2000 / scale, 1000, 2, UclientTransport.Tcp, SendIndications: true),
         ];
     }
 
