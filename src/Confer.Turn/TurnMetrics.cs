@@ -16,16 +16,16 @@ public sealed class TurnMetrics : IDisposable
     public TurnMetrics(IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _created = _meter.CreateCounter<long>("confer_turn_allocations_created", description: "Allocations created.");
-        _expired = _meter.CreateCounter<long>("confer_turn_allocations_expired", description: "Allocations that timed out.");
-        _deleted = _meter.CreateCounter<long>("confer_turn_allocations_deleted", description: "Allocations deleted by Refresh 0 or connection close.");
-        _refused = _meter.CreateCounter<long>("confer_turn_allocations_refused", description: "Allocate requests refused, by reason.");
-        _authFailures = _meter.CreateCounter<long>("confer_turn_auth_failures", description: "Long-term credential failures, by reason.");
-        _packets = _meter.CreateCounter<long>("confer_turn_relayed_packets", description: "Packets relayed, by direction.");
-        _bytes = _meter.CreateCounter<long>("confer_turn_relayed_bytes", description: "Application bytes relayed, by direction.");
-        _stunRequests = _meter.CreateCounter<long>("confer_stun_binding_requests", description: "Binding requests answered.");
-        _dropped = _meter.CreateCounter<long>("confer_turn_dropped_packets", description: "Packets dropped, by reason.");
-        _meter.CreateObservableGauge("confer_turn_allocations_active", () => Volatile.Read(ref _active), description: "Allocations active now.");
+        _created = _meter.CreateCounter<long>("allocations_created", description: "Allocations created.");
+        _expired = _meter.CreateCounter<long>("allocations_expired", description: "Allocations that timed out.");
+        _deleted = _meter.CreateCounter<long>("allocations_deleted", description: "Allocations deleted by Refresh 0 or connection close.");
+        _refused = _meter.CreateCounter<long>("allocations_refused", description: "Allocate requests refused, by reason.");
+        _authFailures = _meter.CreateCounter<long>("auth_failures", description: "Long-term credential failures, by reason.");
+        _packets = _meter.CreateCounter<long>("relayed_packets", description: "Packets relayed, by direction.");
+        _bytes = _meter.CreateCounter<long>("relayed_bytes", description: "Application bytes relayed, by direction.");
+        _stunRequests = _meter.CreateCounter<long>("binding_requests", description: "Binding requests answered.");
+        _dropped = _meter.CreateCounter<long>("dropped_packets", description: "Packets dropped, by reason.");
+        _meter.CreateObservableGauge("allocations_active", () => Volatile.Read(ref _active), description: "Allocations active now.");
     }
 
     public long ActiveAllocations => Volatile.Read(ref _active);

@@ -25,6 +25,7 @@ public static class ConferHost
         var app = builder.Build();
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapConferMetrics();
         return app;
     }
 

@@ -47,6 +47,9 @@ public sealed partial class Allocation : IDisposable
     public TransactionId Transaction { get; }
 
     public Socket RelaySocket { get; }
+
+    /// <summary>The token of the port reserved next to this one (EVEN-PORT with R), if any.</summary>
+    public ulong? ReservationToken { get; set; }
     public TransportAddress Relayed { get; }
     public IClientSink Sink { get; }
 

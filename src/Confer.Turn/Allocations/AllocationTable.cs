@@ -28,10 +28,13 @@ public sealed partial class AllocationTable : IDisposable
         _metrics = metrics;
         _logger = logger;
         Ports = new RelayPortPool(options.RelayPortMin, options.RelayPortMax);
+        Reservations = new ReservationTable(time);
         _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     public RelayPortPool Ports { get; }
+
+    public ReservationTable Reservations { get; }
 
     public int Count => _allocations.Count;
 
@@ -93,6 +96,7 @@ public sealed partial class AllocationTable : IDisposable
     public void Sweep()
     {
         long now = Now;
+        Reservations.Sweep();
         foreach (var (tuple, allocation) in _allocations)
         {
             if (allocation.IsExpired(now)) Remove(tuple, expired: true);
@@ -103,6 +107,7 @@ public sealed partial class AllocationTable : IDisposable
     public void Dispose()
     {
         _sweeper.Dispose();
+        Reservations.Clear();
         foreach (var (tuple, _) in _allocations) Remove(tuple);
     }
 

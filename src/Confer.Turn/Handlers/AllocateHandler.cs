@@ -46,6 +46,7 @@ internal sealed class AllocateHandler(TurnContext turn)
         var family = AddressFamily.InterNetwork;
         if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var requestedFamily))
         {
+            if (requestedFamily.Length == 0) requestedFamily = [0];
             if (requestedFamily.Length != 4 || requestedFamily[0] is not (StunAddress.FamilyIPv4 or StunAddress.FamilyIPv6))
             {
                 Refuse(context, request, ErrorCode.AddressFamilyNotSupported, auth, "family");
@@ -53,8 +54,10 @@ internal sealed class AllocateHandler(TurnContext turn)
             }
             family = requestedFamily[0] == StunAddress.FamilyIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         }
+        // 4. EVEN-PORT and RESERVATION-TOKEN exclude each other, and a token fixes the family (RFC 8656 §7.2 steps 3-4).
         bool evenPort = request.TryGetAttribute(StunAttributeType.EvenPort, out var even);
-        if (evenPort && request.HasAttribute(StunAttributeType.ReservationToken))
+        bool hasToken = request.TryGetAttribute(StunAttributeType.ReservationToken, out var tokenValue);
+        if ((evenPort && hasToken) || (hasToken && requestedFamily.Length > 0) || (hasToken && tokenValue.Length != 8) || (evenPort && even.Length < 1))
         {
             Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
             return;
@@ -66,18 +69,33 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
 
-        // 4. Quota and capacity, then a relay port.
+        // 5. Quota and capacity, then a relay port: reserved, even (holding the next one if R is set), or any.
         var username = auth.Username!;
         switch (turn.Allocations.Reserve(username))
         {
             case AllocationTable.ReserveResult.UserQuota: Refuse(context, request, ErrorCode.AllocationQuotaReached, auth, "quota"); return;
             case AllocationTable.ReserveResult.Capacity: Refuse(context, request, ErrorCode.InsufficientCapacity, auth, "capacity"); return;
         }
-        var socket = turn.Allocations.Ports.Bind(relayAddress, evenPort && even.Length >= 1);
+        Socket? socket;
+        ulong? newToken = null;
+        if (hasToken)
+        {
+            socket = turn.Allocations.Reservations.Take(BinaryPrimitives.ReadUInt64BigEndian(tokenValue));
+        }
+        else if (evenPort && (even[0] & 0x80) != 0)
+        {
+            Socket? next = null;
+            socket = turn.Allocations.Ports.Bind(relayAddress, even: true, port => (next = RelayPortPool.TryBind(relayAddress, port + 1)) is not null);
+            if (socket is not null) newToken = turn.Allocations.Reservations.Add(next!);
+        }
+        else
+        {
+            socket = turn.Allocations.Ports.Bind(relayAddress, even: evenPort);
+        }
         if (socket is null)
         {
             turn.Allocations.Unreserve(username);
-            Refuse(context, request, ErrorCode.InsufficientCapacity, auth, "no_ports");
+            Refuse(context, request, ErrorCode.InsufficientCapacity, auth, hasToken ? "reservation" : "no_ports");
             return;
         }
         if (request.HasAttribute(StunAttributeType.DontFragment) && family == AddressFamily.InterNetwork)
@@ -97,6 +115,7 @@ internal sealed class AllocateHandler(TurnContext turn)
             Refuse(context, request, ErrorCode.AllocationMismatch, auth, "mismatch");
             return;
         }
+        allocation.ReservationToken = newToken;
         allocation.Start();
         SendSuccess(request, context, auth, allocation);
     }
@@ -119,6 +138,7 @@ internal sealed class AllocateHandler(TurnContext turn)
         long remaining = Math.Max(0, allocation.ExpiresTicks - turn.Now);
         writer.AddUInt32(StunAttributeType.Lifetime, (uint)TimeSpan.FromTicks(remaining).TotalSeconds);
         context.Tuple.Client.WriteAttribute(ref writer, StunAttributeType.XorMappedAddress, xor: true);
+        if (allocation.ReservationToken is { } token) writer.AddUInt64(StunAttributeType.ReservationToken, token);
         StunResponse.Finish(ref writer, turn.Options.Software, auth.Key);
         context.Reply(writer.Written);
     }

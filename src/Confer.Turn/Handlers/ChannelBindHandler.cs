@@ -4,6 +4,7 @@ using Confer.Stun.Attributes;
 using Confer.Turn.Allocations;
 using Confer.Turn.Auth;
 using Confer.Turn.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Confer.Turn.Handlers;
 
@@ -11,7 +12,7 @@ namespace Confer.Turn.Handlers;
 /// ChannelBind (RFC 8656 §11.2): binds CHANNEL-NUMBER (0x4000–0x4FFF) to XOR-PEER-ADDRESS for 600 s and
 /// installs or refreshes the permission for that peer's IP.
 /// </summary>
-internal sealed class ChannelBindHandler(TurnContext turn)
+internal sealed partial class ChannelBindHandler(TurnContext turn)
 {
     public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.ChannelNumber, StunAttributeType.XorPeerAddress];
 
@@ -29,10 +30,11 @@ internal sealed class ChannelBindHandler(TurnContext turn)
             return;
         }
         if (!request.TryGetAttribute(StunAttributeType.ChannelNumber, out var number) || number.Length != 4 ||
-            !ChannelData.IsValidChannel(BinaryPrimitives.ReadUInt16BigEndian(number)) ||
+            !TurnAttributes.IsChannelNumber(BinaryPrimitives.ReadUInt16BigEndian(number)) ||
             !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
             !TurnAttributes.TryReadPeer(peerValue, request.TransactionId, out var peer))
         {
+            Log.BadChannelBind(turn.Logger, context.Tuple, number.Length == 4 ? BinaryPrimitives.ReadUInt16BigEndian(number) : -1);
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
@@ -52,6 +54,7 @@ internal sealed class ChannelBindHandler(TurnContext turn)
         var result = allocation.BindChannel(BinaryPrimitives.ReadUInt16BigEndian(number), peer, now + turn.Options.ChannelLifetime.Ticks);
         if (result != Allocation.BindResult.Bound)
         {
+            Log.ChannelConflict(turn.Logger, context.Tuple, result);
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
@@ -61,5 +64,14 @@ internal sealed class ChannelBindHandler(TurnContext turn)
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
         StunResponse.Finish(ref writer, software, auth.Key);
         context.Reply(writer.Written);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 320, Level = LogLevel.Debug, Message = "ChannelBind from {Tuple} malformed (channel {Channel})")]
+        public static partial void BadChannelBind(ILogger logger, FiveTuple tuple, int channel);
+
+        [LoggerMessage(EventId = 321, Level = LogLevel.Debug, Message = "ChannelBind from {Tuple} refused: {Result}")]
+        public static partial void ChannelConflict(ILogger logger, FiveTuple tuple, Allocation.BindResult result);
     }
 }

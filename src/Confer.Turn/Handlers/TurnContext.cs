@@ -21,6 +21,12 @@ internal static class TurnAttributes
     /// <summary>REQUESTED-TRANSPORT protocol numbers (RFC 8656 §18.9).</summary>
     public const byte Udp = 17, Tcp = 6;
 
+    /// <summary>
+    /// Channel numbers accepted in ChannelBind: RFC 8656 §12 allows 0x4000–0x4FFF, RFC 5766 allowed up to
+    /// 0x7FFF and clients still use that range (coturn's among them), so both are accepted.
+    /// </summary>
+    public static bool IsChannelNumber(ushort number) => number is >= 0x4000 and <= 0x7FFF;
+
     /// <summary>Reads XOR-PEER-ADDRESS-style values without allocating; false for a malformed value.</summary>
     public static bool TryReadPeer(ReadOnlySpan<byte> value, Stun.TransactionId id, out TransportAddress peer)
     {
