@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Net;
 using Confer.Browser.Tests.Infrastructure;
 using Confer.Turn.Tests.Infrastructure;
+using Confer.Turn.Tests.TurnInterop;
 
 namespace Confer.Browser.Tests.Relay;
 
 /// <summary>
 /// Two Chromium pages call each other with <c>iceTransportPolicy: 'relay'</c> and only the TURN server under test
 /// in their ICE servers, so media can only flow through it: the selected pair must be relay on both sides, with the
-/// transport the URL asked for, and the callee must decode video frames. coturn runs the same rows as the anchor.
+/// transport the URL asked for, and the callee must decode video frames. TURN over TLS uses a throwaway certificate
+/// trusted in a private NSS database (<see cref="TrustedHome"/>). coturn runs the same rows as the anchor.
 /// </summary>
 public sealed class RelayOnlyCallTests
 {
@@ -25,17 +27,23 @@ public sealed class RelayOnlyCallTests
     [Theory]
     [InlineData(Server.Confer, "udp")]
     [InlineData(Server.Confer, "tcp")]
+    [InlineData(Server.Confer, "tls")]
     [InlineData(Server.Coturn, "udp")]
     [InlineData(Server.Coturn, "tcp")]
+    [InlineData(Server.Coturn, "tls")]
     public async Task RelayOnlyCall_ThroughTurn_SelectsRelayPairAndDecodesFrames(Server server, string transport)
     {
-        await using var turn = await StartAsync(server);
-        await using var chromium = await ChromiumSession.LaunchAsync();
+        bool tls = transport == "tls";
+        using var certificate = tls ? TestCertificate.Create(IPAddress.Loopback) : null;
+        using var home = certificate is null ? null : await TrustedHome.CreateAsync(certificate.CertificatePath);
+        await using var turn = await StartAsync(server, certificate);
+        await using var chromium = await ChromiumSession.LaunchAsync(environment: home?.Environment);
         await using var callerContext = await chromium.NewContextAsync();
         await using var calleeContext = await chromium.NewContextAsync();
         var caller = await chromium.NewBlankSecurePageAsync(callerContext);
         var callee = await chromium.NewBlankSecurePageAsync(calleeContext);
-        object[] iceServers = [new { urls = $"turn:{turn.EndPoint}?transport={transport}", username = User, credential = Password }];
+        var url = tls ? $"turns:{turn.TlsEndPoint}?transport=tcp" : $"turn:{turn.EndPoint}?transport={transport}";
+        object[] iceServers = [new { urls = url, username = User, credential = Password }];
 
         var (callerStats, calleeStats) = await RelayCall.ConnectAsync(caller, callee, iceServers, MediaWait);
 
@@ -52,26 +60,28 @@ public sealed class RelayOnlyCallTests
         Assert.All(callerStats.LocalCandidates.Concat(calleeStats.LocalCandidates), c => Assert.Contains(" typ relay", c, StringComparison.Ordinal));
     }
 
-    private sealed record RunningTurn(IPEndPoint EndPoint, Func<string> Output, IAsyncDisposable Process) : IAsyncDisposable
+    private sealed record RunningTurn(IPEndPoint EndPoint, IPEndPoint? TlsEndPoint, Func<string> Output, IAsyncDisposable Process) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
-    private static async Task<RunningTurn> StartAsync(Server server)
+    /// <summary>Starts the server; with a certificate, also TURN over TLS on a free port.</summary>
+    private static async Task<RunningTurn> StartAsync(Server server, TestCertificate? certificate)
     {
+        int tlsPort = certificate is null ? 0 : FreePorts.FindTcp();
+        var tlsEndPoint = certificate is null ? null : new IPEndPoint(IPAddress.Loopback, tlsPort);
+        string port = tlsPort.ToString(CultureInfo.InvariantCulture);
         if (server == Server.Confer)
         {
-            var confer = await ConferProcess.StartAsync(new ConferProcessOptions
-            {
-                // Loopback relay candidates reach loopback peers only when the server allows them (TESTING.md, "Forcing the relay").
-                ExtraArguments = ["--turn-user", $"{User}:{Password}", "--realm", "confer.test", "--allow-loopback-peers"],
-            });
-            return new RunningTurn(confer.StunEndPoint, () => confer.Output, confer);
+            // Loopback relay candidates reach loopback peers only when the server allows them (TESTING.md, "Forcing the relay").
+            List<string> arguments = ["--turn-user", $"{User}:{Password}", "--realm", "confer.test", "--allow-loopback-peers"];
+            if (certificate is not null) arguments.AddRange(["--turn-tls-port", port, "--tls-cert", certificate.CertificatePath, "--tls-key", certificate.KeyPath]);
+            var confer = await ConferProcess.StartAsync(new ConferProcessOptions { ExtraArguments = arguments });
+            return new RunningTurn(confer.StunEndPoint, tlsEndPoint, () => confer.Output, confer);
         }
-        var coturn = await CoturnProcess.StartAsync(new CoturnProcessOptions
-        {
-            ExtraArguments = ["--relay-ip=127.0.0.1", "--lt-cred-mech", $"--user={User}:{Password}", "--realm=confer.test", "--fingerprint", "--allow-loopback-peers"],
-        });
-        return new RunningTurn(coturn.StunEndPoint, () => coturn.Output, coturn);
+        List<string> flags = ["--relay-ip=127.0.0.1", "--lt-cred-mech", $"--user={User}:{Password}", "--realm=confer.test", "--fingerprint", "--allow-loopback-peers"];
+        if (certificate is not null) flags.AddRange([$"--tls-listening-port={port}", $"--cert={certificate.CertificatePath}", $"--pkey={certificate.KeyPath}"]);
+        var coturn = await CoturnProcess.StartAsync(new CoturnProcessOptions { ExtraArguments = flags, EnableTls = certificate is not null });
+        return new RunningTurn(coturn.StunEndPoint, tlsEndPoint, () => coturn.Output, coturn);
     }
 }

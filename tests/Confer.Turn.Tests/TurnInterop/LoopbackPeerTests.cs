@@ -6,12 +6,9 @@ namespace Confer.Turn.Tests.TurnInterop;
 /// </summary>
 public sealed class LoopbackPeerTests(TurnServers servers) : IClassFixture<TurnServers>
 {
-    /// <summary>
-    /// Confer runs the Send-indication row (CreatePermission → 403). Its ChannelBind row is left out while the server
-    /// refuses uclient's channel numbers above 0x4FFF with 400 before it looks at the peer (see UclientRelayTests).
-    /// </summary>
     public static TheoryData<TurnServerKind, bool> Cases() => new()
     {
+        { TurnServerKind.Confer, false },
         { TurnServerKind.Confer, true },
         { TurnServerKind.Coturn, false },
         { TurnServerKind.Coturn, true },

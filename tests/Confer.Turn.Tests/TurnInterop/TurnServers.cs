@@ -22,6 +22,12 @@ public enum TurnProfile
 
     /// <summary>Long-term credentials and no loopback peers: a relay to 127.0.0.1 must be refused with 403.</summary>
     NoLoopbackPeers,
+
+    /// <summary>
+    /// Long-term credentials with an IPv6 relay address (::1) for REQUESTED-ADDRESS-FAMILY IPv6. Confer has one
+    /// --relay-ip: given ::1 it relays IPv6 there and IPv4 on the bind address. coturn gets both relay addresses.
+    /// </summary>
+    IPv6Relay,
 }
 
 /// <summary>
@@ -78,6 +84,7 @@ public sealed class TurnServers : IAsyncLifetime
         var arguments = new List<string> { "--realm", Realm };
         arguments.AddRange(profile == TurnProfile.Rest ? ["--turn-secret", Secret] : ["--turn-user", $"{User}:{Password}"]);
         if (profile != TurnProfile.NoLoopbackPeers) arguments.Add("--allow-loopback-peers");
+        if (profile == TurnProfile.IPv6Relay) arguments.AddRange(["--relay-ip", "::1"]);
         int? tlsPort = null;
         if (profile == TurnProfile.LongTerm)
         {

@@ -26,11 +26,10 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
     private const int Messages = 30;
 
     /// <summary>
-    /// The relay paths the Confer server as merged passes; a mode is added here when it does. Not yet: every channel
-    /// mode (uclient's ChannelBind gets 400 Bad Request), TCP relay (442: RFC 6062 not implemented) and IPv6 relay
-    /// (440: no IPv6 relay address when bound to 127.0.0.1).
+    /// The relay paths the Confer server as merged passes; a mode is added here when it does. Not yet: TCP relay
+    /// (RFC 6062: Allocate with REQUESTED-TRANSPORT TCP gets 442).
     /// </summary>
-    private static readonly RelayMode[] ConferModes = [RelayMode.UdpSendIndications, RelayMode.TcpSendIndications];
+    private static readonly RelayMode[] ConferModes = [.. Enum.GetValues<RelayMode>().Where(m => m != RelayMode.TcpRelay)];
 
     public static TheoryData<TurnServerKind, RelayMode> Cases()
     {
@@ -45,15 +44,29 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
     public async Task Uclient_RelayMode_EveryMessageComesBack(TurnServerKind kind, RelayMode mode)
     {
         Assert.True(TurnutilsUclient.IsInstalled, "turnutils_uclient is missing: test.sh installs coturn.");
-        var server = await servers.GetAsync(kind, mode == RelayMode.RestCredentials ? TurnProfile.Rest : TurnProfile.LongTerm);
+        var profile = mode switch
+        {
+            RelayMode.RestCredentials => TurnProfile.Rest,
+            RelayMode.IPv6Relay => TurnProfile.IPv6Relay,
+            _ => TurnProfile.LongTerm,
+        };
+        var server = await servers.GetAsync(kind, profile);
         var peer = await servers.GetPeerAsync();
 
         var options = Options(mode, server, peer);
-        var output = await TurnutilsUclient.RunAsync(options);
-
         long expected = (long)Clients * Messages;
+        // One lossless run is required. A run that lost echoes without any error is repeated once: on a loaded
+        // 2-core machine uclient sometimes stops waiting before the last echoes of a TLS run arrive (coturn too).
+        var output = await TurnutilsUclient.RunAsync(options);
+        string? firstAttempt = null;
+        if (!output.IsLossless(expected) && output.Errors.Count == 0 && output.Command.Succeeded && output.SentMessages == expected)
+        {
+            firstAttempt = $"first attempt lost {output.LostPackets} of {expected}; repeated once.\n";
+            output = await TurnutilsUclient.RunAsync(options);
+        }
+
         Assert.True(output.IsLossless(expected),
-            $"{kind} {mode}: expected {expected} messages sent and received with no loss and no error; got sent={output.SentMessages} " +
+            $"{firstAttempt}{kind} {mode}: expected {expected} messages sent and received with no loss and no error; got sent={output.SentMessages} " +
             $"received={output.ReceivedMessages} lost={output.LostPackets} errors=[{string.Join(" | ", output.Errors)}]\n{output}\n--- server ---\n{server.Output()}");
         Assert.Equal(expected * options.Length, output.ReceivedBytes);
     }
