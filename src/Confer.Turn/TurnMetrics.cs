@@ -1,48 +1,68 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Confer.Turn;
 
 /// <summary>
 /// Counters of the STUN/TURN server on the <c>Confer.Turn</c> meter (System.Diagnostics.Metrics); the
-/// host exports them at <c>/metrics</c>. Adding to a counter allocates nothing.
+/// host exports them at <c>/metrics</c>. Counting is an interlocked add on a field (no allocation, no
+/// listener call per packet); the meter's observable instruments read the fields when scraped.
 /// </summary>
 public sealed class TurnMetrics : IDisposable
 {
     public const string MeterName = "Confer.Turn";
     private readonly Meter _meter;
-    private readonly Counter<long> _created, _expired, _deleted, _refused, _authFailures, _packets, _bytes, _stunRequests, _dropped;
-    private long _active;
+    private long _active, _created, _expired, _deleted, _binding, _packetsToPeer, _bytesToPeer, _packetsToClient, _bytesToClient;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _refused = new(), _authFailures = new(), _dropped = new();
 
     public TurnMetrics(IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _created = _meter.CreateCounter<long>("allocations_created", description: "Allocations created.");
-        _expired = _meter.CreateCounter<long>("allocations_expired", description: "Allocations that timed out.");
-        _deleted = _meter.CreateCounter<long>("allocations_deleted", description: "Allocations deleted by Refresh 0 or connection close.");
-        _refused = _meter.CreateCounter<long>("allocations_refused", description: "Allocate requests refused, by reason.");
-        _authFailures = _meter.CreateCounter<long>("auth_failures", description: "Long-term credential failures, by reason.");
-        _packets = _meter.CreateCounter<long>("relayed_packets", description: "Packets relayed, by direction.");
-        _bytes = _meter.CreateCounter<long>("relayed_bytes", description: "Application bytes relayed, by direction.");
-        _stunRequests = _meter.CreateCounter<long>("binding_requests", description: "Binding requests answered.");
-        _dropped = _meter.CreateCounter<long>("dropped_packets", description: "Packets dropped, by reason.");
         _meter.CreateObservableGauge("allocations_active", () => Volatile.Read(ref _active), description: "Allocations active now.");
+        _meter.CreateObservableCounter("allocations_created", () => Volatile.Read(ref _created), description: "Allocations created.");
+        _meter.CreateObservableCounter("allocations_expired", () => Volatile.Read(ref _expired), description: "Allocations that timed out.");
+        _meter.CreateObservableCounter("allocations_deleted", () => Volatile.Read(ref _deleted), description: "Allocations deleted by Refresh 0 or connection close.");
+        _meter.CreateObservableCounter("allocations_refused", () => Tagged(_refused), description: "Allocate requests refused, by reason.");
+        _meter.CreateObservableCounter("auth_failures", () => Tagged(_authFailures), description: "Long-term credential failures, by reason.");
+        _meter.CreateObservableCounter("dropped_packets", () => Tagged(_dropped), description: "Packets dropped, by reason.");
+        _meter.CreateObservableCounter("binding_requests", () => Volatile.Read(ref _binding), description: "Binding requests answered.");
+        _meter.CreateObservableCounter("relayed_packets", () => Directions(ref _packetsToPeer, ref _packetsToClient), description: "Packets relayed, by direction.");
+        _meter.CreateObservableCounter("relayed_bytes", () => Directions(ref _bytesToPeer, ref _bytesToClient), description: "Application bytes relayed, by direction.");
     }
 
     public long ActiveAllocations => Volatile.Read(ref _active);
+    public long PacketsToPeer => Volatile.Read(ref _packetsToPeer);
+    public long PacketsToClient => Volatile.Read(ref _packetsToClient);
 
-    public void AllocationCreated() { Interlocked.Increment(ref _active); _created.Add(1); }
-    public void AllocationExpired() { Interlocked.Decrement(ref _active); _expired.Add(1); }
-    public void AllocationDeleted() { Interlocked.Decrement(ref _active); _deleted.Add(1); }
-    public void AllocationRefused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
-    public void AuthFailed(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-    public void BindingAnswered() => _stunRequests.Add(1);
-    public void Dropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void AllocationCreated() { Interlocked.Increment(ref _active); Interlocked.Increment(ref _created); }
+    public void AllocationExpired() { Interlocked.Decrement(ref _active); Interlocked.Increment(ref _expired); }
+    public void AllocationDeleted() { Interlocked.Decrement(ref _active); Interlocked.Increment(ref _deleted); }
+    public void AllocationRefused(string reason) => Count(_refused, reason);
+    public void AuthFailed(string reason) => Count(_authFailures, reason);
+    public void BindingAnswered() => Interlocked.Increment(ref _binding);
+    public void Dropped(string reason) => Count(_dropped, reason);
 
-    private static readonly KeyValuePair<string, object?> ToPeer = new("direction", "to_peer");
-    private static readonly KeyValuePair<string, object?> ToClient = new("direction", "to_client");
+    public void RelayedToPeer(int bytes) { Interlocked.Increment(ref _packetsToPeer); Interlocked.Add(ref _bytesToPeer, bytes); }
+    public void RelayedToClient(int bytes) { Interlocked.Increment(ref _packetsToClient); Interlocked.Add(ref _bytesToClient, bytes); }
 
-    public void RelayedToPeer(int bytes) { _packets.Add(1, ToPeer); _bytes.Add(bytes, ToPeer); }
-    public void RelayedToClient(int bytes) { _packets.Add(1, ToClient); _bytes.Add(bytes, ToClient); }
+    public long Count(string kind, string reason) => (kind switch { "refused" => _refused, "auth" => _authFailures, _ => _dropped })
+        .TryGetValue(reason, out var box) ? Volatile.Read(ref box.Value) : 0;
+
+    private static void Count(ConcurrentDictionary<string, StrongBox<long>> counters, string reason) =>
+        Interlocked.Increment(ref counters.GetOrAdd(reason, static _ => new StrongBox<long>()).Value);
+
+    private static IEnumerable<Measurement<long>> Tagged(ConcurrentDictionary<string, StrongBox<long>> counters)
+    {
+        foreach (var (reason, box) in counters)
+            yield return new Measurement<long>(Volatile.Read(ref box.Value), new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private static Measurement<long>[] Directions(ref long toPeer, ref long toClient) =>
+    [
+        new(Volatile.Read(ref toPeer), new KeyValuePair<string, object?>("direction", "to_peer")),
+        new(Volatile.Read(ref toClient), new KeyValuePair<string, object?>("direction", "to_client")),
+    ];
 
     public void Dispose() => _meter.Dispose();
 }

@@ -14,6 +14,7 @@ internal sealed class TurnFlags
     private readonly Option<string?> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses (default: the bind address)." };
     private readonly Option<string?> _relayPorts = new("--relay-ports") { Description = "Relay port range (default 49152-65535)." };
     private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
+    private readonly Option<string[]> _allowPeers = new("--allow-peer") { Description = "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", AllowMultipleArgumentsPerToken = false };
     private readonly Option<int?> _tlsPort = new("--turn-tls-port") { Description = "TURN over TLS port (default 5349; needs --tls-cert/--tls-key or --dev)." };
     private readonly Option<string?> _tlsCert = new("--tls-cert") { Description = "PEM certificate for TURN over TLS." };
     private readonly Option<string?> _tlsKey = new("--tls-key") { Description = "PEM private key for TURN over TLS." };
@@ -29,6 +30,7 @@ internal sealed class TurnFlags
         command.Options.Add(_relayIp);
         command.Options.Add(_relayPorts);
         command.Options.Add(_allowLoopback);
+        command.Options.Add(_allowPeers);
         command.Options.Add(_tlsPort);
         command.Options.Add(_tlsCert);
         command.Options.Add(_tlsKey);
@@ -54,6 +56,7 @@ internal sealed class TurnFlags
             options.RelayPortMax = max;
         }
         options.AllowLoopbackPeers |= parse.GetValue(_allowLoopback);
+        options.AllowedPeers.AddRange(parse.GetValue(_allowPeers) ?? []);
         if (parse.GetValue(_tlsPort) is { } tlsPort) options.TurnTlsPort = tlsPort;
         options.TlsCert = parse.GetValue(_tlsCert);
         options.TlsKey = parse.GetValue(_tlsKey);

@@ -51,6 +51,9 @@ public sealed class ServerOptions
     /// <summary>Allow TURN peers on loopback (<c>--allow-loopback-peers</c>; <c>--dev</c> implies it).</summary>
     public bool AllowLoopbackPeers { get; set; }
 
+    /// <summary>Peer ranges TURN may relay to despite the default deny list (<c>--allow-peer 10.0.0.0/8</c>, repeatable).</summary>
+    public List<string> AllowedPeers { get; } = [];
+
     /// <summary>Checks the options; returns a sentence that says what to change, or null when they are usable.</summary>
     public string? Validate()
     {
@@ -69,6 +72,8 @@ public sealed class ServerOptions
         if (RelayPortMin is < 1 or > 65535 || RelayPortMax is < 1 or > 65535 || RelayPortMin > RelayPortMax)
             return $"--relay-ports {RelayPortMin}-{RelayPortMax} is not a port range (like 49152-65535).";
         if (string.IsNullOrWhiteSpace(Realm)) return "--realm must not be empty.";
+        foreach (var range in AllowedPeers)
+            if (!IPNetwork.TryParse(range, out _)) return $"--allow-peer '{range}' is not an address range (like 10.0.0.0/8).";
         if (AltIP is not null && AltIP.Equals(Bind))
             return "--alt-ip must differ from --bind: RFC 5780 needs two addresses.";
         if (AltIP is not null && (Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any)))

@@ -66,6 +66,7 @@ internal static class TurnHosting
             RelayPortMax = options.RelayPortMax,
             AllowLoopbackPeers = options.AllowLoopbackPeers || options.Dev,
         };
+        foreach (var range in options.AllowedPeers) turn.AllowedPeers.Add(IPNetwork.Parse(range));
         foreach (var user in options.TurnUsers)
         {
             int colon = user.IndexOf(':', StringComparison.Ordinal);

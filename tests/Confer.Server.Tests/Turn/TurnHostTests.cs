@@ -34,6 +34,24 @@ public sealed class TurnHostTests
     }
 
     [Fact]
+    public async Task Metrics_AfterBinding_ExposeTurnCounters()
+    {
+        await using var app = ConferHost.Build(new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 });
+        await app.StartAsync();
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await udp.SendToAsync(BindingRequest(out _), new IPEndPoint(IPAddress.Loopback, ConferHost.Turn(app).Port));
+        using var cts = new CancellationTokenSource(3000);
+        await udp.ReceiveFromAsync(new byte[1500], SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
+
+        using var http = new HttpClient { BaseAddress = ConferHost.HttpAddress(app) };
+        var text = await http.GetStringAsync("/metrics");
+        Assert.Contains("confer_turn_binding_requests", text);
+        Assert.Contains("confer_turn_allocations_active", text);
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Build_UdpPortInUse_IsReportedAsAddressInUse()
     {
         using var blocker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
