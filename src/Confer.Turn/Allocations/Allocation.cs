@@ -128,7 +128,15 @@ public sealed partial class Allocation : IDisposable
         }
     }
 
-    public void Start() => _loop = Task.Run(RelayLoopAsync);
+    /// <summary>An RFC 6062 allocation: the relay socket listens for peer TCP connections.</summary>
+    public bool IsTcp => RelaySocket.SocketType == SocketType.Stream;
+
+    /// <summary>Where accepted peer connections wait for ConnectionBind (RFC 6062 only).</summary>
+    public TcpConnectionTable? TcpConnections { get; set; }
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public void Start() => _loop = Task.Run(IsTcp ? AcceptLoopAsync : RelayLoopAsync);
 
     private Task? _loop;
 

@@ -29,12 +29,15 @@ public sealed partial class AllocationTable : IDisposable
         _logger = logger;
         Ports = new RelayPortPool(options.RelayPortMin, options.RelayPortMax);
         Reservations = new ReservationTable(time);
+        Connections = new TcpConnectionTable(time);
         _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     public RelayPortPool Ports { get; }
 
     public ReservationTable Reservations { get; }
+
+    public TcpConnectionTable Connections { get; }
 
     public int Count => _allocations.Count;
 
@@ -97,6 +100,7 @@ public sealed partial class AllocationTable : IDisposable
     {
         long now = Now;
         Reservations.Sweep();
+        Connections.Sweep();
         foreach (var (tuple, allocation) in _allocations)
         {
             if (allocation.IsExpired(now)) Remove(tuple, expired: true);

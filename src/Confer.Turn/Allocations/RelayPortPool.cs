@@ -28,11 +28,29 @@ public sealed class RelayPortPool(int min, int max)
         return null;
     }
 
-    public static Socket? TryBind(IPAddress address, int port)
+    /// <summary>A listening TCP relay socket for RFC 6062 allocations; null when no port is free.</summary>
+    public Socket? BindTcp(IPAddress address)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        int span = max - min + 1;
+        int start = Random.Shared.Next(span);
+        for (int i = 0; i < Math.Min(span, MaxProbes); i++)
+        {
+            var socket = TryBind(address, min + (start + i) % span, tcp: true);
+            if (socket is null) continue;
+            socket.Listen(64);
+            return socket;
+        }
+        return null;
+    }
+
+    public static Socket? TryBind(IPAddress address, int port, bool tcp = false)
+    {
+        var socket = tcp
+            ? new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (tcp && !OperatingSystem.IsWindows()) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(address, port));
             return socket;
         }

@@ -36,7 +36,8 @@ internal sealed class AllocateHandler(TurnContext turn)
             Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
             return;
         }
-        if (transport[0] != TurnAttributes.Udp)
+        bool tcpRelay = transport[0] == TurnAttributes.Tcp && context.Sink.Transport != ClientTransport.Udp; // RFC 6062 §5.1
+        if (transport[0] != TurnAttributes.Udp && !tcpRelay)
         {
             Refuse(context, request, ErrorCode.UnsupportedTransportProtocol, auth, "transport");
             return;
@@ -78,7 +79,11 @@ internal sealed class AllocateHandler(TurnContext turn)
         }
         Socket? socket;
         ulong? newToken = null;
-        if (hasToken)
+        if (tcpRelay)
+        {
+            socket = turn.Allocations.Ports.BindTcp(relayAddress);
+        }
+        else if (hasToken)
         {
             socket = turn.Allocations.Reservations.Take(BinaryPrimitives.ReadUInt64BigEndian(tokenValue));
         }
@@ -116,6 +121,7 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
         allocation.ReservationToken = newToken;
+        if (tcpRelay) allocation.TcpConnections = turn.Connections;
         allocation.Start();
         SendSuccess(request, context, auth, allocation);
     }

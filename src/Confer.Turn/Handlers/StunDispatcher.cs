@@ -20,6 +20,8 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
     private readonly CreatePermissionHandler _createPermission;
     private readonly ChannelBindHandler _channelBind;
     private readonly SendHandler _send;
+    private readonly ConnectHandler _connect;
+    private readonly ConnectionBindHandler _connectionBind;
     private readonly ChannelDataHandler _channelData;
     private readonly LongTermAuthenticator _auth;
     private readonly TurnOptions _options;
@@ -40,6 +42,8 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
         _createPermission = new CreatePermissionHandler(turn);
         _channelBind = new ChannelBindHandler(turn);
         _send = new SendHandler(turn);
+        _connect = new ConnectHandler(turn);
+        _connectionBind = new ConnectionBindHandler(turn);
         _channelData = new ChannelDataHandler(turn);
     }
 
@@ -75,6 +79,10 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
                 case StunMethod.Refresh: Authenticated(message, context, RefreshHandler.Known, _refresh.Handle); return;
                 case StunMethod.CreatePermission: Authenticated(message, context, CreatePermissionHandler.Known, _createPermission.Handle); return;
                 case StunMethod.ChannelBind: Authenticated(message, context, ChannelBindHandler.Known, _channelBind.Handle); return;
+                case StunMethod.Connect when context.Sink.Transport != ClientTransport.Udp:
+                    Authenticated(message, context, ConnectHandler.Known, _connect.Handle); return;
+                case StunMethod.ConnectionBind when context.Sink.Transport != ClientTransport.Udp:
+                    Authenticated(message, context, ConnectionBindHandler.Known, _connectionBind.Handle); return;
             }
         }
         else if (message.Class == StunClass.Indication && message.Method == StunMethod.Send)

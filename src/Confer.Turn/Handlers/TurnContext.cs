@@ -14,6 +14,9 @@ internal sealed class TurnContext(TurnOptions options, AllocationTable allocatio
     public TurnMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = logger;
     public long Now => Time.GetUtcNow().UtcTicks;
+
+    /// <summary>RFC 6062 peer connections waiting for ConnectionBind.</summary>
+    public TcpConnectionTable Connections => Allocations.Connections;
 }
 
 internal static class TurnAttributes

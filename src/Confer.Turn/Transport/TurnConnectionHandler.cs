@@ -38,7 +38,17 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
             {
                 var result = await input.ReadAsync(closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), scratch);
+                bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), sink, scratch);
+                if (sink.UpgradedPeer is { } peer)
+                {
+                    // RFC 6062 §5.4: after ConnectionBind this is a data connection; bytes already read go first.
+                    var rest = buffer.ToArray();
+                    input.AdvanceTo(buffer.End);
+                    sink.Complete();
+                    await writer.ConfigureAwait(false);
+                    await RelayRawAsync(connection, peer, rest, closed.Token).ConfigureAwait(false);
+                    break;
+                }
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (!ok)
                 {
@@ -67,7 +77,7 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
     }
 
     /// <summary>Hands every complete frame to the dispatcher; false when the stream is not STUN/ChannelData.</summary>
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, in PacketContext context, byte[] scratch)
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, in PacketContext context, StreamClientSink sink, byte[] scratch)
     {
         Span<byte> head = stackalloc byte[4];
         while (buffer.Length >= 4)
@@ -93,8 +103,62 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
                 Log.FrameFailed(logger, context.Tuple, e);
             }
             buffer = buffer.Slice(length);
+            if (sink.UpgradedPeer is not null) return true;
         }
         return true;
+    }
+
+    /// <summary>Copies bytes both ways between a client data connection and its peer until either side closes.</summary>
+    private static async Task RelayRawAsync(ConnectionContext connection, System.Net.Sockets.Socket peer, byte[] pending, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task toClient = Task.CompletedTask, toPeer = Task.CompletedTask;
+        try
+        {
+            if (pending.Length > 0) await peer.SendAsync(pending, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+            toClient = Task.Run(async () =>
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(16384);
+                try
+                {
+                    while (true)
+                    {
+                        int n = await peer.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+                        if (n == 0) break;
+                        var flush = await connection.Transport.Output.WriteAsync(buffer.AsMemory(0, n), stop.Token).ConfigureAwait(false);
+                        if (flush.IsCompleted) break;
+                    }
+                }
+                finally { ArrayPool<byte>.Shared.Return(buffer); }
+            }, stop.Token);
+            toPeer = Task.Run(async () =>
+            {
+                var input = connection.Transport.Input;
+                while (true)
+                {
+                    var result = await input.ReadAsync(stop.Token).ConfigureAwait(false);
+                    foreach (var segment in result.Buffer)
+                        await peer.SendAsync(segment, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+                    input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted || result.IsCanceled) break;
+                }
+            }, stop.Token);
+            await Task.WhenAny(toClient, toPeer).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
+        {
+            // One side went away.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            peer.Dispose();
+            try { await Task.WhenAll(toClient, toPeer).ConfigureAwait(false); }
+            catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Expected once one side is closed.
+            }
+        }
     }
 
     private static ReadOnlySpan<byte> Copy(in ReadOnlySequence<byte> buffer, Span<byte> head)

@@ -117,6 +117,9 @@ internal sealed class TcpTestClient : IDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
+    /// <summary>The raw socket, for connections that stop being framed (RFC 6062 data connections).</summary>
+    public Socket Socket => _socket;
+
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes);
 
     /// <summary>The next frame, or null when the server closed the connection or nothing came in time.</summary>

@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Confer.Stun;
+using Confer.Stun.Attributes;
+using Confer.Turn.Allocations;
+using Confer.Turn.Auth;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>
+/// Connect (RFC 6062 §5.2): the server opens a TCP connection from the relayed address to the peer and
+/// answers with its CONNECTION-ID once connected (447 when it cannot connect within 30 s).
+/// </summary>
+internal sealed class ConnectHandler(TurnContext turn)
+{
+    public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.XorPeerAddress];
+
+    public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
+    {
+        var software = turn.Options.Software;
+        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
+        {
+            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
+            return;
+        }
+        if (!allocation.IsTcp || !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var value) ||
+            !TurnAttributes.TryReadPeer(value, request.TransactionId, out var peer))
+        {
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+        if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
+        {
+            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+            return;
+        }
+        if (!turn.Policy.IsAllowed(peer))
+        {
+            StunResponse.SendError(context, request, ErrorCode.Forbidden, software, auth.Key);
+            return;
+        }
+        if (turn.Connections.HasPeer(allocation, peer))
+        {
+            StunResponse.SendError(context, request, ErrorCode.ConnectionAlreadyExists, software, auth.Key);
+            return;
+        }
+        allocation.Permit(peer, turn.Now + turn.Options.PermissionLifetime.Ticks);
+        _ = ConnectAsync(allocation, peer, request.TransactionId, auth.Key, context.Sink, context.ClientAddress);
+    }
+
+    private async Task ConnectAsync(Allocation allocation, TransportAddress peer, TransactionId id, IntegrityKey key, IClientSink sink, SocketAddress client)
+    {
+        var socket = new Socket(peer.Family, SocketType.Stream, ProtocolType.Tcp);
+        uint connectionId = 0;
+        try
+        {
+            if (!OperatingSystem.IsWindows()) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(allocation.Relayed.ToIPAddress(), 0));
+            using var timeout = new CancellationTokenSource(TcpConnectionTable.BindTimeout);
+            await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
+            connectionId = turn.Connections.Add(allocation, socket, peer);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+        }
+        Respond(sink, client, id, key, connectionId);
+    }
+
+    private void Respond(IClientSink sink, SocketAddress client, TransactionId id, IntegrityKey key, uint connectionId)
+    {
+        Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
+        var @class = connectionId != 0 ? StunClass.SuccessResponse : StunClass.ErrorResponse;
+        var writer = new StunMessageWriter(buffer, new StunMessageType(StunMethod.Connect, @class), id);
+        if (connectionId != 0) BinaryPrimitives.WriteUInt32BigEndian(writer.Reserve(StunAttributeType.ConnectionId, 4), connectionId);
+        else writer.AddErrorCode(ErrorCode.ConnectionTimeoutOrFailure, ErrorCode.DefaultReason(ErrorCode.ConnectionTimeoutOrFailure));
+        StunResponse.Finish(ref writer, turn.Options.Software, key);
+        sink.Send(writer.Written, client);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Buffers.Binary;
+using Confer.Stun;
+using Confer.Stun.Attributes;
+using Confer.Turn.Auth;
+using Confer.Turn.Transport;
+
+namespace Confer.Turn.Handlers;
+
+/// <summary>
+/// ConnectionBind (RFC 6062 §5.4): on a new client TCP connection, claims a peer connection by
+/// CONNECTION-ID; after the success response the client connection carries the peer's bytes as they are.
+/// </summary>
+internal sealed class ConnectionBindHandler(TurnContext turn)
+{
+    public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.ConnectionId];
+
+    public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
+    {
+        var software = turn.Options.Software;
+        if (context.Sink is not StreamClientSink stream || turn.Allocations.Contains(context.Tuple) ||
+            !request.TryGetAttribute(StunAttributeType.ConnectionId, out var value) || value.Length != 4)
+        {
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+        var pending = turn.Connections.Take(BinaryPrimitives.ReadUInt32BigEndian(value));
+        if (pending is null || pending.Allocation.Username != auth.Username)
+        {
+            pending?.Peer.Dispose();
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
+        var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
+        StunResponse.Finish(ref writer, software, auth.Key);
+        context.Reply(writer.Written);
+        stream.UpgradedPeer = pending.Peer; // the transport switches to raw relaying after this frame
+    }
+}

@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Confer.Stun;
+using Confer.Stun.Auth;
+using Confer.Turn.Tests.Support;
+
+namespace Confer.Turn.Tests.Handlers;
+
+public sealed class TcpRelayTests
+{
+    private static byte[] Signed(StunMethod method, string nonce, WriteAttributes attributes) =>
+        StunTestMessages.Request(method, (ref StunMessageWriter w) =>
+        {
+            attributes(ref w);
+            w.AddString(StunAttributeType.Username, "user");
+            w.AddString(StunAttributeType.Realm, "confer");
+            w.AddString(StunAttributeType.Nonce, nonce);
+            w.AddMessageIntegrity(LongTermKey.Derive(PasswordAlgorithm.Md5, "user", "confer", "pass"));
+        });
+
+    [Fact]
+    public async Task Connect_ThenConnectionBind_RelaysBytesBothWays()
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 43000, RelayPortMax = 43999 };
+        options.Users["user"] = "pass";
+        await using var server = await TestServer.StartAsync(options, tcp: true);
+        using var peerListener = new TcpListener(IPAddress.Loopback, 0);
+        peerListener.Start();
+        var peerEndPoint = (IPEndPoint)peerListener.LocalEndpoint;
+
+        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)));
+        Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
+
+        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, peerEndPoint)));
+        Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
+        var connectionId = connect.Attributes[StunAttributeType.ConnectionId];
+        using var atPeer = await peerListener.AcceptSocketAsync();
+
+        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var bind = await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connectionId)));
+        Assert.Equal(StunClass.SuccessResponse, bind.Type.Class);
+
+        await data.SendAsync([0xDE, 0xAD, 0xBE, 0xEF, 0xFF]);
+        var buffer = new byte[16];
+        using var cts = new CancellationTokenSource(3000);
+        int n = 0;
+        while (n < 5) n += await atPeer.ReceiveAsync(buffer.AsMemory(n), SocketFlags.None, cts.Token);
+        Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF, 0xFF }, buffer[..5]);
+
+        await atPeer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+        var raw = new byte[16];
+        int m = 0;
+        while (m < 3) m += await data.Socket.ReceiveAsync(raw.AsMemory(m), SocketFlags.None, cts.Token);
+        Assert.Equal(new byte[] { 1, 2, 3 }, raw[..3]);
+        Assert.NotEqual(0u, BinaryPrimitives.ReadUInt32BigEndian(connectionId));
+    }
+}
