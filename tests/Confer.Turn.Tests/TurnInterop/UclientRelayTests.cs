@@ -25,11 +25,8 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
     private const int Clients = 2;
     private const int Messages = 30;
 
-    /// <summary>
-    /// The relay paths the Confer server as merged passes; a mode is added here when it does. Not yet: TCP relay
-    /// (RFC 6062: Allocate with REQUESTED-TRANSPORT TCP gets 442).
-    /// </summary>
-    private static readonly RelayMode[] ConferModes = [.. Enum.GetValues<RelayMode>().Where(m => m != RelayMode.TcpRelay)];
+    /// <summary>The relay paths the Confer server as merged passes: all of them since RFC 6062 landed.</summary>
+    private static readonly RelayMode[] ConferModes = Enum.GetValues<RelayMode>();
 
     public static TheoryData<TurnServerKind, RelayMode> Cases()
     {
