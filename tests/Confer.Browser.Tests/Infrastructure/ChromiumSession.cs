@@ -39,7 +39,9 @@ internal sealed class ChromiumSession : IAsyncDisposable
     public IBrowser Browser { get; }
 
     /// <param name="networkNamespace">Run the browser inside this namespace; null for the test's own network.</param>
-    public static async Task<ChromiumSession> LaunchAsync(NetworkNamespace? networkNamespace = null)
+    /// <param name="environment">Variables set on top of the test's own environment (for example a private HOME,
+    /// whose NSS database then decides which test certificates the browser trusts).</param>
+    public static async Task<ChromiumSession> LaunchAsync(NetworkNamespace? networkNamespace = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(LauncherPath) || !File.Exists(BinaryPath))
             throw new InvalidOperationException($"Chromium is not installed ({LauncherPath}, {BinaryPath}); test.sh installs Debian's chromium package.");
@@ -63,7 +65,7 @@ internal sealed class ChromiumSession : IAsyncDisposable
                 ExecutablePath = executable,
                 Headless = true,
                 Args = WebRtcArguments,
-                Env = CurrentEnvironment(), // Env replaces the whole environment: start from ours
+                Env = CurrentEnvironment(environment), // Env replaces the whole environment: start from ours
                 Timeout = 60_000,
             });
             return new ChromiumSession(playwright, browser, scriptDirectory);
@@ -104,13 +106,14 @@ internal sealed class ChromiumSession : IAsyncDisposable
         return page;
     }
 
-    private static Dictionary<string, string> CurrentEnvironment()
+    private static Dictionary<string, string> CurrentEnvironment(IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = new Dictionary<string, string>();
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             if (entry.Key is string key && entry.Value is string value) environment[key] = value;
         }
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
         return environment;
     }
 

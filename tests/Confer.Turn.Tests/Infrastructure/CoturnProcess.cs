@@ -18,6 +18,9 @@ internal sealed record CoturnProcessOptions
 
     /// <summary>Runs the server inside this network namespace (<c>ip netns exec NAME</c>); null for the test's own.</summary>
     public string? NetworkNamespace { get; init; }
+
+    /// <summary>Leaves out <c>--no-tls</c>, for TURN over TLS (give <c>--tls-listening-port</c>, <c>--cert</c>, <c>--pkey</c> in <see cref="ExtraArguments"/>).</summary>
+    public bool EnableTls { get; init; }
 }
 
 /// <summary>
@@ -75,7 +78,7 @@ internal sealed class CoturnProcess : IAsyncDisposable
         foreach (var ip in ips) info.ArgumentList.Add($"--listening-ip={ip}");
         foreach (var argument in new[]
                  {
-                     $"--listening-port={port.ToString(CultureInfo.InvariantCulture)}", "--no-tls", "--no-dtls", "--no-cli",
+                     $"--listening-port={port.ToString(CultureInfo.InvariantCulture)}", options.EnableTls ? "--no-dtls" : "--no-tls", "--no-dtls", "--no-cli",
                      "--log-file=stdout", "--simple-log", $"--userdb={Path.Combine(directory, "turndb.sqlite")}",
                      $"--pidfile={Path.Combine(directory, "turnserver.pid")}",
                  })
