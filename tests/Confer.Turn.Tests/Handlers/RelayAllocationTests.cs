@@ -62,11 +62,20 @@ public sealed class RelayAllocationTests
 
         async Task<(long Bytes, long Packets)> MeasureAsync(int count)
         {
-            long counted = Interlocked.Read(ref relayedPackets);
+            long counted = Observe();
             long before = GC.GetTotalAllocatedBytes(precise: true);
             Send(client.Udp.Socket, frame, toServer, peer.Socket, payload, toRelay, count);
             await Task.Delay(200);
-            return (GC.GetTotalAllocatedBytes(precise: true) - before, Interlocked.Read(ref relayedPackets) - counted);
+            long bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
+            return (bytes, Observe() - counted);
+        }
+
+        // relayed_packets is an observable counter of totals (one measurement per direction): sum one observation.
+        long Observe()
+        {
+            Interlocked.Exchange(ref relayedPackets, 0);
+            listener.RecordObservableInstruments();
+            return Interlocked.Read(ref relayedPackets);
         }
     }
 
