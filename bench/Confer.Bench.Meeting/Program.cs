@@ -10,7 +10,16 @@ using Microsoft.Playwright;
 
 // Time from connect() to the first decoded remote frame in a two-browser call, with the SDK and
 // with two bare RTCPeerConnections (SDP handed over directly), direct and relay-only, same run.
-//   dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]
+//   unshare -n sh -c 'ip link set lo up && dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]'
+// Chromium gathers candidates on every interface it sees, so the bench refuses to run where there is any
+// interface but loopback: the calls must stay on loopback.
+if (System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Any(i =>
+        i.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback &&
+        i.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up))
+{
+    Console.Error.WriteLine("Confer.Bench.Meeting: run it in a loopback-only network namespace: unshare -n sh -c 'ip link set lo up && dotnet run -c Release --project bench/Confer.Bench.Meeting'");
+    Environment.Exit(2);
+}
 var RunTimeout = TimeSpan.FromSeconds(30);
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 7;
 
