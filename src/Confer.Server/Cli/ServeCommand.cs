@@ -31,7 +31,7 @@ internal static class ServeCommand
         };
         signaling.AddTo(command);
         var turn = new TurnFlags();
-        turn.AddTo(command); // after the signaling flags: --turn-secret is shared and added once
+        turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions

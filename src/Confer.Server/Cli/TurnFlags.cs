@@ -10,7 +10,6 @@ internal sealed class TurnFlags
 {
     private readonly Option<string[]> _users = new("--turn-user") { Description = "A TURN user as user:password (repeatable).", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _realm = new("--realm") { Description = "Realm for TURN long-term credentials (default confer)." };
-    private readonly Option<string?> _secret = new("--turn-secret") { Description = "Shared secret for TURN REST credentials (user \"expiry:id\", password base64(HMAC-SHA1(secret, user)))." };
     private readonly Option<string?> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses (default: the bind address)." };
     private readonly Option<string?> _relayPorts = new("--relay-ports") { Description = "Relay port range (default 49152-65535)." };
     private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
@@ -18,15 +17,11 @@ internal sealed class TurnFlags
     private readonly Option<int?> _tlsPort = new("--turn-tls-port") { Description = "TURN over TLS port (default 5349; needs --tls-cert/--tls-key or --dev)." };
     private readonly Option<string?> _tlsCert = new("--tls-cert") { Description = "PEM certificate for TURN over TLS." };
     private readonly Option<string?> _tlsKey = new("--tls-key") { Description = "PEM private key for TURN over TLS." };
-    private bool _ownsSecret;
 
     public void AddTo(Command command)
     {
         command.Options.Add(_users);
         command.Options.Add(_realm);
-        // Signaling also knows --turn-secret (it hands out REST credentials): add it only once.
-        _ownsSecret = !command.Options.Any(o => o.Name == "--turn-secret");
-        if (_ownsSecret) command.Options.Add(_secret);
         command.Options.Add(_relayIp);
         command.Options.Add(_relayPorts);
         command.Options.Add(_allowLoopback);
@@ -41,7 +36,6 @@ internal sealed class TurnFlags
     {
         options.TurnUsers.AddRange(parse.GetValue(_users) ?? []);
         if (parse.GetValue(_realm) is { } realm) options.Realm = realm;
-        if (_ownsSecret && parse.GetValue(_secret) is { } secret) options.TurnSecret = secret;
         if (parse.GetValue(_relayIp) is { } relayIp)
         {
             if (!IPAddress.TryParse(relayIp, out var address)) return $"--relay-ip '{relayIp}' is not an IP address.";
