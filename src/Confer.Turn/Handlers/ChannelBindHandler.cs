@@ -19,16 +19,7 @@ internal sealed partial class ChannelBindHandler(TurnContext turn)
     public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
     {
         var software = turn.Options.Software;
-        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
-        {
-            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
-            return;
-        }
-        if (allocation.Username != auth.Username)
-        {
-            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, software, auth.Key);
-            return;
-        }
+        if (!AllocationChecks.TryGetOwn(turn, request, context, auth, out var allocation)) return;
         if (!request.TryGetAttribute(StunAttributeType.ChannelNumber, out var number) || number.Length != 4 ||
             !TurnAttributes.IsChannelNumber(BinaryPrimitives.ReadUInt16BigEndian(number)) ||
             !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
@@ -38,17 +29,7 @@ internal sealed partial class ChannelBindHandler(TurnContext turn)
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
-        if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
-        {
-            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
-            return;
-        }
-        if (!turn.Policy.IsAllowed(peer))
-        {
-            turn.Metrics.Dropped("peer_forbidden");
-            StunResponse.SendError(context, request, ErrorCode.Forbidden, software, auth.Key);
-            return;
-        }
+        if (!AllocationChecks.CheckPeer(turn, allocation, peer, request, context, auth)) return;
 
         long now = turn.Now;
         var result = allocation.BindChannel(BinaryPrimitives.ReadUInt16BigEndian(number), peer, now + turn.Options.ChannelLifetime.Ticks);

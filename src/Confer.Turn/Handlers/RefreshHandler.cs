@@ -14,16 +14,7 @@ internal sealed class RefreshHandler(TurnContext turn)
     public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
     {
         var software = turn.Options.Software;
-        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
-        {
-            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
-            return;
-        }
-        if (allocation.Username != auth.Username)
-        {
-            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, software, auth.Key);
-            return;
-        }
+        if (!AllocationChecks.TryGetOwn(turn, request, context, auth, out var allocation)) return;
         if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var family) && family.Length == 4 &&
             family[0] != (allocation.Relayed.IsIPv6 ? StunAddress.FamilyIPv6 : StunAddress.FamilyIPv4))
         {
