@@ -60,14 +60,17 @@ public sealed class Rfc5769Tests
         Assert.Equal(Convert.ToHexString(SampleRequest), Convert.ToHexString(writer.Written));
     }
 
-    [Fact]
-    public void SampleIPv4Response_ParsesVerifiesAndReencodes()
+    [Theory]
+    [InlineData(false, "192.0.2.1")]
+    [InlineData(true, "2001:db8:1234:5678:11:2233:4455:6677")]
+    public void SampleResponse_ParsesVerifiesAndReencodes(bool ipv6, string mappedIp)
     {
-        var message = Parse(SampleIPv4Response);
+        byte[] sample = ipv6 ? SampleIPv6Response : SampleIPv4Response;
+        var message = Parse(sample);
         Assert.Equal(StunMessageType.BindingSuccess, message.Type);
         Assert.True(message.TryGetAttribute(StunAttributeType.XorMappedAddress, out var value));
         Assert.True(StunAddress.TryRead(value, xor: true, message.TransactionId, out IPEndPoint endpoint));
-        Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 32853), endpoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(mappedIp), 32853), endpoint);
         Assert.True(MessageIntegrity.VerifySha1(message, ShortTermKey));
         Assert.True(Fingerprint.Verify(message));
 
@@ -78,27 +81,7 @@ public sealed class Rfc5769Tests
         writer.AddXorAddress(StunAttributeType.XorMappedAddress, endpoint);
         writer.AddMessageIntegrity(ShortTermKey);
         writer.AddFingerprint();
-        Assert.Equal(Convert.ToHexString(SampleIPv4Response), Convert.ToHexString(writer.Written));
-    }
-
-    [Fact]
-    public void SampleIPv6Response_ParsesVerifiesAndReencodes()
-    {
-        var message = Parse(SampleIPv6Response);
-        Assert.True(message.TryGetAttribute(StunAttributeType.XorMappedAddress, out var value));
-        Assert.True(StunAddress.TryRead(value, xor: true, message.TransactionId, out IPEndPoint endpoint));
-        Assert.Equal(new IPEndPoint(IPAddress.Parse("2001:db8:1234:5678:11:2233:4455:6677"), 32853), endpoint);
-        Assert.True(MessageIntegrity.VerifySha1(message, ShortTermKey));
-        Assert.True(Fingerprint.Verify(message));
-
-        var buffer = FilledBuffer();
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccess, SampleTransactionId);
-        writer.AddSoftware("test vector");
-        PadWithSpaces(buffer, writer.Length, 1);
-        writer.AddXorAddress(StunAttributeType.XorMappedAddress, endpoint);
-        writer.AddMessageIntegrity(ShortTermKey);
-        writer.AddFingerprint();
-        Assert.Equal(Convert.ToHexString(SampleIPv6Response), Convert.ToHexString(writer.Written));
+        Assert.Equal(Convert.ToHexString(sample), Convert.ToHexString(writer.Written));
     }
 
     [Fact]

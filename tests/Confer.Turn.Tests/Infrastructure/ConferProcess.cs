@@ -190,16 +190,7 @@ internal sealed class ConferProcess : IAsyncDisposable
     /// <summary>Kills the server by its PID (no graceful shutdown needed for tests) and waits for it to end.</summary>
     public async ValueTask DisposeAsync()
     {
-        ExternalCommand.KillQuietly(_process);
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (TimeoutException)
-        {
-            // Left for the OS; nothing else to do without killing more broadly.
-        }
-        _process.Dispose();
+        await ExternalCommand.StopAsync(_process);
     }
 
     private sealed class ConferExitedException(string message) : Exception(message);

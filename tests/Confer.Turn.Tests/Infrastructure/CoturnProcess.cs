@@ -138,16 +138,7 @@ internal sealed class CoturnProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        ExternalCommand.KillQuietly(_process);
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (TimeoutException)
-        {
-            // Left for the OS.
-        }
-        _process.Dispose();
+        await ExternalCommand.StopAsync(_process);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -105,4 +105,19 @@ internal static class ExternalCommand
             // Same, reported by the OS.
         }
     }
+
+    /// <summary>Kills a process started by a test by its PID, waits up to 10 s for it to end, and releases it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        KillQuietly(process);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // Left for the OS; nothing else to do without killing more broadly.
+        }
+        process.Dispose();
+    }
 }

@@ -90,15 +90,6 @@ internal sealed class TurnutilsPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        ExternalCommand.KillQuietly(_process);
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (TimeoutException)
-        {
-            // Left for the OS.
-        }
-        _process.Dispose();
+        await ExternalCommand.StopAsync(_process);
     }
 }
