@@ -66,7 +66,7 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
     }
 
     /// <summary>How many datagrams one <c>recvmmsg</c> takes at most (Linux); 1 means the portable loop everywhere.</summary>
-    internal const int DefaultBatchSize = 16;
+    internal const int DefaultBatchSize = 32;
 
     /// <summary>
     /// Starts one receive thread per socket. A dedicated thread blocked in the receive call costs no epoll wake-up and
@@ -105,8 +105,11 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
         {
             try
             {
-                if (batchSize > 1 && Libc.MmsgSupported &&
-                    BatchReceiveLoop.Run(socket, owner, endpoint.Local, index, batchSize, handler, logger)) return;
+                if (batchSize > 1 && Libc.MmsgSupported)
+                {
+                    if (BatchReceiveLoop.Run(socket, owner, endpoint.Local, index, batchSize, handler, logger)) return;
+                    Log.NoBatchedReceive(logger, endpoint.EndPoint.Port);
+                }
                 Receive();
             }
             finally
@@ -183,5 +186,8 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
 
         [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "A UDP packet could not be handled")]
         public static partial void PacketFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "UDP port {Port}: recvmmsg is not available here; receiving one datagram per system call")]
+        public static partial void NoBatchedReceive(ILogger logger, int port);
     }
 }
