@@ -187,7 +187,7 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
         [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "A UDP packet could not be handled")]
         public static partial void PacketFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "UDP port {Port}: recvmmsg is not available here; receiving one datagram per system call")]
+        [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "UDP port {Port}: recvmmsg is not available here; receiving one datagram per system call")]
         public static partial void NoBatchedReceive(ILogger logger, int port);
     }
 }

@@ -123,7 +123,7 @@ internal static partial class BatchReceiveLoop
         [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "UDP batched receive error (errno {Errno})")]
         public static partial void ReceiveError(ILogger logger, int errno);
 
-        [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "A UDP packet could not be handled")]
+        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "A UDP packet could not be handled")]
         public static partial void PacketFailed(ILogger logger, Exception exception);
     }
 }
