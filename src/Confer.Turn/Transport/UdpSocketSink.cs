@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Confer.Turn.Allocations;
+using Confer.Turn.Transport.Native;
 
 namespace Confer.Turn.Transport;
 
@@ -8,11 +9,76 @@ namespace Confer.Turn.Transport;
 /// Sends from one UDP socket. Each SO_REUSEPORT socket of a <see cref="UdpEndpoint"/> answers through its own
 /// sink, so a reply leaves from the socket (and the core) that received the request.
 /// </summary>
-internal sealed class UdpSocketSink(Socket socket) : IClientSink
+/// <remarks>
+/// A sink made by a batched receive loop queues what its own thread sends (the replies to a batch of requests) and
+/// sends them all with one <c>sendmmsg</c> when the loop calls <see cref="Flush"/>. Any other thread (a relay sending
+/// data to the client of an allocation made through this socket) sends at once, as a plain sink does.
+/// </remarks>
+internal sealed class UdpSocketSink : IClientSink
 {
+    private readonly Socket _socket;
+    private readonly int _ownerThread;
+    private MmsgBuffers? _batch;
+    private int _queued;
+
+    public UdpSocketSink(Socket socket) => _socket = socket;
+
+    /// <summary>A sink whose sends on the calling thread wait in <paramref name="batch"/> for <see cref="Flush"/>.</summary>
+    public UdpSocketSink(Socket socket, MmsgBuffers batch)
+    {
+        _socket = socket;
+        _batch = batch;
+        _ownerThread = Environment.CurrentManagedThreadId;
+    }
+
     public ClientTransport Transport => ClientTransport.Udp;
 
-    public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination) => SendFrom(socket, bytes, destination);
+    public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
+    {
+        if (_batch is { } batch && _ownerThread == Environment.CurrentManagedThreadId)
+        {
+            if (_queued == batch.Count) Flush();
+            if (batch.TrySet(_queued, bytes, destination))
+            {
+                _queued++;
+                return true;
+            }
+            // Too big for a slot: what is queued goes first, so the client sees the order it was sent in.
+            Flush();
+        }
+        return SendFrom(_socket, bytes, destination);
+    }
+
+    /// <summary>Sends what the owning thread queued. A datagram the kernel refuses is dropped and the rest still go.</summary>
+    public void Flush()
+    {
+        if (_batch is not { } batch || _queued == 0) return;
+        int queued = _queued;
+        _queued = 0;
+        try
+        {
+            var handle = _socket.SafeHandle;
+            int sent = 0;
+            while (sent < queued)
+            {
+                int n = batch.Send(handle, sent, queued - sent, out int error);
+                if (n > 0) sent += n;
+                else if (n < 0 && error == Libc.EIntr) continue;
+                else sent++; // this one cannot go (unreachable, no buffer space): drop it, send the rest
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed at shutdown: the replies are dropped.
+        }
+    }
+
+    /// <summary>Called by the owning loop as it ends, before the queue's memory is freed: from now on every send is direct.</summary>
+    public void EndBatching()
+    {
+        Flush();
+        Volatile.Write(ref _batch, null);
+    }
 
     /// <summary>One datagram; network errors (and a socket closed at shutdown) mean "dropped", never an exception.</summary>
     public static bool SendFrom(Socket socket, ReadOnlySpan<byte> bytes, SocketAddress destination)
