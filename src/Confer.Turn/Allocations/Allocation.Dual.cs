@@ -29,6 +29,9 @@ public sealed partial class Allocation
     /// </summary>
     public (StunAddressFamily Family, int Code)? AddressError { get; set; }
 
+    /// <summary>The dual request used the pre-RFC 8656 attribute numbers (0x8032/0x8033), so the answer does too.</summary>
+    public bool DraftCodepoints { get; set; }
+
     /// <summary>The open relayed address of a family, or null (RFC 8656 §9.2, §11.2: 443 for a peer of another family).</summary>
     public RelayEndpoint? EndpointFor(bool ipv6)
     {

@@ -51,6 +51,7 @@ internal sealed class AllocateHandler(TurnContext turn)
         var family = AddressFamily.InterNetwork;
         bool hasFamily = request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var requestedFamily);
         bool dual = request.TryGetAttribute(StunAttributeType.AdditionalAddressFamily, out var additionalFamily);
+        bool draft = !dual && (dual = request.TryGetAttribute(TurnAttributes.AdditionalAddressFamilyDraft, out additionalFamily));
         bool evenPort = request.TryGetAttribute(StunAttributeType.EvenPort, out var even);
         bool hasToken = request.TryGetAttribute(StunAttributeType.ReservationToken, out var tokenValue);
         bool reserveNext = evenPort && even.Length >= 1 && (even[0] & 0x80) != 0;
@@ -128,6 +129,7 @@ internal sealed class AllocateHandler(TurnContext turn)
             turn.Time, turn.Metrics, turn.Logger, socketV6);
         allocation.ExpiresTicks = turn.Now + Lifetime(request, turn.Options).Ticks;
         allocation.AddressError = addressError;
+        allocation.DraftCodepoints = draft;
         if (turn.Options.MaxBytesPerSecond > 0)
             allocation.LimitBandwidth(turn.Options.MaxBytesPerSecond, turn.Options.EffectiveBurstBytes);
         if (!turn.Allocations.TryAdd(allocation))
@@ -160,7 +162,8 @@ internal sealed class AllocateHandler(TurnContext turn)
         // One XOR-RELAYED-ADDRESS per family, IPv4 first (RFC 8656 §7.2 step 9).
         allocation.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
         allocation.Additional?.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
-        if (allocation.AddressError is var (family, code)) writer.AddAddressErrorCode(family, code);
+        if (allocation.AddressError is var (family, code))
+            TurnAttributes.AddAddressError(ref writer, allocation.DraftCodepoints ? TurnAttributes.AddressErrorCodeDraft : StunAttributeType.AddressErrorCode, family, code);
         long remaining = Math.Max(0, allocation.ExpiresTicks - turn.Now);
         writer.AddUInt32(StunAttributeType.Lifetime, (uint)TimeSpan.FromTicks(remaining).TotalSeconds);
         context.Tuple.Client.WriteAttribute(ref writer, StunAttributeType.XorMappedAddress, xor: true);
