@@ -126,6 +126,18 @@ public sealed class DualAllocationTests
         Assert.Equal((StunAddressFamily.IPv6, 508), (family, code));
     }
 
+    [Fact]
+    public async Task DualAllocate_WithCoturnsDraftAttributeNumber_IsDual_AndAnswersOnTheDraftNumber()
+    {
+        await using var server = await TestServer.StartAsync(Options(ipv6: false));
+        using var client = new TurnTestClient(server.UdpEndPoint, "user", "pass");
+        var response = await client.AllocateAsync((ref StunMessageWriter w) => w.AddUInt32((StunAttributeType)0x8032, 2u << 24));
+        Assert.Equal(StunClass.SuccessResponse, response.Type.Class);
+        Assert.False(response.Attributes.ContainsKey(StunAttributeType.AddressErrorCode));
+        Assert.True(AddressErrorCode.TryRead(response.Attributes[(StunAttributeType)0x8033], out var family, out int code, out _));
+        Assert.Equal((StunAddressFamily.IPv6, 440), (family, code));
+    }
+
     public static TheoryData<string> BadDualRequests() => ["requested+additional", "additional=IPv4", "additional=3", "additional-short", "even-port-R", "reservation-token"];
 
     [Theory]
