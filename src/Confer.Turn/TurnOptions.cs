@@ -23,8 +23,27 @@ public sealed class TurnOptions
     /// <summary>Address relayed transport addresses use; null means the listening address (<c>--relay-ip</c>).</summary>
     public IPAddress? RelayAddress { get; set; }
 
-    /// <summary>Relayed IPv6 address for REQUESTED-ADDRESS-FAMILY IPv6; null means none unless bound to IPv6.</summary>
+    /// <summary>
+    /// Relayed IPv6 address, for REQUESTED-ADDRESS-FAMILY IPv6 and the IPv6 half of a dual allocation
+    /// (ADDITIONAL-ADDRESS-FAMILY); null means none unless the client reached an IPv6 listening address
+    /// (a second <c>--relay-ip</c> with an IPv6 address sets it).
+    /// </summary>
     public IPAddress? RelayAddressV6 { get; set; }
+
+    /// <summary>
+    /// Bandwidth cap per allocation in application bytes per second, each direction on its own
+    /// (<c>--max-bps</c>, as coturn's); 0 means unlimited, the default. Excess packets are dropped.
+    /// </summary>
+    public long MaxBytesPerSecond { get; set; }
+
+    /// <summary>
+    /// Bytes an allocation may send at once above <see cref="MaxBytesPerSecond"/> after a quiet period
+    /// (<c>--bps-burst</c>); 0 means one second's worth of the cap, at least 64 KiB so that any datagram fits.
+    /// </summary>
+    public long BandwidthBurstBytes { get; set; }
+
+    /// <summary>The burst in effect: <see cref="BandwidthBurstBytes"/> or its default.</summary>
+    public long EffectiveBurstBytes => BandwidthBurstBytes > 0 ? BandwidthBurstBytes : Math.Max(MaxBytesPerSecond, 65_536);
 
     /// <summary>Relay ports (<c>--relay-ports 49152-65535</c>).</summary>
     public int RelayPortMin { get; set; } = 49152;
@@ -57,6 +76,8 @@ public sealed class TurnOptions
             return $"--relay-ports {RelayPortMin}-{RelayPortMax} is not a port range (like 49152-65535).";
         if (string.IsNullOrEmpty(Realm)) return "--realm must not be empty.";
         if (Secret is { Length: 0 }) return "--turn-secret must not be empty.";
+        if (MaxBytesPerSecond is < 0 or > 1_000_000_000_000) return $"--max-bps {MaxBytesPerSecond} must be 0 (unlimited) or a rate in bytes per second up to 10^12.";
+        if (BandwidthBurstBytes is < 0 or > 1_000_000_000_000) return $"--bps-burst {BandwidthBurstBytes} must be 0 (default) or a number of bytes up to 10^12.";
         return null;
     }
 }

@@ -10,7 +10,9 @@ internal sealed class TurnFlags
 {
     private readonly Option<string[]> _users = new("--turn-user") { Description = "A TURN user as user:password (repeatable).", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _realm = new("--realm") { Description = "Realm for TURN long-term credentials (default confer)." };
-    private readonly Option<string?> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses (default: the bind address)." };
+    private readonly Option<string[]> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses, one IPv4 and one IPv6 at most (repeatable; default: the bind address, and with --bind :: also an IPv6 address of this host).", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<long?> _maxBps = new("--max-bps") { Description = "Bandwidth cap per TURN allocation in bytes per second, each direction (default 0: unlimited)." };
+    private readonly Option<long?> _bpsBurst = new("--bps-burst") { Description = "Bytes an allocation may send at once over --max-bps (default: one second's worth, at least 65536)." };
     private readonly Option<string?> _relayPorts = new("--relay-ports") { Description = "Relay port range (default 49152-65535)." };
     private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
     private readonly Option<string[]> _allowPeers = new("--allow-peer") { Description = "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -24,6 +26,8 @@ internal sealed class TurnFlags
         command.Options.Add(_realm);
         command.Options.Add(_relayIp);
         command.Options.Add(_relayPorts);
+        command.Options.Add(_maxBps);
+        command.Options.Add(_bpsBurst);
         command.Options.Add(_allowLoopback);
         command.Options.Add(_allowPeers);
         command.Options.Add(_tlsPort);
@@ -36,11 +40,17 @@ internal sealed class TurnFlags
     {
         options.TurnUsers.AddRange(parse.GetValue(_users) ?? []);
         if (parse.GetValue(_realm) is { } realm) options.Realm = realm;
-        if (parse.GetValue(_relayIp) is { } relayIp)
+        foreach (var relayIp in parse.GetValue(_relayIp) ?? [])
         {
             if (!IPAddress.TryParse(relayIp, out var address)) return $"--relay-ip '{relayIp}' is not an IP address.";
-            options.RelayIP = address;
+            if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+            bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+            if ((v6 ? options.RelayIPv6 : options.RelayIP) is { } taken)
+                return $"--relay-ip {relayIp}: {taken} is already the {(v6 ? "IPv6" : "IPv4")} relay address; give at most one of each family.";
+            if (v6) options.RelayIPv6 = address; else options.RelayIP = address;
         }
+        if (parse.GetValue(_maxBps) is { } maxBps) options.MaxBytesPerSecond = maxBps;
+        if (parse.GetValue(_bpsBurst) is { } burst) options.BandwidthBurstBytes = burst;
         if (parse.GetValue(_relayPorts) is { } range)
         {
             var parts = range.Split('-');

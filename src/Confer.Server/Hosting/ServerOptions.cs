@@ -44,8 +44,20 @@ public sealed class ServerOptions
     /// <summary>Shared secret for TURN REST credentials (<c>--turn-secret</c>); random per start when empty.</summary>
     public string TurnSecret { get; set; } = "";
 
-    /// <summary>Address of relayed transport addresses (<c>--relay-ip</c>); default: the bind address.</summary>
+    /// <summary>IPv4 address of relayed transport addresses (<c>--relay-ip</c>); default: the bind address.</summary>
     public IPAddress? RelayIP { get; set; }
+
+    /// <summary>
+    /// IPv6 address of relayed transport addresses (a second <c>--relay-ip</c>), for IPv6 and dual allocations;
+    /// default: with <c>--bind ::</c> an IPv6 address of this host, with an IPv6 <c>--bind</c> that address.
+    /// </summary>
+    public IPAddress? RelayIPv6 { get; set; }
+
+    /// <summary>Bandwidth cap per TURN allocation, bytes per second each direction (<c>--max-bps</c>); 0 = unlimited.</summary>
+    public long MaxBytesPerSecond { get; set; }
+
+    /// <summary>Burst over the cap in bytes (<c>--bps-burst</c>); 0 = one second's worth, at least 65536.</summary>
+    public long BandwidthBurstBytes { get; set; }
 
     /// <summary>Relay port range (<c>--relay-ports 49152-65535</c>).</summary>
     public int RelayPortMin { get; set; } = 49152;
@@ -75,6 +87,9 @@ public sealed class ServerOptions
         if (RelayPortMin is < 1 or > 65535 || RelayPortMax is < 1 or > 65535 || RelayPortMin > RelayPortMax)
             return $"--relay-ports {RelayPortMin}-{RelayPortMax} is not a port range (like 49152-65535).";
         if (string.IsNullOrWhiteSpace(Realm)) return "--realm must not be empty.";
+        if (MaxBytesPerSecond is < 0 or > 1_000_000_000_000) return $"--max-bps {MaxBytesPerSecond} must be 0 (unlimited) or bytes per second up to 10^12.";
+        if (BandwidthBurstBytes is < 0 or > 1_000_000_000_000) return $"--bps-burst {BandwidthBurstBytes} must be 0 (the default) or bytes up to 10^12.";
+        if (BandwidthBurstBytes > 0 && MaxBytesPerSecond == 0) return "--bps-burst needs --max-bps: without a cap there is nothing to burst over.";
         foreach (var range in AllowedPeers)
             if (!IPNetwork.TryParse(range, out _)) return $"--allow-peer '{range}' is not an address range (like 10.0.0.0/8).";
         if (AltIP is not null && AltIP.Equals(Bind))

@@ -62,6 +62,9 @@ internal static class TurnHosting
             Realm = options.Realm,
             Secret = string.IsNullOrEmpty(options.TurnSecret) ? null : options.TurnSecret,
             RelayAddress = options.RelayIP ?? DefaultRelayAddress(options.Bind),
+            RelayAddressV6 = options.RelayIPv6 ?? DefaultRelayAddressV6(options.Bind),
+            MaxBytesPerSecond = options.MaxBytesPerSecond,
+            BandwidthBurstBytes = options.BandwidthBurstBytes,
             RelayPortMin = options.RelayPortMin,
             RelayPortMax = options.RelayPortMax,
             AllowLoopbackPeers = options.AllowLoopbackPeers || options.Dev,
@@ -89,6 +92,27 @@ internal static class TurnHosting
                 if (unicast.Address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(unicast.Address)) return unicast.Address;
         }
         return IPAddress.Loopback;
+    }
+
+    /// <summary>
+    /// The IPv6 relay address for IPv6 and dual allocations: a concrete IPv6 bind address; bound to "::", the
+    /// first global IPv6 address of an interface that is up (not loopback, not link-local), else none. Bound to
+    /// IPv4 only there is none, and a dual Allocate gets its IPv4 relay with ADDRESS-ERROR-CODE 440 for IPv6.
+    /// </summary>
+    internal static IPAddress? DefaultRelayAddressV6(IPAddress bind)
+    {
+        if (bind.AddressFamily != AddressFamily.InterNetworkV6) return null;
+        if (!bind.Equals(IPAddress.IPv6Any)) return bind.IsIPv4MappedToIPv6 ? null : bind;
+        foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up) continue;
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                var a = unicast.Address;
+                if (a.AddressFamily == AddressFamily.InterNetworkV6 && !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal && !a.IsIPv4MappedToIPv6) return a;
+            }
+        }
+        return null;
     }
 
     /// <summary>UDP first; then TCP must be free on the same port. With port 0, retries until both are.</summary>

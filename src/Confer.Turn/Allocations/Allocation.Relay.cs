@@ -17,10 +17,11 @@ public sealed partial class Allocation
     private readonly TransactionId _indicationId;
     private uint _indicationCounter;
 
-    private async Task RelayLoopAsync()
+    /// <summary>Runs once per relay socket (twice for a dual allocation, see Allocation.Dual.cs).</summary>
+    private async Task RelayLoopAsync(Socket relay)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(HeadRoom + MaxData + 4);
-        var peer = new SocketAddress(RelaySocket.AddressFamily);
+        var peer = new SocketAddress(relay.AddressFamily);
         var ct = _stop.Token;
         bool pad = Sink.Transport != ClientTransport.Udp;
         try
@@ -32,7 +33,7 @@ public sealed partial class Allocation
                 {
                     // No token: Dispose closes the socket, which ends a pending receive, and a token would cost a
                     // cancellation registration for every datagram.
-                    received = await RelaySocket.ReceiveFromAsync(buffer.AsMemory(HeadRoom, MaxData), SocketFlags.None, peer).ConfigureAwait(false);
+                    received = await relay.ReceiveFromAsync(buffer.AsMemory(HeadRoom, MaxData), SocketFlags.None, peer).ConfigureAwait(false);
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
                 {
@@ -68,6 +69,7 @@ public sealed partial class Allocation
             Log.NoPermission(_logger, peer, Tuple);
             return;
         }
+        if (!AllowToClient(length)) return; // per-allocation bandwidth cap (Allocation.Bandwidth.cs)
         Span<byte> frame;
         if (_channelsByPeer.TryGetValue(peer, out var channel) && now < channel.ExpiresTicks)
         {

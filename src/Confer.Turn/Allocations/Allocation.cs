@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace Confer.Turn.Allocations;
 
 /// <summary>
-/// One allocation (RFC 8656 §2.2): a relayed transport address owned by one client 5-tuple, with its
-/// permissions (per peer IP, §9) and channel bindings (§12). Expiries are UTC ticks read from the
-/// injected <see cref="TimeProvider"/>; the <see cref="AllocationTable"/> sweeps what has expired.
+/// One allocation (RFC 8656 §2.2): a relayed transport address owned by one client 5-tuple, or one per
+/// address family for a dual allocation (§7.2, see Allocation.Dual.cs), with its permissions (per peer IP,
+/// §9) and channel bindings (§12). Expiries are UTC ticks read from the injected <see cref="TimeProvider"/>;
+/// the <see cref="AllocationTable"/> sweeps what has expired.
 /// </summary>
 public sealed partial class Allocation : IDisposable
 {
@@ -24,16 +25,18 @@ public sealed partial class Allocation : IDisposable
     private long _expires;
     private int _disposed;
 
+    /// <param name="relay">The first relayed address's socket (IPv4 in a dual allocation).</param>
+    /// <param name="additional">The IPv6 socket of a dual allocation (ADDITIONAL-ADDRESS-FAMILY), or null.</param>
     public Allocation(FiveTuple tuple, string username, TransactionId transaction, Socket relay, IClientSink sink,
-        SocketAddress clientAddress, TimeProvider time, TurnMetrics metrics, ILogger logger)
+        SocketAddress clientAddress, TimeProvider time, TurnMetrics metrics, ILogger logger, Socket? additional = null)
     {
         Tuple = tuple;
         Username = username;
         Transaction = transaction;
-        RelaySocket = relay;
+        _primary = new RelayEndpoint(relay);
+        _additional = additional is null ? null : new RelayEndpoint(additional);
         Sink = sink;
         ClientAddress = clientAddress;
-        Relayed = TransportAddress.FromEndPoint((IPEndPoint)relay.LocalEndPoint!);
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -46,17 +49,29 @@ public sealed partial class Allocation : IDisposable
     /// <summary>The Allocate request's transaction id: a retransmission gets the same answer (RFC 8656 §7.2).</summary>
     public TransactionId Transaction { get; }
 
-    public Socket RelaySocket { get; }
+    /// <summary>The first relayed address's socket (the only one unless the allocation is dual).</summary>
+    public Socket RelaySocket => _primary.Socket;
 
     /// <summary>The token of the port reserved next to this one (EVEN-PORT with R), if any.</summary>
     public ulong? ReservationToken { get; set; }
-    public TransportAddress Relayed { get; }
+    /// <summary>The first relayed transport address (IPv4 in a dual allocation; see <see cref="Additional"/>).</summary>
+    public TransportAddress Relayed => _primary.Relayed;
     public IClientSink Sink { get; }
 
     /// <summary>The client's address, copied out of the receive buffer.</summary>
     public SocketAddress ClientAddress { get; }
 
-    public long ExpiresTicks { get => Volatile.Read(ref _expires); set => Volatile.Write(ref _expires, value); }
+    /// <summary>When the whole allocation expires: the latest expiry of its open relayed addresses. Setting it refreshes all of them.</summary>
+    public long ExpiresTicks
+    {
+        get => Volatile.Read(ref _expires);
+        set
+        {
+            if (!_primary.IsClosed) _primary.ExpiresTicks = value;
+            if (_additional is { IsClosed: false } additional) additional.ExpiresTicks = value;
+            Volatile.Write(ref _expires, value);
+        }
+    }
 
     public bool IsExpired(long now) => now >= ExpiresTicks;
 
@@ -87,7 +102,7 @@ public sealed partial class Allocation : IDisposable
                 return BindResult.Bound;
             }
             if (_channelsByPeer.TryGetValue(peer, out var other) && other.Number != number) return BindResult.PeerTaken;
-            var binding = new ChannelBinding(number, peer, peer.ToSocketAddress(RelaySocket.AddressFamily)) { ExpiresTicks = expiresTicks };
+            var binding = new ChannelBinding(number, peer, peer.ToSocketAddress(peer.Family)) { ExpiresTicks = expiresTicks };
             _channels[number] = binding;
             _channelsByPeer[peer] = binding;
             return BindResult.Bound;
@@ -108,14 +123,18 @@ public sealed partial class Allocation : IDisposable
                 _channelsByPeer.TryRemove(binding.Peer, out _);
             }
         }
+        SweepEndpoints(now);
     }
 
-    /// <summary>Sends application data from the relayed address to a peer.</summary>
+    /// <summary>Sends application data to a peer from the relayed address of the peer's family.</summary>
     public void SendToPeer(ReadOnlySpan<byte> data, SocketAddress peer)
     {
+        var socket = SocketFor(peer.Family);
+        if (socket is null) { _metrics.Dropped("family_mismatch"); return; }
+        if (!AllowToPeer(data.Length)) return;
         try
         {
-            RelaySocket.SendTo(data, SocketFlags.None, peer);
+            socket.SendTo(data, SocketFlags.None, peer);
             _metrics.RelayedToPeer(data.Length);
         }
         catch (SocketException e)
@@ -136,7 +155,11 @@ public sealed partial class Allocation : IDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    public void Start() => _loop = Task.Run(IsTcp ? AcceptLoopAsync : RelayLoopAsync);
+    public void Start()
+    {
+        _loop = Task.Run(IsTcp ? AcceptLoopAsync : () => RelayLoopAsync(RelaySocket));
+        StartAdditional(); // Allocation.Dual.cs: the IPv6 socket's receive loop
+    }
 
     private Task? _loop;
 
@@ -144,7 +167,8 @@ public sealed partial class Allocation : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
-        RelaySocket.Dispose();
+        _primary.Dispose();
+        _additional?.Dispose();
         _stop.Dispose();
     }
 

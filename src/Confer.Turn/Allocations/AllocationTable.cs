@@ -9,7 +9,7 @@ namespace Confer.Turn.Allocations;
 /// The one owner of allocations, keyed by client 5-tuple (lock-free reads on the relay path). Enforces
 /// the per-user quota (486) and server capacity (508), and sweeps expired allocations, permissions and
 /// channels once a second on the injected <see cref="TimeProvider"/>; a deleted allocation closes its
-/// relay socket, which frees its port.
+/// relay sockets (two for a dual allocation), which frees their ports.
 /// </summary>
 public sealed partial class AllocationTable : IDisposable
 {
@@ -82,7 +82,8 @@ public sealed partial class AllocationTable : IDisposable
     {
         if (!_allocations.TryAdd(allocation.Tuple, allocation)) return false;
         _metrics.AllocationCreated();
-        Log.Created(_logger, allocation.Tuple, allocation.Relayed, allocation.Username);
+        if (allocation.Additional is { } additional) Log.CreatedDual(_logger, allocation.Tuple, allocation.Relayed, additional.Relayed, allocation.Username);
+        else Log.Created(_logger, allocation.Tuple, allocation.Relayed, allocation.Username);
         return true;
     }
 
@@ -132,6 +133,9 @@ public sealed partial class AllocationTable : IDisposable
     {
         [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Allocation {Tuple} relays on {Relayed} for {User}")]
         public static partial void Created(ILogger logger, FiveTuple tuple, TransportAddress relayed, string user);
+
+        [LoggerMessage(EventId = 312, Level = LogLevel.Information, Message = "Allocation {Tuple} relays on {Relayed} and {Additional} for {User}")]
+        public static partial void CreatedDual(ILogger logger, FiveTuple tuple, TransportAddress relayed, TransportAddress additional, string user);
 
         [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Allocation {Tuple} removed (expired: {Expired})")]
         public static partial void Removed(ILogger logger, FiveTuple tuple, bool expired);

@@ -8,13 +8,14 @@ using Confer.Turn.Transport;
 
 namespace Confer.Turn.Handlers;
 
-/// <summary>Allocate (RFC 8656 §7.2): creates the relayed transport address for the client's 5-tuple.</summary>
+/// <summary>Allocate (RFC 8656 §7.2): creates the relayed transport address (or one per family, dual) for the client's 5-tuple.</summary>
 internal sealed class AllocateHandler(TurnContext turn)
 {
     public static ReadOnlySpan<StunAttributeType> Known =>
     [
         StunAttributeType.RequestedTransport, StunAttributeType.Lifetime, StunAttributeType.DontFragment,
         StunAttributeType.EvenPort, StunAttributeType.ReservationToken, StunAttributeType.RequestedAddressFamily,
+        StunAttributeType.AdditionalAddressFamily,
     ];
 
     public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
@@ -43,9 +44,25 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
 
-        // 3. Address family (RFC 8656 §7.2 step 5): IPv4 unless REQUESTED-ADDRESS-FAMILY says IPv6.
+        // 3. Address families (RFC 8656 §7.2 steps 5-9). RESERVATION-TOKEN fixes the family, so it goes with neither
+        //    family attribute nor EVEN-PORT (400); REQUESTED- and ADDITIONAL-ADDRESS-FAMILY exclude each other (400);
+        //    ADDITIONAL-ADDRESS-FAMILY may only say IPv6 (400) and asks for IPv4 plus IPv6, a dual allocation; an
+        //    EVEN-PORT reserving the next port (R) is defined for one family only (400 with a dual request).
         var family = AddressFamily.InterNetwork;
-        if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var requestedFamily))
+        bool hasFamily = request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var requestedFamily);
+        bool dual = request.TryGetAttribute(StunAttributeType.AdditionalAddressFamily, out var additionalFamily);
+        bool draft = !dual && (dual = request.TryGetAttribute(TurnAttributes.AdditionalAddressFamilyDraft, out additionalFamily));
+        bool evenPort = request.TryGetAttribute(StunAttributeType.EvenPort, out var even);
+        bool hasToken = request.TryGetAttribute(StunAttributeType.ReservationToken, out var tokenValue);
+        bool reserveNext = evenPort && even.Length >= 1 && (even[0] & 0x80) != 0;
+        if ((hasToken && (evenPort || hasFamily || dual || tokenValue.Length != 8)) || (evenPort && even.Length < 1) ||
+            (hasFamily && dual) || (dual && (additionalFamily.Length != 4 || additionalFamily[0] != StunAddress.FamilyIPv6)) ||
+            (dual && reserveNext))
+        {
+            Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
+            return;
+        }
+        if (hasFamily)
         {
             if (requestedFamily.Length == 0) requestedFamily = [0];
             if (requestedFamily.Length != 4 || requestedFamily[0] is not (StunAddress.FamilyIPv4 or StunAddress.FamilyIPv6))
@@ -55,47 +72,45 @@ internal sealed class AllocateHandler(TurnContext turn)
             }
             family = requestedFamily[0] == StunAddress.FamilyIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         }
-        // 4. EVEN-PORT and RESERVATION-TOKEN exclude each other, and a token fixes the family (RFC 8656 §7.2 steps 3-4).
-        bool evenPort = request.TryGetAttribute(StunAttributeType.EvenPort, out var even);
-        bool hasToken = request.TryGetAttribute(StunAttributeType.ReservationToken, out var tokenValue);
-        if ((evenPort && hasToken) || (hasToken && requestedFamily.Length > 0) || (hasToken && tokenValue.Length != 8) || (evenPort && even.Length < 1))
-        {
-            Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
-            return;
-        }
         var relayAddress = turn.Allocations.RelayAddressFor(family, tuple.Server);
-        if (relayAddress is null)
+        // A dual request: IPv6 too when there is an IPv6 relay address (UDP relays only: RFC 6062 allocations are
+        // single). Whichever family cannot be had is named in ADDRESS-ERROR-CODE of the success (step 9).
+        var relayAddressV6 = dual && !tcpRelay ? turn.Allocations.RelayAddressFor(AddressFamily.InterNetworkV6, tuple.Server) : null;
+        if (relayAddress is null && relayAddressV6 is null)
         {
             Refuse(context, request, ErrorCode.AddressFamilyNotSupported, auth, "family");
             return;
         }
 
-        // 5. Quota and capacity, then a relay port: reserved, even (holding the next one if R is set), or any.
+        // 4. Quota and capacity, then relay ports: reserved, even (holding the next one if R is set), or any.
         var username = auth.Username!;
         switch (turn.Allocations.Reserve(username))
         {
             case AllocationTable.ReserveResult.UserQuota: Refuse(context, request, ErrorCode.AllocationQuotaReached, auth, "quota"); return;
             case AllocationTable.ReserveResult.Capacity: Refuse(context, request, ErrorCode.InsufficientCapacity, auth, "capacity"); return;
         }
-        Socket? socket;
+        Socket? socket = null;
         ulong? newToken = null;
-        if (tcpRelay)
-        {
-            socket = turn.Allocations.Ports.BindTcp(relayAddress);
-        }
-        else if (hasToken)
-        {
-            socket = turn.Allocations.Reservations.Take(BinaryPrimitives.ReadUInt64BigEndian(tokenValue));
-        }
-        else if (evenPort && (even[0] & 0x80) != 0)
+        if (relayAddress is null) { }
+        else if (tcpRelay) socket = turn.Allocations.Ports.BindTcp(relayAddress);
+        else if (hasToken) socket = turn.Allocations.Reservations.Take(BinaryPrimitives.ReadUInt64BigEndian(tokenValue));
+        else if (reserveNext)
         {
             Socket? next = null;
             socket = turn.Allocations.Ports.Bind(relayAddress, even: true, port => (next = RelayPortPool.TryBind(relayAddress, port + 1)) is not null);
             if (socket is not null) newToken = turn.Allocations.Reservations.Add(next!);
         }
-        else
+        else socket = turn.Allocations.Ports.Bind(relayAddress, even: evenPort);
+        var socketV6 = relayAddressV6 is null ? null : turn.Allocations.Ports.Bind(relayAddressV6, even: evenPort);
+
+        (StunAddressFamily, int)? addressError = null;
+        if (dual)
         {
-            socket = turn.Allocations.Ports.Bind(relayAddress, even: evenPort);
+            if (socket is null && socketV6 is not null)
+                addressError = (StunAddressFamily.IPv4, relayAddress is null ? ErrorCode.AddressFamilyNotSupported : ErrorCode.InsufficientCapacity);
+            else if (socket is not null && socketV6 is null)
+                addressError = (StunAddressFamily.IPv6, relayAddressV6 is null ? ErrorCode.AddressFamilyNotSupported : ErrorCode.InsufficientCapacity);
+            if (socket is null) (socket, socketV6) = (socketV6, null);
         }
         if (socket is null)
         {
@@ -103,7 +118,7 @@ internal sealed class AllocateHandler(TurnContext turn)
             Refuse(context, request, ErrorCode.InsufficientCapacity, auth, hasToken ? "reservation" : "no_ports");
             return;
         }
-        if (request.HasAttribute(StunAttributeType.DontFragment) && family == AddressFamily.InterNetwork)
+        if (request.HasAttribute(StunAttributeType.DontFragment) && socket.AddressFamily == AddressFamily.InterNetwork)
         {
             try { socket.DontFragment = true; } catch (SocketException) { /* not supported here: send anyway */ }
         }
@@ -111,8 +126,12 @@ internal sealed class AllocateHandler(TurnContext turn)
         var clientAddress = new System.Net.SocketAddress(context.ClientAddress.Family, context.ClientAddress.Size);
         context.ClientAddress.Buffer.Span[..context.ClientAddress.Size].CopyTo(clientAddress.Buffer.Span);
         var allocation = new Allocation(tuple, username, request.TransactionId, socket, context.Sink, clientAddress,
-            turn.Time, turn.Metrics, turn.Logger);
+            turn.Time, turn.Metrics, turn.Logger, socketV6);
         allocation.ExpiresTicks = turn.Now + Lifetime(request, turn.Options).Ticks;
+        allocation.AddressError = addressError;
+        allocation.DraftCodepoints = draft;
+        if (turn.Options.MaxBytesPerSecond > 0)
+            allocation.LimitBandwidth(turn.Options.MaxBytesPerSecond, turn.Options.EffectiveBurstBytes);
         if (!turn.Allocations.TryAdd(allocation))
         {
             allocation.Dispose();
@@ -140,7 +159,11 @@ internal sealed class AllocateHandler(TurnContext turn)
     {
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
+        // One XOR-RELAYED-ADDRESS per family, IPv4 first (RFC 8656 §7.2 step 9).
         allocation.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
+        allocation.Additional?.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
+        if (allocation.AddressError is var (family, code))
+            TurnAttributes.AddAddressError(ref writer, allocation.DraftCodepoints ? TurnAttributes.AddressErrorCodeDraft : StunAttributeType.AddressErrorCode, family, code);
         long remaining = Math.Max(0, allocation.ExpiresTicks - turn.Now);
         writer.AddUInt32(StunAttributeType.Lifetime, (uint)TimeSpan.FromTicks(remaining).TotalSeconds);
         context.Tuple.Client.WriteAttribute(ref writer, StunAttributeType.XorMappedAddress, xor: true);

@@ -29,12 +29,13 @@ internal static class AllocationChecks
     }
 
     /// <summary>
-    /// Checks a peer for a permission or channel: 443 when its family differs from the relay's, 403 when the
+    /// Checks a peer for a permission or channel: 443 when the allocation has no relayed address of its family
+    /// (a dual allocation has two), 403 when the
     /// peer policy refuses it. Answers the error and returns false, or returns true.
     /// </summary>
     public static bool CheckPeer(TurnContext turn, Allocation allocation, TransportAddress peer, in StunMessage request, in PacketContext context, in AuthResult auth)
     {
-        if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
+        if (!allocation.HasFamily(peer.IsIPv6, turn.Now))
         {
             StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, turn.Options.Software, auth.Key);
             return false;

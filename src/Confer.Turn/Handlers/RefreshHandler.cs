@@ -6,7 +6,8 @@ using Confer.Turn.Transport;
 
 namespace Confer.Turn.Handlers;
 
-/// <summary>Refresh (RFC 8656 §7.3): extends an allocation's lifetime, or deletes it with LIFETIME 0.</summary>
+/// <summary>Refresh (RFC 8656 §7.3): extends an allocation's lifetime, or deletes it with LIFETIME 0; with
+/// REQUESTED-ADDRESS-FAMILY, only that family's relayed address of a dual allocation.</summary>
 internal sealed class RefreshHandler(TurnContext turn)
 {
     public static ReadOnlySpan<StunAttributeType> Known => [StunAttributeType.Lifetime, StunAttributeType.RequestedAddressFamily];
@@ -15,11 +16,18 @@ internal sealed class RefreshHandler(TurnContext turn)
     {
         var software = turn.Options.Software;
         if (!AllocationChecks.TryGetOwn(turn, request, context, auth, out var allocation)) return;
-        if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var family) && family.Length == 4 &&
-            family[0] != (allocation.Relayed.IsIPv6 ? StunAddress.FamilyIPv6 : StunAddress.FamilyIPv4))
+
+        // REQUESTED-ADDRESS-FAMILY names the one relayed address to refresh or delete; a family the allocation
+        // does not (or no longer) have is 443. Without it, every relayed address of the allocation (RFC 8656 §7.3).
+        bool? onlyIPv6 = null;
+        if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var family) && family.Length == 4)
         {
-            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
-            return;
+            onlyIPv6 = family[0] == StunAddress.FamilyIPv6;
+            if (family[0] is not (StunAddress.FamilyIPv4 or StunAddress.FamilyIPv6) || !allocation.HasFamily(onlyIPv6.Value, turn.Now))
+            {
+                StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+                return;
+            }
         }
 
         var lifetime = turn.Options.DefaultAllocationLifetime;
@@ -27,7 +35,13 @@ internal sealed class RefreshHandler(TurnContext turn)
             lifetime = TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(value));
         if (lifetime > turn.Options.MaxAllocationLifetime) lifetime = turn.Options.MaxAllocationLifetime;
 
-        if (lifetime == TimeSpan.Zero) turn.Allocations.Remove(context.Tuple);
+        if (onlyIPv6 is { } ipv6 && allocation.IsDual)
+        {
+            // One family of a dual allocation: deleting the last open one deletes the allocation.
+            if (lifetime == TimeSpan.Zero) { if (!allocation.CloseFamily(ipv6)) turn.Allocations.Remove(context.Tuple); }
+            else allocation.RefreshFamily(ipv6, turn.Now + lifetime.Ticks);
+        }
+        else if (lifetime == TimeSpan.Zero) turn.Allocations.Remove(context.Tuple);
         else allocation.ExpiresTicks = turn.Now + lifetime.Ticks;
 
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];

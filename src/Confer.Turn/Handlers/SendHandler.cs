@@ -22,12 +22,13 @@ internal sealed class SendHandler(TurnContext turn)
             turn.Metrics.Dropped("malformed");
             return;
         }
-        if (peer.IsIPv6 != allocation.Relayed.IsIPv6 || !allocation.IsPermitted(peer, turn.Now))
+        long now = turn.Now;
+        if (!allocation.HasFamily(peer.IsIPv6, now) || !allocation.IsPermitted(peer, now))
         {
             turn.Metrics.Dropped("no_permission");
             return;
         }
-        allocation.SendToPeer(data, PeerAddresses.For(peer, allocation.RelaySocket.AddressFamily));
+        allocation.SendToPeer(data, PeerAddresses.For(peer, peer.Family));
     }
 }
 

@@ -61,8 +61,9 @@ internal sealed class UdpTestClient : IDisposable
 {
     public UdpTestClient(IPAddress? address = null)
     {
-        Socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        Socket.Bind(new IPEndPoint(address ?? IPAddress.Loopback, 0));
+        address ??= IPAddress.Loopback;
+        Socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket.Bind(new IPEndPoint(address, 0));
     }
 
     public Socket Socket { get; }
@@ -77,7 +78,8 @@ internal sealed class UdpTestClient : IDisposable
         using var cts = new CancellationTokenSource(timeoutMs);
         try
         {
-            var result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
+            var any = Socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+            var result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(any, 0), cts.Token);
             return (buffer[..result.ReceivedBytes], (IPEndPoint)result.RemoteEndPoint);
         }
         catch (OperationCanceledException)

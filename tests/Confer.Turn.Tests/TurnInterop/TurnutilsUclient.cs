@@ -33,6 +33,9 @@ internal sealed record UclientOptions
     /// <summary>-x: ask for an IPv6 relayed address (REQUESTED-ADDRESS-FAMILY).</summary>
     public bool IPv6Relay { get; init; }
 
+    /// <summary>-Z: a dual allocation (ADDITIONAL-ADDRESS-FAMILY IPv6: an IPv4 and an IPv6 relayed address).</summary>
+    public bool DualAllocation { get; init; }
+
     /// <summary>-u: user name (for REST credentials, the id part; uclient adds the expiry).</summary>
     public string? User { get; init; }
 
@@ -65,6 +68,7 @@ internal sealed record UclientOptions
         if (TcpRelay) a.Add("-T");
         if (SendIndications) a.Add("-s");
         if (IPv6Relay) a.Add("-x");
+        if (DualAllocation) a.Add("-Z");
         if (User is not null) a.AddRange(["-u", User]);
         if (Password is not null) a.AddRange(["-w", Password]);
         if (RestSecret is not null) a.AddRange(["-W", RestSecret]);

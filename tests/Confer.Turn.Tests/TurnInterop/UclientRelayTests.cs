@@ -12,6 +12,8 @@ public enum RelayMode
     TlsChannels,        // -t -S: TURN over TLS
     TcpRelay,           // -T: RFC 6062 TCP allocations, Connect/ConnectionBind, client to client
     IPv6Relay,          // -x: REQUESTED-ADDRESS-FAMILY IPv6, relayed to the echo peer on ::1
+    DualToIPv4Peer,     // -Z: dual allocation (ADDITIONAL-ADDRESS-FAMILY), relayed to the echo peer on 127.0.0.1
+    DualToIPv6Peer,     // -Z: dual allocation, relayed to the echo peer on ::1
     RestCredentials,    // -W: REST (shared-secret) credentials, channels over UDP
 }
 
@@ -44,7 +46,7 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
         var profile = mode switch
         {
             RelayMode.RestCredentials => TurnProfile.Rest,
-            RelayMode.IPv6Relay => TurnProfile.IPv6Relay,
+            RelayMode.IPv6Relay or RelayMode.DualToIPv4Peer or RelayMode.DualToIPv6Peer => TurnProfile.IPv6Relay, // relays on 127.0.0.1 and ::1
             _ => TurnProfile.LongTerm,
         };
         var server = await servers.GetAsync(kind, profile);
@@ -89,6 +91,8 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
             RelayMode.TlsChannels => options with { Transport = UclientTransport.Tls, Server = server.TlsEndPoint! },
             RelayMode.TcpRelay => options with { TcpRelay = true },
             RelayMode.IPv6Relay => options with { IPv6Relay = true, Peer = peer.IPv6 },
+            RelayMode.DualToIPv4Peer => options with { DualAllocation = true },
+            RelayMode.DualToIPv6Peer => options with { DualAllocation = true, Peer = peer.IPv6 },
             RelayMode.RestCredentials => options with { Password = null, RestSecret = TurnServers.Secret },
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
         };
