@@ -8,6 +8,7 @@ import { RemoteParticipant } from './RemoteParticipant.js';
 import { Mesh } from './Mesh.js';
 import { fromPayload } from './data.js';
 import { closeReason, toSignalUrl } from './url.js';
+import { trace } from './trace.js';
 
 /**
  * @typedef {Object} RoomOptions
@@ -44,7 +45,7 @@ export class Room extends Emitter {
   /** @type {SignalClient | undefined} */
   #signal;
   #options;
-  /** @type {Map<string, { resolve: (info: any) => void, reject: (e: Error) => void, id: number }>} by cid */
+  /** @type {Map<string, { resolve: (info: any) => void, reject: (e: Error) => void, id: number, fields: Record<string, unknown> }>} by cid */
   #pendingPublish = new Map();
   /** @type {Mesh | undefined} */
   #mesh;
@@ -97,6 +98,7 @@ export class Room extends Emitter {
       removeFromPeers: (sid) => this.#mesh?.removePublication(sid),
       replaceOnPeers: async (pub) => { await this.#mesh?.replaceTrack(pub); },
       send: (type, fields) => { this.#signal?.send(type, fields); },
+      sendData: (bytes, reliable, identities) => this.#mesh?.sendData(bytes, reliable, identities) ?? { reached: 0, rest: identities ?? [] },
       emit: (name, ...args) => this.emit(name, ...args),
       connected: () => this.#state === ConnectionState.Connected || this.#state === ConnectionState.Reconnecting,
     });
@@ -107,12 +109,14 @@ export class Room extends Emitter {
       this.emit(RoomEvent.Reconnecting);
     });
     signal.on('resumed', (f) => this.#onResumed(f));
+    signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });
     signal.on('closed', (reason, code) => this.#onClosed(closeReason(code), reason));
     for (const info of join.otherParticipants ?? []) this.#addRemote(info, false);
     this.#onPageHide = () => this.disconnect();
     window.addEventListener('pagehide', this.#onPageHide);
     this.#setState(ConnectionState.Connected);
     this.#mesh.start();
+    trace('connect resolved');
     return this;
   }
 
@@ -148,7 +152,7 @@ export class Room extends Emitter {
     if (!signal || this.#state === ConnectionState.Disconnected) return Promise.reject(new ConferError('not_connected', 'Not connected to a room.'));
     return new Promise((resolve, reject) => {
       const id = signal.send('publishTrack', fields);
-      this.#pendingPublish.set(String(fields.cid), { resolve, reject, id });
+      this.#pendingPublish.set(String(fields.cid), { resolve, reject, id, fields });
     });
   }
 
@@ -282,6 +286,37 @@ export class Room extends Emitter {
     for (const info of f.otherParticipants ?? []) this.#addRemote(info, true);
     this.#setState(ConnectionState.Connected);
     this.emit(RoomEvent.Reconnected);
+  }
+
+  /**
+   * The old session was gone (close 4008: the resume grace period ran out) and the SDK joined
+   * afresh. We are a new participant (new sid, new track sids; the others saw us leave and come
+   * back), so every peer connection starts over; people still there keep their objects.
+   * @param {any} join the new join frame
+   */
+  async #onRejoined(join) {
+    const local = this.#local;
+    const mesh = this.#mesh;
+    if (!local || !mesh) return;
+    mesh.closeAll();
+    if (join.iceServers) mesh.setIceServers(join.iceServers);
+    for (const p of this.#remotes.values()) {
+      mesh.syncPublications(p, []); // their media came over the closed connections
+      p._peer = undefined;
+    }
+    const present = new Set((join.otherParticipants ?? []).map((/** @type {any} */ i) => i.sid));
+    for (const p of [...this.#remotes.values()]) if (!present.has(p.sid)) this.#removeRemote(p, 'disconnected');
+    // Publish requests still waiting went to the old session: ask again.
+    for (const pending of this.#pendingPublish.values()) pending.id = this.#signal?.send('publishTrack', pending.fields) ?? pending.id;
+    const republished = local._rejoined(join.participant);
+    for (const info of join.otherParticipants ?? []) {
+      const known = this.#bySid.get(info.sid);
+      this.#addRemote(info, true);
+      if (known) mesh.ensurePeer(known, false);
+    }
+    this.#setState(ConnectionState.Connected);
+    this.emit(RoomEvent.Reconnected);
+    await republished;
   }
 
   /**
