@@ -4,7 +4,6 @@ namespace Confer.Bench.Meeting;
 internal static class BenchScript
 {
     public const string Source = """
-const __t = (label) => globalThis.__conferTrace?.push([performance.timeOrigin + performance.now(), label]);
 window.__bench = {
   /** Resolves with ms from `start` to the first frame painted in `video`. */
   firstFrame(video, start) {
@@ -28,15 +27,13 @@ window.__bench = {
   },
   async sdkJoin(rtcConfig, publish) {
     const start = performance.now();
-    this.startEpoch = performance.timeOrigin + start;
     const frame = new Promise((resolve) => {
       this.onTrack = (track) => {
         if (track.kind !== 'video') return;
         this.subscribedAt = performance.now() - start;
-        globalThis.__conferTrace?.push([performance.timeOrigin + performance.now(), 'trackSubscribed']);
         const v = track.attach();
         document.body.append(v);
-        this.firstFrame(v, start).then((ms) => { globalThis.__conferTrace?.push([performance.timeOrigin + performance.now(), 'first frame']); resolve(ms); });
+        this.firstFrame(v, start).then(resolve);
       };
     });
     this.room = await this.sdk.connect(this.tok.url, this.tok.token, { rtcConfig });
@@ -59,10 +56,8 @@ window.__bench = {
         const pc = this.pc = new RTCPeerConnection(rtcConfig);
         for (const t of stream.getTracks()) pc.addTrack(t, stream);
         pc.onicecandidate = (e) => ch.postMessage({ type: 'candidate', from: 'host', candidate: e.candidate?.toJSON() ?? null });
-        __t('host pc created');
         await pc.setLocalDescription();
         ch.postMessage({ type: 'offer', sdp: pc.localDescription.sdp });
-        __t('offer sent');
       } else if (data.type === 'answer') {
         await this.pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
       } else if (data.type === 'candidate' && data.from === 'guest' && data.candidate) {
@@ -73,31 +68,25 @@ window.__bench = {
   /** Baseline receiver: times "start" → the first frame. */
   bareJoin(channelName, rtcConfig) {
     const start = performance.now();
-    this.startEpoch = performance.timeOrigin + start;
     const ch = new BroadcastChannel(channelName);
     this.pc?.close();
     const pc = this.pc = new RTCPeerConnection(rtcConfig);
     pc.onicecandidate = (e) => ch.postMessage({ type: 'candidate', from: 'guest', candidate: e.candidate?.toJSON() ?? null });
-    pc.onconnectionstatechange = () => __t(`pc ${pc.connectionState}`);
-    pc.oniceconnectionstatechange = () => __t(`ice ${pc.iceConnectionState}`);
     const frame = new Promise((resolve) => {
       pc.ontrack = (e) => {
         if (e.track.kind !== 'video') return;
-        __t('ontrack video');
         const v = document.createElement('video');
         v.autoplay = true; v.muted = true; v.playsInline = true;
         v.srcObject = new MediaStream([e.track]);
         document.body.append(v);
-        this.firstFrame(v, start).then((ms) => { __t('first frame'); resolve(ms); });
+        this.firstFrame(v, start).then(resolve);
       };
     });
     ch.onmessage = async ({ data }) => {
       if (data.type === 'offer') {
-        __t('offer in');
         await pc.setRemoteDescription({ type: 'offer', sdp: data.sdp });
         await pc.setLocalDescription();
         ch.postMessage({ type: 'answer', sdp: pc.localDescription.sdp });
-        __t('answer sent');
       } else if (data.type === 'candidate' && data.from === 'host' && data.candidate) {
         await pc.addIceCandidate(data.candidate).catch(() => {});
       }

@@ -52,7 +52,6 @@ async Task<IPage> PageAsync(IBrowserContext? context = null)
     if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1") page.Console += (_, m) => Console.Error.WriteLine($"  [page] {m.Text}");
     await page.GotoAsync(baseUrl + "/healthz");
     await page.EvaluateAsync(BenchScript.Source);
-    if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1") await page.EvaluateAsync("() => { window.__conferTrace = []; }");
     return page;
 }
 
@@ -69,9 +68,7 @@ async Task<double> SdkRunAsync(bool relay, int i, bool publishOnJoin)
         Console.Error.WriteLine($"  {room}: host joining");
         await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc }).WaitAsync(RunTimeout);
         await bob.EvaluateAsync("r => window.__bench.sdkPrepare(r)", room);
-        var ms = await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
-        await PrintTraceAsync(bob, alice);
-        return ms;
+        return await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
     }
     finally
     {
@@ -92,26 +89,12 @@ async Task<double> BareRunAsync(bool relay, int i)
         var guest = await PageAsync(context);
         var channel = $"bare-{relay}-{i}";
         await host.EvaluateAsync("([ch, c]) => window.__bench.bareHost(ch, JSON.parse(c))", new object[] { channel, rtc });
-        var ms = await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
-        await PrintTraceAsync(guest, host);
-        return ms;
+        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
     }
     finally
     {
         await context.CloseAsync();
     }
-}
-
-// BENCH_TRACE=1: the SDK's (and the baseline's) timestamps of one run, both pages, ms after the clock started.
-async Task PrintTraceAsync(IPage joiner, IPage member)
-{
-    if (Environment.GetEnvironmentVariable("BENCH_TRACE") != "1") return;
-    var start = await joiner.EvaluateAsync<double>("() => window.__bench.startEpoch");
-    var lines = new List<(double T, string Who, string What)>();
-    foreach (var (who, page) in new[] { ("join", joiner), ("memb", member) })
-        foreach (var e in (await page.EvaluateAsync<JsonElement>("() => window.__conferTrace ?? []")).EnumerateArray())
-            lines.Add((e[0].GetDouble() - start, who, e[1].GetString()!));
-    foreach (var l in lines.Where(l => l.T > -50).OrderBy(l => l.T)) Console.Error.WriteLine($"    {l.T,7:0.0} {l.Who,-4} {l.What}");
 }
 
 var results = new Dictionary<string, List<double>>();

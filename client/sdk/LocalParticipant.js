@@ -5,7 +5,6 @@ import { LocalTrackPublication } from './TrackPublication.js';
 import { ConferError, deviceError } from './ConferError.js';
 import { RoomEvent, TrackSource } from './events.js';
 import { toPayload, toChannelMessage } from './data.js';
-import { trace } from './trace.js';
 
 /**
  * What the Room lends the local participant to publish with.
@@ -69,9 +68,7 @@ export class LocalParticipant extends Participant {
     /** @type {unknown} */
     let firstError;
     try {
-      trace('gUM start');
       stream = await navigator.mediaDevices.getUserMedia({ video, audio });
-      trace('gUM done');
     } catch (e) {
       firstError = e;
     }
@@ -215,7 +212,6 @@ export class LocalParticipant extends Participant {
       return r.status === 'fulfilled' ? [new LocalTrackPublication(r.value, new LocalTrack(mst, kind, source), stream)] : [];
     });
     for (const pub of pubs) {
-      trace(`addToPeers ${pub.kind}`);
       this._publications.set(pub.trackSid, pub);
       this.#engine.addToPeers(pub);
     }

@@ -7,6 +7,11 @@ import { summarize, audioEnergy } from './stats.js';
 import { fromChannelMessage } from './data.js';
 
 const STATS_INTERVAL_MS = 500;
+/**
+ * A new connection is left alone this long before its first getStats: the first frames are being
+ * encoded and decoded then, and getStats competes with them for the same threads.
+ */
+const STATS_SETTLE_MS = 1000;
 /** Speaking state is held this long after the level drops, so highlights do not flicker. */
 const SPEAKING_HOLD_MS = 1200;
 
@@ -231,8 +236,8 @@ export class Mesh {
     let localLevel = 0;
     await Promise.all([...this.#peers.entries()].map(async ([sid, peer]) => {
       const p = this.#room._remoteBySid(sid);
-      // Not while connecting: getStats competes with ICE and DTLS for the same threads.
-      if (!p || peer.pc.connectionState !== 'connected') return;
+      // Not while connecting (getStats competes with ICE and DTLS), nor while the first frames start.
+      if (!p || peer.pc.connectionState !== 'connected' || peer.connectedFor < STATS_SETTLE_MS) return;
       const report = await peer.pc.getStats();
       const s = this.#samples.get(sid) ?? { lastLoud: 0 };
       const { stats, totals } = summarize(report, s.stats, s.totals);

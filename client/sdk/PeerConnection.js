@@ -1,6 +1,5 @@
 // @ts-check
 import { Emitter } from './Emitter.js';
-import { trace } from './trace.js';
 
 /** How long a `disconnected` ICE state may last before we restart ICE. */
 const DISCONNECTED_RESTART_MS = 4000;
@@ -62,6 +61,8 @@ export class PeerConnection extends Emitter {
   /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
   #parked = [];
   #restarts = 0;
+  /** performance.now() when the connection first reached `connected`; 0 before. */
+  #connectedAt = 0;
   /** @type {RTCDataChannel | undefined} */
   #reliable;
   /** @type {RTCDataChannel | undefined} */
@@ -85,11 +86,9 @@ export class PeerConnection extends Emitter {
       send(type, fields);
     };
     this.#pc = new RTCPeerConnection(rtcConfig);
-    trace(`pc created initiator=${initiator}`);
     const pc = this.#pc;
 
     pc.onnegotiationneeded = async () => {
-      trace('negotiationneeded');
       if (this.#closed) return;
       try {
         this.#makingOffer = true;
@@ -104,7 +103,6 @@ export class PeerConnection extends Emitter {
       }
     };
     pc.onicecandidate = ({ candidate }) => {
-      trace(`local candidate ${candidate?.type ?? 'end'}`);
       if (this.#closed) return;
       this.#send('candidate', { candidate: candidate ? candidate.toJSON() : null });
     };
@@ -114,13 +112,11 @@ export class PeerConnection extends Emitter {
       this.#adopt(pc.createDataChannel(LOSSY_LABEL, { ordered: false, maxRetransmits: 0 }));
     }
     pc.ontrack = (ev) => {
-      trace(`ontrack ${ev.track.kind}`);
       const sid = ev.streams[0]?.id;
       if (sid) this.emit('track', ev.track, sid, ev.receiver);
     };
-    pc.onconnectionstatechange = () => { trace(`pc ${pc.connectionState}`); this.#onState(); };
-    pc.oniceconnectionstatechange = () => { trace(`ice ${pc.iceConnectionState}`); this.#onState(); };
-    pc.onicegatheringstatechange = () => trace(`gathering ${pc.iceGatheringState}`);
+    pc.onconnectionstatechange = () => this.#onState();
+    pc.oniceconnectionstatechange = () => this.#onState();
   }
 
   /** The browser peer connection (for getStats). */
@@ -128,6 +124,8 @@ export class PeerConnection extends Emitter {
   get polite() { return this.#polite; }
   /** True when both data channels are open (publishData goes peer to peer). */
   get dataOpen() { return this.#reliable?.readyState === 'open' && this.#lossy?.readyState === 'open'; }
+  /** Milliseconds since the connection first reached `connected` (0 until then). */
+  get connectedFor() { return this.#connectedAt ? performance.now() - this.#connectedAt : 0; }
   /** How many ICE restarts this connection has done. */
   get iceRestarts() { return this.#restarts; }
 
@@ -211,7 +209,6 @@ export class PeerConnection extends Emitter {
   /** @param {any} frame */
   async #handle(frame) {
     if (this.#closed) return;
-    trace(`handle ${frame.type}`);
     const pc = this.#pc;
     if (frame.type === 'offer' || frame.type === 'answer') {
       const description = /** @type {RTCSessionDescriptionInit} */ ({ type: frame.type, sdp: frame.sdp });
@@ -221,7 +218,6 @@ export class PeerConnection extends Emitter {
       if (this.#ignoreOffer) { this.counters.ignoredOffers++; return; }
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
       await pc.setRemoteDescription(description); // rolls back our own offer when polite
-      trace(`srd done ${description.type}`);
       await this.#unpark();
       this.#watch();
       if (description.type === 'offer' && pc.signalingState === 'have-remote-offer') {
@@ -300,6 +296,7 @@ export class PeerConnection extends Emitter {
   #onState() {
     if (this.#closed) return;
     const pc = this.#pc;
+    if (pc.connectionState === 'connected' && !this.#connectedAt) this.#connectedAt = performance.now();
     this.emit('state', pc.connectionState);
     clearTimeout(this.#restartTimer);
     if (pc.iceConnectionState === 'failed' || pc.connectionState === 'failed') {

@@ -8,7 +8,6 @@ import { RemoteParticipant } from './RemoteParticipant.js';
 import { Mesh } from './Mesh.js';
 import { fromPayload } from './data.js';
 import { closeReason, toSignalUrl } from './url.js';
-import { trace } from './trace.js';
 
 /**
  * @typedef {Object} RoomOptions
@@ -116,7 +115,6 @@ export class Room extends Emitter {
     window.addEventListener('pagehide', this.#onPageHide);
     this.#setState(ConnectionState.Connected);
     this.#mesh.start();
-    trace('connect resolved');
     return this;
   }
 

@@ -1,7 +1,6 @@
 // @ts-check
 import { Emitter } from './Emitter.js';
 import { ConferError } from './ConferError.js';
-import { trace } from './trace.js';
 
 /** Close codes after which the session may be resumed (docs/protocol.md, "Close codes"). */
 const RESUMABLE = new Set([1006, 4010, 4011]);
@@ -71,7 +70,6 @@ export class SignalClient extends Emitter {
    */
   send(type, fields = {}) {
     const frame = { v: 1, id: this.#nextId++, type, ...fields };
-    trace(`ws out ${type}`);
     if (this.isOpen) this.#ws?.send(JSON.stringify(frame));
     else if (!this.#closing) this.#queue.push(frame);
     return frame.id;
@@ -99,14 +97,11 @@ export class SignalClient extends Emitter {
         return;
       }
       this.#ws = ws;
-      trace('ws new');
-      ws.onopen = () => trace('ws open');
       ws.onmessage = (ev) => {
         this.#lastReceived = Date.now();
         let frame;
         try { frame = JSON.parse(typeof ev.data === 'string' ? ev.data : ''); } catch { return; }
         if (!frame || typeof frame.type !== 'string') return;
-        if (frame.type !== 'pong') trace(`ws in ${frame.type}`);
         if (first) {
           first = false;
           if (frame.type === 'join' || frame.type === 'resumed') {
