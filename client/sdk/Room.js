@@ -157,8 +157,9 @@ export class Room extends Emitter {
   /**
    * @param {any} info ParticipantInfo
    * @param {boolean} announce emit participantConnected
+   * @param {boolean} [initiator] we offer first (they arrived after us); by default when announced
    */
-  #addRemote(info, announce) {
+  #addRemote(info, announce, initiator = announce) {
     let p = this.#remotes.get(info.identity);
     if (p && p.sid !== info.sid) { this.#removeRemote(p, 'replaced'); p = undefined; }
     if (p) {
@@ -168,7 +169,7 @@ export class Room extends Emitter {
       this.#remotes.set(p.identity, p);
       this.#bySid.set(p.sid, p);
       if (announce) this.emit(RoomEvent.ParticipantConnected, p);
-      this.#mesh?.ensurePeer(p, announce);
+      this.#mesh?.ensurePeer(p, initiator);
     }
     this.#mesh?.syncPublications(p, info.tracks ?? []);
     return p;
@@ -307,9 +308,10 @@ export class Room extends Emitter {
     // Publish requests still waiting went to the old session: ask again.
     for (const pending of this.#pendingPublish.values()) pending.id = this.#signal?.send('publishTrack', pending.fields) ?? pending.id;
     const republished = local._rejoined(join.participant);
+    // Everyone listed was there before our new session: they offer to us (they got participantJoined).
     for (const info of join.otherParticipants ?? []) {
       const known = this.#bySid.get(info.sid);
-      this.#addRemote(info, true);
+      this.#addRemote(info, true, false);
       if (known) mesh.ensurePeer(known, false);
     }
     this.#setState(ConnectionState.Connected);
