@@ -26,6 +26,8 @@ public sealed class RejoinTests : IAsyncLifetime
         proxy.Refusing = true;
         proxy.DropAll();
         await MeetingHarness.WaitForAsync(b, $"window.__peer.count('participantDisconnected', '{aliceId}') === 1", TimeSpan.FromSeconds(10), "Alice's session ended on the server");
+        // Carol comes while Alice is away: new to Alice's next session, like Bob there before her.
+        var (c, carolId) = await _h.JoinAsync("rejoin", "Carol");
         proxy.Refusing = false;
 
         // Alice's next resume attempt gets 4008; she joins again and stays in the meeting.
@@ -37,7 +39,11 @@ public sealed class RejoinTests : IAsyncLifetime
 
         // Media flows again, both ways, on new peer connections (Alice's tracks have new sids).
         await MeetingHarness.WaitForVideoFromAsync(b, Media, aliceId);
-        await MeetingHarness.WaitForVideoFromAsync(a, Media, bobId);
+        await MeetingHarness.WaitForVideoFromAsync(a, Media, bobId, carolId);
+        await MeetingHarness.WaitForVideoFromAsync(c, Media, aliceId);
+        // Alice is the newcomer to both: they offered, she answered; no crossed offers.
+        foreach (var (page, other) in new[] { (a, bobId), (a, carolId), (b, aliceId), (c, aliceId) })
+            Assert.Equal(0, await page.EvaluateAsync<int>($"() => window.__peer.room.remoteParticipants.get('{other}')._peer.counters.ignoredOffers"));
         Assert.Equal(2, await b.EvaluateAsync<int>($"() => window.__peer.room.remoteParticipants.get('{aliceId}').trackPublications.size"));
         Assert.Equal(2, await a.EvaluateAsync<int>("() => window.__peer.room.localParticipant.trackPublications.size"));
         // Alice kept Bob (same sid): no leave and join of Bob on her side.
