@@ -24,6 +24,8 @@ using Microsoft.Playwright;
 // Runs (5 each, loopback-only, 2 cores shared with other work; SDK − baseline of the medians):
 //   04:51 UTC, before (load 5.7 → 17.7): direct −64 ms, relay +166 ms; joiner with camera +271 / +4 ms
 //   05:20 UTC, after  (load 13.4 → 19.9): direct +284 ms, relay +130 ms; joiner with camera +311 / +292 ms
+//   05:53 UTC, after  (load 15.8 → 14.0): direct +251 ms (882 vs 1132), relay +79 ms (920 vs 998);
+//                                          joiner with camera +311 / +441 ms
 // At these loads the spread between runs (baseline 735-1637 ms) is larger than the difference
 // being measured; the figures to trust need a quiet machine.
 //   unshare -n sh -c 'ip link set lo up && dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]'
