@@ -10,6 +10,24 @@ using Microsoft.Playwright;
 
 // Time from connect() to the first decoded remote frame in a two-browser call, with the SDK and
 // with two bare RTCPeerConnections (SDP handed over directly), direct and relay-only, same run.
+//
+// What the SDK does on that path (the joiner's clock starts at connect()): WebSocket open, `join`;
+// the server sends `participantJoined` to the member in the same step, and the member offers at once
+// (its tracks and two data channels, so it offers even with nothing to send); the joiner, whose
+// peer connection already exists, answers; candidates trickle both ways as found. A joiner that
+// starts its camera right after connect() publishes camera and microphone in one request round and
+// one renegotiation, right after its answer (no timer). Probed on 2026-11-24 05:00 UTC (load 9-15):
+// joiner's ws open 11 ms, join 14-19 ms, member's offer out 75-115 ms, at the joiner 110-146 ms,
+// answer out 186-242 ms, 'connected' 270-440 ms; first frame 500-770 ms after 'connected' (the
+// baseline: 440-560 ms), which is where most of the remaining difference and nearly all of the
+// run-to-run spread are.
+// Runs (5 each, loopback-only, 2 cores shared with other work; SDK − baseline of the medians):
+//   04:51 UTC, before (load 5.7 → 17.7): direct −64 ms, relay +166 ms; joiner with camera +271 / +4 ms
+//   05:20 UTC, after  (load 13.4 → 19.9): direct +284 ms, relay +130 ms; joiner with camera +311 / +292 ms
+//   05:53 UTC, after  (load 15.8 → 14.0): direct +251 ms (882 vs 1132), relay +79 ms (920 vs 998);
+//                                          joiner with camera +311 / +441 ms
+// At these loads the spread between runs (baseline 735-1637 ms) is larger than the difference
+// being measured; the figures to trust need a quiet machine.
 //   unshare -n sh -c 'ip link set lo up && dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]'
 // Chromium gathers candidates on every interface it sees, so the bench refuses to run where there is any
 // interface but loopback: the calls must stay on loopback.

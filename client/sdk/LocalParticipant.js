@@ -4,7 +4,7 @@ import { LocalTrack } from './Track.js';
 import { LocalTrackPublication } from './TrackPublication.js';
 import { ConferError, deviceError } from './ConferError.js';
 import { RoomEvent, TrackSource } from './events.js';
-import { toPayload } from './data.js';
+import { toPayload, toChannelMessage } from './data.js';
 
 /**
  * What the Room lends the local participant to publish with.
@@ -14,6 +14,8 @@ import { toPayload } from './data.js';
  * @property {(trackSid: string) => void} removeFromPeers
  * @property {(pub: LocalTrackPublication) => Promise<void>} replaceOnPeers
  * @property {(type: string, fields: Record<string, unknown>) => void} send
+ * @property {(bytes: Uint8Array, reliable: boolean, identities: string[] | undefined) => { reached: number, rest: string[] }} sendData
+ *   sends on the peers' data channels; says who could not be reached that way
  * @property {(name: string, ...args: any[]) => void} emit room event
  * @property {() => boolean} connected
  */
@@ -71,7 +73,9 @@ export class LocalParticipant extends Participant {
       firstError = e;
     }
     if (stream) {
-      for (const t of stream.getTracks()) await this.publishTrack(t, { source: t.kind === 'video' ? TrackSource.Camera : TrackSource.Microphone });
+      // Both publish requests at once, and both tracks into the peer connections together: one
+      // negotiation carries camera and microphone.
+      await this.#publishAll(stream.getTracks().map((t) => ({ mst: t, source: t.kind === 'video' ? TrackSource.Camera : TrackSource.Microphone })));
       return;
     }
     // One of the two failed; get what we can, one by one.
@@ -181,21 +185,64 @@ export class LocalParticipant extends Participant {
    */
   async publishTrack(mediaStreamTrack, options = {}) {
     if (!(mediaStreamTrack instanceof MediaStreamTrack)) throw new ConferError('invalid_argument', 'publishTrack needs a MediaStreamTrack.');
-    const kind = /** @type {'audio'|'video'} */ (mediaStreamTrack.kind);
-    const source = options.source ?? (kind === 'video' ? TrackSource.Camera : TrackSource.Microphone);
-    const stream = new MediaStream([mediaStreamTrack]);
-    const settings = mediaStreamTrack.getSettings();
-    const info = await this.#engine.requestPublish({
-      cid: stream.id, kind, source, muted: !mediaStreamTrack.enabled,
-      ...(options.name ? { name: options.name } : {}),
-      ...(kind === 'video' && settings.width ? { width: settings.width, height: settings.height } : {}),
-    });
-    const track = new LocalTrack(mediaStreamTrack, kind, source);
-    const pub = new LocalTrackPublication(info, track, stream);
-    this._publications.set(pub.trackSid, pub);
-    this.#engine.addToPeers(pub);
-    this.#engine.emit(RoomEvent.LocalTrackPublished, pub, this);
+    const [pub] = await this.#publishAll([{ mst: mediaStreamTrack, source: options.source, name: options.name }]);
     return pub;
+  }
+
+  /**
+   * Asks the server for every track at once, then hands them to the peer connections in one go
+   * (one negotiation). Rejects with the first refusal after publishing the others.
+   * @param {{ mst: MediaStreamTrack, source?: string, name?: string }[]} items
+   */
+  async #publishAll(items) {
+    const prepared = items.map(({ mst, source, name }) => {
+      const kind = /** @type {'audio'|'video'} */ (mst.kind);
+      return { mst, kind, source: source ?? (kind === 'video' ? TrackSource.Camera : TrackSource.Microphone), name, stream: new MediaStream([mst]) };
+    });
+    const results = await Promise.allSettled(prepared.map(({ mst, kind, source, name, stream }) => {
+      const settings = mst.getSettings();
+      return this.#engine.requestPublish({
+        cid: stream.id, kind, source, muted: !mst.enabled,
+        ...(name ? { name } : {}),
+        ...(kind === 'video' && settings.width ? { width: settings.width, height: settings.height } : {}),
+      });
+    }));
+    const pubs = prepared.flatMap(({ mst, kind, source, stream }, i) => {
+      const r = results[i];
+      return r.status === 'fulfilled' ? [new LocalTrackPublication(r.value, new LocalTrack(mst, kind, source), stream)] : [];
+    });
+    for (const pub of pubs) {
+      this._publications.set(pub.trackSid, pub);
+      this.#engine.addToPeers(pub);
+    }
+    for (const pub of pubs) this.#engine.emit(RoomEvent.LocalTrackPublished, pub, this);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+    return pubs;
+  }
+
+  /**
+   * After a fresh join (the old session was gone): we have a new sid, and every publication is
+   * asked for again (new track sids) before the peer connections see it.
+   * @param {any} info our new ParticipantInfo
+   * @internal
+   */
+  async _rejoined(info) {
+    this._setSid(info.sid);
+    this._update(info);
+    const pubs = [.../** @type {Map<string, LocalTrackPublication>} */ (this._publications).values()];
+    this._publications.clear();
+    const results = await Promise.allSettled(pubs.map((pub) => this.#engine.requestPublish({
+      cid: pub._stream.id, kind: pub.kind, source: pub.source, muted: pub.isMuted,
+      ...(pub.trackName !== pub.source ? { name: pub.trackName } : {}),
+    })));
+    pubs.forEach((pub, i) => {
+      const r = results[i];
+      if (r.status === 'rejected') { pub.track.stop(); this.#engine.emit(RoomEvent.LocalTrackUnpublished, pub, this); return; }
+      pub._setSid(r.value.sid);
+      this._publications.set(pub.trackSid, pub);
+      this.#engine.addToPeers(pub);
+    });
   }
 
   /**
@@ -211,19 +258,30 @@ export class LocalParticipant extends Participant {
   }
 
   /**
-   * Sends bytes (or a string) to everyone else, or to the identities given. Delivered in order
-   * through the signaling connection.
+   * Sends bytes (or a string) to everyone else, or to the identities given. Goes straight to each
+   * person over the peer connection's data channel: the reliable ordered one, or with
+   * `reliable: false` the one that never retransmits (late is worse than lost). To anyone whose
+   * channel is not open yet (still connecting) it goes through the signaling server instead.
+   * Either way the receiver gets `dataReceived` once.
    * @param {Uint8Array | string} data
    * @param {{ destinationIdentities?: string[], reliable?: boolean, topic?: string }} [options]
    */
   async publishData(data, options = {}) {
     this.#requireConnected();
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const reliable = options.reliable ?? true;
+    const wanted = options.destinationIdentities?.length ? options.destinationIdentities : undefined;
+    const { reached, rest } = this.#engine.sendData(toChannelMessage(options.topic, bytes), reliable, wanted);
+    // Nobody reached and no list given: let the server send it to everyone (also to those we have
+    // not heard of yet); otherwise only to those the channels missed.
+    const destinations = wanted === undefined && reached === 0 ? undefined : rest;
+    if (destinations?.length === 0) return;
     const { payload, encoding } = toPayload(data);
     this.#engine.send('data', {
       payload, encoding,
       ...(options.topic ? { topic: options.topic } : {}),
-      ...(options.destinationIdentities?.length ? { destinationIdentities: options.destinationIdentities } : {}),
-      reliable: options.reliable ?? true,
+      ...(destinations ? { destinationIdentities: destinations } : {}),
+      reliable,
     });
   }
 

@@ -4,8 +4,14 @@ import { RemoteTrack } from './Track.js';
 import { RemoteTrackPublication } from './TrackPublication.js';
 import { RoomEvent } from './events.js';
 import { summarize, audioEnergy } from './stats.js';
+import { fromChannelMessage } from './data.js';
 
 const STATS_INTERVAL_MS = 500;
+/**
+ * A new connection is left alone this long before its first getStats: the first frames are being
+ * encoded and decoded then, and getStats competes with them for the same threads.
+ */
+const STATS_SETTLE_MS = 1000;
 /** Speaking state is held this long after the level drops, so highlights do not flicker. */
 const SPEAKING_HOLD_MS = 1200;
 
@@ -61,6 +67,36 @@ export class Mesh {
   /** @param {RTCIceServer[]} servers */
   setIceServers(servers) { this.#iceServers = servers; }
 
+  /** Closes every peer connection but keeps running (a fresh join follows). */
+  closeAll() {
+    for (const peer of this.#peers.values()) peer.close();
+    this.#peers.clear();
+    this.#early.clear();
+    this.#samples.clear();
+  }
+
+  /**
+   * Sends a data message on the peers' data channels.
+   * @param {Uint8Array} bytes a channel message (data.js toChannelMessage)
+   * @param {boolean} reliable
+   * @param {string[] | undefined} identities undefined: everyone we know
+   * @returns {{ reached: number, rest: string[] }} how many got it, and the identities it could not
+   *   reach that way (channel not open, or unknown)
+   */
+  sendData(bytes, reliable, identities) {
+    const targets = identities ?? [...this.#room.remoteParticipants.keys()];
+    /** @type {string[]} */
+    const rest = [];
+    let reached = 0;
+    for (const identity of targets) {
+      const p = this.#room.getParticipantByIdentity(identity);
+      const peer = p && !p.isLocal ? this.#peers.get(p.sid) : undefined;
+      if (peer?.sendData(bytes, reliable)) reached++;
+      else rest.push(identity);
+    }
+    return { reached, rest };
+  }
+
   /** @returns {RTCConfiguration} */
   #rtcConfig() {
     const extra = this.#options.rtcConfig ?? {};
@@ -85,6 +121,10 @@ export class Mesh {
     p._peer = peer;
     peer.on('track', (mst, trackSid, receiver) => this.#onTrack(p, mst, trackSid, receiver));
     peer.on('state', (state) => this.#room.emit(RoomEvent.PeerConnectionStateChanged, p, state));
+    peer.on('data', (bytes) => {
+      const msg = fromChannelMessage(bytes);
+      if (msg && this.#peers.get(p.sid) === created) this.#room.emit(RoomEvent.DataReceived, msg.payload, p, msg.topic);
+    });
     for (const pub of this.#local.trackPublications.values()) peer.addPublication(pub);
     return peer;
   }
@@ -196,8 +236,8 @@ export class Mesh {
     let localLevel = 0;
     await Promise.all([...this.#peers.entries()].map(async ([sid, peer]) => {
       const p = this.#room._remoteBySid(sid);
-      // Not while connecting: getStats competes with ICE and DTLS for the same threads.
-      if (!p || peer.pc.connectionState !== 'connected') return;
+      // Not while connecting (getStats competes with ICE and DTLS), nor while the first frames start.
+      if (!p || peer.pc.connectionState !== 'connected' || peer.connectedFor < STATS_SETTLE_MS) return;
       const report = await peer.pc.getStats();
       const s = this.#samples.get(sid) ?? { lastLoud: 0 };
       const { stats, totals } = summarize(report, s.stats, s.totals);

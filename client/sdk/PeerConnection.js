@@ -5,8 +5,15 @@ import { Emitter } from './Emitter.js';
 const DISCONNECTED_RESTART_MS = 4000;
 /** How long ICE may stay `new`/`checking` after a negotiation before we restart it. */
 const STUCK_RESTART_MS = 6000;
-/** How long the joining side waits for the first offer before offering its own tracks anyway. */
+/**
+ * How long the joining side waits for the member's first offer before offering its own tracks
+ * anyway. A safety net only: the member offers at once (it always has its data channels to
+ * negotiate), so on the normal path the joiner answers long before this.
+ */
 const JOINER_WAIT_MS = 3000;
+/** Labels of the two data channels the member opens to a newcomer (reliable ordered, and lossy). */
+const RELIABLE_LABEL = 'confer-reliable';
+const LOSSY_LABEL = 'confer-lossy';
 
 /**
  * The media path to one remote participant: one RTCPeerConnection negotiated with the
@@ -18,13 +25,15 @@ const JOINER_WAIT_MS = 3000;
  * from `trackPublished`, so the receiver finds the publication from `event.streams[0].id`.
  *
  * Glare is handled, but avoided where it is predictable: when someone joins, both sides would
- * offer at once. The member who was already there (the initiator) offers first; the newcomer
- * adds its own tracks after answering that offer (or after JOINER_WAIT_MS if none comes, e.g.
- * when the member has nothing to send). Chromium sometimes never gathers candidates again on a
- * connection that rolled back an offer, so fewer rollbacks also means fewer stuck connections.
+ * offer at once. The member who was already there (the initiator) offers first, at once: it opens
+ * the two data channels (reliable ordered, and unreliable with maxRetransmits 0) together with its
+ * tracks, so there is always something to offer even when it sends no media. The newcomer adds its
+ * own tracks right after answering that offer (JOINER_WAIT_MS is only a safety net for an offer
+ * that never comes). Chromium sometimes never gathers candidates again on a connection that rolled
+ * back an offer, so fewer rollbacks also means fewer stuck connections.
  *
  * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
- * `state` (state: RTCPeerConnectionState).
+ * `state` (state: RTCPeerConnectionState), `data` (bytes: Uint8Array, reliable: boolean).
  * @internal
  */
 export class PeerConnection extends Emitter {
@@ -52,6 +61,12 @@ export class PeerConnection extends Emitter {
   /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
   #parked = [];
   #restarts = 0;
+  /** performance.now() when the connection first reached `connected`; 0 before. */
+  #connectedAt = 0;
+  /** @type {RTCDataChannel | undefined} */
+  #reliable;
+  /** @type {RTCDataChannel | undefined} */
+  #lossy;
   /** Counters for diagnostics. */
   counters = { offersSent: 0, answersSent: 0, candidatesSent: 0, offersIn: 0, answersIn: 0, candidatesIn: 0, ignoredOffers: 0, parked: 0 };
 
@@ -91,6 +106,11 @@ export class PeerConnection extends Emitter {
       if (this.#closed) return;
       this.#send('candidate', { candidate: candidate ? candidate.toJSON() : null });
     };
+    pc.ondatachannel = ({ channel }) => this.#adopt(channel);
+    if (initiator) {
+      this.#adopt(pc.createDataChannel(RELIABLE_LABEL, { ordered: true }));
+      this.#adopt(pc.createDataChannel(LOSSY_LABEL, { ordered: false, maxRetransmits: 0 }));
+    }
     pc.ontrack = (ev) => {
       const sid = ev.streams[0]?.id;
       if (sid) this.emit('track', ev.track, sid, ev.receiver);
@@ -102,6 +122,10 @@ export class PeerConnection extends Emitter {
   /** The browser peer connection (for getStats). */
   get pc() { return this.#pc; }
   get polite() { return this.#polite; }
+  /** True when both data channels are open (publishData goes peer to peer). */
+  get dataOpen() { return this.#reliable?.readyState === 'open' && this.#lossy?.readyState === 'open'; }
+  /** Milliseconds since the connection first reached `connected` (0 until then). */
+  get connectedFor() { return this.#connectedAt ? performance.now() - this.#connectedAt : 0; }
   /** How many ICE restarts this connection has done. */
   get iceRestarts() { return this.#restarts; }
 
@@ -120,6 +144,34 @@ export class PeerConnection extends Emitter {
     const mst = pub.track.mediaStreamTrack;
     const t = this.#pc.addTransceiver(mst ?? /** @type {'audio'|'video'} */ (pub.kind), { direction: 'sendonly', streams: [stream] });
     this.#senders.set(pub.trackSid, t);
+  }
+
+  /**
+   * Sends one message on the reliable or the lossy data channel.
+   * @param {Uint8Array} bytes
+   * @param {boolean} reliable
+   * @returns {boolean} false when that channel is not open (the caller falls back to signaling)
+   */
+  sendData(bytes, reliable) {
+    const ch = reliable ? this.#reliable : this.#lossy;
+    if (this.#closed || !ch || ch.readyState !== 'open') return false;
+    try {
+      ch.send(bytes);
+      return true;
+    } catch {
+      return false; // closing under us, or over the channel's message size
+    }
+  }
+
+  /** @param {RTCDataChannel} ch */
+  #adopt(ch) {
+    const reliable = ch.label === RELIABLE_LABEL;
+    if (!reliable && ch.label !== LOSSY_LABEL) return; // not ours
+    if (reliable) this.#reliable = ch; else this.#lossy = ch;
+    ch.binaryType = 'arraybuffer';
+    ch.onmessage = (ev) => {
+      if (!this.#closed && ev.data instanceof ArrayBuffer) this.emit('data', new Uint8Array(ev.data), reliable);
+    };
   }
 
   /**
@@ -244,6 +296,7 @@ export class PeerConnection extends Emitter {
   #onState() {
     if (this.#closed) return;
     const pc = this.#pc;
+    if (pc.connectionState === 'connected' && !this.#connectedAt) this.#connectedAt = performance.now();
     this.emit('state', pc.connectionState);
     clearTimeout(this.#restartTimer);
     if (pc.iceConnectionState === 'failed' || pc.connectionState === 'failed') {

@@ -44,7 +44,7 @@ export class Room extends Emitter {
   /** @type {SignalClient | undefined} */
   #signal;
   #options;
-  /** @type {Map<string, { resolve: (info: any) => void, reject: (e: Error) => void, id: number }>} by cid */
+  /** @type {Map<string, { resolve: (info: any) => void, reject: (e: Error) => void, id: number, fields: Record<string, unknown> }>} by cid */
   #pendingPublish = new Map();
   /** @type {Mesh | undefined} */
   #mesh;
@@ -97,6 +97,7 @@ export class Room extends Emitter {
       removeFromPeers: (sid) => this.#mesh?.removePublication(sid),
       replaceOnPeers: async (pub) => { await this.#mesh?.replaceTrack(pub); },
       send: (type, fields) => { this.#signal?.send(type, fields); },
+      sendData: (bytes, reliable, identities) => this.#mesh?.sendData(bytes, reliable, identities) ?? { reached: 0, rest: identities ?? [] },
       emit: (name, ...args) => this.emit(name, ...args),
       connected: () => this.#state === ConnectionState.Connected || this.#state === ConnectionState.Reconnecting,
     });
@@ -107,6 +108,7 @@ export class Room extends Emitter {
       this.emit(RoomEvent.Reconnecting);
     });
     signal.on('resumed', (f) => this.#onResumed(f));
+    signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });
     signal.on('closed', (reason, code) => this.#onClosed(closeReason(code), reason));
     for (const info of join.otherParticipants ?? []) this.#addRemote(info, false);
     this.#onPageHide = () => this.disconnect();
@@ -148,15 +150,16 @@ export class Room extends Emitter {
     if (!signal || this.#state === ConnectionState.Disconnected) return Promise.reject(new ConferError('not_connected', 'Not connected to a room.'));
     return new Promise((resolve, reject) => {
       const id = signal.send('publishTrack', fields);
-      this.#pendingPublish.set(String(fields.cid), { resolve, reject, id });
+      this.#pendingPublish.set(String(fields.cid), { resolve, reject, id, fields });
     });
   }
 
   /**
    * @param {any} info ParticipantInfo
    * @param {boolean} announce emit participantConnected
+   * @param {boolean} [initiator] we offer first (they arrived after us); by default when announced
    */
-  #addRemote(info, announce) {
+  #addRemote(info, announce, initiator = announce) {
     let p = this.#remotes.get(info.identity);
     if (p && p.sid !== info.sid) { this.#removeRemote(p, 'replaced'); p = undefined; }
     if (p) {
@@ -166,7 +169,7 @@ export class Room extends Emitter {
       this.#remotes.set(p.identity, p);
       this.#bySid.set(p.sid, p);
       if (announce) this.emit(RoomEvent.ParticipantConnected, p);
-      this.#mesh?.ensurePeer(p, announce);
+      this.#mesh?.ensurePeer(p, initiator);
     }
     this.#mesh?.syncPublications(p, info.tracks ?? []);
     return p;
@@ -282,6 +285,38 @@ export class Room extends Emitter {
     for (const info of f.otherParticipants ?? []) this.#addRemote(info, true);
     this.#setState(ConnectionState.Connected);
     this.emit(RoomEvent.Reconnected);
+  }
+
+  /**
+   * The old session was gone (close 4008: the resume grace period ran out) and the SDK joined
+   * afresh. We are a new participant (new sid, new track sids; the others saw us leave and come
+   * back), so every peer connection starts over; people still there keep their objects.
+   * @param {any} join the new join frame
+   */
+  async #onRejoined(join) {
+    const local = this.#local;
+    const mesh = this.#mesh;
+    if (!local || !mesh) return;
+    mesh.closeAll();
+    if (join.iceServers) mesh.setIceServers(join.iceServers);
+    for (const p of this.#remotes.values()) {
+      mesh.syncPublications(p, []); // their media came over the closed connections
+      p._peer = undefined;
+    }
+    const present = new Set((join.otherParticipants ?? []).map((/** @type {any} */ i) => i.sid));
+    for (const p of [...this.#remotes.values()]) if (!present.has(p.sid)) this.#removeRemote(p, 'disconnected');
+    // Publish requests still waiting went to the old session: ask again.
+    for (const pending of this.#pendingPublish.values()) pending.id = this.#signal?.send('publishTrack', pending.fields) ?? pending.id;
+    const republished = local._rejoined(join.participant);
+    // Everyone listed was there before our new session: they offer to us (they got participantJoined).
+    for (const info of join.otherParticipants ?? []) {
+      const known = this.#bySid.get(info.sid);
+      this.#addRemote(info, true, false);
+      if (known) mesh.ensurePeer(known, false);
+    }
+    this.#setState(ConnectionState.Connected);
+    this.emit(RoomEvent.Reconnected);
+    await republished;
   }
 
   /**

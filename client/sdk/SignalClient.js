@@ -4,6 +4,8 @@ import { ConferError } from './ConferError.js';
 
 /** Close codes after which the session may be resumed (docs/protocol.md, "Close codes"). */
 const RESUMABLE = new Set([1006, 4010, 4011]);
+/** The server no longer has our session (docs/protocol.md): join afresh. */
+const SESSION_GONE = 4008;
 /** How long we keep trying to resume; the server's grace period is 20 s by default. */
 const RESUME_WINDOW_MS = 18000;
 
@@ -11,7 +13,10 @@ const RESUME_WINDOW_MS = 18000;
  * Speaks the signaling protocol (docs/protocol.md, version 1) over one WebSocket and nothing else:
  * join, resume with replay, ping/pong and sending frames. It knows no peer connections.
  *
- * Emits (internal): `message` (frame), `reconnecting` (), `resumed` (frame),
+ * After a drop it resumes; when the server says the session is gone (4008, e.g. the grace period
+ * ran out while we were away) it joins afresh with the same access token and emits `rejoined`.
+ *
+ * Emits (internal): `message` (frame), `reconnecting` (), `resumed` (frame), `rejoined` (join frame),
  * `closed` (reason: string, code: number, resumeFailed: boolean).
  * @internal
  */
@@ -133,6 +138,7 @@ export class SignalClient extends Emitter {
     if (frame.pingTimeout > 0) this.#pingTimeout = frame.pingTimeout * 1000;
     this.#lastReceived = Date.now();
     this.#resuming = false;
+    if (frame.type === 'join') this.#queue = []; // a new session: frames meant for an old one are void
     const queued = this.#queue;
     this.#queue = [];
     for (const f of queued) this.#ws?.send(JSON.stringify(f));
@@ -162,7 +168,8 @@ export class SignalClient extends Emitter {
    */
   async #onDrop(code, reason) {
     if (this.#closing) return;
-    if (!RESUMABLE.has(code) || !this.#resumeToken) {
+    let fresh = code === SESSION_GONE;
+    if (!fresh && (!RESUMABLE.has(code) || !this.#resumeToken)) {
       this.#shutdown(reason || `closed (${code})`, code, false);
       return;
     }
@@ -172,15 +179,18 @@ export class SignalClient extends Emitter {
     let delay = 100;
     while (!this.#closing && Date.now() < deadline) {
       try {
-        const frame = await this.#open(true);
-        if (frame.type === 'resumed') {
-          this.emit('resumed', frame);
-          return;
-        }
+        const frame = await this.#open(!fresh);
+        if (this.#closing) return;
+        this.emit(frame.type === 'resumed' ? 'resumed' : 'rejoined', frame);
+        return;
       } catch (e) {
         const closeCode = e instanceof ConferError ? e.closeCode : undefined;
+        if (closeCode === SESSION_GONE && !fresh) {
+          fresh = true; // no session to resume: join again at once
+          continue;
+        }
         if (closeCode !== undefined && closeCode !== 1006 && !RESUMABLE.has(closeCode)) {
-          this.#shutdown(e instanceof Error ? e.message : 'resume failed', closeCode, closeCode === 4008);
+          this.#shutdown(e instanceof Error ? e.message : 'resume failed', closeCode, closeCode === SESSION_GONE);
           return;
         }
       }

@@ -36,6 +36,8 @@ export class TrackPublication {
   _setMuted(muted) { this.#muted = muted; }
   /** @param {import('./Track.js').Track | undefined} track @internal */
   _setTrack(track) { this.#track = track; }
+  /** @param {string} sid @internal */
+  _setSid(sid) { this.#sid = sid; }
 }
 
 /** One of our own published tracks. */

@@ -44,10 +44,11 @@ public sealed class MeetingHarness : IAsyncDisposable
     /// port at build time; the join's iceServers are made from <c>ServerOptions.TurnPort</c>, so the
     /// bound port is written back there.
     /// </param>
-    public static async Task<MeetingHarness> StartAsync(bool withTurn = false)
+    /// <param name="config">Extra configuration, e.g. <c>--Signaling:ResumeGrace=00:00:01</c>.</param>
+    public static async Task<MeetingHarness> StartAsync(bool withTurn = false, params string[] config)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
-        var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+        var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning", .. config]);
         if (withTurn) options.TurnPort = app.Services.GetRequiredService<Confer.Server.Turn.TurnEndpoints>().Port;
         await app.StartAsync();
         var playwright = await Playwright.CreateAsync();

@@ -24,6 +24,9 @@ public sealed class TcpDropProxy : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>While true, new connections are reset at once, as when the server cannot be reached.</summary>
+    public volatile bool Refusing;
+
     /// <summary>Resets every connection made so far (TCP RST to both ends).</summary>
     public void DropAll()
     {
@@ -44,6 +47,12 @@ public sealed class TcpDropProxy : IAsyncDisposable
             Socket client;
             try { client = await _listener.AcceptSocketAsync(_stop.Token); }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
+            if (Refusing)
+            {
+                client.LingerState = new LingerOption(true, 0);
+                client.Close();
+                continue;
+            }
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try { await server.ConnectAsync(_target, _stop.Token); }
             catch (Exception e) when (e is OperationCanceledException or SocketException) { client.Dispose(); continue; }
