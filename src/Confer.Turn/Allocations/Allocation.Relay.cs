@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
-using Confer.Turn.Allocations;
+using Confer.Turn.Transport;
 
 namespace Confer.Turn.Allocations;
 
@@ -14,12 +14,56 @@ public sealed partial class Allocation
     private const int HeadRoom = StunMessage.HeaderLength + 4 + 20 + 4;
     private const int MaxData = ushort.MaxValue - HeadRoom;
 
+    internal const int RelayHeadRoom = HeadRoom;
+    internal const int RelayMaxData = MaxData;
+
+    /// <summary>The receive buffer a relay loop needs: head room, the largest datagram, padding.</summary>
+    internal const int RelayBufferLength = HeadRoom + MaxData + 4;
+
     private readonly TransactionId _indicationId;
+
+    /// <summary>The relay engine delivering this allocation's datagrams, if any (else the awaited loop runs).</summary>
+    private UdpRelayEngine? _engine;
+
+    /// <summary>The engine's slot for this allocation; -1 when not registered.</summary>
+    internal int EngineSlot { get; set; } = -1;
+
+    /// <summary>Starts peer → client delivery: on the relay engine where there is one, else an awaited receive loop.</summary>
+    private void StartRelay()
+    {
+        // _engine is set before Register: a Dispose racing with Start then always unregisters what was registered.
+        if (UdpRelayEngine.Shared is { } engine)
+        {
+            Volatile.Write(ref _engine, engine);
+            if (engine.Register(this)) return;
+            Volatile.Write(ref _engine, null);
+        }
+        _loop = Task.Run(RelayLoopAsync);
+    }
+
+    /// <summary>Stops engine delivery before the socket closes, so a recycled fd never reaches this allocation.</summary>
+    private void StopRelay() => Volatile.Read(ref _engine)?.Unregister(this);
+
+    /// <summary>
+    /// One datagram from the engine: <paramref name="buffer"/> holds it at <see cref="RelayHeadRoom"/>. Runs on an
+    /// engine thread, so it must never block and never throw.
+    /// </summary>
+    internal void ForwardFromEngine(byte[] buffer, int length, SocketAddress peer)
+    {
+        try
+        {
+            Forward(buffer, length, peer, Sink.Transport != ClientTransport.Udp);
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, Tuple, e);
+        }
+    }
     private uint _indicationCounter;
 
     private async Task RelayLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(HeadRoom + MaxData + 4);
+        var buffer = ArrayPool<byte>.Shared.Rent(RelayBufferLength);
         var peer = new SocketAddress(RelaySocket.AddressFamily);
         var ct = _stop.Token;
         bool pad = Sink.Transport != ClientTransport.Udp;

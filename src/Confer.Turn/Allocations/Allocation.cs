@@ -136,7 +136,11 @@ public sealed partial class Allocation : IDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    public void Start() => _loop = Task.Run(IsTcp ? AcceptLoopAsync : RelayLoopAsync);
+    public void Start()
+    {
+        if (IsTcp) _loop = Task.Run(AcceptLoopAsync);
+        else StartRelay();
+    }
 
     private Task? _loop;
 
@@ -144,6 +148,7 @@ public sealed partial class Allocation : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
+        StopRelay();
         RelaySocket.Dispose();
         _stop.Dispose();
     }
