@@ -21,7 +21,6 @@ internal sealed class StreamClientSink(ClientTransport transport) : IClientSink
     private Queue<(byte[] Buffer, int Length)> _pending = new();
     private Queue<(byte[] Buffer, int Length)> _batch = new();
     private PipeWriter? _output;
-    private CancellationToken _ct;
     private bool _writing;   // one thread owns the PipeWriter
     private bool _completing; // no more messages; what is queued still goes out
     private bool _broken;    // the connection is gone; what is queued is dropped
@@ -67,7 +66,6 @@ internal sealed class StreamClientSink(ClientTransport transport) : IClientSink
         lock (_gate)
         {
             _output = output;
-            _ct = ct;
         }
         var registration = ct.Register(static state => ((StreamClientSink)state!).Release(broken: true, fromCancel: true), this);
         _ = _done.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, TaskScheduler.Default);
@@ -93,7 +91,7 @@ internal sealed class StreamClientSink(ClientTransport transport) : IClientSink
             ValueTask<FlushResult> flush;
             try
             {
-                flush = output.FlushAsync(_ct);
+                flush = output.FlushAsync();
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -179,6 +177,8 @@ internal sealed class StreamClientSink(ClientTransport transport) : IClientSink
 
     private void Release(bool broken, bool fromCancel = false)
     {
+        // Flushes carry no token (that is a registration per flush): a flush waiting on a stuck client ends here.
+        if (fromCancel) Volatile.Read(ref _output)?.CancelPendingFlush();
         lock (_gate)
         {
             if (fromCancel)
