@@ -6,12 +6,15 @@ using Confer.Turn.Tests.TurnInterop;
 // The TURN benchmark: the same turnutils_uclient workloads against Confer and against coturn, both started side by side
 // on loopback in this run, relaying to one turnutils_peer echo peer. Prints messages/s, Mbps, average RTT and server CPU
 // seconds (from /proc/PID/stat) for each, and the ratios; RTT from the bench's own client (uclient's is whole ms). Goal: relayed throughput per server CPU-second ≥ 1.2× coturn,
-// RTT no worse. Usage: dotnet run -c Release --project bench/Confer.Bench.Turn [-- --quick]
+// RTT no worse. Usage: dotnet run -c Release --project bench/Confer.Bench.Turn [-- --quick] [--only udp-channels,tcp-channels]
 
 const string User = "bench";
 const string Password = "bench-pass";
 const string Realm = "bench.example.org";
 bool quick = args.Contains("--quick");
+// --only NAME[,NAME]: just those workloads (and the RTT probe), for quick A/B runs while iterating.
+int onlyAt = Array.IndexOf(args, "--only");
+var only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : null;
 
 foreach (var tool in new[] { "turnserver", "turnutils_uclient", "turnutils_peer" })
 {
@@ -51,7 +54,7 @@ foreach (var server in servers)
 
 var results = new List<(Measurement Confer, Measurement Coturn)>();
 int index = 0;
-foreach (var workload in Workload.All(quick))
+foreach (var workload in Workload.All(quick).Where(w => only is null || only.Contains(w.Name)))
 {
     Console.WriteLine();
     Console.WriteLine($"{workload.Name}: uclient {workload.Flags}{(quick ? " (quick)" : "")}");

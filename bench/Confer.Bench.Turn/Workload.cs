@@ -27,8 +27,16 @@ internal sealed record Workload(string Name, string Flags, int Clients, int Mess
 
     public long ExpectedMessages => (long)Clients * Messages;
 
+    /// <summary>
+    /// uclient picks its clients' source ports itself, and a port can come back in a later run while the server still
+    /// holds that 5-tuple's allocation (400 or 437 on the next request). Every run therefore gets its own loopback
+    /// source address (127.0.1.N, all on lo): no run ever meets a 5-tuple of an earlier one.
+    /// </summary>
+    private static int s_run;
+
     public UclientOptions Options(IPEndPoint server, IPEndPoint peer, string user, string password) => new()
     {
+        LocalAddress = new IPAddress([127, 0, 1, (byte)(1 + Interlocked.Increment(ref s_run) % 250)]),
         Server = server,
         Peer = peer,
         User = user,

@@ -88,6 +88,6 @@ public sealed partial class Allocation
 
     private void StartAdditional()
     {
-        if (_additional is { } additional) _additionalLoop = Task.Run(() => RelayLoopAsync(additional.Socket));
+        if (_additional is { } additional) _additionalLoop = StartRelay(additional);
     }
 }

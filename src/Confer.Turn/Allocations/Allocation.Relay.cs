@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
-using Confer.Turn.Allocations;
+using Confer.Turn.Transport;
 
 namespace Confer.Turn.Allocations;
 
@@ -14,13 +14,45 @@ public sealed partial class Allocation
     private const int HeadRoom = StunMessage.HeaderLength + 4 + 20 + 4;
     private const int MaxData = ushort.MaxValue - HeadRoom;
 
+    internal const int RelayHeadRoom = HeadRoom;
+    internal const int RelayMaxData = MaxData;
+
+    /// <summary>The receive buffer a relay loop needs: head room, the largest datagram, padding.</summary>
+    internal const int RelayBufferLength = HeadRoom + MaxData + 4;
+
     private readonly TransactionId _indicationId;
+
+    /// <summary>
+    /// Starts peer → client delivery for one relayed address: on the relay engine where there is one, else an awaited
+    /// receive loop (returned, so the allocation can keep it).
+    /// </summary>
+    private Task? StartRelay(RelayEndpoint endpoint)
+    {
+        if (UdpRelayEngine.Shared is { } engine && endpoint.AttachTo(engine, this)) return null;
+        return Task.Run(() => RelayLoopAsync(endpoint.Socket));
+    }
+
+    /// <summary>
+    /// One datagram from the engine: <paramref name="buffer"/> holds it at <see cref="RelayHeadRoom"/>. Runs on an
+    /// engine thread, so it must never block and never throw.
+    /// </summary>
+    internal void ForwardFromEngine(byte[] buffer, int length, SocketAddress peer)
+    {
+        try
+        {
+            Forward(buffer, length, peer, Sink.Transport != ClientTransport.Udp);
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, Tuple, e);
+        }
+    }
     private uint _indicationCounter;
 
     /// <summary>Runs once per relay socket (twice for a dual allocation, see Allocation.Dual.cs).</summary>
     private async Task RelayLoopAsync(Socket relay)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(HeadRoom + MaxData + 4);
+        var buffer = ArrayPool<byte>.Shared.Rent(RelayBufferLength);
         var peer = new SocketAddress(relay.AddressFamily);
         var ct = _stop.Token;
         bool pad = Sink.Transport != ClientTransport.Udp;

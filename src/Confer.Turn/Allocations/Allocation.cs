@@ -157,8 +157,9 @@ public sealed partial class Allocation : IDisposable
 
     public void Start()
     {
-        _loop = Task.Run(IsTcp ? AcceptLoopAsync : () => RelayLoopAsync(RelaySocket));
-        StartAdditional(); // Allocation.Dual.cs: the IPv6 socket's receive loop
+        if (IsTcp) _loop = Task.Run(AcceptLoopAsync);
+        else _loop = StartRelay(_primary);
+        StartAdditional(); // Allocation.Dual.cs: the IPv6 relayed address
     }
 
     private Task? _loop;
@@ -167,7 +168,7 @@ public sealed partial class Allocation : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
-        _primary.Dispose();
+        _primary.Dispose(); // each endpoint leaves the relay engine before its socket closes
         _additional?.Dispose();
         _stop.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Confer.Turn.Transport;
 
 namespace Confer.Turn.Allocations;
 
@@ -28,9 +29,32 @@ public sealed class RelayEndpoint(Socket socket) : IDisposable
     /// <summary>Open and not expired at <paramref name="now"/>.</summary>
     public bool IsLive(long now) => !IsClosed && now < ExpiresTicks;
 
+    /// <summary>The allocation whose peers' datagrams this address delivers; set when it joins the relay engine.</summary>
+    internal Allocation? Owner { get; private set; }
+
+    /// <summary>The relay engine's slot for this address; -1 when not registered.</summary>
+    internal int EngineSlot { get; set; } = -1;
+
+    private UdpRelayEngine? _engine;
+
+    /// <summary>
+    /// Hands the socket to the relay engine; false when the engine cannot take it (the caller runs its own loop).
+    /// The engine is noted before it registers, so a Dispose racing with this always unregisters what was registered.
+    /// </summary>
+    internal bool AttachTo(UdpRelayEngine engine, Allocation owner)
+    {
+        Owner = owner;
+        Volatile.Write(ref _engine, engine);
+        if (engine.Register(this)) return true;
+        Volatile.Write(ref _engine, null);
+        return false;
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        // Out of the engine before the socket closes, so a recycled fd number never reaches this allocation.
+        Volatile.Read(ref _engine)?.Unregister(this);
         Socket.Dispose();
     }
 }

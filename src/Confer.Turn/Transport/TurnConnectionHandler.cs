@@ -31,12 +31,14 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
         var writer = sink.RunAsync(connection.Transport.Output, closed.Token);
         var scratch = ArrayPool<byte>.Shared.Rent(MaxFrame);
         var input = connection.Transport.Input;
+        // One registration for the connection instead of a token on every read (each costs a registration).
+        using var cancelRead = closed.Token.UnsafeRegister(static state => ((System.IO.Pipelines.PipeReader)state!).CancelPendingRead(), input);
         Log.Connected(logger, tuple);
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(closed.Token).ConfigureAwait(false);
+                var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), sink, scratch);
                 if (sink.UpgradedPeer is { } peer)

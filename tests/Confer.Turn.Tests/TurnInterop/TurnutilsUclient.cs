@@ -57,6 +57,9 @@ internal sealed record UclientOptions
     /// <summary>-z: interval between a client's messages in milliseconds (uclient's default is 20).</summary>
     public int? IntervalMs { get; init; }
 
+    /// <summary>-L: the clients' local address (another 127.x address gives every run fresh client 5-tuples).</summary>
+    public IPAddress? LocalAddress { get; init; }
+
     /// <summary>Hard limit for the whole run (coreutils <c>timeout</c>, backed by the harness's own kill).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -74,6 +77,7 @@ internal sealed record UclientOptions
         if (RestSecret is not null) a.AddRange(["-W", RestSecret]);
         a.AddRange(["-m", Invariant(Clients), "-n", Invariant(Messages), "-l", Invariant(Length)]);
         if (IntervalMs is { } z) a.AddRange(["-z", Invariant(z)]);
+        if (LocalAddress is not null) a.AddRange(["-L", LocalAddress.ToString()]);
         if (!TcpRelay) a.AddRange(["-e", Peer.Address.ToString(), "-r", Invariant(Peer.Port)]);
         a.AddRange(["-p", Invariant(Server.Port), Server.Address.ToString()]);
         return a;

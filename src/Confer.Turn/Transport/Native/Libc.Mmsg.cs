@@ -8,16 +8,11 @@ namespace Confer.Turn.Transport.Native;
 /// </summary>
 internal static unsafe partial class Libc
 {
-    private const string LibraryName = "libc";
-
     /// <summary>recvmmsg: block for the first datagram only, then take what is already queued (linux/socket.h).</summary>
     public const int MsgWaitForOne = 0x10000;
 
     /// <summary>msg_flags bit: the datagram was longer than its buffer (linux/socket.h).</summary>
     public const int MsgTrunc = 0x20;
-
-    // errno values (asm-generic/errno-base.h, errno.h).
-    public const int EIntr = 4, EBadF = 9, EAgain = 11, ENotSock = 88, ENoSys = 38, EOpNotSupp = 95;
 
     /// <summary>The structures below have the 64-bit Linux layout; elsewhere the portable loop is used.</summary>
     public static bool MmsgSupported =>

@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+
+namespace Confer.Turn.Transport.Native;
+
+/// <summary>
+/// Linux epoll(7) and recvfrom(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
+/// packed to 12 bytes (4 bytes of events, 8 bytes of user data); other platforms keep the portable receive loop.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const uint EpollIn = 0x001;
+    public const uint EpollErr = 0x008;
+    public const uint EpollHup = 0x010;
+    public const int EpollCloExec = 0x80000;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int epoll_wait(int epfd, EpollEvent* events, int maxEvents, int timeout);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint recvfrom(int fd, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int close(int fd);
+}
