@@ -20,6 +20,7 @@ public static class ConferHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
