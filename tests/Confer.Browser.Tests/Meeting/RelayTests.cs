@@ -22,13 +22,16 @@ public sealed class RelayTests : IAsyncLifetime
 
         foreach (var page in new[] { a, b })
         {
-            // The selected pair from raw getStats, and what the SDK reports from it.
-            var path = (await page.EvaluateAsync<JsonElement>("() => window.__peer.paths()"))[0];
+            // The selected pair from raw getStats, and what the SDK reports from it. Every candidate is a relay; the
+            // first pair to pass its checks may be the TCP relay, and ICE then moves to the UDP one (higher priority)
+            // within moments: wait for that, a call stuck on TCP while UDP relaying works would be a fault.
+            var path = await MeetingHarness.WaitForAsync(page,
+                "window.__peer.paths().then(p => p[0] && p[0].relayProtocol === 'udp' ? p[0] : null)",
+                TimeSpan.FromSeconds(10), "the selected pair relayed over UDP");
             Assert.Equal("relay", path.GetProperty("local").GetString());
-            Assert.Equal("udp", path.GetProperty("relayProtocol").GetString());
             var sdk = await MeetingHarness.WaitForAsync(page,
-                "window.__peer.paths().then(p => p[0].sdk && p[0].sdk.connectionType !== 'unknown' ? p[0].sdk : null)",
-                TimeSpan.FromSeconds(5), "connection stats from the SDK");
+                "window.__peer.paths().then(p => p[0].sdk && p[0].sdk.connectionType !== 'unknown' && p[0].sdk.relayProtocol === p[0].relayProtocol ? p[0].sdk : null)",
+                TimeSpan.FromSeconds(5), "connection stats from the SDK that match the selected pair");
             Assert.Equal("relay", sdk.GetProperty("connectionType").GetString());
             Assert.Equal("udp", sdk.GetProperty("relayProtocol").GetString());
         }
