@@ -63,8 +63,13 @@ window.__peer = {
       for (const s of byId.values()) if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
       const local = pair && byId.get(pair.localCandidateId);
       const remote = pair && byId.get(pair.remoteCandidateId);
+      // Every pair ICE tried: local relay protocol → remote candidate, state, nominated; for failure messages.
+      const pairs = [...byId.values()].filter((s) => s.type === 'candidate-pair').map((s) => {
+        const l = byId.get(s.localCandidateId), r = byId.get(s.remoteCandidateId);
+        return `${l?.candidateType}/${l?.relayProtocol ?? l?.protocol}:${l?.port}->${r?.candidateType}:${r?.port} ${s.state}${s.nominated ? ' nominated' : ''} req=${s.requestsSent} resp=${s.responsesReceived}`;
+      });
       out.push({ identity: p.identity, local: local?.candidateType ?? null, remote: remote?.candidateType ?? null,
-        relayProtocol: local?.relayProtocol ?? null, sdk: p.connectionStats ?? null });
+        relayProtocol: local?.relayProtocol ?? null, sdk: p.connectionStats ?? null, pairs });
     }
     return out;
   },

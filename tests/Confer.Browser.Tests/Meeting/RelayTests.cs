@@ -25,9 +25,15 @@ public sealed class RelayTests : IAsyncLifetime
             // The selected pair from raw getStats, and what the SDK reports from it. Every candidate is a relay; the
             // first pair to pass its checks may be the TCP relay, and ICE then moves to the UDP one (higher priority)
             // within moments: wait for that, a call stuck on TCP while UDP relaying works would be a fault.
-            var path = await MeetingHarness.WaitForAsync(page,
-                "window.__peer.paths().then(p => p[0] && p[0].relayProtocol === 'udp' ? p[0] : null)",
-                TimeSpan.FromSeconds(10), "the selected pair relayed over UDP");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            JsonElement path;
+            while (true)
+            {
+                path = (await page.EvaluateAsync<JsonElement>("() => window.__peer.paths()"))[0];
+                if (path.GetProperty("relayProtocol").GetString() == "udp" || DateTime.UtcNow > deadline) break;
+                await Task.Delay(200);
+            }
+            Assert.True(path.GetProperty("relayProtocol").GetString() == "udp", $"the selected pair is not relayed over UDP after 10 s: {path}");
             Assert.Equal("relay", path.GetProperty("local").GetString());
             var sdk = await MeetingHarness.WaitForAsync(page,
                 "window.__peer.paths().then(p => p[0].sdk && p[0].sdk.connectionType !== 'unknown' && p[0].sdk.relayProtocol === p[0].relayProtocol ? p[0].sdk : null)",
