@@ -107,15 +107,7 @@ export class LocalParticipant extends Participant {
     }
     const live = pub?.track.mediaStreamTrack?.readyState === 'live';
     if (pub && live && !options?.deviceId) { this.#setMuted(pub, false); return; }
-    const mst = await capture('video', videoConstraints(options));
-    if (pub) {
-      pub.track.stop();
-      pub.track._setMediaStreamTrack(mst);
-      await this.#engine.replaceOnPeers(pub);
-      this.#setMuted(pub, false);
-    } else {
-      await this.publishTrack(mst, { source: TrackSource.Camera });
-    }
+    await this.#captureAndPublish(pub, 'video', videoConstraints(options), TrackSource.Camera);
   }
 
   /**
@@ -139,14 +131,25 @@ export class LocalParticipant extends Participant {
       this.#setMuted(pub, false);
       return;
     }
-    const mst = await capture('audio', audioConstraints(options));
+    await this.#captureAndPublish(pub, 'audio', audioConstraints(options), TrackSource.Microphone);
+  }
+
+  /**
+   * Captures a fresh device track: swapped into the existing publication (unmuted), or published.
+   * @param {LocalTrackPublication | undefined} pub
+   * @param {'audio'|'video'} kind
+   * @param {MediaTrackConstraints} constraints
+   * @param {string} source
+   */
+  async #captureAndPublish(pub, kind, constraints, source) {
+    const mst = await capture(kind, constraints);
     if (pub) {
       pub.track.stop();
       pub.track._setMediaStreamTrack(mst);
       await this.#engine.replaceOnPeers(pub);
       this.#setMuted(pub, false);
     } else {
-      await this.publishTrack(mst, { source: TrackSource.Microphone });
+      await this.publishTrack(mst, { source });
     }
   }
 
