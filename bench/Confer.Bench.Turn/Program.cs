@@ -44,12 +44,21 @@ var servers = new (string Name, int Pid, System.Net.IPEndPoint EndPoint)[]
     ("coturn", coturn.Pid, coturn.StunEndPoint),
 };
 
-// Warm-up, not measured: JIT, allocation paths, the peer's first packets.
-var warmUp = new Workload("warm-up", "-m 4 -n 100", 4, 100, 500, 2);
-foreach (var server in servers)
+// Warm-up, not measured: six short runs (a tenth of a workload each, cycling through the selected workloads) against
+// each server, so what is measured is the steady state of a server that has been running. Confer's JIT tiers a path's
+// methods up in waves as its call counts grow (the per-allocation paths run only 40 times per run); with a single
+// warm-up run it was still compiling at the start of each measured run (about 0.3 s of its CPU). coturn has no JIT
+// and gets the same warm-up.
+var selected = Workload.All(quick: false).Where(w => only is null || only.Contains(w.Name)).ToList();
+for (int round = 0; round < 6 && selected.Count > 0; round++)
 {
-    var m = await Measurement.RunAsync(server.Name, server.Pid, warmUp, warmUp.Options(server.EndPoint, peer.IPv4, User, Password));
-    if (m.Failed) Console.WriteLine($"warm-up {m.Row().Trim()}");
+    var workload = selected[round % selected.Count];
+    var warmUp = workload with { Name = "warm-up " + workload.Name, Messages = workload.Messages / 10 };
+    foreach (var server in servers)
+    {
+        var m = await Measurement.RunAsync(server.Name, server.Pid, warmUp, warmUp.Options(server.EndPoint, peer.IPv4, User, Password));
+        if (m.Failed) Console.WriteLine($"{warmUp.Name} {m.Row().Trim()}");
+    }
 }
 
 var results = new List<(Measurement Confer, Measurement Coturn)>();

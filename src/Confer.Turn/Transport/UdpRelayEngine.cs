@@ -16,7 +16,7 @@ namespace Confer.Turn.Transport;
 /// the other allocations of its thread (what is left wakes the next <c>epoll_wait</c> at once). The epoll user data is
 /// a slot number, never the fd: <see cref="Unregister"/> takes the socket out of epoll and clears its slot before the
 /// allocation closes the socket, and a drain holds a reference on the socket handle, so a recycled fd number is never
-/// read by the wrong allocation. Where the engine is not available (not Linux x64, or <c>CONFER_RELAY_ENGINE</c> not 1)
+/// read by the wrong allocation. Where the engine is not available (not Linux x64, or <c>CONFER_RELAY_ENGINE=0</c>)
 /// <see cref="Shared"/> is null and allocations keep their own awaited receive loop.
 /// </remarks>
 internal sealed unsafe class UdpRelayEngine : IDisposable
@@ -142,9 +142,8 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
 
     private static UdpRelayEngine? CreateShared()
     {
-        // Opt-in for now: in a run of many in-process servers (the meeting browser tests), Chromium's UDP TURN pair
-        // was missing with the engine on and present with it off; not yet understood, so it is off by default.
-        if (!IsSupported || Environment.GetEnvironmentVariable("CONFER_RELAY_ENGINE") != "1") return null;
+        // CONFER_RELAY_ENGINE=0 turns it off (each relay socket then has its own awaited receive loop).
+        if (!IsSupported || Environment.GetEnvironmentVariable("CONFER_RELAY_ENGINE") == "0") return null;
         try
         {
             return new UdpRelayEngine(Math.Clamp(Environment.ProcessorCount, 1, 4));
