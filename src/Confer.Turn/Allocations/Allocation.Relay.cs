@@ -34,9 +34,12 @@ public sealed partial class Allocation
     /// </remarks>
     private Task? StartRelay(RelayEndpoint endpoint)
     {
-        if (Sink.Transport == ClientTransport.Udp && UdpRelayEngine.Shared is { } engine && endpoint.AttachTo(engine, this)) return null;
+        if (Sink.Transport == ClientTransport.Udp && UdpRelayEngine.Shared is { } engine && endpoint.AttachTo(engine, this, (Sink as UdpSocketSink)?.EngineWorker ?? -1)) return null;
         return Task.Run(() => RelayLoopAsync(endpoint.Socket));
     }
+
+    /// <summary>The relay engine worker serving the first relayed address, or -1 when it has its own loop.</summary>
+    internal int RelayEngineWorker => _primary.EngineSlot >= 0 ? _primary.EngineWorker : -1;
 
     /// <summary>
     /// One datagram from the engine: <paramref name="buffer"/> holds it at <see cref="RelayHeadRoom"/>. Runs on an

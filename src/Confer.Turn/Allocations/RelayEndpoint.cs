@@ -35,17 +35,20 @@ public sealed class RelayEndpoint(Socket socket) : IDisposable
     /// <summary>The relay engine's slot for this address; -1 when not registered.</summary>
     internal int EngineSlot { get; set; } = -1;
 
+    /// <summary>The relay engine worker serving this address while registered.</summary>
+    internal int EngineWorker { get; set; }
+
     private UdpRelayEngine? _engine;
 
     /// <summary>
     /// Hands the socket to the relay engine; false when the engine cannot take it (the caller runs its own loop).
     /// The engine is noted before it registers, so a Dispose racing with this always unregisters what was registered.
     /// </summary>
-    internal bool AttachTo(UdpRelayEngine engine, Allocation owner)
+    internal bool AttachTo(UdpRelayEngine engine, Allocation owner, int preferredWorker)
     {
         Owner = owner;
         Volatile.Write(ref _engine, engine);
-        if (engine.Register(this)) return true;
+        if (engine.Register(this, preferredWorker)) return true;
         Volatile.Write(ref _engine, null);
         return false;
     }

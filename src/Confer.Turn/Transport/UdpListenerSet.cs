@@ -16,6 +16,7 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
 {
     private readonly UdpEndpoint?[] _endpoints;
     private readonly List<Task> _loops = [];
+    private readonly List<UdpRelayEngine.EngineListener> _served = [];
     private int _disposed;
 
     private UdpListenerSet(UdpEndpoint?[] endpoints) => _endpoints = endpoints;
@@ -69,19 +70,30 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
     internal const int DefaultBatchSize = 32;
 
     /// <summary>
-    /// Starts one receive thread per socket. A dedicated thread blocked in the receive call costs no epoll wake-up and
-    /// no thread-pool hop, which on a small machine is most of the work of answering a Binding request. On 64-bit
-    /// Linux the thread takes datagrams in batches (<see cref="BatchReceiveLoop"/>); elsewhere one <c>recvfrom</c> each.
+    /// Starts receiving on every socket. On Linux x64 the relay engine's workers serve them (one <c>recvmmsg</c> per
+    /// socket per wake-up, replies in one <c>sendmmsg</c>), beside the relay sockets of the allocations made through them.
+    /// Elsewhere, or with the engine off, each socket has a dedicated thread blocked in the receive call (no epoll
+    /// wake-up, no thread-pool hop); on 64-bit Linux it takes datagrams in batches (<see cref="BatchReceiveLoop"/>),
+    /// elsewhere one <c>recvfrom</c> each.
     /// </summary>
     public void Start(IPacketHandler handler, ILogger logger) => Start(handler, logger, DefaultBatchSize);
 
     internal void Start(IPacketHandler handler, ILogger logger, int batchSize)
     {
+        // On Linux the relay engine's workers serve the port's sockets beside the relay sockets (UdpRelayEngine.Listeners.cs).
+        var engine = batchSize > 1 && Libc.MmsgSupported ? UdpRelayEngine.Shared : null;
+        int socketIndex = 0;
         for (int i = 0; i < 4; i++)
         {
             if (_endpoints[i] is not { } endpoint) continue;
-            for (int s = 0; s < endpoint.Sockets.Length; s++)
+            for (int s = 0; s < endpoint.Sockets.Length; s++, socketIndex++)
             {
+                if (engine?.AddListener(endpoint.Sockets[s], socketIndex, this, endpoint.Local, i, batchSize, handler, logger) is { } served)
+                {
+                    _served.Add(served);
+                    _loops.Add(served.Completion);
+                    continue;
+                }
                 var loop = new ReceiveLoop(this, endpoint.Sockets[s], endpoint, i, handler, logger, batchSize);
                 var thread = new Thread(loop.Run) { IsBackground = true, Name = $"udp-{endpoint.EndPoint.Port}-{s}" };
                 _loops.Add(loop.Completion);
@@ -168,6 +180,19 @@ public sealed partial class UdpListenerSet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_served.Count > 0)
+        {
+            // Out of the engine before the sockets close, so a recycled fd number never reaches this set.
+            foreach (var served in _served) UdpRelayEngine.Shared?.RemoveListener(served);
+            try
+            {
+                await Task.WhenAll(_served.Select(l => l.Completion)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A worker stuck in a handler: the sockets still close; its buffers stay until it lets go.
+            }
+        }
         foreach (var e in _endpoints) e?.Dispose();
         try
         {

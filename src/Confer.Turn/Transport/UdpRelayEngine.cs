@@ -7,9 +7,12 @@ using Confer.Turn.Transport.Native;
 namespace Confer.Turn.Transport;
 
 /// <summary>
-/// Peer → client on Linux: a few threads, each blocked in <c>epoll_wait</c> over the non-blocking UDP relay sockets
-/// given to it, drain every ready socket with <c>recvfrom</c> and hand each datagram to its allocation synchronously (one registration per relayed address, two for a dual allocation).
-/// No thread-pool hop and no per-socket pending receive: one wake-up serves every socket that became ready.
+/// UDP on Linux: a few threads, each blocked in <c>epoll_wait</c> over the non-blocking sockets given to it: UDP relay
+/// sockets (peer → client: drained with <c>recvfrom</c>, each datagram handed to its allocation synchronously; one
+/// registration per relayed address, two for a dual allocation) and the STUN/TURN port's own sockets (client → server,
+/// see UdpRelayEngine.Listeners.cs). No thread-pool hop and no per-socket pending receive: one wake-up serves every
+/// socket that became ready, and an allocation's relay socket sits on the worker that receives its client's datagrams,
+/// so one thread serves both directions and the data for its clients leaves in one <c>sendmmsg</c> per wake-up.
 /// </summary>
 /// <remarks>
 /// Level-triggered, and a socket gives up its turn after <see cref="Budget"/> datagrams, so a busy peer cannot starve
@@ -19,23 +22,26 @@ namespace Confer.Turn.Transport;
 /// read by the wrong allocation. Where the engine is not available (not Linux x64, or <c>CONFER_RELAY_ENGINE=0</c>)
 /// <see cref="Shared"/> is null and allocations keep their own awaited receive loop.
 /// </remarks>
-internal sealed unsafe class UdpRelayEngine : IDisposable
+internal sealed unsafe partial class UdpRelayEngine : IDisposable
 {
     private const int Budget = 64;
     private const int MaxEvents = 64;
     private const int WaitMs = 250;
 
+    /// <summary>The epoll user data of a worker's wake-up eventfd (slots are small numbers).</summary>
+    private const ulong WakeData = ulong.MaxValue;
+
     private static readonly Lazy<UdpRelayEngine?> s_shared = new(CreateShared);
 
     private readonly Worker[] _workers;
     private readonly Lock _lock = new();
-    private RelayEndpoint?[] _slots = new RelayEndpoint?[256];
+    private object?[] _slots = new object?[256];
     private readonly Stack<int> _free = new();
     private int _next;
     private int _registered;
     private volatile bool _stopped;
 
-    /// <summary>The process's engine, or null where the portable loop is used.</summary>
+    /// <summary>The process's engine, or null where the portable loops are used.</summary>
     public static UdpRelayEngine? Shared => s_shared.Value;
 
     public static bool IsSupported =>
@@ -45,51 +51,46 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
     {
         if (!IsSupported) throw new PlatformNotSupportedException("The relay engine needs Linux on x64.");
         _workers = new Worker[Math.Max(1, threads)];
-        for (int i = 0; i < _workers.Length; i++)
+        try
         {
-            int epoll = Libc.epoll_create1(Libc.EpollCloExec);
-            if (epoll < 0) throw new SocketException(Marshal.GetLastPInvokeError());
-            _workers[i] = new Worker(this, epoll, i);
+            for (int i = 0; i < _workers.Length; i++) _workers[i] = Worker.Create(this, i);
+        }
+        catch
+        {
+            foreach (var worker in _workers) worker?.CloseHandles();
+            throw;
         }
         foreach (var worker in _workers) worker.Start();
     }
 
-    /// <summary>Sockets registered now: what a test checks for leaks.</summary>
+    /// <summary>Relay sockets registered now: what a test checks for leaks.</summary>
     public int Registered => Volatile.Read(ref _registered);
 
-    /// <summary>Makes a relayed address's socket non-blocking and starts delivering its datagrams; false if it could not.</summary>
-    public bool Register(RelayEndpoint endpoint)
+    /// <summary>Port sockets the workers serve now (including any still being let go).</summary>
+    public int Listeners => _workers.Sum(w => Volatile.Read(ref w.Listeners).Length);
+
+    /// <summary>How many worker threads there are.</summary>
+    public int WorkerCount => _workers.Length;
+
+    /// <summary>
+    /// Makes a relayed address's socket non-blocking and starts delivering its datagrams, on worker
+    /// <paramref name="preferredWorker"/> when that is one (the worker of the client's socket); false if it could not.
+    /// </summary>
+    public bool Register(RelayEndpoint endpoint, int preferredWorker = -1)
     {
-        var socket = endpoint.Socket;
         lock (_lock)
         {
             if (_stopped || endpoint.IsClosed || endpoint.Owner is null) return false;
-            int slot = _free.Count > 0 ? _free.Pop() : _next++;
-            if (slot >= _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
-            var worker = _workers[slot % _workers.Length];
-            bool added = false;
-            socket.SafeHandle.DangerousAddRef(ref added);
-            try
-            {
-                socket.Blocking = false;
-                var ev = new Libc.EpollEvent { Events = Libc.EpollIn, Data = (ulong)slot };
-                if (Libc.epoll_ctl(worker.Epoll, Libc.EpollCtlAdd, (int)socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
-                {
-                    _free.Push(slot);
-                    return false;
-                }
-            }
-            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            int slot = TakeSlotLocked();
+            var worker = _workers[(uint)preferredWorker < (uint)_workers.Length ? preferredWorker : slot % _workers.Length];
+            if (!worker.Add(endpoint.Socket, slot))
             {
                 _free.Push(slot);
                 return false;
             }
-            finally
-            {
-                if (added) socket.SafeHandle.DangerousRelease();
-            }
             Volatile.Write(ref _slots[slot], endpoint);
             endpoint.EngineSlot = slot;
+            endpoint.EngineWorker = worker.Index;
             _registered++;
             return true;
         }
@@ -102,23 +103,7 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
         {
             int slot = endpoint.EngineSlot;
             if (slot < 0 || slot >= _slots.Length || !ReferenceEquals(_slots[slot], endpoint)) return;
-            var worker = _workers[slot % _workers.Length];
-            var socket = endpoint.Socket;
-            bool added = false;
-            try
-            {
-                socket.SafeHandle.DangerousAddRef(ref added);
-                Libc.EpollEvent ev = default;
-                Libc.epoll_ctl(worker.Epoll, Libc.EpollCtlDel, (int)socket.SafeHandle.DangerousGetHandle(), &ev);
-            }
-            catch (ObjectDisposedException)
-            {
-                // Already closed: the kernel dropped it from the epoll set with its last reference.
-            }
-            finally
-            {
-                if (added) socket.SafeHandle.DangerousRelease();
-            }
+            _workers[endpoint.EngineWorker].Remove(endpoint.Socket);
             Volatile.Write(ref _slots[slot], null);
             endpoint.EngineSlot = -1;
             _free.Push(slot);
@@ -130,11 +115,19 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
     {
         if (_stopped) return;
         _stopped = true;
+        foreach (var worker in _workers) worker.Wake();
         foreach (var worker in _workers) worker.Join();
-        foreach (var worker in _workers) Libc.close(worker.Epoll);
+        foreach (var worker in _workers) worker.CloseHandles();
     }
 
-    private RelayEndpoint? Slot(ulong data)
+    private int TakeSlotLocked()
+    {
+        int slot = _free.Count > 0 ? _free.Pop() : _next++;
+        if (slot >= _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+        return slot;
+    }
+
+    private object? Slot(ulong data)
     {
         var slots = Volatile.Read(ref _slots);
         return data < (ulong)slots.Length ? Volatile.Read(ref slots[(int)data]) : null;
@@ -142,7 +135,7 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
 
     private static UdpRelayEngine? CreateShared()
     {
-        // CONFER_RELAY_ENGINE=0 turns it off (each relay socket then has its own awaited receive loop).
+        // CONFER_RELAY_ENGINE=0 turns it off (each relay socket then has its own awaited receive loop, each port socket its thread).
         if (!IsSupported || Environment.GetEnvironmentVariable("CONFER_RELAY_ENGINE") == "0") return null;
         try
         {
@@ -154,19 +147,106 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
         }
     }
 
-    private sealed class Worker(UdpRelayEngine engine, int epoll, int index)
+    private sealed class Worker
     {
+        private readonly UdpRelayEngine _engine;
+        private readonly int _wake;
         private Thread? _running;
 
-        public int Epoll { get; } = epoll;
+        private Worker(UdpRelayEngine engine, int index, int epoll, int wake)
+        {
+            _engine = engine;
+            Index = index;
+            Epoll = epoll;
+            _wake = wake;
+        }
+
+        public int Index { get; }
+
+        public int Epoll { get; }
+
+        /// <summary>The worker thread's managed id: sinks it owns queue what this thread sends.</summary>
+        public int ThreadId => _running!.ManagedThreadId;
+
+        /// <summary>The port sockets this worker receives from (copy on write, under the engine's lock).</summary>
+        public EngineListener[] Listeners = [];
+
+        public static Worker Create(UdpRelayEngine engine, int index)
+        {
+            int epoll = Libc.epoll_create1(Libc.EpollCloExec);
+            if (epoll < 0) throw new SocketException(Marshal.GetLastPInvokeError());
+            int wake = Libc.eventfd(0, Libc.EfdNonBlock | Libc.EfdCloExec);
+            var ev = new Libc.EpollEvent { Events = Libc.EpollIn, Data = WakeData };
+            if (wake < 0 || Libc.epoll_ctl(epoll, Libc.EpollCtlAdd, wake, &ev) != 0)
+            {
+                int error = Marshal.GetLastPInvokeError();
+                if (wake >= 0) Libc.close(wake);
+                Libc.close(epoll);
+                throw new SocketException(error);
+            }
+            return new Worker(engine, index, epoll, wake);
+        }
 
         public void Start()
         {
-            _running = new Thread(Run) { IsBackground = true, Name = $"confer-relay-{index}" };
+            _running = new Thread(Run) { IsBackground = true, Name = $"confer-udp-{Index}" };
             _running.Start();
         }
 
         public void Join() => _running?.Join();
+
+        public void CloseHandles()
+        {
+            Libc.close(_wake);
+            Libc.close(Epoll);
+        }
+
+        /// <summary>Wakes the worker's <c>epoll_wait</c> (a listener to retire, or the engine stopping).</summary>
+        public void Wake()
+        {
+            ulong one = 1;
+            Libc.write(_wake, &one, sizeof(ulong));
+        }
+
+        /// <summary>Makes the socket non-blocking and adds it to this worker's epoll set with <paramref name="slot"/> as its data.</summary>
+        public bool Add(Socket socket, int slot)
+        {
+            bool added = false;
+            try
+            {
+                socket.SafeHandle.DangerousAddRef(ref added);
+                socket.Blocking = false;
+                var ev = new Libc.EpollEvent { Events = Libc.EpollIn, Data = (ulong)slot };
+                return Libc.epoll_ctl(Epoll, Libc.EpollCtlAdd, (int)socket.SafeHandle.DangerousGetHandle(), &ev) == 0;
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+                return false;
+            }
+            finally
+            {
+                if (added) socket.SafeHandle.DangerousRelease();
+            }
+        }
+
+        public void Remove(Socket socket)
+        {
+            bool added = false;
+            try
+            {
+                socket.SafeHandle.DangerousAddRef(ref added);
+                Libc.EpollEvent ev = default;
+                Libc.epoll_ctl(Epoll, Libc.EpollCtlDel, (int)socket.SafeHandle.DangerousGetHandle(), &ev);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already closed: the kernel dropped it from the epoll set with its last reference.
+            }
+            finally
+            {
+                if (added) socket.SafeHandle.DangerousRelease();
+            }
+        }
 
         private void Run()
         {
@@ -177,7 +257,7 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
             fixed (Libc.EpollEvent* ready = events)
             fixed (byte* data = buffer)
             {
-                while (!engine._stopped)
+                while (!_engine._stopped)
                 {
                     int count = Libc.epoll_wait(Epoll, ready, MaxEvents, WaitMs);
                     if (count < 0)
@@ -188,11 +268,44 @@ internal sealed unsafe class UdpRelayEngine : IDisposable
                     }
                     for (int i = 0; i < count; i++)
                     {
-                        var endpoint = engine.Slot(ready[i].Data);
-                        if (endpoint?.Owner is { } owner) Drain(endpoint, owner, buffer, data, peer, maxAddress);
+                        if (ready[i].Data == WakeData)
+                        {
+                            ulong value;
+                            Libc.read(_wake, &value, sizeof(ulong));
+                            continue;
+                        }
+                        switch (_engine.Slot(ready[i].Data))
+                        {
+                            case RelayEndpoint { Owner: { } owner } endpoint:
+                                Drain(endpoint, owner, buffer, data, peer, maxAddress);
+                                break;
+                            case EngineListener listener:
+                                listener.Receive();
+                                break;
+                        }
                     }
+                    // What the round's handlers sent to clients through this worker's port sockets leaves now.
+                    FlushAndRetire(retireAll: false);
                 }
             }
+            FlushAndRetire(retireAll: true);
+        }
+
+        private void FlushAndRetire(bool retireAll)
+        {
+            var listeners = Volatile.Read(ref Listeners);
+            List<EngineListener>? retired = null;
+            foreach (var listener in listeners)
+            {
+                if (retireAll || listener.Removing) (retired ??= []).Add(listener);
+                else listener.Sink.Flush();
+            }
+            if (retired is null) return;
+            lock (_engine._lock)
+            {
+                Listeners = [.. Listeners.Where(l => !retired.Contains(l))];
+            }
+            foreach (var listener in retired) listener.Retire();
         }
 
         private static void Drain(RelayEndpoint endpoint, Allocation allocation, byte[] buffer, byte* data, SocketAddress peer, int maxAddress)

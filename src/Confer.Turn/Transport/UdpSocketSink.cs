@@ -24,12 +24,25 @@ internal sealed class UdpSocketSink : IClientSink
     public UdpSocketSink(Socket socket) => _socket = socket;
 
     /// <summary>A sink whose sends on the calling thread wait in <paramref name="batch"/> for <see cref="Flush"/>.</summary>
-    public UdpSocketSink(Socket socket, MmsgBuffers batch)
+    public UdpSocketSink(Socket socket, MmsgBuffers batch) : this(socket, batch, Environment.CurrentManagedThreadId, -1)
+    {
+    }
+
+    /// <summary>A sink whose sends on thread <paramref name="ownerThread"/> (a relay engine worker) wait for <see cref="Flush"/>.</summary>
+    public UdpSocketSink(Socket socket, MmsgBuffers batch, int ownerThread, int engineWorker)
     {
         _socket = socket;
         _batch = batch;
-        _ownerThread = Environment.CurrentManagedThreadId;
+        _ownerThread = ownerThread;
+        EngineWorker = engineWorker;
     }
+
+    /// <summary>
+    /// The relay engine worker that receives this socket's datagrams, or -1. An allocation made through this socket puts
+    /// its relay socket on the same worker, so both directions of its traffic are served by one thread and what its
+    /// peers send queues here for the worker's next <c>sendmmsg</c>.
+    /// </summary>
+    public int EngineWorker { get; }
 
     public ClientTransport Transport => ClientTransport.Udp;
 

@@ -31,6 +31,42 @@ public sealed class UdpRelayEngineTests
     }
 
     [Fact]
+    public async Task PortSockets_ServedByTheWorkers_WithTheirAllocationsRelays_AndLeaveOnDispose()
+    {
+        var engine = UdpRelayEngine.Shared!;
+        int before = engine.Listeners;
+        var server = await TestServer.StartAsync(Options(47000));
+        var clients = new List<TurnTestClient>();
+        try
+        {
+            Assert.True(engine.Listeners > before);
+            // Clients from many source ports land on every socket of the port's group; each allocation's relay socket
+            // must be on the worker that receives its client's datagrams.
+            var workers = new HashSet<int>();
+            for (int i = 0; i < 16; i++)
+            {
+                var client = new TurnTestClient(server.UdpEndPoint, "user", "pass");
+                clients.Add(client);
+                Assert.Equal(StunClass.SuccessResponse, (await client.AllocateAsync()).Type.Class);
+                var tuple = new Allocations.FiveTuple(Allocations.TransportAddress.FromEndPoint(client.Udp.LocalEndPoint),
+                    Allocations.TransportAddress.FromEndPoint(server.UdpEndPoint), Allocations.ClientTransport.Udp);
+                Assert.True(server.Dispatcher.Allocations.TryGet(tuple, out var allocation));
+                int worker = Assert.IsType<UdpSocketSink>(allocation.Sink).EngineWorker;
+                Assert.InRange(worker, 0, engine.WorkerCount - 1);
+                Assert.Equal(worker, allocation.RelayEngineWorker);
+                workers.Add(worker);
+            }
+            if (engine.WorkerCount > 1 && Environment.ProcessorCount > 1) Assert.True(workers.Count > 1, "every client landed on one worker");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            foreach (var client in clients) client.Dispose();
+        }
+        Assert.Equal(before, engine.Listeners);
+    }
+
+    [Fact]
     public async Task ManyAllocations_RelayAtOnce_AndUnregisterOnDispose()
     {
         var engine = UdpRelayEngine.Shared!;

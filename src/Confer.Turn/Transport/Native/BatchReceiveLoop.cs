@@ -14,7 +14,7 @@ namespace Confer.Turn.Transport.Native;
 internal static partial class BatchReceiveLoop
 {
     /// <summary>The largest UDP payload, so no datagram is ever cut.</summary>
-    private const int ReceiveSlot = 65536;
+    internal const int ReceiveSlot = 65536;
 
     /// <summary>Replies bigger than this are sent on their own (a Binding or TURN response is at most 768 bytes).</summary>
     private const int SendSlot = 2048;
@@ -78,19 +78,7 @@ internal static partial class BatchReceiveLoop
                 first = false;
                 filled = n;
                 if (owner.Stopping) break;
-                for (int i = 0; i < n; i++)
-                {
-                    if (received.Truncated(i) || !received.TryCopyAddress(i, remote)) continue;
-                    try
-                    {
-                        var tuple = new FiveTuple(TransportAddress.FromSocketAddress(remote), local, ClientTransport.Udp);
-                        handler.OnPacket(received.Received(i), new PacketContext(tuple, remote, sink, owner, index));
-                    }
-                    catch (Exception e)
-                    {
-                        Log.PacketFailed(logger, e);
-                    }
-                }
+                Handle(received, n, remote, local, sink, owner, index, handler, logger);
                 sink.Flush();
             }
         }
@@ -99,6 +87,25 @@ internal static partial class BatchReceiveLoop
             sink.EndBatching();
         }
         return true;
+    }
+
+    /// <summary>Hands the <paramref name="count"/> datagrams of a batch to the handler; replies queue in <paramref name="sink"/>.</summary>
+    internal static void Handle(MmsgBuffers received, int count, SocketAddress remote, TransportAddress local, UdpSocketSink sink,
+                                UdpListenerSet owner, int index, IPacketHandler handler, ILogger logger)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (received.Truncated(i) || !received.TryCopyAddress(i, remote)) continue;
+            try
+            {
+                var tuple = new FiveTuple(TransportAddress.FromSocketAddress(remote), local, ClientTransport.Udp);
+                handler.OnPacket(received.Received(i), new PacketContext(tuple, remote, sink, owner, index));
+            }
+            catch (Exception e)
+            {
+                Log.PacketFailed(logger, e);
+            }
+        }
     }
 
     private static bool WaitReadable(Socket socket)

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Confer.Turn.Transport.Native;
 
 /// <summary>
-/// Linux epoll(7) and recvfrom(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
+/// Linux epoll(7), eventfd(2) and recvfrom(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
 /// packed to 12 bytes (4 bytes of events, 8 bytes of user data); other platforms keep the portable receive loop.
 /// </summary>
 internal static unsafe partial class Libc
@@ -36,4 +36,16 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int close(int fd);
+
+    public const int EfdNonBlock = 0x800, EfdCloExec = 0x80000;
+
+    /// <summary>eventfd(2): a counter another thread can bump to wake an <c>epoll_wait</c>.</summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int eventfd(uint initial, int flags);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint write(int fd, void* buffer, nuint count);
 }
