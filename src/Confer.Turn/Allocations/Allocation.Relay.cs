@@ -42,10 +42,10 @@ public sealed partial class Allocation
     internal int RelayEngineWorker => _primary.EngineSlot >= 0 ? _primary.EngineWorker : -1;
 
     /// <summary>
-    /// One datagram from the engine: <paramref name="buffer"/> holds it at <see cref="RelayHeadRoom"/>. Runs on an
-    /// engine thread, so it must never block and never throw.
+    /// One datagram from the engine: <paramref name="buffer"/> holds it at <see cref="RelayHeadRoom"/>, with room after
+    /// it for padding. Runs on an engine thread, so it must never block and never throw.
     /// </summary>
-    internal void ForwardFromEngine(byte[] buffer, int length, SocketAddress peer)
+    internal void ForwardFromEngine(Span<byte> buffer, int length, SocketAddress peer)
     {
         try
         {
@@ -100,7 +100,7 @@ public sealed partial class Allocation
         }
     }
 
-    private void Forward(byte[] buffer, int length, SocketAddress peerSocketAddress, bool pad)
+    private void Forward(Span<byte> buffer, int length, SocketAddress peerSocketAddress, bool pad)
     {
         var peer = TransportAddress.FromSocketAddress(peerSocketAddress);
         long now = Now;
@@ -116,16 +116,16 @@ public sealed partial class Allocation
         {
             // ChannelData: 4-byte header right in front of the data; padded to 4 over TCP/TLS (RFC 8656 §12.5).
             int start = HeadRoom - 4;
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start), channel.Number);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start + 2), (ushort)length);
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.Slice(start), channel.Number);
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.Slice(start + 2), (ushort)length);
             int total = 4 + length;
             if (pad)
             {
                 int padded = (total + 3) & ~3;
-                buffer.AsSpan(start + total, padded - total).Clear();
+                buffer.Slice(start + total, padded - total).Clear();
                 total = padded;
             }
-            frame = buffer.AsSpan(start, total);
+            frame = buffer.Slice(start, total);
         }
         else
         {
@@ -133,8 +133,8 @@ public sealed partial class Allocation
             int addressLength = peer.IsIPv6 ? 20 : 8;
             int start = HeadRoom - (StunMessage.HeaderLength + 4 + addressLength + 4);
             int paddedData = (length + 3) & ~3;
-            buffer.AsSpan(HeadRoom + length, paddedData - length).Clear();
-            var message = buffer.AsSpan(start, HeadRoom - start + paddedData);
+            buffer.Slice(HeadRoom + length, paddedData - length).Clear();
+            var message = buffer.Slice(start, HeadRoom - start + paddedData);
             BinaryPrimitives.WriteUInt16BigEndian(message, new StunMessageType(StunMethod.Data, StunClass.Indication).ToWire());
             BinaryPrimitives.WriteUInt16BigEndian(message[2..], (ushort)(message.Length - StunMessage.HeaderLength));
             BinaryPrimitives.WriteUInt32BigEndian(message[4..], StunMessage.MagicCookie);

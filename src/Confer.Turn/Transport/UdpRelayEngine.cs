@@ -25,6 +25,7 @@ namespace Confer.Turn.Transport;
 internal sealed unsafe partial class UdpRelayEngine : IDisposable
 {
     private const int Budget = 64;
+    private const int DrainBatch = 8;
     private const int MaxEvents = 64;
     private const int WaitMs = 250;
 
@@ -251,11 +252,10 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
         private void Run()
         {
             var events = GC.AllocateArray<Libc.EpollEvent>(MaxEvents, pinned: true);
-            var buffer = GC.AllocateArray<byte>(Allocation.RelayBufferLength, pinned: true);
+            // One slot per datagram of a drain, each with room in front for the TURN header the client gets.
+            using var relayed = new MmsgBuffers(DrainBatch, Allocation.RelayBufferLength, Allocation.RelayHeadRoom);
             var peer = new SocketAddress(AddressFamily.InterNetworkV6);
-            int maxAddress = peer.Buffer.Length;
             fixed (Libc.EpollEvent* ready = events)
-            fixed (byte* data = buffer)
             {
                 while (!_engine._stopped)
                 {
@@ -277,7 +277,7 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
                         switch (_engine.Slot(ready[i].Data))
                         {
                             case RelayEndpoint { Owner: { } owner } endpoint:
-                                Drain(endpoint, owner, buffer, data, peer, maxAddress);
+                                Drain(endpoint, owner, relayed, peer);
                                 break;
                             case EngineListener listener:
                                 listener.Receive();
@@ -308,44 +308,44 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
             foreach (var listener in retired) listener.Retire();
         }
 
-        private static void Drain(RelayEndpoint endpoint, Allocation allocation, byte[] buffer, byte* data, SocketAddress peer, int maxAddress)
+        /// <summary>
+        /// Up to <see cref="Budget"/> datagrams of one relay socket, <see cref="DrainBatch"/> per <c>recvmmsg</c>. A call
+        /// that returns fewer than it could take found the queue empty: no further call just to learn that (level-triggered
+        /// epoll reports the socket again if more arrives).
+        /// </summary>
+        private static void Drain(RelayEndpoint endpoint, Allocation allocation, MmsgBuffers relayed, SocketAddress peer)
         {
             var handle = endpoint.Socket.SafeHandle;
-            bool added = false;
-            handle.DangerousAddRef(ref added);
-            if (!added) return;
-            try
+            int filled = DrainBatch;
+            for (int taken = 0; taken < Budget;)
             {
                 if (endpoint.IsClosed) return;
-                int fd = (int)handle.DangerousGetHandle();
-                for (int n = 0; n < Budget; n++)
+                relayed.Reset(filled);
+                int n, error;
+                try
                 {
-                    uint addressLength = (uint)maxAddress;
-                    nint received;
-                    fixed (byte* address = peer.Buffer.Span)
-                    {
-                        peer.Size = maxAddress;
-                        received = Libc.recvfrom(fd, data + Allocation.RelayHeadRoom, Allocation.RelayMaxData, 0, address, &addressLength);
-                    }
-                    if (received < 0)
-                    {
-                        int errno = Marshal.GetLastPInvokeError();
-                        if (errno == Libc.EIntr) continue;
-                        if (errno == Libc.EAgain) return;
-                        // ICMP errors from earlier sends (ECONNREFUSED and friends) are reported here: keep draining.
-                        if (errno is Libc.EConnRefused or Libc.EHostUnreach or Libc.ENetUnreach) continue;
-                        return;
-                    }
-                    peer.Size = (int)Math.Min(addressLength, (uint)maxAddress);
-                    allocation.ForwardFromEngine(buffer, (int)received, peer);
+                    n = relayed.Receive(handle, DrainBatch, out error);
                 }
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-            finally
-            {
-                handle.DangerousRelease();
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                if (n < 0)
+                {
+                    filled = DrainBatch;
+                    if (error == Libc.EIntr) continue;
+                    // ICMP errors from earlier sends (ECONNREFUSED and friends) are reported once: keep draining.
+                    if (error is Libc.EConnRefused or Libc.EHostUnreach or Libc.ENetUnreach) { taken++; continue; }
+                    return; // EAGAIN: empty
+                }
+                filled = n;
+                for (int i = 0; i < n; i++)
+                {
+                    if (relayed.Truncated(i) || !relayed.TryCopyAddress(i, peer, anyFamily: true)) continue;
+                    allocation.ForwardFromEngine(relayed.Slot(i), relayed.ReceivedLength(i), peer);
+                }
+                if (n < DrainBatch) return;
+                taken += n;
             }
         }
     }

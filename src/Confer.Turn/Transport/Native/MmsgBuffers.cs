@@ -20,8 +20,16 @@ internal sealed unsafe class MmsgBuffers : IDisposable
     private readonly byte* _data;
     private int _disposed;
 
-    public MmsgBuffers(int count, int slotSize)
+    public MmsgBuffers(int count, int slotSize) : this(count, slotSize, 0)
     {
+    }
+
+    /// <summary>Slots whose first <paramref name="headRoom"/> bytes the kernel never fills: room to write a header in front of a datagram.</summary>
+    public MmsgBuffers(int count, int slotSize, int headRoom)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(headRoom);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(headRoom, slotSize);
+        HeadRoom = headRoom;
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(slotSize, 1);
         Count = count;
@@ -38,7 +46,7 @@ internal sealed unsafe class MmsgBuffers : IDisposable
         NativeMemory.Clear(_memory, headers + iov + names);
         for (int i = 0; i < count; i++)
         {
-            _iov[i].Base = _data + (nint)i * slotSize;
+            _iov[i].Base = _data + (nint)i * slotSize + headRoom;
             _headers[i].Header.Iov = &_iov[i];
             _headers[i].Header.IovLength = 1;
         }
@@ -48,6 +56,9 @@ internal sealed unsafe class MmsgBuffers : IDisposable
     public int Count { get; }
 
     public int SlotSize { get; }
+
+    /// <summary>Bytes in front of each slot's received data (0 unless asked for).</summary>
+    public int HeadRoom { get; }
 
     /// <summary>Makes the first <paramref name="count"/> slots ready to receive: whole buffer, whole address room.</summary>
     public void Reset(int count)
@@ -59,24 +70,31 @@ internal sealed unsafe class MmsgBuffers : IDisposable
             header.Header.NameLength = Libc.SockAddrStorageSize;
             header.Header.Flags = 0;
             header.Length = 0;
-            _iov[i].Length = (nuint)SlotSize;
+            _iov[i].Length = (nuint)(SlotSize - HeadRoom);
         }
     }
 
     /// <summary>The bytes the kernel put in slot <paramref name="index"/>.</summary>
-    public ReadOnlySpan<byte> Received(int index) => new(_data + (nint)index * SlotSize, (int)_headers[index].Length);
+    public ReadOnlySpan<byte> Received(int index) => new(_data + (nint)index * SlotSize + HeadRoom, (int)_headers[index].Length);
+
+    /// <summary>How many bytes the kernel put in slot <paramref name="index"/>.</summary>
+    public int ReceivedLength(int index) => (int)_headers[index].Length;
+
+    /// <summary>The whole of slot <paramref name="index"/>: head room, then the received bytes, then the rest of the slot.</summary>
+    public Span<byte> Slot(int index) => new(_data + (nint)index * SlotSize, SlotSize);
 
     /// <summary>Whether the datagram in slot <paramref name="index"/> was cut to fit.</summary>
     public bool Truncated(int index) => (_headers[index].Header.Flags & Libc.MsgTrunc) != 0;
 
     /// <summary>Copies the source address of slot <paramref name="index"/> into <paramref name="address"/>; false when it is not of its family.</summary>
-    public bool TryCopyAddress(int index, SocketAddress address)
+    /// <param name="anyFamily">Accept either family (<paramref name="address"/> must then have room for IPv6).</param>
+    public bool TryCopyAddress(int index, SocketAddress address, bool anyFamily = false)
     {
         int length = (int)_headers[index].Header.NameLength;
         if (length < 2 || length > address.Buffer.Length) return false;
         var name = new ReadOnlySpan<byte>(_names + (nint)index * Libc.SockAddrStorageSize, length);
         // sa_family is the first two bytes, in host order on Linux.
-        if (MemoryMarshal.Read<ushort>(name) != (ushort)SocketAddressPal.Family(address.Family)) return false;
+        if (!anyFamily && MemoryMarshal.Read<ushort>(name) != (ushort)SocketAddressPal.Family(address.Family)) return false;
         name.CopyTo(address.Buffer.Span);
         address.Size = length;
         return true;
