@@ -49,6 +49,20 @@ public sealed class TurnMetrics : IDisposable
     public long Count(string kind, string reason) => (kind switch { "refused" => _refused, "auth" => _authFailures, _ => _dropped })
         .TryGetValue(reason, out var box) ? Volatile.Read(ref box.Value) : 0;
 
+    /// <summary>Every counter as "name" or "name{reason}" → value: for logs and failure messages.</summary>
+    public IReadOnlyDictionary<string, long> Snapshot()
+    {
+        var all = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["allocations_active"] = ActiveAllocations, ["allocations_created"] = Volatile.Read(ref _created),
+            ["allocations_expired"] = Volatile.Read(ref _expired), ["allocations_deleted"] = Volatile.Read(ref _deleted),
+            ["binding_requests"] = Volatile.Read(ref _binding), ["packets_to_peer"] = PacketsToPeer, ["packets_to_client"] = PacketsToClient,
+        };
+        foreach (var (name, counters) in new[] { ("allocations_refused", _refused), ("auth_failures", _authFailures), ("dropped_packets", _dropped) })
+            foreach (var (reason, box) in counters) all[$"{name}{{{reason}}}"] = Volatile.Read(ref box.Value);
+        return all;
+    }
+
     private static void Count(ConcurrentDictionary<string, StrongBox<long>> counters, string reason) =>
         Interlocked.Increment(ref counters.GetOrAdd(reason, static _ => new StrongBox<long>()).Value);
 

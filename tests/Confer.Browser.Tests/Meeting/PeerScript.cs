@@ -68,8 +68,10 @@ window.__peer = {
         const l = byId.get(s.localCandidateId), r = byId.get(s.remoteCandidateId);
         return `${l?.candidateType}/${l?.relayProtocol ?? l?.protocol}:${l?.port}->${r?.candidateType}:${r?.port} ${s.state}${s.nominated ? ' nominated' : ''} req=${s.requestsSent} resp=${s.responsesReceived}`;
       });
+      const candidates = [...byId.values()].filter((s) => s.type === 'local-candidate' || s.type === 'remote-candidate')
+        .map((c) => `${c.type === 'local-candidate' ? 'local' : 'remote'} ${c.candidateType}/${c.relayProtocol ?? c.protocol}:${c.port}`);
       out.push({ identity: p.identity, local: local?.candidateType ?? null, remote: remote?.candidateType ?? null,
-        relayProtocol: local?.relayProtocol ?? null, sdk: p.connectionStats ?? null, pairs });
+        relayProtocol: local?.relayProtocol ?? null, sdk: p.connectionStats ?? null, pairs, candidates });
     }
     return out;
   },
