@@ -4,10 +4,61 @@ namespace Confer.Bench.Meeting;
 internal static class BenchScript
 {
     public const string Source = """
+// Trace (BENCH_TRACE=1 sets window.__benchTrace first): every RTCPeerConnection on the page, the SDK's
+// and the baseline's alike, records its state changes, candidates and first track on a clock shared by
+// the pages (timeOrigin + now), so the run's two sides can be merged into one timeline. Without it
+// nothing is wrapped and __mark does nothing.
+window.__trace = [];
+window.__mark = () => {};
+if (window.__benchTrace) (() => {
+  const Native = window.RTCPeerConnection;
+  const at = () => performance.timeOrigin + performance.now();
+  window.__mark = (ev) => window.__trace.push({ t: at(), ev });
+  window.RTCPeerConnection = class extends Native {
+    constructor(cfg) {
+      super(cfg);
+      (window.__pcs ??= []).push(this);
+      const mark = window.__mark;
+      mark(`pc new ${JSON.stringify({ ...cfg, iceServers: (cfg?.iceServers ?? []).map((s) => s.urls) })}`);
+      this.addEventListener('signalingstatechange', () => mark(`signaling ${this.signalingState}`));
+      this.addEventListener('icegatheringstatechange', () => mark(`gathering ${this.iceGatheringState}`));
+      this.addEventListener('iceconnectionstatechange', () => mark(`ice ${this.iceConnectionState}`));
+      this.addEventListener('connectionstatechange', () => mark(`conn ${this.connectionState}`));
+      this.addEventListener('icecandidate', (e) => mark(`cand ${e.candidate ? `${e.candidate.type}/${e.candidate.protocol}${e.candidate.relayProtocol ? '/' + e.candidate.relayProtocol : ''}` : 'end'}`));
+      this.addEventListener('track', (e) => mark(`track ${e.track.kind}`));
+      this.addEventListener('datachannel', (e) => mark(`datachannel ${e.channel.label}`));
+    }
+    setLocalDescription(d) { window.__mark(`sld ${d?.type ?? ''}`); return super.setLocalDescription(d); }
+    setRemoteDescription(d) { window.__mark(`srd ${d?.type}`); return super.setRemoteDescription(d); }
+    addIceCandidate(c) { window.__mark(`addcand ${c?.candidate ? c.candidate.split(' ')[7] + '/' + c.candidate.split(' ')[2] : 'end'}`); return super.addIceCandidate(c); }
+  };
+})();
+/** One line per RTP stream and the selected pair of every live peer connection (after the run). */
+window.__stats = async () => {
+  const out = [];
+  for (const pc of window.__pcs ?? []) {
+    if (pc.connectionState === 'closed') continue;
+    const r = await pc.getStats();
+    for (const s of r.values()) {
+      if ((s.type === 'inbound-rtp' || s.type === 'outbound-rtp') && s.kind === 'video') {
+        const pick = ['framesEncoded', 'keyFramesEncoded', 'framesSent', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'pliCount', 'firCount', 'nackCount', 'frameWidth', 'frameHeight', 'qualityLimitationReason', 'encoderImplementation', 'decoderImplementation', 'packetsLost', 'totalDecodeTime', 'jitterBufferDelay', 'jitterBufferEmittedCount', 'targetBitrate', 'mimeType'];
+        out.push(`${s.type} ${pick.filter((k) => s[k] !== undefined).map((k) => `${k}=${typeof s[k] === 'number' ? +s[k].toFixed(3) : s[k]}`).join(' ')}`);
+      }
+      if (s.type === 'codec' && s.mimeType.startsWith('video')) out.push(`codec ${s.mimeType} ${s.sdpFmtpLine ?? ''}`);
+      if (s.type === 'transport') {
+        const pair = r.get(s.selectedCandidatePairId);
+        const l = pair && r.get(pair.localCandidateId);
+        const rem = pair && r.get(pair.remoteCandidateId);
+        out.push(`transport dtls=${s.dtlsState} pairChanges=${s.selectedCandidatePairChanges} local=${l?.candidateType}/${l?.relayProtocol ?? l?.protocol} remote=${rem?.candidateType} rtt=${pair?.currentRoundTripTime} sent=${s.packetsSent} recv=${s.packetsReceived}`);
+      }
+    }
+  }
+  return out;
+};
 window.__bench = {
   /** Resolves with ms from `start` to the first frame painted in `video`. */
   firstFrame(video, start) {
-    return new Promise((resolve) => video.requestVideoFrameCallback(() => resolve(performance.now() - start)));
+    return new Promise((resolve) => video.requestVideoFrameCallback((now, m) => { window.__mark(`first frame (last packet received ${m.receiveTime !== undefined ? (now - m.receiveTime).toFixed(1) : '?'} ms before, ${m.width}x${m.height}, processing ${((m.processingDuration ?? 0) * 1000).toFixed(1)} ms)`); resolve(performance.now() - start); }));
   },
   async token(room, name) {
     const res = await fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, name }) });
@@ -26,6 +77,7 @@ window.__bench = {
     this.tok = await this.token(room, 'Bob');
   },
   async sdkJoin(rtcConfig, publish) {
+    window.__mark('start');
     const start = performance.now();
     const frame = new Promise((resolve) => {
       this.onTrack = (track) => {
@@ -67,6 +119,7 @@ window.__bench = {
   },
   /** Baseline receiver: times "start" → the first frame. */
   bareJoin(channelName, rtcConfig) {
+    window.__mark('start');
     const start = performance.now();
     const ch = new BroadcastChannel(channelName);
     this.pc?.close();

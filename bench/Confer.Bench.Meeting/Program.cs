@@ -28,6 +28,29 @@ using Microsoft.Playwright;
 //                                          joiner with camera +311 / +441 ms
 // At these loads the spread between runs (baseline 735-1637 ms) is larger than the difference
 // being measured; the figures to trust need a quiet machine.
+//
+// Where the relay-only time goes (BENCH_TRACE=1, 2026-11-24 08:09-08:27 UTC, load 1-10, 43 baseline and
+// 43 SDK relay-only runs; medians, ms from the joiner's start):
+// - Before ICE: the joiner applies its answer at ~300 (baseline ~180). The parts: the member's peer
+//   connection exists only after WebSocket open, join and participantJoined (50-130 vs 50-80 over a
+//   BroadcastChannel); creating it with two data channels and two transceivers until its offer starts
+//   takes ~40 (bare addTrack ×2 ~15); the offer crosses the server (+10-30); the joiner's
+//   setLocalDescription(answer) takes ~96 with the server's ICE list (stun + TURN udp + TURN tcp) against ~42,
+//   ~67 with the UDP TURN URL alone (BENCH_SDK_ICE=udp), so gathering set-up for the extra servers accounts for
+//   about half of it and the data-channel m-section for the rest.
+// - ICE: Chromium's UDP TURN Allocate often leaves 100-400 ms after its first STUN Binding to the same server
+//   on the same shared socket (seen in the server's receive calls with strace, for the SDK and the baseline
+//   alike; the kernel's UDP counters show no drops, so the wait is in Chromium, not a loss at Confer). The
+//   SDK's joiner also has a TCP TURN allocation, which then completes first: in 24 of 38 runs the joiner's
+//   selected pair was the TCP relay (the baseline has no TCP URL and is always on UDP). Runs on TCP: ICE
+//   connected at 526 and first frame 541 later; runs on UDP: connected at 728, frame 490 later; baseline:
+//   403 and 456. With the UDP URL alone the SDK was worse (+311 in that run): the TCP relay rescues the slow
+//   UDP allocation but costs ~50 ms to the first frame, and ICE moves to UDP afterwards (see RelayTests).
+// - Tried without a gain beyond the noise: iceCandidatePoolSize 1 (the server's log shows the answerer's
+//   pooled UDP and TCP allocations released unused and new ones made for its answer), the member
+//   offering at once instead of on its negotiationneeded task, muted video elements.
+// Knobs for such probes: BENCH_TRACE=1 prints both pages' RTCPeerConnection events as one timeline and
+// the video stats after the first frame; BENCH_ONLY=relay|direct, BENCH_NO_CAMERA=1, BENCH_SDK_ICE=udp.
 //   unshare -n sh -c 'ip link set lo up && dotnet run -c Release --project bench/Confer.Bench.Meeting -- [runs]'
 // Chromium gathers candidates on every interface it sees, so the bench refuses to run where there is any
 // interface but loopback: the calls must stay on loopback.
@@ -63,12 +86,35 @@ await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeL
     ],
 });
 
+var trace = Environment.GetEnvironmentVariable("BENCH_TRACE") == "1";
+// While iterating: BENCH_ONLY=relay|direct runs one path, BENCH_NO_CAMERA=1 skips the "joiner also starts its camera" column.
+var only = Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "";
+var noCamera = Environment.GetEnvironmentVariable("BENCH_NO_CAMERA") == "1";
+// Experiment knob: BENCH_SDK_ICE=udp hands the SDK only the UDP TURN URL (as the baseline gets) instead of the server's list.
+var sdkIceUdpOnly = Environment.GetEnvironmentVariable("BENCH_SDK_ICE") == "udp";
+
+// Prints both pages' traces as one timeline in ms from the joiner's `start`.
+async Task PrintTraceAsync(string label, IPage host, IPage joiner)
+{
+    if (!trace) return;
+    var h = await host.EvaluateAsync<TraceEntry[]>("() => window.__trace");
+    var j = await joiner.EvaluateAsync<TraceEntry[]>("() => window.__trace");
+    var start = j.FirstOrDefault(e => e.Ev == "start")?.T ?? 0;
+    Console.Error.WriteLine($"  trace {label}: (start {DateTimeOffset.FromUnixTimeMilliseconds((long)start):HH:mm:ss.fff} UTC)");
+    foreach (var (who, e) in h.Select(e => ("host  ", e)).Concat(j.Select(e => ("joiner", e))).Where(x => x.e.T >= start - 1).OrderBy(x => x.e.T))
+        Console.Error.WriteLine($"    {e.T - start,7:0.0} {who} {e.Ev}");
+    foreach (var (who, p) in new[] { ("host  ", host), ("joiner", joiner) })
+        foreach (var line in await p.EvaluateAsync<string[]>("() => window.__stats()"))
+            Console.Error.WriteLine($"    {who} {line}");
+}
+
 async Task<IPage> PageAsync(IBrowserContext? context = null)
 {
     context ??= await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
     var page = await context.NewPageAsync();
     if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1") page.Console += (_, m) => Console.Error.WriteLine($"  [page] {m.Text}");
     await page.GotoAsync(baseUrl + "/healthz");
+    if (trace) await page.EvaluateAsync("() => { window.__benchTrace = true; }");
     await page.EvaluateAsync(BenchScript.Source);
     return page;
 }
@@ -77,7 +123,7 @@ async Task<IPage> PageAsync(IBrowserContext? context = null)
 // README example does; the baseline's receiver captures nothing, so "sdk" (without) is the like-for-like row.
 async Task<double> SdkRunAsync(bool relay, int i, bool publishOnJoin)
 {
-    var rtc = JsonSerializer.Serialize(relay ? new { iceTransportPolicy = "relay" } : (object)new { });
+    var rtc = JsonSerializer.Serialize(relay ? (sdkIceUdpOnly ? new { iceTransportPolicy = "relay", iceServers = bareIce } : (object)new { iceTransportPolicy = "relay" }) : new { });
     var room = $"bench-{(relay ? "relay" : "direct")}-{publishOnJoin}-{i}";
     var alice = await PageAsync();
     var bob = await PageAsync();
@@ -86,7 +132,9 @@ async Task<double> SdkRunAsync(bool relay, int i, bool publishOnJoin)
         Console.Error.WriteLine($"  {room}: host joining");
         await alice.EvaluateAsync("([r, c]) => window.__bench.sdkHost(r, JSON.parse(c))", new object[] { room, rtc }).WaitAsync(RunTimeout);
         await bob.EvaluateAsync("r => window.__bench.sdkPrepare(r)", room);
-        return await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
+        var ms = await bob.EvaluateAsync<double>("([c, p]) => window.__bench.sdkJoin(JSON.parse(c), p)", new object[] { rtc, publishOnJoin }).WaitAsync(RunTimeout);
+        await PrintTraceAsync($"{room} {ms:0} ms", alice, bob);
+        return ms;
     }
     finally
     {
@@ -107,7 +155,9 @@ async Task<double> BareRunAsync(bool relay, int i)
         var guest = await PageAsync(context);
         var channel = $"bare-{relay}-{i}";
         await host.EvaluateAsync("([ch, c]) => window.__bench.bareHost(ch, JSON.parse(c))", new object[] { channel, rtc });
-        return await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
+        var ms = await guest.EvaluateAsync<double>("([ch, c]) => window.__bench.bareJoin(ch, JSON.parse(c))", new object[] { channel, rtc }).WaitAsync(RunTimeout);
+        await PrintTraceAsync($"{channel} {ms:0} ms", host, guest);
+        return ms;
     }
     finally
     {
@@ -136,12 +186,13 @@ var sw = Stopwatch.StartNew();
 for (var i = 0; i < runs; i++)
 {
     // Interleaved so a busy moment on the machine hits every mode alike.
-    foreach (var relay in new[] { false, true })
+    foreach (var relay in only switch { "relay" => new[] { true }, "direct" => [false], _ => [false, true] })
     {
         var mode = relay ? "relay" : "direct";
         await AddAsync($"baseline {mode}", () => BareRunAsync(relay, i));
         await AddAsync($"sdk {mode}", () => SdkRunAsync(relay, i, false));
-        await AddAsync($"sdk+camera {mode}", () => SdkRunAsync(relay, i, true));
+        if (!noCamera) await AddAsync($"sdk+camera {mode}", () => SdkRunAsync(relay, i, true));
+        else results[$"sdk+camera {mode}"] = [double.NaN];
         Console.Error.WriteLine($"run {i + 1}/{runs} {mode}: baseline {results[$"baseline {mode}"].LastOrDefault():0} ms, sdk {results[$"sdk {mode}"].LastOrDefault():0} ms, sdk+camera {results[$"sdk+camera {mode}"].LastOrDefault():0} ms");
     }
 }
@@ -152,7 +203,7 @@ Console.WriteLine($"Time from connect() to the first decoded remote frame, {runs
 Console.WriteLine();
 Console.WriteLine("| path | baseline median / worst | SDK median / worst | SDK − baseline | SDK, joiner also starts its camera: median / worst | − baseline |");
 Console.WriteLine("|------|------------------------:|-------------------:|---------------:|---------------------------------------------------:|-----------:|");
-foreach (var mode in new[] { "direct", "relay" })
+foreach (var mode in new[] { "direct", "relay" }.Where(m => results.ContainsKey($"baseline {m}")))
 {
     var b = results[$"baseline {mode}"];
     var s = results[$"sdk {mode}"];
@@ -162,3 +213,9 @@ foreach (var mode in new[] { "direct", "relay" })
 
 if (failures.Count > 0) Console.WriteLine($"\nRuns without a frame within {RunTimeout.TotalSeconds:0} s: {string.Join(", ", failures.Select(f => $"{f.Key} {f.Value}"))}");
 await app.StopAsync();
+
+internal sealed class TraceEntry
+{
+    public double T { get; set; }
+    public string Ev { get; set; } = "";
+}
