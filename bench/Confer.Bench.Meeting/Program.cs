@@ -26,11 +26,13 @@ using Microsoft.Playwright;
 //   05:20 UTC, after  (load 13.4 → 19.9): direct +284 ms, relay +130 ms; joiner with camera +311 / +292 ms
 //   05:53 UTC, after  (load 15.8 → 14.0): direct +251 ms (882 vs 1132), relay +79 ms (920 vs 998);
 //                                          joiner with camera +311 / +441 ms
+//   08:29 UTC, SDK unchanged, 7 runs (load 3.6 → 18.7): direct +200 ms (733 vs 933), relay +116 ms
+//                                          (789 vs 905); joiner with camera +402 / +452 ms
 // At these loads the spread between runs (baseline 735-1637 ms) is larger than the difference
 // being measured; the figures to trust need a quiet machine.
 //
-// Where the relay-only time goes (BENCH_TRACE=1, 2026-11-24 08:09-08:27 UTC, load 1-10, 43 baseline and
-// 43 SDK relay-only runs; medians, ms from the joiner's start):
+// Where the relay-only time goes (BENCH_TRACE=1, 2026-11-24 08:09-08:28 UTC, load 1-10, relay-only runs;
+// medians, ms from the joiner's start; 8 runs with the SDK as it is, 37 counting the SDK variants tried below):
 // - Before ICE: the joiner applies its answer at ~300 (baseline ~180). The parts: the member's peer
 //   connection exists only after WebSocket open, join and participantJoined (50-130 vs 50-80 over a
 //   BroadcastChannel); creating it with two data channels and two transceivers until its offer starts
@@ -38,14 +40,16 @@ using Microsoft.Playwright;
 //   setLocalDescription(answer) takes ~96 with the server's ICE list (stun + TURN udp + TURN tcp) against ~42,
 //   ~67 with the UDP TURN URL alone (BENCH_SDK_ICE=udp), so gathering set-up for the extra servers accounts for
 //   about half of it and the data-channel m-section for the rest.
-// - ICE: Chromium's UDP TURN Allocate often leaves 100-400 ms after its first STUN Binding to the same server
-//   on the same shared socket (seen in the server's receive calls with strace, for the SDK and the baseline
-//   alike; the kernel's UDP counters show no drops, so the wait is in Chromium, not a loss at Confer). The
-//   SDK's joiner also has a TCP TURN allocation, which then completes first: in 24 of 38 runs the joiner's
-//   selected pair was the TCP relay (the baseline has no TCP URL and is always on UDP). Runs on TCP: ICE
-//   connected at 526 and first frame 541 later; runs on UDP: connected at 728, frame 490 later; baseline:
-//   403 and 456. With the UDP URL alone the SDK was worse (+311 in that run): the TCP relay rescues the slow
-//   UDP allocation but costs ~50 ms to the first frame, and ICE moves to UDP afterwards (see RelayTests).
+// - ICE: Chromium's UDP TURN Allocate often arrives 100-400 ms after its first STUN Binding to the same server
+//   from the same shared socket (the server's receive calls, traced with strace, for the SDK and the baseline
+//   alike; the server answers each batch before its next receive call, and the kernel's UDP counters show no
+//   drops, so the wait looks like Chromium's own rather than a loss at Confer). The
+//   SDK's joiner also has a TCP TURN allocation, which then completes first: its selected pair was the TCP
+//   relay in 7 of 8 runs (25 of 37 with the variants); the baseline has no TCP URL and is always on UDP.
+//   SDK runs on TCP: ICE+DTLS connected at 480 (533 with the variants), first frame 537 later; on UDP:
+//   connected at ~700, frame ~490-520 later; baseline: connected 327 (411), frame 466 (469) later. With the
+//   UDP URL alone the SDK was worse (+311 in that run): the TCP relay rescues the slow UDP allocation but
+//   costs ~50-70 ms to the first frame; ICE moves to UDP afterwards (see RelayTests).
 // - Tried without a gain beyond the noise: iceCandidatePoolSize 1 (the server's log shows the answerer's
 //   pooled UDP and TCP allocations released unused and new ones made for its answer), the member
 //   offering at once instead of on its negotiationneeded task, muted video elements.
