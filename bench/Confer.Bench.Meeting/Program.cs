@@ -28,6 +28,8 @@ using Microsoft.Playwright;
 //                                          joiner with camera +311 / +441 ms
 //   08:29 UTC, SDK unchanged, 7 runs (load 3.6 → 18.7): direct +200 ms (733 vs 933), relay +116 ms
 //                                          (789 vs 905); joiner with camera +402 / +452 ms
+//   08:53 UTC, SDK unchanged, 7 runs (load 1.8 → 9.8): direct +55 ms (752 vs 807), relay +195 ms
+//                                          (734 vs 929); joiner with camera +263 / +321 ms (one relay run 7.6 s)
 // At these loads the spread between runs (baseline 735-1637 ms) is larger than the difference
 // being measured; the figures to trust need a quiet machine.
 //
