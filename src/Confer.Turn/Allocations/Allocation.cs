@@ -132,6 +132,13 @@ public sealed partial class Allocation : IDisposable
         var socket = SocketFor(peer.Family);
         if (socket is null) { _metrics.Dropped("family_mismatch"); return; }
         if (!AllowToPeer(data.Length)) return;
+        if (UdpRelayEngine.IsSupported)
+        {
+            int errno = UdpRelayEngine.SendTo(socket, data, peer);
+            if (errno == 0) _metrics.RelayedToPeer(data.Length);
+            else Log.SendFailedErrno(_logger, Tuple, errno);
+            return;
+        }
         try
         {
             socket.SendTo(data, SocketFlags.None, peer);
@@ -177,6 +184,9 @@ public sealed partial class Allocation : IDisposable
     {
         [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Relay send for {Tuple} failed: {Error}")]
         public static partial void SendFailed(ILogger logger, FiveTuple tuple, SocketError error);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Relay send for {Tuple} failed: errno {Errno}")]
+        public static partial void SendFailedErrno(ILogger logger, FiveTuple tuple, int errno);
 
         [LoggerMessage(EventId = 301, Level = LogLevel.Trace, Message = "Dropped a packet from {Peer} to {Tuple}: no permission")]
         public static partial void NoPermission(ILogger logger, TransportAddress peer, FiveTuple tuple);

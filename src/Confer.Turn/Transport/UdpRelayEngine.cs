@@ -121,6 +121,39 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
         foreach (var worker in _workers) worker.CloseHandles();
     }
 
+    /// <summary>
+    /// One datagram from a relay socket with a single <c>sendto</c> (Linux x64): none of the managed socket's per-call
+    /// work on the client → peer path. Returns 0, or the errno (the datagram is dropped; UDP is lossy anyway).
+    /// </summary>
+    public static int SendTo(Socket socket, ReadOnlySpan<byte> data, SocketAddress destination)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            fixed (byte* bytes = data)
+            fixed (byte* address = destination.Buffer.Span)
+            {
+                while (true)
+                {
+                    nint sent = Libc.sendto((int)handle.DangerousGetHandle(), bytes, (nuint)data.Length, Libc.MsgNoSignal, address, (uint)destination.Size);
+                    if (sent >= 0) return 0;
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno != Libc.EIntr) return errno;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return Libc.EBadF;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
     private int TakeSlotLocked()
     {
         int slot = _free.Count > 0 ? _free.Pop() : _next++;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Confer.Turn.Transport.Native;
 
 /// <summary>
-/// Linux epoll(7), eventfd(2) and recvfrom(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
+/// Linux epoll(7), eventfd(2), recvfrom(2) and sendto(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
 /// packed to 12 bytes (4 bytes of events, 8 bytes of user data); other platforms keep the portable receive loop.
 /// </summary>
 internal static unsafe partial class Libc
@@ -33,6 +33,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial nint recvfrom(int fd, byte* buffer, nuint length, int flags, byte* address, uint* addressLength);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial nint sendto(int fd, byte* buffer, nuint length, int flags, byte* address, uint addressLength);
 
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int close(int fd);
