@@ -59,9 +59,6 @@ internal sealed partial class UdpRelayEngine
     /// <summary>One port socket served by a worker: its receive batch, its reply batch and the sink that queues into it.</summary>
     internal sealed class EngineListener
     {
-        /// <summary>Replies bigger than this are sent on their own (a STUN/TURN response is at most 768 bytes; relayed data mostly fits).</summary>
-        private const int SendSlot = 2048;
-
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly MmsgBuffers _received;
         private readonly MmsgBuffers _replies;
@@ -87,7 +84,7 @@ internal sealed partial class UdpRelayEngine
             _handler = handler;
             _logger = logger;
             _received = new MmsgBuffers(batchSize, BatchReceiveLoop.ReceiveSlot);
-            _replies = new MmsgBuffers(batchSize, SendSlot);
+            _replies = new MmsgBuffers(batchSize, BatchReceiveLoop.SendSlot);
             _remote = new SocketAddress(socket.AddressFamily);
             _filled = batchSize;
             Sink = new UdpSocketSink(socket, _replies, workerThread, worker);

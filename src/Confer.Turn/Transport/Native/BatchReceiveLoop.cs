@@ -16,8 +16,8 @@ internal static partial class BatchReceiveLoop
     /// <summary>The largest UDP payload, so no datagram is ever cut.</summary>
     internal const int ReceiveSlot = 65536;
 
-    /// <summary>Replies bigger than this are sent on their own (a Binding or TURN response is at most 768 bytes).</summary>
-    private const int SendSlot = 2048;
+    /// <summary>Replies bigger than this are sent on their own (a Binding or TURN response is at most 768 bytes; relayed data mostly fits).</summary>
+    internal const int SendSlot = 2048;
 
     private const int SolSocket = 1, SoRcvTimeo = 20; // asm-generic/socket.h (64-bit struct timeval)
 
