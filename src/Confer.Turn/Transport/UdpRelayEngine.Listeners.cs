@@ -122,7 +122,7 @@ internal sealed partial class UdpRelayEngine
             {
                 _filled = _batchSize;
                 // Nothing queued, or an ICMP error from an earlier reply (port unreachable): epoll says when there is more.
-                if (error is not (Libc.EAgain or Libc.EIntr)) Log.ReceiveError(_logger, error);
+                if (error is not (Libc.EAgain or Libc.EIntr)) BatchReceiveLoop.Log.ReceiveError(_logger, error);
                 return;
             }
             _filled = n;
@@ -138,11 +138,5 @@ internal sealed partial class UdpRelayEngine
             _replies.Dispose();
             _done.TrySetResult();
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "UDP batched receive error (errno {Errno})")]
-        public static partial void ReceiveError(ILogger logger, int errno);
     }
 }

@@ -125,7 +125,7 @@ internal static partial class BatchReceiveLoop
         }
     }
 
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "UDP batched receive error (errno {Errno})")]
         public static partial void ReceiveError(ILogger logger, int errno);
