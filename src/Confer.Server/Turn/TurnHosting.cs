@@ -11,15 +11,16 @@ namespace Confer.Server.Turn;
 
 /// <summary>
 /// Wires STUN/TURN into the host: binds the UDP sockets at build time (so with port 0 the chosen port is
-/// known and TCP can use the same number), registers the services, and adds Kestrel listeners for
-/// TURN over TCP and TLS with <see cref="TurnConnectionHandler"/>.
+/// known and TCP can use the same number), registers the services, and serves TURN over TCP on the relay
+/// engine (<see cref="TcpEngineListener"/>) where it runs, else with Kestrel, and TURN over TLS with Kestrel
+/// (<see cref="TurnConnectionHandler"/>).
 /// </summary>
 internal static class TurnHosting
 {
     public static void AddConferTurn(this WebApplicationBuilder builder, ServerOptions options)
     {
         var turn = CreateTurnOptions(options);
-        var udp = BindUdpAndCheckTcp(options);
+        var (udp, tcp) = BindUdpAndTcp(options);
         IPEndPoint? tls = null;
         var certificate = TurnCertificate.Load(options.TlsCert, options.TlsKey, options.Dev, options.Bind);
         if (certificate is not null)
@@ -40,10 +41,16 @@ internal static class TurnHosting
         services.AddSingleton(_ => udp); // created by a factory so the container disposes it
         services.AddSingleton(sp => { sp.GetRequiredService<UdpListenerSet>(); return endpoints; });
         services.AddHostedService<TurnUdpService>();
+        if (tcp is not null)
+        {
+            services.AddSingleton(_ => tcp); // created by a factory so the container disposes it
+            services.AddHostedService<TurnTcpService>();
+        }
 
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>());
+            // Plain TCP is served by the relay engine where it runs (bound above); Kestrel takes it elsewhere.
+            if (tcp is null) k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>());
             if (tls is not null)
             {
                 k.Listen(tls, l =>
@@ -115,14 +122,25 @@ internal static class TurnHosting
         return null;
     }
 
-    /// <summary>UDP first; then TCP must be free on the same port. With port 0, retries until both are.</summary>
-    private static UdpListenerSet BindUdpAndCheckTcp(ServerOptions options)
+    /// <summary>
+    /// UDP first; then TCP on the same port: bound here when the relay engine serves it, else only checked to be free
+    /// (Kestrel binds it). With port 0, retries until both are.
+    /// </summary>
+    private static (UdpListenerSet Udp, TcpEngineListener? Tcp) BindUdpAndTcp(ServerOptions options)
     {
         int loops = Math.Max(1, Environment.ProcessorCount);
         for (int attempt = 0; ; attempt++)
         {
             var udp = UdpListenerSet.Bind(options.Bind, options.TurnPort, options.AltIP, options.AltPort, loops);
-            if (TcpPortFree(options.Bind, udp.Port)) return udp;
+            try
+            {
+                var tcp = TcpEngineListener.TryBind(options.Bind, udp.Port);
+                if (tcp is not null || TcpPortFree(options.Bind, udp.Port)) return (udp, tcp);
+            }
+            catch (SocketException)
+            {
+                // Taken: as below.
+            }
             udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
             if (options.TurnPort != 0 || attempt >= 20)
                 throw new IOException($"TCP {ConferHost.Describe(options.Bind, udp.Port)}: address already in use");

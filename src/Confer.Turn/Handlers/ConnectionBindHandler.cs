@@ -17,7 +17,7 @@ internal sealed class ConnectionBindHandler(TurnContext turn)
     public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
     {
         var software = turn.Options.Software;
-        if (context.Sink is not StreamClientSink stream || turn.Allocations.Contains(context.Tuple) ||
+        if (context.Sink is not IStreamClientSink stream || turn.Allocations.Contains(context.Tuple) ||
             !request.TryGetAttribute(StunAttributeType.ConnectionId, out var value) || value.Length != 4)
         {
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);

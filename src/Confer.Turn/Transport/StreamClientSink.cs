@@ -12,7 +12,7 @@ namespace Confer.Turn.Transport;
 /// that had to wait, writes next. Nobody ever waits on a slow client: when the queue is full the message is dropped
 /// (TURN data is datagram traffic; the client sees loss, other clients see nothing).
 /// </summary>
-internal sealed class StreamClientSink(ClientTransport transport) : IClientSink
+internal sealed class StreamClientSink(ClientTransport transport) : IStreamClientSink
 {
     public const int QueueLength = 512;
 

@@ -214,6 +214,9 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
         /// <summary>The port sockets this worker receives from (copy on write, under the engine's lock).</summary>
         public EngineListener[] Listeners = [];
 
+        /// <summary>TCP connections with output appended during this wake-up (worker thread only).</summary>
+        public readonly List<EngineConnection> Dirty = [];
+
         public static Worker Create(UdpRelayEngine engine, int index)
         {
             int epoll = Libc.epoll_create1(Libc.EpollCloExec);
@@ -324,8 +327,14 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
                             case EngineListener listener:
                                 listener.Receive();
                                 break;
+                            case EngineConnection connection:
+                                connection.OnReady(ready[i].Events);
+                                break;
                         }
                     }
+                    // Each TCP client's output of the round goes in one send.
+                    foreach (var connection in Dirty) connection.Flush();
+                    Dirty.Clear();
                     // What the round's handlers sent to clients through this worker's port sockets leaves now.
                     FlushAndRetire(retireAll: false);
                     Volatile.Write(ref Allocated, GC.GetAllocatedBytesForCurrentThread());

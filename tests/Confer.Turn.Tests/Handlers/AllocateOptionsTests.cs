@@ -90,10 +90,12 @@ public sealed class AllocateOptionsTests
         Assert.Equal(new byte[] { 5 }, (await peer.ReceiveRawAsync())!.Value.Bytes);
     }
 
-    [Fact]
-    public async Task TcpConnectionClose_DeletesTheAllocation()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TcpConnectionClose_DeletesTheAllocation(bool kestrel)
     {
-        await using var server = await TestServer.StartAsync(Options(), tcp: true);
+        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
         var tcp = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         var challenge = await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate));
         var key = Stun.Auth.LongTermKey.Derive(Stun.Auth.PasswordAlgorithm.Md5, "user", "confer", "pass");

@@ -24,10 +24,12 @@ public sealed class BindingTests
         Assert.False(response.Attributes.ContainsKey(StunAttributeType.OtherAddress));
     }
 
-    [Fact]
-    public async Task Binding_OverTcp_ReturnsSenderAddress()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Binding_OverTcp_ReturnsSenderAddress(bool kestrel)
     {
-        await using var server = await TestServer.StartAsync(tcp: true);
+        await using var server = await TestServer.StartAsync(tcp: true, kestrel: kestrel);
         using var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         // Two requests in one write: the framing must split them.
         var first = StunTestMessages.Request(StunMethod.Binding);
@@ -93,10 +95,12 @@ public sealed class BindingTests
         Assert.Null(await client.ReceiveRawAsync(300));
     }
 
-    [Fact]
-    public async Task Garbage_OverTcp_ClosesTheConnection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Garbage_OverTcp_ClosesTheConnection(bool kestrel)
     {
-        await using var server = await TestServer.StartAsync(tcp: true);
+        await using var server = await TestServer.StartAsync(tcp: true, kestrel: kestrel);
         using var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         await client.SendAsync([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
         Assert.Null(await client.ReceiveFrameAsync());

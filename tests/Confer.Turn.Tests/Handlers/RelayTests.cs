@@ -84,10 +84,12 @@ public sealed class RelayTests
         Assert.Null(await client.Udp.ReceiveRawAsync(300));
     }
 
-    [Fact]
-    public async Task ChannelData_OverTcp_IsPaddedAndRelayed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChannelData_OverTcp_IsPaddedAndRelayed(bool kestrel)
     {
-        await using var server = await TestServer.StartAsync(Options(), tcp: true);
+        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
         using var tcp = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         using var peer = new UdpTestClient();
         // Authenticate over TCP by hand: 401, then signed.

@@ -19,12 +19,14 @@ public sealed class TcpRelayTests
             w.AddMessageIntegrity(LongTermKey.Derive(PasswordAlgorithm.Md5, "user", "confer", "pass"));
         });
 
-    [Fact]
-    public async Task Connect_ThenConnectionBind_RelaysBytesBothWays()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Connect_ThenConnectionBind_RelaysBytesBothWays(bool kestrel)
     {
         var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 43000, RelayPortMax = 43999 };
         options.Users["user"] = "pass";
-        await using var server = await TestServer.StartAsync(options, tcp: true);
+        await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
         peerListener.Start();
         var peerEndPoint = (IPEndPoint)peerListener.LocalEndpoint;

@@ -12,12 +12,14 @@ using Microsoft.Extensions.Time.Testing;
 namespace Confer.Turn.Tests.Support;
 
 /// <summary>
-/// A STUN/TURN server on 127.0.0.1 with real sockets: UDP loops plus Kestrel for TCP on the same port.
+/// A STUN/TURN server on 127.0.0.1 with real sockets: UDP loops plus TCP on the same port, served as `confer` serves
+/// it (the relay engine's listener where the engine runs) or, with <c>kestrel: true</c>, by Kestrel (as TLS always is).
 /// Time is a <see cref="FakeTimeProvider"/>.
 /// </summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     private WebApplication? _tcp;
+    private TcpEngineListener? _engineTcp;
 
     private TestServer(TurnOptions options, UdpListenerSet udp, StunDispatcher dispatcher, FakeTimeProvider time, TurnMetrics metrics)
     {
@@ -36,7 +38,13 @@ internal sealed class TestServer : IAsyncDisposable
     public IPEndPoint UdpEndPoint => Udp.Primary.EndPoint;
     public IPEndPoint TcpEndPoint => new(IPAddress.Loopback, Udp.Port);
 
-    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false)
+    /// <summary>True when TCP is served by the relay engine's listener.</summary>
+    public bool EngineTcp => _engineTcp is not null;
+
+    /// <summary>Client connections the engine's TCP listener has open (0 with Kestrel).</summary>
+    public int OpenTcpConnections => _engineTcp?.OpenConnections ?? 0;
+
+    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false, bool kestrel = false)
     {
         options ??= new TurnOptions();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -45,8 +53,15 @@ internal sealed class TestServer : IAsyncDisposable
         var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
         udp.Start(dispatcher, NullLogger.Instance);
         var server = new TestServer(options, udp, dispatcher, time, metrics);
-        if (tcp) await server.StartTcpAsync();
+        if (tcp && !kestrel) server.StartEngineTcp();
+        if (tcp && server._engineTcp is null) await server.StartTcpAsync();
         return server;
+    }
+
+    private void StartEngineTcp()
+    {
+        _engineTcp = TcpEngineListener.TryBind(IPAddress.Loopback, Udp.Port);
+        _engineTcp?.Start(Dispatcher, NullLogger.Instance);
     }
 
     private async Task StartTcpAsync()
@@ -62,6 +77,7 @@ internal sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_tcp is not null) await _tcp.DisposeAsync();
+        if (_engineTcp is not null) await _engineTcp.DisposeAsync();
         await Udp.DisposeAsync();
         Dispatcher.Dispose();
         Metrics.Dispose();

@@ -1,0 +1,365 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Confer.Stun;
+using Confer.Turn.Allocations;
+using Confer.Turn.Transport.Native;
+using Microsoft.Extensions.Logging;
+
+namespace Confer.Turn.Transport;
+
+/// <summary>
+/// One TURN-over-TCP client connection (RFC 8656 §3.1, RFC 8489 §6.2.2) served by a relay engine worker: the worker reads
+/// it with <c>recv</c> when epoll says it is readable, splits the bytes into STUN and ChannelData frames and hands each to
+/// the dispatcher on the spot. The allocation's relay socket sits on the same worker, so what peers send is framed and
+/// appended to this connection's output on that thread, and leaves in one <c>send</c> at the end of the worker's wake-up
+/// (many messages per system call, no thread hop in either direction).
+/// </summary>
+/// <remarks>
+/// Sends from other threads (timers, a TCP relay's accept) write at once under the same lock. Output that the kernel does
+/// not take waits, up to <see cref="MaxQueued"/> bytes, for the socket to become writable (epoll's EPOLLOUT); beyond that
+/// a message is dropped, as a UDP client would lose it, and nobody waits on a slow client. Only the worker closes the
+/// connection: others shut the socket down and the worker sees the end of the stream.
+/// </remarks>
+internal sealed partial class EngineConnection : IStreamClientSink
+{
+    /// <summary>Bytes waiting for a slow client at most: past this a message is dropped.</summary>
+    internal const int MaxQueued = 256 * 1024;
+
+    /// <summary>The largest frame: a 20-byte header plus 65535 bytes (4 + 65535 rounded up for ChannelData).</summary>
+    private const int MaxFrame = StunMessage.HeaderLength + ushort.MaxValue + 3;
+    private const int InitialBuffer = 16 * 1024;
+
+    /// <summary><c>recv</c> calls per wake-up: a client that keeps its socket full cannot starve the worker's others.</summary>
+    private const int ReadBudget = 16;
+
+    private readonly UdpRelayEngine _engine;
+    private readonly IPacketHandler _handler;
+    private readonly ILogger _logger;
+    private readonly SocketAddress _address;
+    private readonly int _fd;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] _in = new byte[InitialBuffer];
+    private int _inFilled;
+    private byte[] _out = [];
+    private int _outStart, _outEnd;
+    private bool _dirty;           // in the worker's list of connections to flush at the end of its wake-up
+    private bool _waitingWritable; // EPOLLOUT armed: the kernel's buffer is full
+    private bool _broken;          // a send failed: the connection is gone, the worker closes it when it reads
+    private bool _closed;
+
+    public EngineConnection(UdpRelayEngine engine, Socket socket, IPacketHandler handler, ILogger logger)
+    {
+        _engine = engine;
+        Socket = socket;
+        _handler = handler;
+        _logger = logger;
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        Tuple = new FiveTuple(TransportAddress.FromEndPoint(remote), TransportAddress.FromEndPoint((IPEndPoint)socket.LocalEndPoint!), ClientTransport.Tcp);
+        _address = remote.Serialize();
+        // Held until the worker closes the connection, so the fd number cannot be reused while it is in use here.
+        bool added = false;
+        socket.SafeHandle.DangerousAddRef(ref added);
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+    }
+
+    public Socket Socket { get; }
+
+    public FiveTuple Tuple { get; }
+
+    public ClientTransport Transport => ClientTransport.Tcp;
+
+    public Socket? UpgradedPeer { get; set; }
+
+    /// <summary>The engine worker serving the connection: an allocation made on it puts its relay socket there too.</summary>
+    public int EngineWorker { get; set; } = -1;
+
+    /// <summary>That worker's managed thread id.</summary>
+    public int WorkerThread { get; set; } = -1;
+
+    /// <summary>The engine's slot while registered; -1 after.</summary>
+    public int Slot { get; set; } = -1;
+
+    /// <summary>Ends when the connection is closed and its state released (or, after ConnectionBind, when the data connection ends).</summary>
+    public Task Completion => _done.Task;
+
+    public int Fd => _fd;
+
+    public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
+    {
+        lock (_gate)
+        {
+            if (_closed || _broken) return false;
+            int queued = _outEnd - _outStart;
+            if (queued + bytes.Length > MaxQueued) return false;
+            MakeRoom(bytes.Length);
+            bytes.CopyTo(_out.AsSpan(_outEnd));
+            _outEnd += bytes.Length;
+            if (_waitingWritable) return true; // leaves when epoll says the socket is writable
+            if (Environment.CurrentManagedThreadId == WorkerThread)
+            {
+                if (!_dirty)
+                {
+                    _dirty = true;
+                    _engine.FlushLater(this);
+                }
+                return true;
+            }
+            WriteLocked();
+            return true;
+        }
+    }
+
+    /// <summary>Aborts the connection from any thread: the worker sees the end of the stream and closes it.</summary>
+    public void Abort()
+    {
+        try
+        {
+            Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>On the worker: what epoll reported for the connection.</summary>
+    internal void OnReady(uint events)
+    {
+        if (_closed) return;
+        if ((events & Libc.EpollOut) != 0)
+        {
+            lock (_gate)
+            {
+                if (!_closed) WriteLocked();
+            }
+        }
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0) Read();
+    }
+
+    /// <summary>On the worker, at the end of a wake-up: what this round's handlers and relays appended leaves now.</summary>
+    internal void Flush()
+    {
+        lock (_gate)
+        {
+            _dirty = false;
+            if (!_closed && !_waitingWritable) WriteLocked();
+        }
+    }
+
+    private unsafe void Read()
+    {
+        for (int round = 0; round < ReadBudget; round++)
+        {
+            int space = _in.Length - _inFilled;
+            if (space == 0)
+            {
+                // Cannot happen (a partial frame always fits, the buffer grows for it): never read 0 bytes and call it the end.
+                Close();
+                return;
+            }
+            nint n;
+            fixed (byte* buffer = _in) n = Libc.recv(_fd, buffer + _inFilled, (nuint)space, 0);
+            if (n > 0)
+            {
+                _inFilled += (int)n;
+                if (!Process())
+                {
+                    Log.NotStun(_logger, Tuple);
+                    Close();
+                    return;
+                }
+                if (_closed) return; // became a data connection
+                if (n < space) return; // the kernel had no more
+                continue;
+            }
+            if (n == 0)
+            {
+                Close();
+                return;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EIntr) continue;
+            if (errno != Libc.EAgain) Close();
+            return;
+        }
+    }
+
+    /// <summary>Hands every complete frame to the dispatcher; false when the stream is not STUN/ChannelData.</summary>
+    private bool Process()
+    {
+        int start = 0;
+        bool ok = true;
+        while (_inFilled - start >= 4)
+        {
+            var available = _in.AsSpan(start, _inFilled - start);
+            if (!StunFraming.TryGetFrameLength(available, out int length, out _, out bool needMore))
+            {
+                if (!needMore)
+                {
+                    ok = false;
+                    break;
+                }
+                if (length > _in.Length) Grow(length);
+                break;
+            }
+            try
+            {
+                _handler.OnPacket(available[..length], new PacketContext(Tuple, _address, this));
+            }
+            catch (Exception e)
+            {
+                Log.FrameFailed(_logger, Tuple, e);
+            }
+            start += length;
+            if (UpgradedPeer is { } peer)
+            {
+                BecomeDataConnection(peer, _in.AsSpan(start, _inFilled - start).ToArray());
+                return true;
+            }
+        }
+        // The partial frame left (if any) moves to the front.
+        if (start > 0)
+        {
+            _in.AsSpan(start, _inFilled - start).CopyTo(_in);
+            _inFilled -= start;
+        }
+        return ok;
+    }
+
+    /// <summary>A frame longer than the buffer (up to <see cref="MaxFrame"/>) is coming: make room for all of it.</summary>
+    private void Grow(int length)
+    {
+        var bigger = new byte[Math.Min(MaxFrame, Math.Max(length, _in.Length * 2))];
+        _in.AsSpan(0, _inFilled).CopyTo(bigger);
+        _in = bigger;
+    }
+
+    /// <summary>Under the lock: room for <paramref name="length"/> more output bytes (the caller checked <see cref="MaxQueued"/>).</summary>
+    private void MakeRoom(int length)
+    {
+        int queued = _outEnd - _outStart;
+        if (_out.Length - _outEnd >= length) return;
+        var target = _out;
+        if (queued + length > _out.Length) target = new byte[Math.Min(MaxQueued, Math.Max(queued + length, Math.Max(InitialBuffer, _out.Length * 2)))];
+        _out.AsSpan(_outStart, queued).CopyTo(target);
+        _out = target;
+        _outStart = 0;
+        _outEnd = queued;
+    }
+
+    /// <summary>Under the lock: sends what is queued until done or the kernel's buffer is full (then waits for EPOLLOUT).</summary>
+    private unsafe void WriteLocked()
+    {
+        while (_outStart < _outEnd)
+        {
+            nint n;
+            fixed (byte* buffer = _out) n = Libc.send(_fd, buffer + _outStart, (nuint)(_outEnd - _outStart), Libc.MsgNoSignal);
+            if (n > 0)
+            {
+                _outStart += (int)n;
+                continue;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EIntr) continue;
+            if (errno == Libc.EAgain)
+            {
+                if (!_waitingWritable && _engine.WaitWritable(this, true)) _waitingWritable = true;
+                return;
+            }
+            _broken = true; // EPIPE, ECONNRESET: the worker's next read finds the connection gone
+            _outStart = _outEnd = 0;
+            return;
+        }
+        _outStart = _outEnd = 0;
+        if (_waitingWritable)
+        {
+            _waitingWritable = false;
+            _engine.WaitWritable(this, false);
+        }
+    }
+
+    /// <summary>On the worker: the connection has ended; its allocation goes with it (RFC 8656 §3.1).</summary>
+    private void Close()
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            _out = [];
+            _outStart = _outEnd = 0;
+        }
+        _engine.RemoveConnection(this);
+        try
+        {
+            _handler.OnConnectionClosed(Tuple);
+        }
+        catch (Exception e)
+        {
+            Log.FrameFailed(_logger, Tuple, e);
+        }
+        Socket.SafeHandle.DangerousRelease();
+        Socket.Dispose();
+        Log.Disconnected(_logger, Tuple);
+        _done.TrySetResult();
+    }
+
+    /// <summary>
+    /// ConnectionBind succeeded (RFC 6062 §5.4): the connection leaves the engine and carries the peer's bytes as they
+    /// are, both ways; what is still queued for the client (the success response) and what the client already sent go first.
+    /// </summary>
+    private void BecomeDataConnection(Socket peer, byte[] fromClient)
+    {
+        byte[] toClient;
+        lock (_gate)
+        {
+            _closed = true;
+            toClient = _out.AsSpan(_outStart, _outEnd - _outStart).ToArray();
+            _out = [];
+            _outStart = _outEnd = 0;
+        }
+        _engine.RemoveConnection(this);
+        Socket.SafeHandle.DangerousRelease();
+        _ = RunDataConnectionAsync(peer, toClient, fromClient);
+    }
+
+    private async Task RunDataConnectionAsync(Socket peer, byte[] toClient, byte[] fromClient)
+    {
+        try
+        {
+            await Task.Yield(); // off the worker thread
+            await RawRelay.RunAsync(Socket, peer, toClient, fromClient).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.FrameFailed(_logger, Tuple, e);
+        }
+        finally
+        {
+            Socket.Dispose();
+            try
+            {
+                _handler.OnConnectionClosed(Tuple);
+            }
+            catch (Exception e)
+            {
+                Log.FrameFailed(_logger, Tuple, e);
+            }
+            Log.Disconnected(_logger, Tuple);
+            _done.TrySetResult();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 211, Level = LogLevel.Debug, Message = "Client disconnected: {Tuple}")]
+        public static partial void Disconnected(ILogger logger, FiveTuple tuple);
+
+        [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Closing {Tuple}: the stream is not STUN or ChannelData")]
+        public static partial void NotStun(ILogger logger, FiveTuple tuple);
+
+        [LoggerMessage(EventId = 213, Level = LogLevel.Debug, Message = "A frame from {Tuple} could not be handled")]
+        public static partial void FrameFailed(ILogger logger, FiveTuple tuple, Exception exception);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using Confer.Turn.Transport.Native;
+
+namespace Confer.Turn.Transport;
+
+/// <summary>
+/// TURN-over-TCP client connections on the engine's workers (see <see cref="EngineConnection"/>): a new connection goes to
+/// the next worker in turn, and the relay socket of an allocation made on it joins the same worker, as for UDP clients.
+/// </summary>
+internal sealed unsafe partial class UdpRelayEngine
+{
+    private uint _nextConnectionWorker;
+    private int _connections;
+
+    /// <summary>TCP client connections registered now: what a test checks for leaks.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Starts serving <paramref name="connection"/> from a worker; false if the engine cannot take it.</summary>
+    public bool AddConnection(EngineConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_stopped) return false;
+            var worker = _workers[_nextConnectionWorker++ % (uint)_workers.Length];
+            int slot = TakeSlotLocked();
+            // Known before the first event: sends on the worker's thread wait for its end-of-round flush.
+            connection.EngineWorker = worker.Index;
+            connection.WorkerThread = worker.ThreadId;
+            connection.Slot = slot;
+            Volatile.Write(ref _slots[slot], connection);
+            if (!worker.Add(connection.Socket, slot))
+            {
+                Volatile.Write(ref _slots[slot], null);
+                _free.Push(slot);
+                connection.Slot = -1;
+                return false;
+            }
+            _connections++;
+            return true;
+        }
+    }
+
+    /// <summary>On the connection's worker, before its socket closes or leaves for a data connection.</summary>
+    public void RemoveConnection(EngineConnection connection)
+    {
+        lock (_lock)
+        {
+            int slot = connection.Slot;
+            if (slot < 0 || slot >= _slots.Length || !ReferenceEquals(_slots[slot], connection)) return;
+            Libc.EpollEvent ev = default;
+            Libc.epoll_ctl(_workers[connection.EngineWorker].Epoll, Libc.EpollCtlDel, connection.Fd, &ev);
+            Volatile.Write(ref _slots[slot], null);
+            _free.Push(slot);
+            connection.Slot = -1;
+            _connections--;
+        }
+    }
+
+    /// <summary>Asks for (or stops asking for) a wake-up when the connection's socket can take more output.</summary>
+    public bool WaitWritable(EngineConnection connection, bool writable)
+    {
+        var ev = new Libc.EpollEvent { Events = Libc.EpollIn | (writable ? Libc.EpollOut : 0), Data = (ulong)connection.Slot };
+        return connection.Slot >= 0 &&
+               Libc.epoll_ctl(_workers[connection.EngineWorker].Epoll, Libc.EpollCtlMod, connection.Fd, &ev) == 0;
+    }
+
+    /// <summary>On the connection's worker: flush its output at the end of this wake-up.</summary>
+    public void FlushLater(EngineConnection connection) => _workers[connection.EngineWorker].Dirty.Add(connection);
+}
