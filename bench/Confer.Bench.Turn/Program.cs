@@ -84,13 +84,9 @@ foreach (var workload in Workload.All(quick).Where(w => only is null || only.Con
 // RTT: uclient counts whole milliseconds, so the bench's own client measures sequential round trips in µs.
 Console.WriteLine();
 int pings = quick ? 500 : 2000;
-Console.WriteLine($"rtt: own client, {pings} sequential 100-byte ChannelData round trips over UDP to the echo peer");
-var rtts = new Dictionary<string, RttResult>();
-foreach (var server in servers)
-{
-    rtts[server.Name] = await RttProbe.RunAsync(server.EndPoint, peer.IPv4, User, Password, pings, TimeSpan.FromSeconds(60));
-    Console.WriteLine($"  {server.Name,-7} {rtts[server.Name]}");
-}
+Console.WriteLine($"rtt: own client, {pings} sequential 100-byte ChannelData round trips over UDP to the echo peer per server, the servers taking turns");
+var rtts = await RttProbe.RunInterleavedAsync([.. servers.Select(s => (s.Name, s.EndPoint))], peer.IPv4, User, Password, pings, TimeSpan.FromSeconds(120));
+foreach (var server in servers) Console.WriteLine($"  {server.Name,-7} {rtts[server.Name]}");
 
 Console.WriteLine();
 Console.WriteLine("summary (confer ÷ coturn):");
