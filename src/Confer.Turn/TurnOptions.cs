@@ -63,6 +63,12 @@ public sealed class TurnOptions
     /// <summary>Allocations the server holds at once (508 beyond).</summary>
     public int MaxAllocations { get; set; } = 10_000;
 
+    /// <summary>
+    /// Peer TCP connections one RFC 6062 allocation may hold at once, connecting, waiting for ConnectionBind or carrying
+    /// data (a Connect beyond gets 508, a peer connecting beyond is closed).
+    /// </summary>
+    public int MaxTcpConnectionsPerAllocation { get; set; } = 64;
+
     /// <summary>Allow peers on loopback (<c>--allow-loopback-peers</c>, implied by <c>--dev</c>).</summary>
     public bool AllowLoopbackPeers { get; set; }
 

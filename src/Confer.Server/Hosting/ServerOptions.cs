@@ -59,6 +59,15 @@ public sealed class ServerOptions
     /// <summary>Burst over the cap in bytes (<c>--bps-burst</c>); 0 = one second's worth, at least 65536.</summary>
     public long BandwidthBurstBytes { get; set; }
 
+    /// <summary>TURN allocations one user may hold at once (<c>--user-quota</c>; 486 beyond).</summary>
+    public int UserQuota { get; set; } = 100;
+
+    /// <summary>TURN allocations the server holds at once (<c>--total-quota</c>; 508 beyond).</summary>
+    public int TotalQuota { get; set; } = 10_000;
+
+    /// <summary>Peer TCP connections one RFC 6062 allocation may hold (<c>--tcp-connection-quota</c>; 508 beyond).</summary>
+    public int TcpConnectionQuota { get; set; } = 64;
+
     /// <summary>Relay port range (<c>--relay-ports 49152-65535</c>).</summary>
     public int RelayPortMin { get; set; } = 49152;
     public int RelayPortMax { get; set; } = 65535;
@@ -90,6 +99,9 @@ public sealed class ServerOptions
         if (MaxBytesPerSecond is < 0 or > 1_000_000_000_000) return $"--max-bps {MaxBytesPerSecond} must be 0 (unlimited) or bytes per second up to 10^12.";
         if (BandwidthBurstBytes is < 0 or > 1_000_000_000_000) return $"--bps-burst {BandwidthBurstBytes} must be 0 (the default) or bytes up to 10^12.";
         if (BandwidthBurstBytes > 0 && MaxBytesPerSecond == 0) return "--bps-burst needs --max-bps: without a cap there is nothing to burst over.";
+        if (UserQuota is < 1 or > 1_000_000) return $"--user-quota {UserQuota} must be between 1 and 1000000 allocations.";
+        if (TotalQuota is < 1 or > 1_000_000) return $"--total-quota {TotalQuota} must be between 1 and 1000000 allocations.";
+        if (TcpConnectionQuota is < 1 or > 100_000) return $"--tcp-connection-quota {TcpConnectionQuota} must be between 1 and 100000 connections.";
         foreach (var range in AllowedPeers)
             if (!IPNetwork.TryParse(range, out _)) return $"--allow-peer '{range}' is not an address range (like 10.0.0.0/8).";
         if (AltIP is not null && AltIP.Equals(Bind))

@@ -8,6 +8,40 @@ namespace Confer.Turn.Allocations;
 /// <summary>RFC 6062 §5.3: a peer connects to the relayed address; the client hears of it by ConnectionAttempt.</summary>
 public sealed partial class Allocation
 {
+    private readonly List<Socket> _peerConnections = [];
+
+    /// <summary>Peer TCP connections (RFC 6062) this allocation may hold at once; set from the options when it is made.</summary>
+    public int MaxPeerConnections { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// Counts <paramref name="peer"/> against <see cref="MaxPeerConnections"/> and ties it to the allocation: it is closed
+    /// when the allocation goes, data connection or not. False (nothing held) at the limit or once the allocation is gone.
+    /// Connections closed meanwhile (data connections that ended, unclaimed ones swept) stop counting.
+    /// </summary>
+    internal bool TryHoldPeerConnection(Socket peer)
+    {
+        lock (_peerConnections)
+        {
+            if (IsDisposed) return false;
+            _peerConnections.RemoveAll(static s => s.SafeHandle.IsClosed);
+            if (_peerConnections.Count >= MaxPeerConnections) return false;
+            _peerConnections.Add(peer);
+            return true;
+        }
+    }
+
+    /// <summary>Called as the allocation goes: its peer connections go with it (their data connections end).</summary>
+    private void ClosePeerConnections()
+    {
+        Socket[] held;
+        lock (_peerConnections)
+        {
+            held = [.. _peerConnections];
+            _peerConnections.Clear();
+        }
+        foreach (var socket in held) socket.Dispose();
+    }
+
     private async Task AcceptLoopAsync()
     {
         var ct = _stop.Token;
@@ -20,6 +54,12 @@ public sealed partial class Allocation
                 if (TcpConnections is null || !IsPermitted(peerAddress, Now))
                 {
                     _metrics.Dropped("no_permission");
+                    peer.Dispose();
+                    continue;
+                }
+                if (!TryHoldPeerConnection(peer))
+                {
+                    _metrics.Dropped("tcp_connection_limit");
                     peer.Dispose();
                     continue;
                 }

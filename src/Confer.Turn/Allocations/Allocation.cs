@@ -177,6 +177,7 @@ public sealed partial class Allocation : IDisposable
         _stop.Cancel();
         _primary.Dispose(); // each endpoint leaves the relay engine before its socket closes
         _additional?.Dispose();
+        ClosePeerConnections(); // RFC 6062: pending and data connections end with the allocation
         _stop.Dispose();
     }
 

@@ -140,7 +140,11 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
         allocation.ReservationToken = newToken;
-        if (tcpRelay) allocation.TcpConnections = turn.Connections;
+        if (tcpRelay)
+        {
+            allocation.TcpConnections = turn.Connections;
+            allocation.MaxPeerConnections = turn.Options.MaxTcpConnectionsPerAllocation;
+        }
         allocation.Start();
         SendSuccess(request, context, auth, allocation);
     }

@@ -11,7 +11,8 @@ namespace Confer.Turn.Handlers;
 
 /// <summary>
 /// Connect (RFC 6062 §5.2): the server opens a TCP connection from the relayed address to the peer and
-/// answers with its CONNECTION-ID once connected (447 when it cannot connect within 30 s).
+/// answers with its CONNECTION-ID once connected (447 when it cannot connect within 30 s, 508 when the allocation
+/// already holds <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/> peer connections).
 /// </summary>
 internal sealed class ConnectHandler(TurnContext turn)
 {
@@ -46,13 +47,19 @@ internal sealed class ConnectHandler(TurnContext turn)
             StunResponse.SendError(context, request, ErrorCode.ConnectionAlreadyExists, software, auth.Key);
             return;
         }
+        var socket = new Socket(peer.Family, SocketType.Stream, ProtocolType.Tcp);
+        if (!allocation.TryHoldPeerConnection(socket))
+        {
+            socket.Dispose();
+            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, software, auth.Key);
+            return;
+        }
         allocation.Permit(peer, turn.Now + turn.Options.PermissionLifetime.Ticks);
-        _ = ConnectAsync(allocation, peer, request.TransactionId, auth.Key, context.Sink, context.ClientAddress);
+        _ = ConnectAsync(allocation, socket, peer, request.TransactionId, auth.Key, context.Sink, context.ClientAddress);
     }
 
-    private async Task ConnectAsync(Allocation allocation, TransportAddress peer, TransactionId id, IntegrityKey key, IClientSink sink, SocketAddress client)
+    private async Task ConnectAsync(Allocation allocation, Socket socket, TransportAddress peer, TransactionId id, IntegrityKey key, IClientSink sink, SocketAddress client)
     {
-        var socket = new Socket(peer.Family, SocketType.Stream, ProtocolType.Tcp);
         uint connectionId = 0;
         try
         {
@@ -62,9 +69,9 @@ internal sealed class ConnectHandler(TurnContext turn)
             await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
             connectionId = turn.Connections.Add(allocation, socket, peer);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            socket.Dispose();
+            socket.Dispose(); // (closed already when the allocation went meanwhile)
         }
         Respond(sink, client, id, key, connectionId);
     }

@@ -77,4 +77,29 @@ public sealed class TurnFlagsTests
         Assert.NotNull(problem);
         Assert.Contains(expected, problem);
     }
+
+    [Fact]
+    public void Quotas_ReachTheTurnOptions_WithDefaults()
+    {
+        var defaults = TurnHosting.CreateTurnOptions(Apply().Options);
+        Assert.Equal((100, 10_000, 64), (defaults.MaxAllocationsPerUser, defaults.MaxAllocations, defaults.MaxTcpConnectionsPerAllocation));
+        var (problem, options) = Apply("--user-quota", "3", "--total-quota", "500", "--tcp-connection-quota", "8");
+        Assert.Null(problem);
+        Assert.Null(options.Validate());
+        var turn = TurnHosting.CreateTurnOptions(options);
+        Assert.Equal((3, 500, 8), (turn.MaxAllocationsPerUser, turn.MaxAllocations, turn.MaxTcpConnectionsPerAllocation));
+    }
+
+    [Theory]
+    [InlineData("--user-quota", "0")]
+    [InlineData("--total-quota", "-1")]
+    [InlineData("--tcp-connection-quota", "0")]
+    public void Quotas_Impossible_AreASentence(string flag, string value)
+    {
+        var (problem, options) = Apply(flag, value);
+        Assert.Null(problem);
+        var invalid = options.Validate();
+        Assert.NotNull(invalid);
+        Assert.StartsWith(flag + " " + value, invalid);
+    }
 }

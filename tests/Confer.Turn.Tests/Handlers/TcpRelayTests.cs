@@ -59,4 +59,60 @@ public sealed class TcpRelayTests
         Assert.Equal(new byte[] { 1, 2, 3 }, raw[..3]);
         Assert.NotEqual(0u, BinaryPrimitives.ReadUInt32BigEndian(connectionId));
     }
+    [Fact]
+    public async Task DataConnection_EndsWithItsAllocation()
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 44000, RelayPortMax = 44999 };
+        options.Users["user"] = "pass";
+        await using var server = await TestServer.StartAsync(options, tcp: true);
+        using var peerListener = new TcpListener(IPAddress.Loopback, 0);
+        peerListener.Start();
+
+        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
+        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peerListener.LocalEndpoint)));
+        Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
+        using var atPeer = await peerListener.AcceptSocketAsync();
+        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        Assert.Equal(StunClass.SuccessResponse, (await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connect.Attributes[StunAttributeType.ConnectionId])))).Type.Class);
+
+        // The control connection deletes the allocation (Refresh, lifetime 0): both ends of the data connection see it end.
+        var refresh = await control.RequestAsync(Signed(StunMethod.Refresh, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.Lifetime, 0)));
+        Assert.Equal(StunClass.SuccessResponse, refresh.Type.Class);
+        using var cts = new CancellationTokenSource(3000);
+        foreach (var socket in new[] { atPeer, data.Socket })
+        {
+            int n;
+            try { n = await socket.ReceiveAsync(new byte[16], SocketFlags.None, cts.Token); }
+            catch (SocketException) { n = 0; } // reset counts as ended
+            Assert.Equal(0, n);
+        }
+    }
+
+    [Fact]
+    public async Task Connect_BeyondThePeerConnectionLimit_Gets508()
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 45000, RelayPortMax = 45999, MaxTcpConnectionsPerAllocation = 2 };
+        options.Users["user"] = "pass";
+        await using var server = await TestServer.StartAsync(options, tcp: true);
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+            var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+            Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
+            var answers = new List<Received>();
+            foreach (var l in listeners)
+                answers.Add(await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)l.LocalEndpoint))));
+            Assert.Equal(StunClass.SuccessResponse, answers[0].Type.Class);
+            Assert.Equal(StunClass.SuccessResponse, answers[1].Type.Class);
+            Assert.Equal(508, answers[2].ErrorCode);
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Dispose();
+        }
+    }
 }
