@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -30,6 +31,9 @@ internal sealed partial class EngineConnection : IStreamClientSink
     private const int MaxFrame = StunMessage.HeaderLength + ushort.MaxValue + 3;
     private const int InitialBuffer = 16 * 1024;
 
+    /// <summary>An output buffer grown past this for a burst is let go once it is empty again.</summary>
+    private const int KeptBuffer = 64 * 1024;
+
     /// <summary><c>recv</c> calls per wake-up: a client that keeps its socket full cannot starve the worker's others.</summary>
     private const int ReadBudget = 16;
 
@@ -40,8 +44,8 @@ internal sealed partial class EngineConnection : IStreamClientSink
     private readonly int _fd;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _in = new byte[InitialBuffer];
-    private int _inFilled;
+    private byte[]? _partial;      // an incomplete frame left by the last read (worker thread only)
+    private int _partialLength;
     private byte[] _out = [];
     private int _outStart, _outEnd;
     private bool _dirty;           // in the worker's list of connections to flush at the end of its wake-up
@@ -124,8 +128,11 @@ internal sealed partial class EngineConnection : IStreamClientSink
         }
     }
 
-    /// <summary>On the worker: what epoll reported for the connection.</summary>
-    internal void OnReady(uint events)
+    /// <summary>
+    /// On the worker: what epoll reported for the connection. <paramref name="scratch"/> is the worker's read buffer
+    /// (<see cref="ScratchLength"/> bytes): a connection keeps bytes of its own only for a frame that is not complete yet.
+    /// </summary>
+    internal void OnReady(uint events, byte[] scratch)
     {
         if (_closed) return;
         if ((events & Libc.EpollOut) != 0)
@@ -135,7 +142,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
                 if (!_closed) WriteLocked();
             }
         }
-        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0) Read();
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0) Read(scratch);
     }
 
     /// <summary>On the worker, at the end of a wake-up: what this round's handlers and relays appended leaves now.</summary>
@@ -148,30 +155,38 @@ internal sealed partial class EngineConnection : IStreamClientSink
         }
     }
 
-    private unsafe void Read()
+    /// <summary>Room for a partial frame (less than <see cref="MaxFrame"/>) and at least one more whole frame after it.</summary>
+    internal const int ScratchLength = 2 * MaxFrame;
+
+    private unsafe void Read(byte[] scratch)
     {
+        // What a previous read left of an incomplete frame goes in front.
+        int filled = 0;
+        if (_partial is { } partial)
+        {
+            partial.AsSpan(0, _partialLength).CopyTo(scratch);
+            filled = _partialLength;
+            ReleasePartial();
+        }
         for (int round = 0; round < ReadBudget; round++)
         {
-            int space = _in.Length - _inFilled;
-            if (space == 0)
-            {
-                // Cannot happen (a partial frame always fits, the buffer grows for it): never read 0 bytes and call it the end.
-                Close();
-                return;
-            }
+            int space = scratch.Length - filled; // more than MaxFrame: what is left over is less than one frame
             nint n;
-            fixed (byte* buffer = _in) n = Libc.recv(_fd, buffer + _inFilled, (nuint)space, 0);
+            fixed (byte* buffer = scratch) n = Libc.recv(_fd, buffer + filled, (nuint)space, 0);
             if (n > 0)
             {
-                _inFilled += (int)n;
-                if (!Process())
+                filled += (int)n;
+                int used = Process(scratch, filled, out bool ok);
+                if (!ok)
                 {
                     Log.NotStun(_logger, Tuple);
                     Close();
                     return;
                 }
                 if (_closed) return; // became a data connection
-                if (n < space) return; // the kernel had no more
+                scratch.AsSpan(used, filled - used).CopyTo(scratch);
+                filled -= used;
+                if (n < space) break; // the kernel had no more
                 continue;
             }
             if (n == 0)
@@ -181,27 +196,32 @@ internal sealed partial class EngineConnection : IStreamClientSink
             }
             int errno = Marshal.GetLastPInvokeError();
             if (errno == Libc.EIntr) continue;
-            if (errno != Libc.EAgain) Close();
-            return;
+            if (errno != Libc.EAgain)
+            {
+                Close();
+                return;
+            }
+            break;
+        }
+        if (filled > 0)
+        {
+            _partial = ArrayPool<byte>.Shared.Rent(filled);
+            scratch.AsSpan(0, filled).CopyTo(_partial);
+            _partialLength = filled;
         }
     }
 
-    /// <summary>Hands every complete frame to the dispatcher; false when the stream is not STUN/ChannelData.</summary>
-    private bool Process()
+    /// <summary>Hands every complete frame in <paramref name="buffer"/> to the dispatcher; returns the bytes used. Not ok: not STUN/ChannelData.</summary>
+    private int Process(byte[] buffer, int filled, out bool ok)
     {
         int start = 0;
-        bool ok = true;
-        while (_inFilled - start >= 4)
+        ok = true;
+        while (filled - start >= 4)
         {
-            var available = _in.AsSpan(start, _inFilled - start);
+            var available = buffer.AsSpan(start, filled - start);
             if (!StunFraming.TryGetFrameLength(available, out int length, out _, out bool needMore))
             {
-                if (!needMore)
-                {
-                    ok = false;
-                    break;
-                }
-                if (length > _in.Length) Grow(length);
+                ok = needMore;
                 break;
             }
             try
@@ -215,25 +235,19 @@ internal sealed partial class EngineConnection : IStreamClientSink
             start += length;
             if (UpgradedPeer is { } peer)
             {
-                BecomeDataConnection(peer, _in.AsSpan(start, _inFilled - start).ToArray());
-                return true;
+                BecomeDataConnection(peer, buffer.AsSpan(start, filled - start).ToArray());
+                return filled;
             }
         }
-        // The partial frame left (if any) moves to the front.
-        if (start > 0)
-        {
-            _in.AsSpan(start, _inFilled - start).CopyTo(_in);
-            _inFilled -= start;
-        }
-        return ok;
+        return start;
     }
 
-    /// <summary>A frame longer than the buffer (up to <see cref="MaxFrame"/>) is coming: make room for all of it.</summary>
-    private void Grow(int length)
+    private void ReleasePartial()
     {
-        var bigger = new byte[Math.Min(MaxFrame, Math.Max(length, _in.Length * 2))];
-        _in.AsSpan(0, _inFilled).CopyTo(bigger);
-        _in = bigger;
+        if (_partial is null) return;
+        ArrayPool<byte>.Shared.Return(_partial);
+        _partial = null;
+        _partialLength = 0;
     }
 
     /// <summary>Under the lock: room for <paramref name="length"/> more output bytes (the caller checked <see cref="MaxQueued"/>).</summary>
@@ -273,6 +287,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
             return;
         }
         _outStart = _outEnd = 0;
+        if (_out.Length > KeptBuffer) _out = [];
         if (_waitingWritable)
         {
             _waitingWritable = false;
@@ -291,6 +306,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
             _outStart = _outEnd = 0;
         }
         _engine.RemoveConnection(this);
+        ReleasePartial();
         try
         {
             _handler.OnConnectionClosed(Tuple);
@@ -320,6 +336,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
             _outStart = _outEnd = 0;
         }
         _engine.RemoveConnection(this);
+        ReleasePartial();
         Socket.SafeHandle.DangerousRelease();
         _ = RunDataConnectionAsync(peer, toClient, fromClient);
     }

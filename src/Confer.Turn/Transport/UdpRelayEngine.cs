@@ -300,6 +300,8 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
             // One slot per datagram of a drain, each with room in front for the TURN header the client gets.
             using var relayed = new MmsgBuffers(DrainBatch, Allocation.RelayBufferLength, Allocation.RelayHeadRoom);
             var peer = new SocketAddress(AddressFamily.InterNetworkV6);
+            // TCP connections read into this; each keeps bytes of its own only for an incomplete frame.
+            byte[]? streamScratch = null;
             fixed (Libc.EpollEvent* ready = events)
             {
                 while (!_engine._stopped)
@@ -328,7 +330,7 @@ internal sealed unsafe partial class UdpRelayEngine : IDisposable
                                 listener.Receive();
                                 break;
                             case EngineConnection connection:
-                                connection.OnReady(ready[i].Events);
+                                connection.OnReady(ready[i].Events, streamScratch ??= new byte[EngineConnection.ScratchLength]);
                                 break;
                         }
                     }

@@ -209,4 +209,48 @@ public sealed class TcpTransportTests
             Assert.Equal(0, n);
         }
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RandomAndCutStreams_LeaveNoState_AndTheServerKeepsAnswering(bool kestrel)
+    {
+        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
+        var random = new Random(6062);
+        var binding = StunTestMessages.Request(StunMethod.Binding);
+        // 200 connections, each a different kind of bad stream; bounded in count and bytes.
+        for (int i = 0; i < 200; i++)
+        {
+            using var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+            byte[] bytes = (i % 4) switch
+            {
+                0 => RandomBytes(random, random.Next(1, 3000)),                              // noise
+                1 => [.. binding, .. binding[..random.Next(1, binding.Length)]],              // a whole frame, then one cut short
+                2 => [0x40, 0x00, 0xFF, 0xFF, .. RandomBytes(random, random.Next(0, 500))], // ChannelData header claiming 64 KiB
+                _ => Mutated(random, binding),                                                 // a Binding with flipped bits
+            };
+            try { await client.SendAsync(bytes); }
+            catch (SocketException) { } // the server may close first
+        }
+        using var good = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var answer = await good.RequestAsync(StunTestMessages.Request(StunMethod.Binding));
+        Assert.Equal(StunMessageType.BindingSuccess, answer.Type);
+        good.Dispose();
+        for (int i = 0; i < 100 && server.OpenTcpConnections > 0; i++) await Task.Delay(20);
+        Assert.Equal(0, server.OpenTcpConnections);
+        Assert.Equal(0, server.Dispatcher.Allocations.Count);
+
+        static byte[] RandomBytes(Random random, int length)
+        {
+            var b = new byte[length];
+            random.NextBytes(b);
+            return b;
+        }
+
+        static byte[] Mutated(Random random, byte[] message)
+        {
+            var b = message.ToArray();
+            for (int k = 0; k < 3; k++) b[random.Next(b.Length)] ^= (byte)(1 << random.Next(8));
+            return b;
+        }
+    }
 }
