@@ -17,6 +17,15 @@ public sealed partial class Allocation
         _toClientLimit = new BandwidthLimiter(bytesPerSecond, burstBytes, _time);
     }
 
+    /// <summary>The cap on bytes to peers (null: none); RFC 6062 data connections pace by it instead of dropping.</summary>
+    internal BandwidthLimiter? ToPeerLimit => _toPeerLimit;
+
+    /// <summary>The cap on bytes to the client (null: none).</summary>
+    internal BandwidthLimiter? ToClientLimit => _toClientLimit;
+
+    /// <summary>The clock the caps run on (a fake one in tests).</summary>
+    internal TimeProvider Time => _time;
+
     private bool AllowToPeer(int bytes) => Allow(_toPeerLimit, bytes);
 
     private bool AllowToClient(int bytes) => Allow(_toClientLimit, bytes);

@@ -45,6 +45,28 @@ public sealed class BandwidthLimiter
         }
     }
 
+    /// <summary>
+    /// For a stream (an RFC 6062 data connection), where bytes wait instead of being dropped: takes
+    /// <paramref name="bytes"/> from the bucket whether they fit or not, and returns how long to wait before sending
+    /// them so that the rate holds (zero while the burst lasts).
+    /// </summary>
+    public TimeSpan Reserve(int bytes)
+    {
+        long now = _time.GetTimestamp();
+        long cost = Cost(bytes);
+        while (true)
+        {
+            long arrival = Volatile.Read(ref _arrival);
+            long next = (arrival > now ? arrival : now) + cost;
+            if (Interlocked.CompareExchange(ref _arrival, next, arrival) != arrival) continue;
+            long wait = next - now - _tolerance;
+            return wait <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)wait / _frequency);
+        }
+    }
+
+    /// <summary>The most a stream should read at once, so that one read never has to wait longer than the rate implies.</summary>
+    public int ChunkBytes => (int)Math.Clamp(_bytesPerSecond / 10, 512, 16384);
+
     // bytes / rate seconds in timestamp ticks, rounded up. An int of bytes times a timestamp frequency (1e9 on Linux)
     // stays below 2^62, so long arithmetic cannot overflow here.
     private long Cost(int bytes) => ((long)bytes * _frequency + _bytesPerSecond - 1) / _bytesPerSecond;

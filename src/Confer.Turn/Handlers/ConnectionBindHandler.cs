@@ -34,6 +34,6 @@ internal sealed class ConnectionBindHandler(TurnContext turn)
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
         StunResponse.Finish(ref writer, software, auth.Key);
         context.Reply(writer.Written);
-        stream.UpgradedPeer = pending.Peer; // the transport switches to raw relaying after this frame
+        stream.Upgraded = new DataConnection(pending.Peer, pending.Allocation); // the transport switches to raw relaying after this frame
     }
 }

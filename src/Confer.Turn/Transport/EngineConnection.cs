@@ -74,7 +74,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
 
     public ClientTransport Transport => ClientTransport.Tcp;
 
-    public Socket? UpgradedPeer { get; set; }
+    public DataConnection? Upgraded { get; set; }
 
     /// <summary>The engine worker serving the connection: an allocation made on it puts its relay socket there too.</summary>
     public int EngineWorker { get; set; } = -1;
@@ -233,7 +233,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
                 Log.FrameFailed(_logger, Tuple, e);
             }
             start += length;
-            if (UpgradedPeer is { } peer)
+            if (Upgraded is { } peer)
             {
                 BecomeDataConnection(peer, buffer.AsSpan(start, filled - start).ToArray());
                 return filled;
@@ -325,7 +325,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
     /// ConnectionBind succeeded (RFC 6062 §5.4): the connection leaves the engine and carries the peer's bytes as they
     /// are, both ways; what is still queued for the client (the success response) and what the client already sent go first.
     /// </summary>
-    private void BecomeDataConnection(Socket peer, byte[] fromClient)
+    private void BecomeDataConnection(DataConnection peer, byte[] fromClient)
     {
         byte[] toClient;
         lock (_gate)
@@ -341,7 +341,7 @@ internal sealed partial class EngineConnection : IStreamClientSink
         _ = RunDataConnectionAsync(peer, toClient, fromClient);
     }
 
-    private async Task RunDataConnectionAsync(Socket peer, byte[] toClient, byte[] fromClient)
+    private async Task RunDataConnectionAsync(DataConnection peer, byte[] toClient, byte[] fromClient)
     {
         try
         {

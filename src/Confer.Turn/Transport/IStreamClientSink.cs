@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Confer.Turn.Allocations;
 
 namespace Confer.Turn.Transport;
 
@@ -6,5 +7,8 @@ namespace Confer.Turn.Transport;
 internal interface IStreamClientSink : IClientSink
 {
     /// <summary>Set by ConnectionBind: after the frame being handled, the connection is a raw pipe to this peer.</summary>
-    Socket? UpgradedPeer { get; set; }
+    DataConnection? Upgraded { get; set; }
 }
+
+/// <summary>An RFC 6062 data connection's peer side: the peer's socket and the allocation whose bandwidth cap paces it.</summary>
+internal sealed record DataConnection(Socket Peer, Allocation Allocation);

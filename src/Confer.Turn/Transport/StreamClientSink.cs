@@ -28,7 +28,7 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
     public ClientTransport Transport { get; } = transport;
 
     /// <summary>Set by ConnectionBind (RFC 6062): from now on the connection is a raw pipe to this peer.</summary>
-    public System.Net.Sockets.Socket? UpgradedPeer { get; set; }
+    public DataConnection? Upgraded { get; set; }
 
     public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
     {

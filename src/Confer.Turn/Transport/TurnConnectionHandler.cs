@@ -41,7 +41,7 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), sink, scratch);
-                if (sink.UpgradedPeer is { } peer)
+                if (sink.Upgraded is { } peer)
                 {
                     // RFC 6062 §5.4: after ConnectionBind this is a data connection; bytes already read go first.
                     var rest = buffer.ToArray();
@@ -105,28 +105,37 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
                 Log.FrameFailed(logger, context.Tuple, e);
             }
             buffer = buffer.Slice(length);
-            if (sink.UpgradedPeer is not null) return true;
+            if (sink.Upgraded is not null) return true;
         }
         return true;
     }
 
     /// <summary>Copies bytes both ways between a client data connection and its peer until either side closes.</summary>
-    private static async Task RelayRawAsync(ConnectionContext connection, System.Net.Sockets.Socket peer, byte[] pending, CancellationToken ct)
+    /// <remarks>Paced by the allocation's bandwidth cap where there is one (see <see cref="RawRelay"/>).</remarks>
+    private static async Task RelayRawAsync(ConnectionContext connection, DataConnection data, byte[] pending, CancellationToken ct)
     {
+        var peer = data.Peer;
+        var (toPeerLimit, toClientLimit, time) = (data.Allocation.ToPeerLimit, data.Allocation.ToClientLimit, data.Allocation.Time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task toClient = Task.CompletedTask, toPeer = Task.CompletedTask;
         try
         {
-            if (pending.Length > 0) await peer.SendAsync(pending, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+            if (pending.Length > 0)
+            {
+                await RawRelay.PaceAsync(toPeerLimit, pending.Length, time, stop.Token).ConfigureAwait(false);
+                await peer.SendAsync(pending, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+            }
             toClient = Task.Run(async () =>
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(16384);
+                int chunk = toClientLimit?.ChunkBytes ?? 16384;
                 try
                 {
                     while (true)
                     {
-                        int n = await peer.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+                        int n = await peer.ReceiveAsync(buffer.AsMemory(0, chunk), System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
                         if (n == 0) break;
+                        await RawRelay.PaceAsync(toClientLimit, n, time, stop.Token).ConfigureAwait(false);
                         var flush = await connection.Transport.Output.WriteAsync(buffer.AsMemory(0, n), stop.Token).ConfigureAwait(false);
                         if (flush.IsCompleted) break;
                     }
@@ -140,7 +149,15 @@ public sealed partial class TurnConnectionHandler(IPacketHandler handler, ILogge
                 {
                     var result = await input.ReadAsync(stop.Token).ConfigureAwait(false);
                     foreach (var segment in result.Buffer)
-                        await peer.SendAsync(segment, System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+                    {
+                        for (int offset = 0; offset < segment.Length;)
+                        {
+                            int n = Math.Min(segment.Length - offset, toPeerLimit?.ChunkBytes ?? segment.Length);
+                            await RawRelay.PaceAsync(toPeerLimit, n, time, stop.Token).ConfigureAwait(false);
+                            await peer.SendAsync(segment.Slice(offset, n), System.Net.Sockets.SocketFlags.None, stop.Token).ConfigureAwait(false);
+                            offset += n;
+                        }
+                    }
                     input.AdvanceTo(result.Buffer.End);
                     if (result.IsCompleted || result.IsCanceled) break;
                 }

@@ -115,4 +115,51 @@ public sealed class TcpRelayTests
             foreach (var l in listeners) l.Dispose();
         }
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DataConnection_IsPacedByTheBandwidthCap(bool kestrel)
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 46000, RelayPortMax = 46999, MaxBytesPerSecond = 10_000, BandwidthBurstBytes = 10_000 };
+        options.Users["user"] = "pass";
+        await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
+        using var peerListener = new TcpListener(IPAddress.Loopback, 0);
+        peerListener.Start();
+        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
+        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peerListener.LocalEndpoint)));
+        using var atPeer = await peerListener.AcceptSocketAsync();
+        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        Assert.Equal(StunClass.SuccessResponse, (await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connect.Attributes[StunAttributeType.ConnectionId])))).Type.Class);
+
+        // 30 000 bytes at a cap of 10 000 B/s with a 10 000-byte burst: the burst passes, the rest waits for the
+        // (fake) clock, and arrives whole once it has moved on.
+        var sent = new byte[30_000];
+        new Random(6).NextBytes(sent);
+        await data.SendAsync(sent);
+        var received = new List<byte>();
+        await ReadAsync(atPeer, received, 500);
+        Assert.InRange(received.Count, 1, 10_000);
+        for (int second = 0; second < 6 && received.Count < sent.Length; second++)
+        {
+            server.Time.Advance(TimeSpan.FromSeconds(1));
+            await ReadAsync(atPeer, received, 300);
+        }
+        Assert.Equal(sent, received.ToArray());
+
+        static async Task ReadAsync(Socket socket, List<byte> into, int quietMs)
+        {
+            var buffer = new byte[65536];
+            while (true)
+            {
+                using var quiet = new CancellationTokenSource(quietMs);
+                int n;
+                try { n = await socket.ReceiveAsync(buffer, SocketFlags.None, quiet.Token); }
+                catch (OperationCanceledException) { return; }
+                if (n == 0) return;
+                into.AddRange(buffer.AsSpan(0, n).ToArray());
+            }
+        }
+    }
 }
