@@ -88,6 +88,6 @@ public sealed partial class Allocation
 
     private void StartAdditional()
     {
-        if (_additional is { } additional) _additionalLoop = StartRelay(additional);
+        if (_additional is { } additional) _additionalLoop = IsTcp ? Task.Run(() => AcceptLoopAsync(additional.Socket)) : StartRelay(additional);
     }
 }

@@ -42,14 +42,15 @@ public sealed partial class Allocation
         foreach (var socket in held) socket.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Runs once per relayed address: a dual TCP allocation listens on its IPv4 and its IPv6 address.</summary>
+    private async Task AcceptLoopAsync(Socket listener)
     {
         var ct = _stop.Token;
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                var peer = await RelaySocket.AcceptAsync(ct).ConfigureAwait(false);
+                var peer = await listener.AcceptAsync(ct).ConfigureAwait(false);
                 var peerAddress = TransportAddress.FromEndPoint((IPEndPoint)peer.RemoteEndPoint!);
                 if (TcpConnections is null || !IsPermitted(peerAddress, Now))
                 {

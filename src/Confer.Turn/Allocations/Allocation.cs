@@ -164,7 +164,7 @@ public sealed partial class Allocation : IDisposable
 
     public void Start()
     {
-        if (IsTcp) _loop = Task.Run(AcceptLoopAsync);
+        if (IsTcp) _loop = Task.Run(() => AcceptLoopAsync(_primary.Socket));
         else _loop = StartRelay(_primary);
         StartAdditional(); // Allocation.Dual.cs: the IPv6 relayed address
     }

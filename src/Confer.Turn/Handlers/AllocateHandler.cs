@@ -73,9 +73,9 @@ internal sealed class AllocateHandler(TurnContext turn)
             family = requestedFamily[0] == StunAddress.FamilyIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         }
         var relayAddress = turn.Allocations.RelayAddressFor(family, tuple.Server);
-        // A dual request: IPv6 too when there is an IPv6 relay address (UDP relays only: RFC 6062 allocations are
-        // single). Whichever family cannot be had is named in ADDRESS-ERROR-CODE of the success (step 9).
-        var relayAddressV6 = dual && !tcpRelay ? turn.Allocations.RelayAddressFor(AddressFamily.InterNetworkV6, tuple.Server) : null;
+        // A dual request: IPv6 too when there is an IPv6 relay address (for UDP relays and RFC 6062 TCP relays alike).
+        // Whichever family cannot be had is named in ADDRESS-ERROR-CODE of the success (step 9).
+        var relayAddressV6 = dual ? turn.Allocations.RelayAddressFor(AddressFamily.InterNetworkV6, tuple.Server) : null;
         if (relayAddress is null && relayAddressV6 is null)
         {
             Refuse(context, request, ErrorCode.AddressFamilyNotSupported, auth, "family");
@@ -101,7 +101,9 @@ internal sealed class AllocateHandler(TurnContext turn)
             if (socket is not null) newToken = turn.Allocations.Reservations.Add(next!);
         }
         else socket = turn.Allocations.Ports.Bind(relayAddress, even: evenPort);
-        var socketV6 = relayAddressV6 is null ? null : turn.Allocations.Ports.Bind(relayAddressV6, even: evenPort);
+        var socketV6 = relayAddressV6 is null ? null
+            : tcpRelay ? turn.Allocations.Ports.BindTcp(relayAddressV6)
+            : turn.Allocations.Ports.Bind(relayAddressV6, even: evenPort);
 
         (StunAddressFamily, int)? addressError = null;
         if (dual)

@@ -32,7 +32,8 @@ internal sealed class ConnectHandler(TurnContext turn)
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
-        if (peer.IsIPv6 != allocation.Relayed.IsIPv6)
+        // From the relayed address of the peer's family (a dual allocation has both; RFC 8656 §9.2: 443 otherwise).
+        if (allocation.EndpointFor(peer.IsIPv6) is not { } endpoint)
         {
             StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
             return;
@@ -55,16 +56,16 @@ internal sealed class ConnectHandler(TurnContext turn)
             return;
         }
         allocation.Permit(peer, turn.Now + turn.Options.PermissionLifetime.Ticks);
-        _ = ConnectAsync(allocation, socket, peer, request.TransactionId, auth.Key, context.Sink, context.ClientAddress);
+        _ = ConnectAsync(allocation, endpoint.Relayed, socket, peer, request.TransactionId, auth.Key, context.Sink, context.ClientAddress);
     }
 
-    private async Task ConnectAsync(Allocation allocation, Socket socket, TransportAddress peer, TransactionId id, IntegrityKey key, IClientSink sink, SocketAddress client)
+    private async Task ConnectAsync(Allocation allocation, TransportAddress relayed, Socket socket, TransportAddress peer, TransactionId id, IntegrityKey key, IClientSink sink, SocketAddress client)
     {
         uint connectionId = 0;
         try
         {
             if (!OperatingSystem.IsWindows()) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(new IPEndPoint(allocation.Relayed.ToIPAddress(), 0));
+            socket.Bind(new IPEndPoint(relayed.ToIPAddress(), 0));
             using var timeout = new CancellationTokenSource(TcpConnectionTable.BindTimeout);
             await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
             connectionId = turn.Connections.Add(allocation, socket, peer);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
+using Confer.Stun.Attributes;
 using Confer.Stun.Auth;
 using Confer.Turn.Tests.Support;
 
@@ -160,6 +161,57 @@ public sealed class TcpRelayTests
                 if (n == 0) return;
                 into.AddRange(buffer.AsSpan(0, n).ToArray());
             }
+        }
+    }
+    [Fact]
+    public async Task DualTcpAllocation_ConnectsToPeersOfBothFamilies()
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 47000, RelayPortMax = 47999, RelayAddressV6 = IPAddress.IPv6Loopback };
+        options.Users["user"] = "pass";
+        await using var server = await TestServer.StartAsync(options, tcp: true);
+        using var peer4 = new TcpListener(IPAddress.Loopback, 0);
+        using var peer6 = new TcpListener(IPAddress.IPv6Loopback, 0);
+        peer4.Start();
+        peer6.Start();
+
+        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) =>
+        {
+            w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24);
+            w.AddAdditionalAddressFamily(StunAddressFamily.IPv6);
+        }));
+        Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
+        Assert.False(allocate.Attributes.ContainsKey(StunAttributeType.AddressErrorCode));
+        Assert.Equal(2, CountRelayed(allocate.Bytes));
+
+        foreach (var (listener, address) in new[] { (peer4, IPAddress.Loopback), (peer6, IPAddress.IPv6Loopback) })
+        {
+            var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)listener.LocalEndpoint)));
+            Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
+            using var atPeer = await listener.AcceptSocketAsync();
+            Assert.Equal(address, ((IPEndPoint)atPeer.RemoteEndPoint!).Address); // from the relayed address of the peer's family
+            using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+            Assert.Equal(StunClass.SuccessResponse, (await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connect.Attributes[StunAttributeType.ConnectionId])))).Type.Class);
+            await data.SendAsync([7, 7, 7]);
+            var buffer = new byte[8];
+            using var cts = new CancellationTokenSource(3000);
+            int n = 0;
+            while (n < 3) n += await atPeer.ReceiveAsync(buffer.AsMemory(n), SocketFlags.None, cts.Token);
+            Assert.Equal(new byte[] { 7, 7, 7 }, buffer[..3]);
+        }
+
+        static int CountRelayed(byte[] message)
+        {
+            int count = 0;
+            for (int offset = StunMessage.HeaderLength; offset + 4 <= message.Length;)
+            {
+                ushort type = BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(offset));
+                int length = BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(offset + 2));
+                if (type == (ushort)StunAttributeType.XorRelayedAddress) count++;
+                offset += 4 + ((length + 3) & ~3);
+            }
+            return count;
         }
     }
 }
