@@ -20,6 +20,39 @@ public sealed class TcpRelayTests
             w.AddMessageIntegrity(LongTermKey.Derive(PasswordAlgorithm.Md5, "user", "confer", "pass"));
         });
 
+    /// <summary>An RFC 6062 data connection set up the whole way: TCP allocation, Connect to a listening peer, ConnectionBind.</summary>
+    private sealed class DataPath(TcpTestClient control, string nonce, byte[] connectionId, Socket atPeer, TcpTestClient data) : IDisposable
+    {
+        public TcpTestClient Control { get; } = control;
+        public string Nonce { get; } = nonce;
+        public byte[] ConnectionId { get; } = connectionId;
+        public Socket AtPeer { get; } = atPeer;
+        public TcpTestClient Data { get; } = data;
+
+        public static async Task<DataPath> OpenAsync(TestServer server, TcpListener peer)
+        {
+            var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+            var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+            var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)));
+            Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
+            var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peer.LocalEndpoint)));
+            Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
+            var connectionId = connect.Attributes[StunAttributeType.ConnectionId];
+            var atPeer = await peer.AcceptSocketAsync();
+            var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+            var bind = await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connectionId)));
+            Assert.Equal(StunClass.SuccessResponse, bind.Type.Class);
+            return new DataPath(control, nonce, connectionId, atPeer, data);
+        }
+
+        public void Dispose()
+        {
+            Data.Dispose();
+            AtPeer.Dispose();
+            Control.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -30,21 +63,8 @@ public sealed class TcpRelayTests
         await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
         peerListener.Start();
-        var peerEndPoint = (IPEndPoint)peerListener.LocalEndpoint;
-
-        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
-        var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)));
-        Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
-
-        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, peerEndPoint)));
-        Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
-        var connectionId = connect.Attributes[StunAttributeType.ConnectionId];
-        using var atPeer = await peerListener.AcceptSocketAsync();
-
-        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var bind = await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connectionId)));
-        Assert.Equal(StunClass.SuccessResponse, bind.Type.Class);
+        using var path = await DataPath.OpenAsync(server, peerListener);
+        var (atPeer, data, connectionId) = (path.AtPeer, path.Data, path.ConnectionId);
 
         await data.SendAsync([0xDE, 0xAD, 0xBE, 0xEF, 0xFF]);
         var buffer = new byte[16];
@@ -60,6 +80,7 @@ public sealed class TcpRelayTests
         Assert.Equal(new byte[] { 1, 2, 3 }, raw[..3]);
         Assert.NotEqual(0u, BinaryPrimitives.ReadUInt32BigEndian(connectionId));
     }
+
     [Fact]
     public async Task DataConnection_EndsWithItsAllocation()
     {
@@ -68,15 +89,8 @@ public sealed class TcpRelayTests
         await using var server = await TestServer.StartAsync(options, tcp: true);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
         peerListener.Start();
-
-        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
-        Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
-        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peerListener.LocalEndpoint)));
-        Assert.Equal(StunClass.SuccessResponse, connect.Type.Class);
-        using var atPeer = await peerListener.AcceptSocketAsync();
-        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        Assert.Equal(StunClass.SuccessResponse, (await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connect.Attributes[StunAttributeType.ConnectionId])))).Type.Class);
+        using var path = await DataPath.OpenAsync(server, peerListener);
+        var (control, nonce, atPeer, data) = (path.Control, path.Nonce, path.AtPeer, path.Data);
 
         // The control connection deletes the allocation (Refresh, lifetime 0): both ends of the data connection see it end.
         var refresh = await control.RequestAsync(Signed(StunMethod.Refresh, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.Lifetime, 0)));
@@ -116,6 +130,7 @@ public sealed class TcpRelayTests
             foreach (var l in listeners) l.Dispose();
         }
     }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -126,13 +141,8 @@ public sealed class TcpRelayTests
         await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
         peerListener.Start();
-        using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
-        Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
-        var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peerListener.LocalEndpoint)));
-        using var atPeer = await peerListener.AcceptSocketAsync();
-        using var data = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        Assert.Equal(StunClass.SuccessResponse, (await data.RequestAsync(Signed(StunMethod.ConnectionBind, nonce, (ref StunMessageWriter w) => w.Add(StunAttributeType.ConnectionId, connect.Attributes[StunAttributeType.ConnectionId])))).Type.Class);
+        using var path = await DataPath.OpenAsync(server, peerListener);
+        var (atPeer, data) = (path.AtPeer, path.Data);
 
         // 30 000 bytes at a cap of 10 000 B/s with a 10 000-byte burst: the burst passes, the rest waits for the
         // (fake) clock, and arrives whole once it has moved on.
@@ -163,6 +173,7 @@ public sealed class TcpRelayTests
             }
         }
     }
+
     [Fact]
     public async Task DualTcpAllocation_ConnectsToPeersOfBothFamilies()
     {
