@@ -20,26 +20,41 @@ public sealed class RelayAllocationTests
 
     /// <summary>
     /// Also with a bandwidth cap in force (high enough that nothing is dropped): the token bucket is one compare-and-swap.
+    /// And for a client on TCP (served by the relay engine's connections where the engine runs).
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ChannelData_BothWays_AllocatesNothingPerPacket(bool withBandwidthCap)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task ChannelData_BothWays_AllocatesNothingPerPacket(bool withBandwidthCap, bool tcp)
     {
         var options = new TurnOptions
         {
             AllowLoopbackPeers = true,
-            RelayPortMin = withBandwidthCap ? 44500 : 42000,
-            RelayPortMax = withBandwidthCap ? 44999 : 42999,
+            RelayPortMin = withBandwidthCap ? 44500 : tcp ? 41500 : 42000,
+            RelayPortMax = withBandwidthCap ? 44999 : tcp ? 41999 : 42999,
             MaxBytesPerSecond = withBandwidthCap ? 1_000_000_000 : 0,
             BandwidthBurstBytes = withBandwidthCap ? 1_000_000_000 : 0,
         };
         options.Users["user"] = "pass";
-        await using var server = await TestServer.StartAsync(options);
+        await using var server = await TestServer.StartAsync(options, tcp: tcp);
         using var client = new TurnTestClient(server.UdpEndPoint, "user", "pass");
         using var peer = new UdpTestClient();
-        var relayed = (await client.AllocateAsync()).Address(StunAttributeType.XorRelayedAddress, true);
-        Assert.Equal(StunClass.SuccessResponse, (await client.ChannelBindAsync(0x4000, peer.LocalEndPoint)).Type.Class);
+        using var tcpClient = tcp ? await TcpTurnClient.CreateAsync(server.TcpEndPoint) : null;
+        IPEndPoint relayed;
+        if (tcpClient is not null)
+        {
+            relayed = tcpClient.Relayed;
+            await tcpClient.BindChannelAsync(0x4000, peer.LocalEndPoint);
+        }
+        else
+        {
+            relayed = (await client.AllocateAsync()).Address(StunAttributeType.XorRelayedAddress, true);
+            Assert.Equal(StunClass.SuccessResponse, (await client.ChannelBindAsync(0x4000, peer.LocalEndPoint)).Type.Class);
+        }
+        // Over TCP the client reads what comes back on its own, so the server never holds it (bounded: until disposed).
+        using var drain = new CancellationTokenSource();
+        var draining = tcpClient is null ? Task.CompletedTask : DrainAsync(tcpClient.Tcp.Socket, drain.Token);
 
         long relayedPackets = 0;
         using var listener = new MeterListener();
@@ -57,11 +72,12 @@ public sealed class RelayAllocationTests
 
         var frame = new byte[4 + 100];
         ChannelData.Write(frame, 0x4000, new byte[100], pad: false);
+        var clientSocket = tcpClient?.Tcp.Socket ?? client.Udp.Socket;
         var payload = new byte[100];
         var toServer = server.UdpEndPoint.Serialize();
         var toRelay = relayed.Serialize();
 
-        Send(client.Udp.Socket, frame, toServer, peer.Socket, payload, toRelay, 200); // warm-up: JIT, first async completions
+        Send(clientSocket, frame, toServer, peer.Socket, payload, toRelay, 200); // warm-up: JIT, first async completions
         await Task.Delay(200);
 
         // Three equal runs, the least allocating one counts: an allocation per packet shows in every run (at least
@@ -77,12 +93,14 @@ public sealed class RelayAllocationTests
         }
         Assert.Equal(0, server.Metrics.Count("dropped", "bandwidth"));
         Assert.True(best < 8, $"{best:0.0} bytes allocated per relayed packet at best ({runs.Trim()})");
+        await drain.CancelAsync();
+        await draining;
 
         async Task<(long Bytes, long Packets)> MeasureAsync(int count)
         {
             long counted = Observe();
             long before = Allocated();
-            Send(client.Udp.Socket, frame, toServer, peer.Socket, payload, toRelay, count);
+            Send(clientSocket, frame, toServer, peer.Socket, payload, toRelay, count);
             // Until every packet is relayed (or 300 ms): the shorter the window, the less of the rest of the process's
             // work (runner, timers) lands in it.
             long packets = 0;
@@ -110,9 +128,23 @@ public sealed class RelayAllocationTests
     {
         for (int i = 0; i < count; i++)
         {
-            client.SendTo(frame, SocketFlags.None, server);
+            if (client.SocketType == SocketType.Stream) client.Send(frame);
+            else client.SendTo(frame, SocketFlags.None, server);
             peer.SendTo(payload, SocketFlags.None, relay);
             if (i % 50 == 49) Thread.Sleep(1);
+        }
+    }
+
+    private static async Task DrainAsync(Socket socket, CancellationToken ct)
+    {
+        var buffer = new byte[65536];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, ct) > 0) { }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Done.
         }
     }
 }

@@ -50,12 +50,25 @@ internal sealed class TestServer : IAsyncDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var metrics = new TurnMetrics();
         var dispatcher = StunDispatcherFactory.Create(options, metrics, time);
-        var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
-        udp.Start(dispatcher, NullLogger.Instance);
-        var server = new TestServer(options, udp, dispatcher, time, metrics);
-        if (tcp && !kestrel) server.StartEngineTcp();
-        if (tcp && server._engineTcp is null) await server.StartTcpAsync();
-        return server;
+        // The UDP port is picked by the kernel; the same TCP port can be some connection's ephemeral port (tests open
+        // many): then take another pair, as `confer` does with port 0.
+        for (int attempt = 0; ; attempt++)
+        {
+            var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
+            udp.Start(dispatcher, NullLogger.Instance);
+            var server = new TestServer(options, udp, dispatcher, time, metrics);
+            try
+            {
+                if (tcp && !kestrel) server.StartEngineTcp();
+                if (tcp && server._engineTcp is null) await server.StartTcpAsync();
+                return server;
+            }
+            catch (Exception e) when (attempt < 20 && e is IOException or System.Net.Sockets.SocketException)
+            {
+                if (server._tcp is not null) await server._tcp.DisposeAsync();
+                await udp.DisposeAsync();
+            }
+        }
     }
 
     private void StartEngineTcp()

@@ -21,48 +21,6 @@ public sealed class TcpTransportTests
         return options;
     }
 
-    /// <summary>A TCP client with an allocation: signs its requests with the nonce the first 401 gave.</summary>
-    private sealed class Allocated(TcpTestClient tcp, string nonce, IPEndPoint relayed) : IDisposable
-    {
-        private static readonly byte[] Key = LongTermKey.Derive(PasswordAlgorithm.Md5, "user", "confer", "pass");
-
-        public TcpTestClient Tcp { get; } = tcp;
-        public IPEndPoint Relayed { get; } = relayed;
-
-        public static async Task<Allocated> CreateAsync(IPEndPoint server)
-        {
-            var tcp = await TcpTestClient.ConnectAsync(server);
-            var nonce = (await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
-            var allocate = await tcp.RequestAsync(Sign(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24)));
-            Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
-            return new Allocated(tcp, nonce, allocate.Address(StunAttributeType.XorRelayedAddress, true));
-        }
-
-        public byte[] Signed(StunMethod method, WriteAttributes attributes) => Sign(method, nonce, attributes);
-
-        public async Task BindChannelAsync(ushort number, IPEndPoint peer)
-        {
-            var bind = await Tcp.RequestAsync(Signed(StunMethod.ChannelBind, (ref StunMessageWriter w) =>
-            {
-                w.AddUInt32(StunAttributeType.ChannelNumber, (uint)number << 16);
-                w.AddXorAddress(StunAttributeType.XorPeerAddress, peer);
-            }));
-            Assert.Equal(StunClass.SuccessResponse, bind.Type.Class);
-        }
-
-        private static byte[] Sign(StunMethod method, string nonce, WriteAttributes attributes) =>
-            StunTestMessages.Request(method, (ref StunMessageWriter w) =>
-            {
-                attributes(ref w);
-                w.AddString(StunAttributeType.Username, "user");
-                w.AddString(StunAttributeType.Realm, "confer");
-                w.AddString(StunAttributeType.Nonce, nonce);
-                w.AddMessageIntegrity(Key);
-            });
-
-        public void Dispose() => Tcp.Dispose();
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -70,7 +28,7 @@ public sealed class TcpTransportTests
     {
         await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
         Assert.Equal(!kestrel, server.EngineTcp);
-        using var client = await Allocated.CreateAsync(server.TcpEndPoint);
+        using var client = await TcpTurnClient.CreateAsync(server.TcpEndPoint);
         using var peer = new UdpTestClient();
 
         // A ChannelBind written a byte at a time: the server must wait for the whole frame.
@@ -121,8 +79,8 @@ public sealed class TcpTransportTests
     public async Task ClientThatStopsReading_GetsWholeFramesInOrder_AndOthersKeepFlowing(bool kestrel)
     {
         await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
-        using var slow = await Allocated.CreateAsync(server.TcpEndPoint);
-        using var other = await Allocated.CreateAsync(server.TcpEndPoint);
+        using var slow = await TcpTurnClient.CreateAsync(server.TcpEndPoint);
+        using var other = await TcpTurnClient.CreateAsync(server.TcpEndPoint);
         using var peer = new UdpTestClient();
         await slow.BindChannelAsync(0x4000, peer.LocalEndPoint);
         await other.BindChannelAsync(0x4000, peer.LocalEndPoint);
@@ -180,8 +138,8 @@ public sealed class TcpTransportTests
     public async Task ClosedConnections_LeaveNoAllocationOrConnection(bool kestrel)
     {
         await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
-        var clients = new List<Allocated>();
-        for (int i = 0; i < 20; i++) clients.Add(await Allocated.CreateAsync(server.TcpEndPoint));
+        var clients = new List<TcpTurnClient>();
+        for (int i = 0; i < 20; i++) clients.Add(await TcpTurnClient.CreateAsync(server.TcpEndPoint));
         Assert.Equal(20, server.Dispatcher.Allocations.Count);
         if (server.EngineTcp) Assert.Equal(20, server.OpenTcpConnections);
         foreach (var c in clients) c.Dispose();
@@ -196,7 +154,7 @@ public sealed class TcpTransportTests
     public async Task StoppingServer_EndsOpenConnections(bool kestrel)
     {
         var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
-        using var client = await Allocated.CreateAsync(server.TcpEndPoint);
+        using var client = await TcpTurnClient.CreateAsync(server.TcpEndPoint);
         using var idle = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         var stopping = server.DisposeAsync().AsTask();
         Assert.Same(stopping, await Task.WhenAny(stopping, Task.Delay(10_000)));
