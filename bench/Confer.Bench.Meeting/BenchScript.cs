@@ -14,6 +14,18 @@ if (window.__benchTrace) (() => {
   const Native = window.RTCPeerConnection;
   const at = () => performance.timeOrigin + performance.now();
   window.__mark = (ev) => window.__trace.push({ t: at(), ev });
+  // Signaling frames that carry SDP or candidates, as they leave and reach the page.
+  const NativeWs = window.WebSocket;
+  const kind = (data) => { try { const f = JSON.parse(data); return ['offer', 'answer', 'candidate', 'participantJoined', 'join'].includes(f.type) ? f.type : undefined; } catch { return undefined; } };
+  window.WebSocket = class extends NativeWs {
+    constructor(...args) {
+      super(...args);
+      window.__mark('ws new');
+      this.addEventListener('open', () => window.__mark('ws open'));
+      this.addEventListener('message', (e) => { const k = kind(e.data); if (k) window.__mark(`ws in ${k}`); });
+    }
+    send(data) { const k = kind(data); if (k) window.__mark(`ws out ${k}`); return super.send(data); }
+  };
   window.RTCPeerConnection = class extends Native {
     constructor(cfg) {
       super(cfg);
@@ -27,6 +39,7 @@ if (window.__benchTrace) (() => {
       this.addEventListener('icecandidate', (e) => mark(`cand ${e.candidate ? `${e.candidate.type}/${e.candidate.protocol}${e.candidate.relayProtocol ? '/' + e.candidate.relayProtocol : ''}` : 'end'}`));
       this.addEventListener('track', (e) => mark(`track ${e.track.kind}`));
       this.addEventListener('datachannel', (e) => mark(`datachannel ${e.channel.label}`));
+      this.addEventListener('icecandidateerror', (e) => mark(`candidate error ${e.errorCode} ${e.url} ${e.errorText}`));
     }
     setLocalDescription(d) { window.__mark(`sld ${d?.type ?? ''}`); return super.setLocalDescription(d); }
     setRemoteDescription(d) { window.__mark(`srd ${d?.type}`); return super.setRemoteDescription(d); }

@@ -13,7 +13,10 @@ using Microsoft.Playwright;
 //
 // What the SDK does on that path (the joiner's clock starts at connect()): WebSocket open, `join`;
 // the server sends `participantJoined` to the member in the same step, and the member offers at once
-// (its tracks and two data channels, so it offers even with nothing to send); the joiner, whose
+// (its tracks and two data channels, so it offers even with nothing to send), from a spare peer
+// connection it made beforehand (offer made and candidates gathered before anyone joined; here the
+// host's spare is made right after it publishes, and was ready when the joiner came in the traced
+// runs of 2026-11-24 12:44-13:22 UTC); the joiner, whose
 // peer connection already exists, answers; candidates trickle both ways as found. A joiner that
 // starts its camera right after connect() publishes camera and microphone in one request round and
 // one renegotiation, right after its answer (no timer). Probed on 2026-11-24 05:00 UTC (load 9-15):

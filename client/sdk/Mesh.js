@@ -14,6 +14,12 @@ const STATS_INTERVAL_MS = 500;
 const STATS_SETTLE_MS = 1000;
 /** Speaking state is held this long after the level drops, so highlights do not flicker. */
 const SPEAKING_HOLD_MS = 1200;
+/** While a call is being set up the spare waits (it would compete for the same threads), this long between looks. */
+const SPARE_RETRY_MS = 500;
+/** ...but no longer than this (a connection that never comes up does not keep the spare away). */
+const SPARE_MAX_WAIT_MS = 15000;
+/** A spare this old is made anew: its candidates were gathered on the network as it was then. */
+const SPARE_MAX_AGE_MS = 5 * 60 * 1000;
 
 /**
  * The full mesh behind a Room: one PeerConnection per remote participant, the mapping from
@@ -34,6 +40,16 @@ export class Mesh {
   #early = new Map();
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #timer;
+  /**
+   * A peer connection made before anyone needs it: our tracks and data channels attached, its offer
+   * made and its candidates gathered, so the next newcomer gets an offer at once. `key`: the
+   * publications it carries.
+   * @type {{ peer: PeerConnection, key: string } | undefined}
+   */
+  #spare;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #spareTimer;
+  #stopped = false;
   /** @type {Map<string, { stats?: any, totals?: any, energy?: { energy: number, duration: number }, lastLoud: number }>} */
   #samples = new Map();
   /** @type {import('./Participant.js').Participant[]} */
@@ -56,19 +72,26 @@ export class Mesh {
 
   start() {
     this.#timer = setInterval(() => { this.#sample().catch(() => {}); }, STATS_INTERVAL_MS);
+    this.#renewSpare();
   }
 
   stop() {
+    this.#stopped = true;
     clearInterval(this.#timer);
+    this.#dropSpare();
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
   }
 
   /** @param {RTCIceServer[]} servers */
-  setIceServers(servers) { this.#iceServers = servers; }
+  setIceServers(servers) {
+    this.#iceServers = servers;
+    this.#renewSpare();
+  }
 
   /** Closes every peer connection but keeps running (a fresh join follows). */
   closeAll() {
+    this.#renewSpare();
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
     this.#early.clear();
@@ -100,7 +123,15 @@ export class Mesh {
   /** @returns {RTCConfiguration} */
   #rtcConfig() {
     const extra = this.#options.rtcConfig ?? {};
-    return { bundlePolicy: 'max-bundle', ...extra, iceServers: extra.iceServers ?? this.#iceServers };
+    let iceServers = extra.iceServers ?? this.#iceServers;
+    // Relay only: STUN finds nothing usable, and only costs gathering time.
+    if (extra.iceTransportPolicy === 'relay') {
+      iceServers = iceServers.flatMap((s) => {
+        const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u) => !/^stuns?:/i.test(u));
+        return urls.length ? [{ ...s, urls }] : [];
+      });
+    }
+    return { bundlePolicy: 'max-bundle', ...extra, iceServers };
   }
 
   /**
@@ -110,12 +141,12 @@ export class Mesh {
   ensurePeer(p, initiator = false) {
     let peer = this.#peers.get(p.sid);
     if (peer) return peer;
-    const created = new PeerConnection({
-      polite: this.#local.sid > p.sid,
-      initiator,
-      rtcConfig: this.#rtcConfig(),
-      send: (type, fields) => this.#signal.send(type, { to: p.sid, ...fields }),
-    });
+    const polite = this.#local.sid > p.sid;
+    /** @type {(type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void} */
+    const send = (type, fields) => this.#signal.send(type, { to: p.sid, ...fields });
+    const spare = initiator ? this.#takeSpare() : undefined;
+    spare?.assign({ polite, send });
+    const created = spare ?? new PeerConnection({ polite, initiator, rtcConfig: this.#rtcConfig(), send });
     peer = created;
     this.#peers.set(p.sid, peer);
     p._peer = peer;
@@ -138,11 +169,69 @@ export class Mesh {
   }
 
   /** @param {import('./TrackPublication.js').LocalTrackPublication} pub */
-  addPublication(pub) { for (const peer of this.#peers.values()) peer.addPublication(pub); }
+  addPublication(pub) {
+    for (const peer of this.#peers.values()) peer.addPublication(pub);
+    this.#renewSpare();
+  }
   /** @param {string} trackSid */
-  removePublication(trackSid) { for (const peer of this.#peers.values()) peer.removePublication(trackSid); }
+  removePublication(trackSid) {
+    for (const peer of this.#peers.values()) peer.removePublication(trackSid);
+    this.#renewSpare();
+  }
   /** @param {import('./TrackPublication.js').LocalTrackPublication} pub */
-  async replaceTrack(pub) { await Promise.all([...this.#peers.values()].map((peer) => peer.replaceTrack(pub))); }
+  async replaceTrack(pub) {
+    this.#renewSpare();
+    await Promise.all([...this.#peers.values()].map((peer) => peer.replaceTrack(pub)));
+  }
+
+  /** The publications a new peer connection carries, as a key. */
+  #publicationKey() {
+    return [...this.#local.trackPublications.values()].map((pub) => `${pub.trackSid}:${pub.track.mediaStreamTrack?.id}`).sort().join(',');
+  }
+
+  /** The spare, when it carries what a new peer connection would; else undefined. A new one follows. */
+  #takeSpare() {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    this.#renewSpare();
+    if (spare && spare.key === this.#publicationKey()) return spare.peer;
+    spare?.peer.close();
+    return undefined;
+  }
+
+  #dropSpare() {
+    clearTimeout(this.#spareTimer);
+    this.#spare?.peer.close();
+    this.#spare = undefined;
+  }
+
+  /**
+   * Replaces the spare (its offer no longer fits, or it was taken) once nothing is being set up: a
+   * peer connection being made, or the first second of one, is left alone. Asked for several times
+   * in one task (camera and microphone published together), it makes one.
+   */
+  #renewSpare() {
+    this.#dropSpare();
+    if (this.#stopped) return;
+    const since = performance.now();
+    const make = () => {
+      if (this.#stopped || this.#spare) return;
+      const busy = [...this.#peers.values()].some((peer) => {
+        const state = peer.pc.connectionState;
+        return state === 'new' || state === 'connecting' || (state === 'connected' && peer.connectedFor < STATS_SETTLE_MS);
+      });
+      if (busy && performance.now() - since < SPARE_MAX_WAIT_MS) {
+        this.#spareTimer = setTimeout(make, SPARE_RETRY_MS);
+        return;
+      }
+      const key = this.#publicationKey();
+      const peer = new PeerConnection({ initiator: true, rtcConfig: this.#rtcConfig() });
+      for (const pub of this.#local.trackPublications.values()) peer.addPublication(pub);
+      this.#spare = { peer, key };
+      this.#spareTimer = setTimeout(() => this.#renewSpare(), SPARE_MAX_AGE_MS);
+    };
+    this.#spareTimer = setTimeout(make, 0);
+  }
 
   /** @param {any} f offer, answer or candidate */
   handleSignal(f) {

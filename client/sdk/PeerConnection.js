@@ -30,7 +30,8 @@ const LOSSY_LABEL = 'confer-lossy';
  * tracks, so there is always something to offer even when it sends no media. The newcomer adds its
  * own tracks right after answering that offer (JOINER_WAIT_MS is only a safety net for an offer
  * that never comes). Chromium sometimes never gathers candidates again on a connection that rolled
- * back an offer, so fewer rollbacks also means fewer stuck connections.
+ * back an offer, so fewer rollbacks also means fewer stuck connections. The member's connection is
+ * usually a spare made before the newcomer arrived (Mesh), its offer and candidates ready to go.
  *
  * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
  * `state` (state: RTCPeerConnectionState), `data` (bytes: Uint8Array, reliable: boolean).
@@ -61,6 +62,10 @@ export class PeerConnection extends Emitter {
   /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
   #parked = [];
   #restarts = 0;
+  /** @type {((type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void) | undefined} */
+  #sink;
+  /** @type {['offer' | 'answer' | 'candidate', Record<string, unknown>][]} what a spare said before `assign` */
+  #held = [];
   /** performance.now() when the connection first reached `connected`; 0 before. */
   #connectedAt = 0;
   /** @type {RTCDataChannel | undefined} */
@@ -71,19 +76,23 @@ export class PeerConnection extends Emitter {
   counters = { offersSent: 0, answersSent: 0, candidatesSent: 0, offersIn: 0, answersIn: 0, candidatesIn: 0, ignoredOffers: 0, parked: 0 };
 
   /**
-   * @param {{ polite: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
-   *           send: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
+   * Without `send` the connection is a spare (see Mesh): its offer and candidates are kept until
+   * `assign` says whom they are for.
+   * @param {{ polite?: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
+   *           send?: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
    */
-  constructor({ polite, initiator, rtcConfig, send }) {
+  constructor({ polite = false, initiator, rtcConfig, send }) {
     super();
     this.#ready = initiator;
     if (!initiator) this.#readyTimer = setTimeout(() => this.#becomeReady(), JOINER_WAIT_MS);
     this.#polite = polite;
+    this.#sink = send;
     this.#send = (type, fields) => {
       if (type === 'offer') this.counters.offersSent++;
       else if (type === 'answer') this.counters.answersSent++;
       else this.counters.candidatesSent++;
-      send(type, fields);
+      if (this.#sink) this.#sink(type, fields);
+      else this.#held.push([type, fields]);
     };
     this.#pc = new RTCPeerConnection(rtcConfig);
     const pc = this.#pc;
@@ -117,6 +126,19 @@ export class PeerConnection extends Emitter {
     };
     pc.onconnectionstatechange = () => this.#onState();
     pc.oniceconnectionstatechange = () => this.#onState();
+  }
+
+  /**
+   * Gives a spare its remote participant: what it has said so far (its offer, its candidates) goes
+   * out now, in order, and the rest as it comes.
+   * @param {{ polite: boolean, send: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} to
+   */
+  assign({ polite, send }) {
+    this.#polite = polite;
+    this.#sink = send;
+    const held = this.#held;
+    this.#held = [];
+    for (const [type, fields] of held) send(type, fields);
   }
 
   /** The browser peer connection (for getStats). */
