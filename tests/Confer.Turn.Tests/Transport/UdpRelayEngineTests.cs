@@ -186,4 +186,18 @@ public sealed class UdpRelayEngineTests
         engine.Dispose();
         engine.Dispose();
     }
+
+    [Theory]
+    [InlineData(1, null, 1)]
+    [InlineData(2, null, 1)]
+    [InlineData(4, null, 2)]
+    [InlineData(16, null, 4)]
+    [InlineData(2, "2", 2)]
+    [InlineData(2, "0", 1)]
+    [InlineData(2, "lots", 1)]
+    public void WorkerThreads_OnePerTwoCores_UnlessConfigured(int processors, string? configured, int expected) =>
+        Assert.Equal(expected, UdpRelayEngine.DefaultThreads(processors, configured));
+
+    [Fact]
+    public void TheseTests_RunTheEngineWithTwoWorkers() => Assert.Equal(2, UdpRelayEngine.Shared!.WorkerCount);
 }
