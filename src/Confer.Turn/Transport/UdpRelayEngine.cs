@@ -7,10 +7,11 @@ using Confer.Turn.Transport.Native;
 namespace Confer.Turn.Transport;
 
 /// <summary>
-/// UDP on Linux: a few threads, each blocked in <c>epoll_wait</c> over the non-blocking sockets given to it: UDP relay
-/// sockets (peer → client: drained with <c>recvfrom</c>, each datagram handed to its allocation synchronously; one
-/// registration per relayed address, two for a dual allocation) and the STUN/TURN port's own sockets (client → server,
-/// see UdpRelayEngine.Listeners.cs). No thread-pool hop and no per-socket pending receive: one wake-up serves every
+/// UDP and plain TCP on Linux: a few threads (UdpRelayEngine.Worker.cs), each blocked in <c>epoll_wait</c> over the
+/// non-blocking sockets given to it: UDP relay sockets (peer → client: drained with <c>recvmmsg</c>, each datagram handed
+/// to its allocation synchronously; one registration per relayed address, two for a dual allocation), the STUN/TURN
+/// port's own UDP sockets (client → server, see UdpRelayEngine.Listeners.cs) and its TCP client connections
+/// (UdpRelayEngine.Connections.cs, <see cref="EngineConnection"/>). No thread-pool hop and no per-socket pending receive: one wake-up serves every
 /// socket that became ready, and an allocation's relay socket sits on the worker that receives its client's datagrams,
 /// so one thread serves both directions and the data for its clients leaves in one <c>sendmmsg</c> per wake-up.
 /// </summary>

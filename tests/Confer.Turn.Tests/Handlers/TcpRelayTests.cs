@@ -10,15 +10,7 @@ namespace Confer.Turn.Tests.Handlers;
 
 public sealed class TcpRelayTests
 {
-    private static byte[] Signed(StunMethod method, string nonce, WriteAttributes attributes) =>
-        StunTestMessages.Request(method, (ref StunMessageWriter w) =>
-        {
-            attributes(ref w);
-            w.AddString(StunAttributeType.Username, "user");
-            w.AddString(StunAttributeType.Realm, "confer");
-            w.AddString(StunAttributeType.Nonce, nonce);
-            w.AddMessageIntegrity(LongTermKey.Derive(PasswordAlgorithm.Md5, "user", "confer", "pass"));
-        });
+    private static byte[] Signed(StunMethod method, string nonce, WriteAttributes attributes) => TcpTurnClient.Sign(method, nonce, attributes);
 
     /// <summary>An RFC 6062 data connection set up the whole way: TCP allocation, Connect to a listening peer, ConnectionBind.</summary>
     private sealed class DataPath(TcpTestClient control, string nonce, byte[] connectionId, Socket atPeer, TcpTestClient data) : IDisposable

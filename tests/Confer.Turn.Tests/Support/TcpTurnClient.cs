@@ -33,7 +33,8 @@ internal sealed class TcpTurnClient(TcpTestClient tcp, string nonce, IPEndPoint 
         Assert.Equal(StunClass.SuccessResponse, bind.Type.Class);
     }
 
-    private static byte[] Sign(StunMethod method, string nonce, WriteAttributes attributes) =>
+    /// <summary>A request signed as user/pass in realm confer (MD5 key) with <paramref name="nonce"/>.</summary>
+    public static byte[] Sign(StunMethod method, string nonce, WriteAttributes attributes) =>
         StunTestMessages.Request(method, (ref StunMessageWriter w) =>
         {
             attributes(ref w);
