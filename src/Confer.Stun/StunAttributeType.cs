@@ -46,6 +46,11 @@ public enum StunAttributeType : ushort
     IceControlling = 0x802A,           // ICE-CONTROLLING (ICE)
     ResponseOrigin = 0x802B,           // RESPONSE-ORIGIN (RFC 5780)
     OtherAddress = 0x802C,             // OTHER-ADDRESS (RFC 5780)
+
+    // ADDITIONAL-ADDRESS-FAMILY and ADDRESS-ERROR-CODE as draft-ietf-tram-turnbis numbered them before RFC 8656.
+    // coturn (turnutils_uclient -Z among its tools) still sends these; same layouts as the RFC's attributes.
+    AdditionalAddressFamilyDraft = 0x8032, // ADDITIONAL-ADDRESS-FAMILY (draft)
+    AddressErrorCodeDraft = 0x8033,        // ADDRESS-ERROR-CODE (draft)
 }
 
 public static class StunAttributeTypeExtensions
@@ -68,7 +73,8 @@ public static class StunAttributeTypeExtensions
             or StunAttributeType.AdditionalAddressFamily or StunAttributeType.AddressErrorCode or StunAttributeType.PasswordAlgorithms
             or StunAttributeType.AlternateDomain or StunAttributeType.Icmp or StunAttributeType.Software
             or StunAttributeType.AlternateServer or StunAttributeType.Fingerprint or StunAttributeType.IceControlled
-            or StunAttributeType.IceControlling or StunAttributeType.ResponseOrigin or StunAttributeType.OtherAddress => true,
+            or StunAttributeType.IceControlling or StunAttributeType.ResponseOrigin or StunAttributeType.OtherAddress
+            or StunAttributeType.AdditionalAddressFamilyDraft or StunAttributeType.AddressErrorCodeDraft => true,
         _ => false,
     };
 }

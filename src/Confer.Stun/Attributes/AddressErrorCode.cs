@@ -10,6 +10,8 @@ namespace Confer.Stun.Attributes;
 /// |      Reason Phrase (variable)                                ..
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
+/// Also written under the draft number <see cref="StunAttributeType.AddressErrorCodeDraft"/> (0x8033) for clients that
+/// asked with <see cref="StunAttributeType.AdditionalAddressFamilyDraft"/>.
 /// </summary>
 public static class AddressErrorCode
 {
@@ -26,4 +28,15 @@ public static class AddressErrorCode
 
     public static void AddAddressErrorCode(this ref StunMessageWriter writer, StunAddressFamily family, int code) =>
         writer.AddAddressErrorCode(family, code, ErrorCode.DefaultReason(code));
+
+    /// <summary>
+    /// ADDRESS-ERROR-CODE with the RFC's reason phrase under <paramref name="type"/>: <see cref="StunAttributeType.AddressErrorCode"/>
+    /// or the draft number <see cref="StunAttributeType.AddressErrorCodeDraft"/>.
+    /// </summary>
+    public static void AddAddressErrorCode(this ref StunMessageWriter writer, StunAttributeType type, StunAddressFamily family, int code)
+    {
+        if (type is not (StunAttributeType.AddressErrorCode or StunAttributeType.AddressErrorCodeDraft))
+            throw new ArgumentException("ADDRESS-ERROR-CODE is 0x8001, or 0x8033 as the draft numbered it.", nameof(type));
+        ErrorCode.Write(ref writer, type, code, ErrorCode.DefaultReason(code), (byte)family);
+    }
 }

@@ -53,6 +53,22 @@ public static class PasswordAlgorithms
         return false;
     }
 
+    /// <summary>
+    /// True when a PASSWORD-ALGORITHMS value lists exactly <paramref name="algorithms"/>, in that order, without parameters:
+    /// the server's check that the list a client echoes is the one it sent (RFC 8489 §9.2.4). Never throws.
+    /// </summary>
+    public static bool Matches(ReadOnlySpan<byte> value, ReadOnlySpan<PasswordAlgorithm> algorithms)
+    {
+        if (value.Length != 4 * algorithms.Length) return false;
+        int i = 0;
+        foreach (var entry in Enumerate(value))
+        {
+            if (entry.Algorithm != algorithms[i] || !entry.Parameters.IsEmpty) return false;
+            i++;
+        }
+        return i == algorithms.Length;
+    }
+
     private static bool TryReadEntry(ReadOnlySpan<byte> value, out PasswordAlgorithm algorithm, out ReadOnlySpan<byte> parameters, out int consumed)
     {
         algorithm = 0;

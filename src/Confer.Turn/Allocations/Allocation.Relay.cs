@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
@@ -10,8 +9,8 @@ namespace Confer.Turn.Allocations;
 /// <summary>Peer → client: the relayed socket's receive loop (RFC 8656 §11.3 Data indication, §12.6 ChannelData).</summary>
 public sealed partial class Allocation
 {
-    // Room in front of the data for the largest header: STUN header + XOR-PEER-ADDRESS (IPv6) + DATA header.
-    private const int HeadRoom = StunMessage.HeaderLength + 4 + 20 + 4;
+    // Room in front of the data for the largest header: a Data indication's for an IPv6 peer (ChannelData's is smaller).
+    private const int HeadRoom = DataIndication.MaxHeaderLength;
     private const int MaxData = ushort.MaxValue - HeadRoom;
 
     internal const int RelayHeadRoom = HeadRoom;
@@ -120,40 +119,16 @@ public sealed partial class Allocation
         Span<byte> frame;
         if (_channelsByPeer.TryGetValue(peer, out var channel) && now < channel.ExpiresTicks)
         {
-            // ChannelData: 4-byte header right in front of the data; padded to 4 over TCP/TLS (RFC 8656 §12.5).
-            int start = HeadRoom - 4;
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.Slice(start), channel.Number);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.Slice(start + 2), (ushort)length);
-            int total = 4 + length;
-            if (pad)
-            {
-                int padded = (total + 3) & ~3;
-                buffer.Slice(start + total, padded - total).Clear();
-                total = padded;
-            }
-            frame = buffer.Slice(start, total);
+            // ChannelData: the 4-byte header right in front of the data; padded to 4 over TCP/TLS (RFC 8656 §12.5).
+            int start = HeadRoom - ChannelData.HeaderLength;
+            frame = buffer.Slice(start, ChannelData.WriteAround(buffer[start..], channel.Number, length, pad));
         }
         else
         {
-            // Data indication: header, XOR-PEER-ADDRESS, DATA (padded to 4 as every attribute is).
-            int addressLength = peer.IsIPv6 ? 20 : 8;
-            int start = HeadRoom - (StunMessage.HeaderLength + 4 + addressLength + 4);
-            int paddedData = (length + 3) & ~3;
-            buffer.Slice(HeadRoom + length, paddedData - length).Clear();
-            var message = buffer.Slice(start, HeadRoom - start + paddedData);
-            BinaryPrimitives.WriteUInt16BigEndian(message, new StunMessageType(StunMethod.Data, StunClass.Indication).ToWire());
-            BinaryPrimitives.WriteUInt16BigEndian(message[2..], (ushort)(message.Length - StunMessage.HeaderLength));
-            BinaryPrimitives.WriteUInt32BigEndian(message[4..], StunMessage.MagicCookie);
+            // Data indication: header, XOR-PEER-ADDRESS, DATA (padded to 4 as every attribute is), RFC 8656 §11.3.
+            int start = HeadRoom - DataIndication.HeaderLength(peer.AddressLength);
             var id = new TransactionId(_indicationId.High, _indicationId.Low + Interlocked.Increment(ref _indicationCounter));
-            id.Write(message[8..20]);
-            var attribute = message[StunMessage.HeaderLength..];
-            BinaryPrimitives.WriteUInt16BigEndian(attribute, (ushort)StunAttributeType.XorPeerAddress);
-            BinaryPrimitives.WriteUInt16BigEndian(attribute[2..], (ushort)addressLength);
-            peer.WriteValue(attribute.Slice(4, addressLength), xor: true, id);
-            attribute = attribute[(4 + addressLength)..];
-            BinaryPrimitives.WriteUInt16BigEndian(attribute, (ushort)StunAttributeType.Data);
-            BinaryPrimitives.WriteUInt16BigEndian(attribute[2..], (ushort)length);
-            frame = message;
+            frame = buffer.Slice(start, peer.WriteDataIndicationAround(buffer[start..], id, length));
         }
         if (Sink.Send(frame, ClientAddress)) _metrics.RelayedToClient(length);
         else _metrics.Dropped("client_queue_full");

@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
+using Confer.Stun.Attributes;
 
 namespace Confer.Turn.Allocations;
 
@@ -79,7 +79,7 @@ public sealed partial class Allocation
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, new StunMessageType(StunMethod.ConnectionAttempt, StunClass.Indication), TransactionId.New());
         peer.WriteAttribute(ref writer, StunAttributeType.XorPeerAddress, xor: true);
-        BinaryPrimitives.WriteUInt32BigEndian(writer.Reserve(StunAttributeType.ConnectionId, 4), connectionId);
+        writer.AddConnectionId(connectionId);
         writer.AddFingerprint();
         Sink.Send(writer.Written, ClientAddress);
     }

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using Confer.Stun;
-using Confer.Stun.Attributes;
 
 namespace Confer.Turn.Allocations;
 
@@ -37,11 +35,15 @@ public readonly record struct TransportAddress(UInt128 Address, ushort Port, boo
             : FromV6(BinaryPrimitives.ReadUInt128BigEndian(bytes), (ushort)endpoint.Port);
     }
 
-    /// <summary>From a decoded address attribute (family 1 or 2, 4 or 16 address bytes).</summary>
-    public static TransportAddress FromAttribute(byte family, ReadOnlySpan<byte> address, ushort port) =>
-        family == StunAddress.FamilyIPv4
-            ? new TransportAddress(BinaryPrimitives.ReadUInt32BigEndian(address), port, false)
-            : new TransportAddress(BinaryPrimitives.ReadUInt128BigEndian(address), port, true);
+    /// <summary>
+    /// From raw address bytes in network order: 4 (IPv4) or 16 (IPv6, kept as IPv6 even when IPv4-mapped, as it was given).
+    /// </summary>
+    public static TransportAddress FromAddressBytes(ReadOnlySpan<byte> address, ushort port) => address.Length switch
+    {
+        4 => new TransportAddress(BinaryPrimitives.ReadUInt32BigEndian(address), port, false),
+        16 => new TransportAddress(BinaryPrimitives.ReadUInt128BigEndian(address), port, true),
+        _ => throw new ArgumentException("An address is 4 (IPv4) or 16 (IPv6) bytes.", nameof(address)),
+    };
 
     private static TransportAddress FromV6(UInt128 v6, ushort port) =>
         (v6 >> 32) == (MappedPrefix >> 32) ? new TransportAddress((uint)v6, port, false) : new TransportAddress(v6, port, true);
@@ -65,44 +67,43 @@ public readonly record struct TransportAddress(UInt128 Address, ushort Port, boo
 
     public IPEndPoint ToEndPoint() => new(ToIPAddress(), Port);
 
+    /// <summary>The number of address bytes: 16 for IPv6, 4 for IPv4.</summary>
+    public int AddressLength => IsIPv6 ? 16 : 4;
+
+    /// <summary>Writes the address in network order (4 or 16 bytes) without allocating; returns how many bytes.</summary>
+    public int WriteAddressBytes(Span<byte> destination)
+    {
+        if (IsIPv6)
+        {
+            BinaryPrimitives.WriteUInt128BigEndian(destination, Address);
+            return 16;
+        }
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)Address);
+        return 4;
+    }
+
+    /// <summary>
+    /// Writes port and address into an existing socket address (Linux/Windows layout), leaving its other fields (IPv6
+    /// flow info, scope id) as they are; an IPv4 address goes IPv4-mapped into an IPv6 one. Allocation-free.
+    /// </summary>
+    public void WriteTo(SocketAddress destination)
+    {
+        var bytes = destination.Buffer.Span;
+        BinaryPrimitives.WriteUInt16BigEndian(bytes[2..], Port);
+        if (destination.Family == AddressFamily.InterNetwork)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(bytes[4..], (uint)Address);
+            return;
+        }
+        BinaryPrimitives.WriteUInt128BigEndian(bytes.Slice(8, 16), IsIPv6 ? Address : MappedPrefix | (uint)Address);
+    }
+
     /// <summary>A socket address for a socket of <paramref name="socketFamily"/> (v4 is mapped for dual-mode v6 sockets).</summary>
     public SocketAddress ToSocketAddress(AddressFamily socketFamily)
     {
         var ip = ToIPAddress();
         if (socketFamily == AddressFamily.InterNetworkV6 && !IsIPv6) ip = ip.MapToIPv6();
         return new IPEndPoint(ip, Port).Serialize();
-    }
-
-    /// <summary>Writes an address attribute value (RFC 8489 §14.1/14.2) without allocating.</summary>
-    public void WriteAttribute(ref StunMessageWriter writer, StunAttributeType type, bool xor)
-    {
-        var value = writer.Reserve(type, IsIPv6 ? 20 : 8);
-        WriteValue(value, xor, writer.TransactionId);
-    }
-
-    /// <summary>Writes the 8 or 20 byte value of an address attribute.</summary>
-    public void WriteValue(Span<byte> value, bool xor, TransactionId transactionId)
-    {
-        value[0] = 0;
-        value[1] = IsIPv6 ? StunAddress.FamilyIPv6 : StunAddress.FamilyIPv4;
-        ushort cookieHigh = (ushort)(StunMessage.MagicCookie >> 16);
-        BinaryPrimitives.WriteUInt16BigEndian(value[2..], xor ? (ushort)(Port ^ cookieHigh) : Port);
-        if (IsIPv6)
-        {
-            BinaryPrimitives.WriteUInt128BigEndian(value[4..], Address);
-            if (xor)
-            {
-                Span<byte> mask = stackalloc byte[16];
-                BinaryPrimitives.WriteUInt32BigEndian(mask, StunMessage.MagicCookie);
-                transactionId.Write(mask[4..]);
-                for (int i = 0; i < 16; i++) value[4 + i] ^= mask[i];
-            }
-        }
-        else
-        {
-            uint a = (uint)Address;
-            BinaryPrimitives.WriteUInt32BigEndian(value[4..], xor ? a ^ StunMessage.MagicCookie : a);
-        }
     }
 
     public override string ToString() => IsIPv6 ? $"[{ToIPAddress()}]:{Port}" : $"{ToIPAddress()}:{Port}";

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Confer.Stun;
 using Confer.Stun.Attributes;
@@ -37,7 +36,6 @@ public sealed class LongTermAuthenticator
     private readonly NonceService _nonces;
     private readonly Dictionary<string, (byte[] Md5, byte[] Sha256)> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _byUserHash = new(StringComparer.Ordinal);
-    private readonly byte[] _passwordAlgorithms;
 
     public LongTermAuthenticator(TurnOptions options, TimeProvider time, TurnMetrics metrics)
     {
@@ -51,11 +49,10 @@ public sealed class LongTermAuthenticator
                 LongTermKey.Derive(PasswordAlgorithm.Sha256, user, options.Realm, password));
             _byUserHash[Convert.ToBase64String(LongTermKey.UserHash(user, options.Realm))] = user;
         }
-        // PASSWORD-ALGORITHMS (RFC 8489 §14.11): SHA-256 first (preferred), then MD5; no parameters.
-        _passwordAlgorithms = new byte[8];
-        BinaryPrimitives.WriteUInt16BigEndian(_passwordAlgorithms, (ushort)PasswordAlgorithm.Sha256);
-        BinaryPrimitives.WriteUInt16BigEndian(_passwordAlgorithms.AsSpan(4), (ushort)PasswordAlgorithm.Md5);
     }
+
+    /// <summary>PASSWORD-ALGORITHMS as this server announces them (RFC 8489 §14.11): SHA-256 first (preferred), then MD5.</summary>
+    private static ReadOnlySpan<PasswordAlgorithm> Algorithms => [PasswordAlgorithm.Sha256, PasswordAlgorithm.Md5];
 
     public NonceService Nonces => _nonces;
 
@@ -79,8 +76,8 @@ public sealed class LongTermAuthenticator
         if (hasList != hasChoice) return Fail(AuthOutcome.BadRequest, "password_algorithm");
         if (hasChoice)
         {
-            if (!list.SequenceEqual(_passwordAlgorithms) || choice.Length < 4) return Fail(AuthOutcome.BadRequest, "password_algorithm");
-            algorithm = (PasswordAlgorithm)BinaryPrimitives.ReadUInt16BigEndian(choice);
+            if (!PasswordAlgorithms.Matches(list, Algorithms) || !PasswordAlgorithms.TryReadOne(choice, out algorithm, out _))
+                return Fail(AuthOutcome.BadRequest, "password_algorithm");
             if (algorithm is not (PasswordAlgorithm.Md5 or PasswordAlgorithm.Sha256)) return Fail(AuthOutcome.BadRequest, "password_algorithm");
         }
 
@@ -143,7 +140,7 @@ public sealed class LongTermAuthenticator
         {
             writer.AddString(StunAttributeType.Realm, _options.Realm);
             writer.AddString(StunAttributeType.Nonce, _nonces.Create(context.Tuple.Client));
-            writer.Add(StunAttributeType.PasswordAlgorithms, _passwordAlgorithms);
+            writer.AddPasswordAlgorithms(Algorithms);
         }
         StunResponse.Finish(ref writer, _options.Software, default);
         context.Reply(writer.Written);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,9 +50,9 @@ public sealed class NonceService(TimeProvider time, TimeSpan lifetime)
     {
         Span<byte> input = stackalloc byte[64];
         int n = Encoding.ASCII.GetBytes(expiresHex, input);
-        BinaryPrimitives.WriteUInt128BigEndian(input[n..], client.Address);
+        n += client.WriteAddressBytes(input[n..]);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, input[..(n + 16)], mac);
+        HMACSHA256.HashData(_key, input[..n], mac);
         return Convert.ToHexStringLower(mac[..(MacHexLength / 2)]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using Confer.Stun;
 using Confer.Stun.Attributes;
@@ -31,14 +30,15 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
 
-        // 2. REQUESTED-TRANSPORT: UDP only here.
-        if (!request.TryGetAttribute(StunAttributeType.RequestedTransport, out var transport) || transport.Length != 4)
+        // 2. REQUESTED-TRANSPORT: UDP, or TCP (RFC 6062) for a client on TCP/TLS.
+        if (!request.TryGetAttribute(StunAttributeType.RequestedTransport, out var transportValue) ||
+            !RequestedTransport.TryRead(transportValue, out var transport))
         {
             Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
             return;
         }
-        bool tcpRelay = transport[0] == TurnAttributes.Tcp && context.Sink.Transport != ClientTransport.Udp; // RFC 6062 §5.1
-        if (transport[0] != TurnAttributes.Udp && !tcpRelay)
+        bool tcpRelay = transport == TransportProtocol.Tcp && context.Sink.Transport != ClientTransport.Udp; // RFC 6062 §5.1
+        if (transport != TransportProtocol.Udp && !tcpRelay)
         {
             Refuse(context, request, ErrorCode.UnsupportedTransportProtocol, auth, "transport");
             return;
@@ -48,29 +48,30 @@ internal sealed class AllocateHandler(TurnContext turn)
         //    family attribute nor EVEN-PORT (400); REQUESTED- and ADDITIONAL-ADDRESS-FAMILY exclude each other (400);
         //    ADDITIONAL-ADDRESS-FAMILY may only say IPv6 (400) and asks for IPv4 plus IPv6, a dual allocation; an
         //    EVEN-PORT reserving the next port (R) is defined for one family only (400 with a dual request).
+        //    (The draft's number for ADDITIONAL-ADDRESS-FAMILY is accepted too, and the answer then uses the draft's numbers.)
         var family = AddressFamily.InterNetwork;
         bool hasFamily = request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var requestedFamily);
         bool dual = request.TryGetAttribute(StunAttributeType.AdditionalAddressFamily, out var additionalFamily);
-        bool draft = !dual && (dual = request.TryGetAttribute(TurnAttributes.AdditionalAddressFamilyDraft, out additionalFamily));
+        bool draft = !dual && (dual = request.TryGetAttribute(StunAttributeType.AdditionalAddressFamilyDraft, out additionalFamily));
         bool evenPort = request.TryGetAttribute(StunAttributeType.EvenPort, out var even);
         bool hasToken = request.TryGetAttribute(StunAttributeType.ReservationToken, out var tokenValue);
-        bool reserveNext = evenPort && even.Length >= 1 && (even[0] & 0x80) != 0;
-        if ((hasToken && (evenPort || hasFamily || dual || tokenValue.Length != 8)) || (evenPort && even.Length < 1) ||
-            (hasFamily && dual) || (dual && (additionalFamily.Length != 4 || additionalFamily[0] != StunAddress.FamilyIPv6)) ||
-            (dual && reserveNext))
+        bool evenPortValid = EvenPort.TryRead(even, out bool reserveNext);
+        bool tokenValid = ReservationToken.TryRead(tokenValue, out ulong token);
+        bool additionalValid = AddressFamilyAttribute.TryRead(additionalFamily, out var additional) && additional == StunAddressFamily.IPv6;
+        if ((hasToken && (evenPort || hasFamily || dual || !tokenValid)) || (evenPort && !evenPortValid) ||
+            (hasFamily && dual) || (dual && !additionalValid) || (dual && reserveNext))
         {
             Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
             return;
         }
         if (hasFamily)
         {
-            if (requestedFamily.Length == 0) requestedFamily = [0];
-            if (requestedFamily.Length != 4 || requestedFamily[0] is not (StunAddress.FamilyIPv4 or StunAddress.FamilyIPv6))
+            if (!AddressFamilyAttribute.TryRead(requestedFamily, out var requested) || requested is not (StunAddressFamily.IPv4 or StunAddressFamily.IPv6))
             {
                 Refuse(context, request, ErrorCode.AddressFamilyNotSupported, auth, "family");
                 return;
             }
-            family = requestedFamily[0] == StunAddress.FamilyIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            family = requested == StunAddressFamily.IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         }
         var relayAddress = turn.Allocations.RelayAddressFor(family, tuple.Server);
         // A dual request: IPv6 too when there is an IPv6 relay address (for UDP relays and RFC 6062 TCP relays alike).
@@ -93,7 +94,7 @@ internal sealed class AllocateHandler(TurnContext turn)
         ulong? newToken = null;
         if (relayAddress is null) { }
         else if (tcpRelay) socket = turn.Allocations.Ports.BindTcp(relayAddress);
-        else if (hasToken) socket = turn.Allocations.Reservations.Take(BinaryPrimitives.ReadUInt64BigEndian(tokenValue));
+        else if (hasToken) socket = turn.Allocations.Reservations.Take(token);
         else if (reserveNext)
         {
             Socket? next = null;
@@ -155,8 +156,8 @@ internal sealed class AllocateHandler(TurnContext turn)
     public static TimeSpan Lifetime(in StunMessage request, TurnOptions options)
     {
         var lifetime = options.DefaultAllocationLifetime;
-        if (request.TryGetAttribute(StunAttributeType.Lifetime, out var value) && value.Length == 4)
-            lifetime = TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(value));
+        if (request.TryGetAttribute(StunAttributeType.Lifetime, out var value) && Stun.Attributes.Lifetime.TryRead(value, out uint seconds))
+            lifetime = TimeSpan.FromSeconds(seconds);
         if (lifetime < options.DefaultAllocationLifetime) lifetime = options.DefaultAllocationLifetime;
         return lifetime > options.MaxAllocationLifetime ? options.MaxAllocationLifetime : lifetime;
     }
@@ -169,11 +170,11 @@ internal sealed class AllocateHandler(TurnContext turn)
         allocation.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
         allocation.Additional?.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
         if (allocation.AddressError is var (family, code))
-            TurnAttributes.AddAddressError(ref writer, allocation.DraftCodepoints ? TurnAttributes.AddressErrorCodeDraft : StunAttributeType.AddressErrorCode, family, code);
+            writer.AddAddressErrorCode(allocation.DraftCodepoints ? StunAttributeType.AddressErrorCodeDraft : StunAttributeType.AddressErrorCode, family, code);
         long remaining = Math.Max(0, allocation.ExpiresTicks - turn.Now);
-        writer.AddUInt32(StunAttributeType.Lifetime, (uint)TimeSpan.FromTicks(remaining).TotalSeconds);
+        writer.AddLifetime((uint)TimeSpan.FromTicks(remaining).TotalSeconds);
         context.Tuple.Client.WriteAttribute(ref writer, StunAttributeType.XorMappedAddress, xor: true);
-        if (allocation.ReservationToken is { } token) writer.AddUInt64(StunAttributeType.ReservationToken, token);
+        if (allocation.ReservationToken is { } reservation) writer.AddReservationToken(reservation);
         StunResponse.Finish(ref writer, turn.Options.Software, auth.Key);
         context.Reply(writer.Written);
     }

@@ -1,6 +1,7 @@
-using System.Buffers.Binary;
 using System.Net;
 using Confer.Stun;
+using Confer.Stun.Attributes;
+using Confer.Turn.Allocations;
 using Confer.Turn.Transport;
 
 namespace Confer.Turn.Handlers;
@@ -12,8 +13,6 @@ namespace Confer.Turn.Handlers;
 /// </summary>
 internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
 {
-    private const byte ChangeIP = 0x04, ChangePort = 0x02; // CHANGE-REQUEST flags A and B (RFC 5780 §7.2)
-
     private static ReadOnlySpan<StunAttributeType> Known =>
     [
         StunAttributeType.Username, StunAttributeType.MessageIntegrity, StunAttributeType.MessageIntegritySha256,
@@ -38,7 +37,7 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
         }
         if (unknownCount > 0)
         {
-            StunResponse.SendError(context, request, Stun.Attributes.ErrorCode.UnknownAttribute, options.Software, unknown: unknown[..unknownCount]);
+            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, options.Software, unknown: unknown[..unknownCount]);
             return;
         }
 
@@ -46,21 +45,21 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
         int from = context.LocalIndex;
         if (rfc5780 && request.TryGetAttribute(StunAttributeType.ChangeRequest, out var change))
         {
-            if (change.Length != 4) { StunResponse.SendError(context, request, Stun.Attributes.ErrorCode.BadRequest, options.Software); return; }
-            if ((change[3] & ChangeIP) != 0) from ^= 2;
-            if ((change[3] & ChangePort) != 0) from ^= 1;
+            if (!ChangeRequest.TryRead(change, out var flags)) { StunResponse.SendError(context, request, ErrorCode.BadRequest, options.Software); return; }
+            if ((flags & ChangeRequestFlags.ChangeIP) != 0) from ^= 2;
+            if ((flags & ChangeRequestFlags.ChangePort) != 0) from ^= 1;
         }
 
         // 3. Where it goes (RFC 5780 §7.5): RESPONSE-PORT names another port of the client (UDP only).
         var destination = context.ClientAddress;
         if (request.TryGetAttribute(StunAttributeType.ResponsePort, out var responsePort))
         {
-            if (responsePort.Length != 4 || listeners is null)
+            if (!ResponsePort.TryRead(responsePort, out ushort port) || listeners is null)
             {
-                StunResponse.SendError(context, request, Stun.Attributes.ErrorCode.BadRequest, options.Software);
+                StunResponse.SendError(context, request, ErrorCode.BadRequest, options.Software);
                 return;
             }
-            destination = WithPort(context.ClientAddress, BinaryPrimitives.ReadUInt16BigEndian(responsePort));
+            destination = WithPort(context.ClientAddress, port);
         }
 
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
@@ -82,14 +81,14 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
     }
 
     // A listener bound to a concrete address reports itself; the receiving address otherwise.
-    private static Allocations.TransportAddress ResponseAddress(Allocations.TransportAddress local, Allocations.TransportAddress fallback) =>
+    private static TransportAddress ResponseAddress(TransportAddress local, TransportAddress fallback) =>
         local.Address == UInt128.Zero ? fallback : local;
 
     private static SocketAddress WithPort(SocketAddress address, ushort port)
     {
         var copy = new SocketAddress(address.Family, address.Size);
         address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        BinaryPrimitives.WriteUInt16BigEndian(copy.Buffer.Span[2..], port);
+        TransportAddress.FromSocketAddress(address).WithPort(port).WriteTo(copy);
         return copy;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Confer.Stun;
 using Confer.Stun.Attributes;
 using Confer.Turn.Allocations;
@@ -20,19 +19,22 @@ internal sealed partial class ChannelBindHandler(TurnContext turn)
     {
         var software = turn.Options.Software;
         if (!AllocationChecks.TryGetOwn(turn, request, context, auth, out var allocation)) return;
-        if (!request.TryGetAttribute(StunAttributeType.ChannelNumber, out var number) || number.Length != 4 ||
-            !TurnAttributes.IsChannelNumber(BinaryPrimitives.ReadUInt16BigEndian(number)) ||
+        // Channel numbers: RFC 8656 §12 allows 0x4000–0x4FFF; RFC 5766 allowed up to 0x7FFF and clients still use
+        // that range (coturn's among them), so both are accepted.
+        ushort number = 0;
+        bool hasNumber = request.TryGetAttribute(StunAttributeType.ChannelNumber, out var numberValue) && ChannelNumber.TryRead(numberValue, out number);
+        if (!hasNumber || !ChannelData.IsRfc5766Channel(number) ||
             !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
-            !TurnAttributes.TryReadPeer(peerValue, request.TransactionId, out var peer))
+            !TransportAddressStun.TryReadAddress(peerValue, xor: true, request.TransactionId, out var peer))
         {
-            Log.BadChannelBind(turn.Logger, context.Tuple, number.Length == 4 ? BinaryPrimitives.ReadUInt16BigEndian(number) : -1);
+            Log.BadChannelBind(turn.Logger, context.Tuple, hasNumber ? number : -1);
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
         if (!AllocationChecks.CheckPeer(turn, allocation, peer, request, context, auth)) return;
 
         long now = turn.Now;
-        var result = allocation.BindChannel(BinaryPrimitives.ReadUInt16BigEndian(number), peer, now + turn.Options.ChannelLifetime.Ticks);
+        var result = allocation.BindChannel(number, peer, now + turn.Options.ChannelLifetime.Ticks);
         if (result != Allocation.BindResult.Bound)
         {
             Log.ChannelConflict(turn.Logger, context.Tuple, result);

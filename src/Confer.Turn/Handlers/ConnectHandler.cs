@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
@@ -27,7 +26,7 @@ internal sealed class ConnectHandler(TurnContext turn)
             return;
         }
         if (!allocation.IsTcp || !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var value) ||
-            !TurnAttributes.TryReadPeer(value, request.TransactionId, out var peer))
+            !TransportAddressStun.TryReadAddress(value, xor: true, request.TransactionId, out var peer))
         {
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
@@ -82,8 +81,8 @@ internal sealed class ConnectHandler(TurnContext turn)
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var @class = connectionId != 0 ? StunClass.SuccessResponse : StunClass.ErrorResponse;
         var writer = new StunMessageWriter(buffer, new StunMessageType(StunMethod.Connect, @class), id);
-        if (connectionId != 0) BinaryPrimitives.WriteUInt32BigEndian(writer.Reserve(StunAttributeType.ConnectionId, 4), connectionId);
-        else writer.AddErrorCode(ErrorCode.ConnectionTimeoutOrFailure, ErrorCode.DefaultReason(ErrorCode.ConnectionTimeoutOrFailure));
+        if (connectionId != 0) writer.AddConnectionId(connectionId);
+        else writer.AddErrorCode(ErrorCode.ConnectionTimeoutOrFailure);
         StunResponse.Finish(ref writer, turn.Options.Software, key);
         sink.Send(writer.Written, client);
     }

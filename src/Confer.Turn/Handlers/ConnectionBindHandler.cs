@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Confer.Stun;
 using Confer.Stun.Attributes;
 using Confer.Turn.Auth;
@@ -18,12 +17,12 @@ internal sealed class ConnectionBindHandler(TurnContext turn)
     {
         var software = turn.Options.Software;
         if (context.Sink is not IStreamClientSink stream || turn.Allocations.Contains(context.Tuple) ||
-            !request.TryGetAttribute(StunAttributeType.ConnectionId, out var value) || value.Length != 4)
+            !request.TryGetAttribute(StunAttributeType.ConnectionId, out var value) || !ConnectionId.TryRead(value, out uint connectionId))
         {
             StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
             return;
         }
-        var pending = turn.Connections.Take(BinaryPrimitives.ReadUInt32BigEndian(value));
+        var pending = turn.Connections.Take(connectionId);
         if (pending is null || pending.Allocation.Username != auth.Username)
         {
             pending?.Peer.Dispose();

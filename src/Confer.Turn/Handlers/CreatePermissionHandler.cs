@@ -26,7 +26,7 @@ internal sealed class CreatePermissionHandler(TurnContext turn)
         foreach (var attribute in request.Attributes)
         {
             if (attribute.Type != StunAttributeType.XorPeerAddress) continue;
-            if (count == MaxPeers || !TurnAttributes.TryReadPeer(attribute.Value, request.TransactionId, out var peer))
+            if (count == MaxPeers || !TransportAddressStun.TryReadAddress(attribute.Value, xor: true, request.TransactionId, out var peer))
             {
                 StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
                 return;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Confer.Stun;
 using Confer.Stun.Attributes;
 using Confer.Turn.Auth;
@@ -20,10 +19,10 @@ internal sealed class RefreshHandler(TurnContext turn)
         // REQUESTED-ADDRESS-FAMILY names the one relayed address to refresh or delete; a family the allocation
         // does not (or no longer) have is 443. Without it, every relayed address of the allocation (RFC 8656 §7.3).
         bool? onlyIPv6 = null;
-        if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var family) && family.Length == 4)
+        if (request.TryGetAttribute(StunAttributeType.RequestedAddressFamily, out var familyValue) && AddressFamilyAttribute.TryRead(familyValue, out var family))
         {
-            onlyIPv6 = family[0] == StunAddress.FamilyIPv6;
-            if (family[0] is not (StunAddress.FamilyIPv4 or StunAddress.FamilyIPv6) || !allocation.HasFamily(onlyIPv6.Value, turn.Now))
+            onlyIPv6 = family == StunAddressFamily.IPv6;
+            if (family is not (StunAddressFamily.IPv4 or StunAddressFamily.IPv6) || !allocation.HasFamily(onlyIPv6.Value, turn.Now))
             {
                 StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
                 return;
@@ -31,8 +30,8 @@ internal sealed class RefreshHandler(TurnContext turn)
         }
 
         var lifetime = turn.Options.DefaultAllocationLifetime;
-        if (request.TryGetAttribute(StunAttributeType.Lifetime, out var value) && value.Length == 4)
-            lifetime = TimeSpan.FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(value));
+        if (request.TryGetAttribute(StunAttributeType.Lifetime, out var value) && Lifetime.TryRead(value, out uint seconds))
+            lifetime = TimeSpan.FromSeconds(seconds);
         if (lifetime > turn.Options.MaxAllocationLifetime) lifetime = turn.Options.MaxAllocationLifetime;
 
         if (onlyIPv6 is { } ipv6 && allocation.IsDual)
@@ -46,7 +45,7 @@ internal sealed class RefreshHandler(TurnContext turn)
 
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
-        writer.AddUInt32(StunAttributeType.Lifetime, (uint)lifetime.TotalSeconds);
+        writer.AddLifetime((uint)lifetime.TotalSeconds);
         StunResponse.Finish(ref writer, software, auth.Key);
         context.Reply(writer.Written);
     }

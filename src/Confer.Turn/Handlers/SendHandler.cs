@@ -17,7 +17,7 @@ internal sealed class SendHandler(TurnContext turn)
         if (!turn.Allocations.TryGet(context.Tuple, out var allocation)) { turn.Metrics.Dropped("no_allocation"); return; }
         if (!indication.TryGetAttribute(StunAttributeType.XorPeerAddress, out var peerValue) ||
             !indication.TryGetAttribute(StunAttributeType.Data, out var data) ||
-            !TurnAttributes.TryReadPeer(peerValue, indication.TransactionId, out var peer))
+            !TransportAddressStun.TryReadAddress(peerValue, xor: true, indication.TransactionId, out var peer))
         {
             turn.Metrics.Dropped("malformed");
             return;
@@ -43,15 +43,11 @@ internal static class PeerAddresses
         if (family == AddressFamily.InterNetwork)
         {
             var a = s_v4 ??= new IPEndPoint(IPAddress.Any, 0).Serialize();
-            var span = a.Buffer.Span;
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(span[2..], peer.Port);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[4..], (uint)peer.Address);
+            peer.WriteTo(a);
             return a;
         }
         var b = s_v6 ??= new IPEndPoint(IPAddress.IPv6Any, 0).Serialize();
-        var s = b.Buffer.Span;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(s[2..], peer.Port);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(s.Slice(8, 16), peer.Address);
+        peer.WriteTo(b);
         return b;
     }
 }

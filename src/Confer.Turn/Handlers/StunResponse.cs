@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Confer.Stun;
+using Confer.Stun.Attributes;
 using Confer.Turn.Transport;
 
 namespace Confer.Turn.Handlers;
@@ -39,12 +39,8 @@ internal static class StunResponse
     {
         Span<byte> buffer = stackalloc byte[MaxLength];
         var writer = Begin(buffer, request, StunClass.ErrorResponse);
-        writer.AddErrorCode(code, Stun.Attributes.ErrorCode.DefaultReason(code));
-        if (!unknown.IsEmpty)
-        {
-            var value = writer.Reserve(StunAttributeType.UnknownAttributes, unknown.Length * 2);
-            for (int i = 0; i < unknown.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(value[(i * 2)..], unknown[i]);
-        }
+        writer.AddErrorCode(code);
+        if (!unknown.IsEmpty) writer.AddUnknownAttributes(unknown);
         Finish(ref writer, software, key);
         context.Reply(writer.Written);
     }
