@@ -50,6 +50,8 @@ public sealed class FuzzTests
         StunMessage.LooksLikeStun(bytes);
         if (ChannelData.LooksLikeChannelData(bytes) && ChannelData.TryRead(bytes, out var channelData))
             Assert.True(channelData.Data.Length <= bytes.Length - ChannelData.HeaderLength);
+        if (ChannelData.TryRead(bytes, rfc5766Range: true, out var wide))
+            Assert.True(ChannelData.IsRfc5766Channel(wide.Channel) && wide.Data.Length <= bytes.Length - ChannelData.HeaderLength);
         if (StunFraming.TryGetFrameLength(bytes, out int frameLength, out _, out _))
             Assert.InRange(frameLength, 4, bytes.Length);
         ProbeValue(bytes, SampleTransactionId);
@@ -216,6 +218,28 @@ public sealed class FuzzTests
             Assert.True(StunAddress.TryRead(value[..length], xor: true, transactionId, out IPEndPoint read));
             Assert.Equal(StunAddress.Normalize(endpoint.Address), read.Address);
             Assert.Equal(port, read.Port);
+        }, iter: 2_000);
+    }
+
+    [Fact]
+    public void XorAddresses_RawBytes_RoundTrip()
+    {
+        Gen.Select(Gen.Byte.Array[16], Gen.Bool, Gen.UShort, Gen.Byte.Array[12], Gen.Bool).Sample((raw, v6, port, id, xor) =>
+        {
+            var address = v6 ? raw : raw[..4];
+            var transactionId = TransactionId.Read(id);
+            var value = FilledBuffer(21);
+            int length = StunAddress.Write(value, address, port, xor, transactionId);
+            Assert.Equal(StunAddress.EncodedLength(address.Length), length);
+            Assert.Equal(0xFF, value[length]);
+            Span<byte> read = stackalloc byte[16];
+            Assert.True(StunAddress.TryRead(value.AsSpan(0, length), xor, transactionId, read, out var family, out var readPort));
+            Assert.Equal(v6 ? StunAddress.FamilyIPv6 : StunAddress.FamilyIPv4, family);
+            Assert.Equal(address, read[..address.Length].ToArray());
+            Assert.Equal(port, readPort);
+            // Truncated or extended by a byte: false, never a throw.
+            Assert.False(StunAddress.TryRead(value.AsSpan(0, length - 1), xor, transactionId, read, out _, out _));
+            Assert.False(StunAddress.TryRead(value.AsSpan(0, length + 1), xor, transactionId, read, out _, out _));
         }, iter: 2_000);
     }
 }

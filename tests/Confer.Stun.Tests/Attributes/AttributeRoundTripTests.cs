@@ -27,6 +27,18 @@ public sealed class AttributeRoundTripTests
     private static bool Endpoint(ReadOnlySpan<byte> value, TransactionId id, bool xor, IPEndPoint expected) =>
         StunAddress.TryRead(value, xor, id, out IPEndPoint endpoint) && endpoint.Equals(expected);
 
+    private static readonly byte[] V4Bytes = [192, 0, 2, 1];
+    private static readonly byte[] V6Bytes = IPAddress.Parse("2001:db8:1234:5678:11:2233:4455:6677").GetAddressBytes();
+
+    // The allocation-free reader: raw address bytes, no IPEndPoint.
+    private static bool Raw(ReadOnlySpan<byte> value, TransactionId id, bool xor, byte[] expected)
+    {
+        Span<byte> address = stackalloc byte[16];
+        return StunAddress.TryRead(value, xor, id, address, out var family, out var port) && port == 32853
+            && family == (expected.Length == 4 ? StunAddress.FamilyIPv4 : StunAddress.FamilyIPv6)
+            && address[..expected.Length].SequenceEqual(expected);
+    }
+
     private static bool Text(StunAttributeType type, ReadOnlySpan<byte> value, string expected) =>
         StunString.TryRead(type, value, out string text) && text == expected;
 
@@ -47,6 +59,18 @@ public sealed class AttributeRoundTripTests
             "0001A147E112A643", (v, id) => Endpoint(v, id, true, V4)),
         ["XorRelayedAddress"] = new(StunAttributeType.XorRelayedAddress, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorRelayedAddress, V6),
             "0002A1470113A9FAA5D3F179BC25F4B5BED2B9D9", (v, id) => Endpoint(v, id, true, V6)),
+        ["XorPeerAddress.raw.v4"] = new(StunAttributeType.XorPeerAddress, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, V4Bytes, 32853),
+            "0001A147E112A643", (v, id) => Raw(v, id, true, V4Bytes) && Endpoint(v, id, true, V4)),
+        ["XorPeerAddress.raw.v6"] = new(StunAttributeType.XorPeerAddress, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, V6Bytes, 32853),
+            "0002A1470113A9FAA5D3F179BC25F4B5BED2B9D9", (v, id) => Raw(v, id, true, V6Bytes) && Endpoint(v, id, true, V6)),
+        ["XorRelayedAddress.raw"] = new(StunAttributeType.XorRelayedAddress, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorRelayedAddress, V4Bytes, 32853),
+            "0001A147E112A643", (v, id) => Raw(v, id, true, V4Bytes)),
+        ["XorMappedAddress.raw"] = new(StunAttributeType.XorMappedAddress, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorMappedAddress, V6Bytes, 32853),
+            "0002A1470113A9FAA5D3F179BC25F4B5BED2B9D9", (v, id) => Raw(v, id, true, V6Bytes)),
+        ["MappedAddress.raw.v4"] = new(StunAttributeType.MappedAddress, (ref StunMessageWriter w) => w.AddAddress(StunAttributeType.MappedAddress, V4Bytes, 32853),
+            "00018055C0000201", (v, id) => Raw(v, id, false, V4Bytes) && Endpoint(v, id, false, V4)),
+        ["OtherAddress.raw.v6"] = new(StunAttributeType.OtherAddress, (ref StunMessageWriter w) => w.AddAddress(StunAttributeType.OtherAddress, V6Bytes, 32853),
+            "0002805520010DB8123456780011223344556677", (v, id) => Raw(v, id, false, V6Bytes) && Endpoint(v, id, false, V6)),
         ["AlternateServer"] = new(StunAttributeType.AlternateServer, (ref StunMessageWriter w) => w.AddAddress(StunAttributeType.AlternateServer, V4),
             "00018055C0000201", (v, id) => Endpoint(v, id, false, V4)),
         ["ResponseOrigin"] = new(StunAttributeType.ResponseOrigin, (ref StunMessageWriter w) => w.AddAddress(StunAttributeType.ResponseOrigin, V6),
@@ -139,6 +163,15 @@ public sealed class AttributeRoundTripTests
         ["AddressErrorCode.reason"] = new(StunAttributeType.AddressErrorCode,
             (ref StunMessageWriter w) => w.AddAddressErrorCode(StunAddressFamily.IPv4, 508, "Full"),
             "01000508" + HexOf("Full"), (v, _id) => AddressErrorCode.TryRead(v, out var f, out var code, out _) && f == StunAddressFamily.IPv4 && code == 508),
+        ["AddressErrorCode.typed"] = new(StunAttributeType.AddressErrorCode,
+            (ref StunMessageWriter w) => w.AddAddressErrorCode(StunAttributeType.AddressErrorCode, StunAddressFamily.IPv4, 508),
+            "01000508" + HexOf("Insufficient Capacity"),
+            (v, _id) => AddressErrorCode.TryRead(v, out var f, out var code, out var reason) && f == StunAddressFamily.IPv4 && code == 508
+                && reason.SequenceEqual("Insufficient Capacity"u8)),
+        ["AddressErrorCodeDraft"] = new(StunAttributeType.AddressErrorCodeDraft,
+            (ref StunMessageWriter w) => w.AddAddressErrorCode(StunAttributeType.AddressErrorCodeDraft, StunAddressFamily.IPv6, 440),
+            "02000428" + HexOf("Address Family not Supported"),
+            (v, _id) => AddressErrorCode.TryRead(v, out var f, out var code, out _) && f == StunAddressFamily.IPv6 && code == 440),
         ["Icmp"] = new(StunAttributeType.Icmp, (ref StunMessageWriter w) => w.AddIcmp(3, 4, 1400),
             "0000060400000578", (v, _id) => Icmp.TryRead(v, out var t, out var c, out var d) && t == 3 && c == 4 && d == 1400),
         ["Icmp.max"] = new(StunAttributeType.Icmp, (ref StunMessageWriter w) => w.AddIcmp(127, 511, 0),
@@ -176,7 +209,7 @@ public sealed class AttributeRoundTripTests
 
     private static bool IsFixed(StunAttributeType type) => type is not (StunAttributeType.Username or StunAttributeType.Realm
         or StunAttributeType.Nonce or StunAttributeType.Software or StunAttributeType.AlternateDomain or StunAttributeType.ErrorCode
-        or StunAttributeType.AddressErrorCode or StunAttributeType.UnknownAttributes or StunAttributeType.PasswordAlgorithms
+        or StunAttributeType.AddressErrorCode or StunAttributeType.AddressErrorCodeDraft or StunAttributeType.UnknownAttributes or StunAttributeType.PasswordAlgorithms
         or StunAttributeType.Padding or StunAttributeType.Data or StunAttributeType.ResponsePort);
 
     [Theory]

@@ -115,4 +115,40 @@ public sealed class ListAttributeTests
         Assert.True(RequestedTransport.TryRead(Hex("11FFFFFF"), out var protocol));
         Assert.Equal(TransportProtocol.Udp, protocol);
     }
+
+    [Theory]
+    [InlineData("0002 0000 0001 0000", true)]            // exactly SHA-256, MD5
+    [InlineData("0001 0000 0002 0000", false)]           // the other order
+    [InlineData("0002 0000", false)]                     // one missing
+    [InlineData("0002 0000 0001 0000 0001 0000", false)] // one too many
+    [InlineData("0002 0004 AABBCCDD 0001 0000", false)]  // parameters
+    [InlineData("0002 0000 0001 00", false)]             // cut
+    [InlineData("0002 0000 0001 0004", false)]           // parameters past the end
+    [InlineData("", false)]
+    public void PasswordAlgorithms_Matches_IsExact(string hex, bool expected)
+    {
+        Assert.Equal(expected, PasswordAlgorithms.Matches(Hex(hex), [PasswordAlgorithm.Sha256, PasswordAlgorithm.Md5]));
+    }
+
+    [Fact]
+    public void PasswordAlgorithms_Matches_WhatTheWriterWrites()
+    {
+        var buffer = new byte[64];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, SampleTransactionId);
+        writer.AddPasswordAlgorithms([PasswordAlgorithm.Sha256, PasswordAlgorithm.Md5]);
+        Assert.True(Parse(writer.Written).TryGetAttribute(StunAttributeType.PasswordAlgorithms, out var value));
+        Assert.True(PasswordAlgorithms.Matches(value, [PasswordAlgorithm.Sha256, PasswordAlgorithm.Md5]));
+        Assert.True(PasswordAlgorithms.Matches([], []));
+    }
+
+    [Fact]
+    public void AddressErrorCode_UnderAnotherType_Throws()
+    {
+        var buffer = new byte[128];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, SampleTransactionId);
+        bool threw = false;
+        try { writer.AddAddressErrorCode(StunAttributeType.ErrorCode, StunAddressFamily.IPv4, 440); }
+        catch (ArgumentException) { threw = true; }
+        Assert.True(threw);
+    }
 }

@@ -47,4 +47,72 @@ public sealed class StunAddressTests
         Assert.Equal(20, StunAddress.EncodedLength(IPAddress.IPv6Loopback));
         Assert.Equal(8, StunAddress.EncodedLength(IPAddress.Loopback));
     }
+
+    // RFC 5769 §2.2 and §2.3: XOR-MAPPED-ADDRESS 192.0.2.1:32853 and [2001:db8:1234:5678:11:2233:4455:6677]:32853.
+    [Theory]
+    [InlineData("C0000201", true, "0001A147E112A643")]
+    [InlineData("20010DB8123456780011223344556677", true, "0002A1470113A9FAA5D3F179BC25F4B5BED2B9D9")]
+    [InlineData("C0000201", false, "00018055C0000201")]
+    [InlineData("20010DB8123456780011223344556677", false, "0002805520010DB8123456780011223344556677")]
+    public void Write_RawAddress_IntoFilledBuffer_MatchesRfc5769(string address, bool xor, string expected)
+    {
+        var buffer = FilledBuffer(32);
+        int written = StunAddress.Write(buffer, Hex(address), 32853, xor, SampleTransactionId);
+        Assert.Equal(expected, Convert.ToHexString(buffer, 0, written));
+        Assert.Equal(StunAddress.EncodedLength(Hex(address).Length), written);
+        Assert.Equal(0xFF, buffer[written]);
+    }
+
+    [Fact]
+    public void Write_RawAndEndPoint_AreTheSameEncoder()
+    {
+        foreach (var text in new[] { "192.0.2.1", "2001:db8::1", "::ffff:10.1.2.3", "::1", "255.255.255.255" })
+        {
+            var endpoint = new IPEndPoint(IPAddress.Parse(text), 65535);
+            var viaEndPoint = FilledBuffer(StunAddress.EncodedLength(endpoint.Address));
+            StunAddress.Write(viaEndPoint, endpoint, xor: true, SampleTransactionId);
+            var viaRaw = FilledBuffer(viaEndPoint.Length);
+            StunAddress.Write(viaRaw, StunAddress.Normalize(endpoint.Address).GetAddressBytes(), 65535, xor: true, SampleTransactionId);
+            Assert.Equal(Convert.ToHexString(viaEndPoint), Convert.ToHexString(viaRaw));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(15)]
+    [InlineData(17)]
+    public void Write_RawAddressOfBadLength_Throws(int length)
+    {
+        Assert.Throws<ArgumentException>(() => StunAddress.Write(new byte[32], new byte[length], 1, xor: true, SampleTransactionId));
+    }
+
+    [Fact]
+    public void Write_RawAddress_DestinationTooSmall_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => StunAddress.Write(new byte[19], new byte[16], 1, xor: false, SampleTransactionId));
+        Assert.Throws<ArgumentException>(() => StunAddress.Write(new byte[7], new byte[4], 1, xor: false, SampleTransactionId));
+    }
+
+    [Fact]
+    public void Writer_AddXorAddress_RawBytes_IsReadBackByTheMessage()
+    {
+        var buffer = new byte[64];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccess, SampleTransactionId);
+        writer.AddXorAddress(StunAttributeType.XorMappedAddress, [192, 0, 2, 1], 32853);
+        var message = Parse(writer.Written);
+        Assert.True(message.TryGetXorAddress(StunAttributeType.XorMappedAddress, out var endpoint));
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 32853), endpoint);
+    }
+
+    [Theory]
+    [InlineData("0001A147E112A643", 4)]
+    [InlineData("0002A1470113A9FAA5D3F179BC25F4B5BED2B9D9", 16)]
+    public void TryRead_RawAddress_TooSmallDestination_IsFalse(string value, int needed)
+    {
+        Span<byte> address = stackalloc byte[16];
+        Assert.False(StunAddress.TryRead(Hex(value), xor: true, SampleTransactionId, address[..(needed - 1)], out _, out _));
+        Assert.True(StunAddress.TryRead(Hex(value), xor: true, SampleTransactionId, address[..needed], out _, out _));
+    }
 }
