@@ -12,6 +12,12 @@ public enum StreamFrameKind { Stun, ChannelData }
 public static class StunFraming
 {
     /// <summary>
+    /// Room for the longest frame a stream can carry: a STUN header and up to 65535 bytes of attributes, or ChannelData's
+    /// 4 + 65535 bytes padded to 4. A stream reader's buffer of this size always holds one whole frame.
+    /// </summary>
+    public const int MaxFrameLength = StunMessage.HeaderLength + ushort.MaxValue + 3;
+
+    /// <summary>
     /// Looks at the start of a stream buffer. Returns false with <paramref name="needMore"/> when more
     /// bytes are needed, false without it when the stream is not STUN/ChannelData (the caller closes it).
     /// </summary>

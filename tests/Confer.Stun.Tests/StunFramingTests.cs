@@ -47,4 +47,15 @@ public sealed class StunFramingTests
         Assert.Equal(12, length);
         Assert.Equal(StreamFrameKind.ChannelData, kind);
     }
+
+    [Theory]
+    [InlineData("0001FFFC 2112A442")]   // the longest STUN message: 65532 bytes of attributes
+    [InlineData("4000FFFF")]            // the longest ChannelData: 65535 bytes, padded
+    public void MaxFrameLength_HoldsTheLongestFrames(string header)
+    {
+        var buffer = new byte[StunFraming.MaxFrameLength];
+        Hex(header).CopyTo(buffer, 0);
+        Assert.True(StunFraming.TryGetFrameLength(buffer, out int length, out _, out _));
+        Assert.InRange(length, 1, StunFraming.MaxFrameLength);
+    }
 }
