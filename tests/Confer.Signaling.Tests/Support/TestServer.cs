@@ -4,11 +4,13 @@ using Confer.Server.Signaling;
 using Confer.Signaling;
 using Confer.Signaling.Auth;
 using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Prometheus;
 
 namespace Confer.Signaling.Tests.Support;
 
@@ -23,6 +25,7 @@ internal sealed class TestServer : IAsyncDisposable
         Options = options;
         Time = time;
         Rooms = app.Services.GetRequiredService<RoomManager>();
+        Router = app.Services.GetRequiredService<IRoomRouter>();
         var address = app.Urls.First();
         Http = new Uri(address);
         Ws = new UriBuilder(Http) { Scheme = "ws" }.Uri;
@@ -32,6 +35,7 @@ internal sealed class TestServer : IAsyncDisposable
     public ServerOptions Options { get; }
     public FakeTimeProvider Time { get; }
     public RoomManager Rooms { get; }
+    public IRoomRouter Router { get; }
     public Uri Http { get; }
     public Uri Ws { get; }
 
@@ -56,6 +60,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         app.MapConferSignaling();
+        app.MapMetrics("/metrics");
         await app.StartAsync();
         return new TestServer(app, options, time);
     }
