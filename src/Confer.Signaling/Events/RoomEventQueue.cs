@@ -9,7 +9,7 @@ namespace Confer.Signaling.Events;
 /// under their lock; it only tries to write to a bounded channel, so a room never waits for an observer.
 /// One background reader delivers each event to every observer in registration order. When the channel
 /// is full the event is dropped, counted (<see cref="Dropped"/>, <see cref="ISignalingCounters.EventDropped"/>)
-/// and logged at Warning once per run of drops. Stopping the host drains what is queued.
+/// and logged at Warning (at most once per <see cref="WarningInterval"/>). Stopping the host drains what is queued.
 /// </summary>
 public sealed partial class RoomEventQueue : IHostedService
 {
@@ -17,14 +17,18 @@ public sealed partial class RoomEventQueue : IHostedService
     private readonly IRoomEventObserver[] _observers;
     private readonly ISignalingCounters _counters;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private Task _reader = Task.CompletedTask;
     private long _dropped;
-    private int _dropping;
+    private long _nextWarning = long.MinValue;
     private volatile bool _stopped;
 
+    public static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
+
     public RoomEventQueue(IEnumerable<IRoomEventObserver> observers, SignalingOptions options, ISignalingCounters? counters = null,
-        ILogger<RoomEventQueue>? log = null)
+        ILogger<RoomEventQueue>? log = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _observers = [.. observers];
         _counters = counters ?? ISignalingCounters.None;
         _log = log ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -46,9 +50,12 @@ public sealed partial class RoomEventQueue : IHostedService
     public void Raise(RoomEvent e)
     {
         if (_observers.Length == 0 || _channel.Writer.TryWrite(e) || _stopped) return;
-        Interlocked.Increment(ref _dropped);
+        var dropped = Interlocked.Increment(ref _dropped);
         _counters.EventDropped();
-        if (Interlocked.Exchange(ref _dropping, 1) == 0) LogDropping(_log, Capacity, e.GetType().Name, e.Room.Value);
+        var now = _time.GetTimestamp();
+        var next = Interlocked.Read(ref _nextWarning);
+        if (now >= next && Interlocked.CompareExchange(ref _nextWarning, now + (long)(WarningInterval.TotalSeconds * _time.TimestampFrequency), next) == next)
+            LogDropping(_log, Capacity, dropped, e.GetType().Name, e.Room.Value);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -79,14 +86,12 @@ public sealed partial class RoomEventQueue : IHostedService
                     catch (Exception ex) { LogObserverFailed(_log, ex, observer.GetType().Name, e.GetType().Name); }
                 }
             }
-            // Caught up: the next drop starts a new run and is logged again.
-            Volatile.Write(ref _dropping, 0);
         }
     }
 
     [LoggerMessage(EventId = 150, Level = LogLevel.Warning,
-        Message = "Room events are being dropped: the queue of {Capacity} is full (first dropped: {Event} in {Room}); observers are too slow")]
-    private static partial void LogDropping(ILogger logger, int capacity, string @event, string room);
+        Message = "Room events are being dropped: the queue of {Capacity} is full, {Dropped} dropped so far (now {Event} in {Room}); observers are too slow")]
+    private static partial void LogDropping(ILogger logger, int capacity, long dropped, string @event, string room);
 
     [LoggerMessage(EventId = 151, Level = LogLevel.Error, Message = "Room-event observer {Observer} failed on {Event}")]
     private static partial void LogObserverFailed(ILogger logger, Exception exception, string observer, string @event);

@@ -39,7 +39,7 @@ internal sealed class TestServer : IAsyncDisposable
     public Uri Http { get; }
     public Uri Ws { get; }
 
-    public static async Task<TestServer> StartAsync(Action<SignalingOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(Action<SignalingOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 3478, TurnSecret = TurnSecret };
         options.Signaling.Keys.Add(Key, Secret);
@@ -56,6 +56,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(time);
+        services?.Invoke(builder.Services); // before AddConferSignaling: extra observers, a router of the test's own
         builder.Services.AddConferSignaling(options);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
