@@ -29,6 +29,8 @@ public sealed class SignalingOptions
     public int MessageBurst { get; set; } = 200;
     public int MaxInvalidFrames { get; set; } = 20;
     public int OutboundQueue { get; set; } = 1024;
+    /// <summary>Room events waiting for observers (metrics, webhooks); when full, events are dropped and counted.</summary>
+    public int EventQueue { get; set; } = 8192;
     public int DefaultMaxParticipants { get; set; } = 100;
     public int MaxTracksPerParticipant { get; set; } = 32;
     public int ReplayBuffer { get; set; } = 256;
@@ -45,6 +47,7 @@ public sealed class SignalingOptions
         if (MaxFrameBytes < 1024) return "Signaling:MaxFrameBytes must be at least 1024.";
         if (MessagesPerSecond < 1 || MessageBurst < MessagesPerSecond) return "Signaling:MessagesPerSecond must be at least 1 and MessageBurst at least as large.";
         if (OutboundQueue < 16) return "Signaling:OutboundQueue must be at least 16.";
+        if (EventQueue < 16) return "Signaling:EventQueue must be at least 16.";
         if (DefaultMaxParticipants < 1) return "Signaling:DefaultMaxParticipants must be at least 1.";
         if (ReplayBuffer < 1) return "Signaling:ReplayBuffer must be at least 1.";
         if (PingInterval <= TimeSpan.Zero || PingTimeout <= PingInterval) return "Signaling:PingTimeout must be longer than PingInterval.";

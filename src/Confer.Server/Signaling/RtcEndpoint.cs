@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Confer.Signaling;
 using Confer.Signaling.Auth;
+using Confer.Signaling.Connections;
 using Confer.Signaling.Protocol;
 using Confer.Signaling.Rooms;
 using Confer.Signaling.Routing;
@@ -11,6 +13,7 @@ internal static class RtcEndpoint
 {
     public static async Task HandleAsync(HttpContext ctx)
     {
+        var arrived = Stopwatch.GetTimestamp(); // real elapsed time for the join histogram, not an expiry
         if (!ctx.WebSockets.IsWebSocketRequest)
         {
             ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -20,9 +23,10 @@ internal static class RtcEndpoint
         var services = ctx.RequestServices;
         var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(TokenOf(ctx));
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
-        var manager = services.GetRequiredService<RoomManager>();
-        var connection = new WebSocketConnection(ws, services.GetRequiredService<SignalingOptions>(),
-            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection"));
+        var router = services.GetRequiredService<IRoomRouter>();
+        var metrics = services.GetService<SignalingMetrics>();
+        var connection = new WebSocketConnection(ws, services.GetRequiredService<SignalingOptions>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection"), services.GetService<ISignalingCounters>());
         if (validation.Token is not { } token)
         {
             await connection.RefuseAsync(CloseCodes.InvalidToken, $"invalid token: {validation.Error}", ctx.RequestAborted);
@@ -35,15 +39,17 @@ internal static class RtcEndpoint
         }
         var ice = services.GetRequiredService<IceServerFactory>().Create(ctx.Request.Host.Host, token);
         var resume = ctx.Request.Query["resume"].ToString();
-        var result = string.IsNullOrEmpty(resume)
-            ? manager.Join(token, connection, ice)
-            : manager.Resume(token, resume, long.TryParse(ctx.Request.Query["lastSeen"], out var seen) ? seen : 0, connection, ice);
-        if (result.Participant is not { } participant)
+        var request = string.IsNullOrEmpty(resume)
+            ? new JoinRequest(token, connection.Id, ice)
+            : new JoinRequest(token, connection.Id, ice, resume, long.TryParse(ctx.Request.Query["lastSeen"], out var seen) ? seen : 0);
+        var reply = await router.JoinAsync(request, connection, ctx.RequestAborted);
+        if (reply.Participant is not { } participant)
         {
-            await connection.RefuseAsync(result.CloseCode, result.Reason ?? "refused", ctx.RequestAborted);
+            await connection.RefuseAsync(reply.CloseCode, reply.Reason ?? "refused", ctx.RequestAborted);
             return;
         }
-        await connection.RunAsync(manager, participant, ctx.RequestAborted);
+        if (request.ResumeToken is null) metrics?.Joined(Stopwatch.GetElapsedTime(arrived));
+        await connection.RunAsync(router, reply.Room, participant, ctx.RequestAborted);
     }
 
     /// <summary><c>GET /rtc/validate</c>: says whether a token would be let in, without joining.</summary>

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using Confer.Server.Hosting;
 using Confer.Signaling;
 using Confer.Signaling.Auth;
+using Confer.Signaling.Events;
 using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Confer.Server.Signaling;
@@ -19,8 +21,15 @@ public static class SignalingServices
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options.Signaling);
-        services.TryAddSingleton<IRoomStore, InMemoryRoomStore>();
+        // Room events: rooms raise them, one queue delivers them to every IRoomEventObserver (metrics first).
+        services.TryAddSingleton<SignalingMetrics>();
+        services.AddSingleton<IRoomEventObserver>(sp => sp.GetRequiredService<SignalingMetrics>());
+        services.TryAddSingleton<ISignalingCounters>(sp => sp.GetRequiredService<SignalingMetrics>());
+        services.AddSingleton<RoomEventQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoomEventQueue>());
+        // Connections and the server API reach rooms only through the router; rooms live on this node.
         services.AddSingleton<RoomManager>();
+        services.TryAddSingleton<IRoomRouter, LocalRouter>();
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
         return services;
@@ -35,7 +44,7 @@ public static class SignalingServices
         if (section["Keys"] is { Length: > 0 } keys && options.Keys.AddFrom(keys) is { } keyProblem)
             throw new InvalidOperationException(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
         if (options.Validate() is { } problem) throw new InvalidOperationException(problem);
-        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<RoomManager>().Shutdown());
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IRoomRouter>().Shutdown());
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);
         app.MapGet("/rtc/validate", RtcEndpoint.ValidateAsync);

@@ -37,4 +37,12 @@ public static class ClientTypes
     public const string Offer = "offer", Answer = "answer", Candidate = "candidate";
     public const string PublishTrack = "publishTrack", UnpublishTrack = "unpublishTrack", MuteTrack = "muteTrack";
     public const string Data = "data", Chat = "chat", UpdateMetadata = "updateMetadata", Leave = "leave", Ping = "ping";
+
+    /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
+    public static string Known(string? type) => type switch
+    {
+        Offer => Offer, Answer => Answer, Candidate => Candidate, PublishTrack => PublishTrack, UnpublishTrack => UnpublishTrack,
+        MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping,
+        _ => "unknown",
+    };
 }

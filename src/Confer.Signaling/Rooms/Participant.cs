@@ -5,20 +5,24 @@ using Confer.Signaling.Routing;
 namespace Confer.Signaling.Rooms;
 
 /// <summary>
-/// One identity in a room. Owned by its <see cref="Room"/>: every member is read and written under the
-/// room's lock. Keeps the session's sequence numbers and a ring of recent frames for resume.
+/// One identity in a room, owned by its <see cref="Room"/>: only the room calls it, under the room's lock.
+/// Keeps the connection that speaks for it, its tracks, the session's sequence numbers and a ring of
+/// recent frames for resume.
 /// </summary>
-public sealed class Participant
+internal sealed class Participant
 {
     private readonly (long Id, byte[] Frame)[] _ring;
+    private readonly Dictionary<string, TrackInfo> _tracks = new(StringComparer.Ordinal);
     private long _seq;
     private long _acknowledged;
+    private IParticipantSink? _sink;
+    private ConnectionId _connection;
+    private ITimer? _graceTimer;
 
-    internal Participant(Room room, AccessToken token, long joinedAt, int replayCapacity)
+    public Participant(AccessToken token, long joinedAt, int replayCapacity)
     {
-        Room = room;
-        Sid = Sids.Participant();
-        Identity = token.Identity!;
+        Sid = ParticipantSid.New();
+        Identity = new ParticipantIdentity(token.Identity!);
         Name = token.Name;
         Metadata = token.Metadata;
         Permission = token.Video.ToPermission();
@@ -27,56 +31,99 @@ public sealed class Participant
         _ring = new (long, byte[])[replayCapacity];
     }
 
-    public Room Room { get; }
-    public string Sid { get; }
-    public string Identity { get; }
-    public string? Name { get; internal set; }
-    public string? Metadata { get; internal set; }
+    public ParticipantSid Sid { get; }
+    public ParticipantIdentity Identity { get; }
+    public string? Name { get; private set; }
+    public string? Metadata { get; private set; }
     public ParticipantPermission Permission { get; }
     public long JoinedAt { get; }
     public bool Hidden => Permission.Hidden;
+    public string ResumeToken { get; }
 
-    internal string ResumeToken { get; }
-    internal Dictionary<string, TrackInfo> Tracks { get; } = new(StringComparer.Ordinal);
+    /// <summary>True once the participant has left the room; nothing it sends counts after that.</summary>
+    public bool Gone { get; private set; }
 
-    /// <summary>The live connection; null while the participant is in its resume grace period.</summary>
-    internal IParticipantSink? Sink { get; set; }
-    internal ITimer? GraceTimer { get; set; }
-    internal bool Gone { get; set; }
-    internal long LastSequence => _seq;
+    /// <summary>False while the participant is in its resume grace period.</summary>
+    public bool Connected => _sink is not null;
+
+    public int TrackCount => _tracks.Count;
+
+    /// <summary>True when frames from <paramref name="connection"/> speak for this participant.</summary>
+    public bool Owns(ConnectionId connection) => !Gone && _sink is not null && _connection == connection;
+
+    /// <summary>Makes <paramref name="sink"/> the live connection; returns the one it replaces, if any.</summary>
+    public IParticipantSink? Attach(ConnectionId connection, IParticipantSink sink)
+    {
+        var previous = _sink;
+        _sink = sink;
+        _connection = connection;
+        StopGrace();
+        return previous;
+    }
+
+    /// <summary>The connection went away: keep the state, wait for a resume until <paramref name="grace"/> fires.</summary>
+    public void Detach(ITimer grace)
+    {
+        _sink = null;
+        StopGrace();
+        _graceTimer = grace;
+    }
+
+    /// <summary>The participant leaves for good; returns its connection (if any) for the room to close.</summary>
+    public IParticipantSink? End()
+    {
+        Gone = true;
+        StopGrace();
+        var sink = _sink;
+        _sink = null;
+        return sink;
+    }
+
+    public void Update(string? name, string? metadata)
+    {
+        if (name is not null) Name = name;
+        if (metadata is not null) Metadata = metadata;
+    }
+
+    public void AddTrack(TrackInfo track) => _tracks.Add(track.Sid, track);
+    public bool RemoveTrack(string trackSid) => _tracks.Remove(trackSid);
+    public TrackInfo? Track(string trackSid) => _tracks.GetValueOrDefault(trackSid);
+    public void ReplaceTrack(TrackInfo track) => _tracks[track.Sid] = track;
 
     /// <summary>
-    /// Numbers, buffers and sends one frame. Called under the room's lock. Frames that cannot be needed
-    /// on resume (<c>join</c>: a client without it has no resume token) are not buffered.
+    /// Numbers, buffers and sends one frame. Frames that cannot be needed on resume (<c>join</c>: a client
+    /// without it has no resume token) are not buffered. A connection whose queue is full is closed.
     /// </summary>
-    internal void Deliver(byte[] body, bool replayable = true)
+    public void Deliver(byte[] body, bool replayable = true)
     {
         var id = ++_seq;
         var frame = Frame.Encode(id, body);
         if (replayable) _ring[id % _ring.Length] = (id, frame);
-        if (Sink is { } sink && !sink.TrySend(frame))
+        if (_sink is { } sink && !sink.TrySend(frame))
             sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false);
     }
 
-    /// <summary>Sends the buffered frames after <paramref name="lastSeen"/>; complete is false when some were dropped.</summary>
-    internal (int Count, bool Complete) Replay(long lastSeen, IParticipantSink sink)
+    /// <summary>A frame about this connection only (<c>id</c> 0, never replayed): errors, pongs.</summary>
+    public void DeliverLocal(byte[] frame) => _sink?.TrySend(frame);
+
+    /// <summary>Collects the buffered frames after <paramref name="lastSeen"/>; complete is false when some were dropped.</summary>
+    public (List<byte[]> Frames, bool Complete) Replay(long lastSeen)
     {
-        if (lastSeen >= _seq) return (0, true);
+        var frames = new List<byte[]>();
+        if (lastSeen >= _seq) return (frames, true);
         var oldest = Math.Max(1, _seq - _ring.Length + 1);
         var complete = lastSeen + 1 >= oldest;
-        var count = 0;
         for (var id = Math.Max(lastSeen + 1, oldest); id <= _seq; id++)
         {
             var entry = _ring[id % _ring.Length];
             if (entry.Id != id || entry.Frame is null) { complete &= id == 1; continue; }
-            sink.TrySend(entry.Frame);
-            count++;
+            frames.Add(entry.Frame);
         }
-        return (count, complete);
+        return (frames, complete);
     }
 
     /// <summary>The client has processed every frame up to <paramref name="lastSeen"/>: stop keeping them.</summary>
-    internal void Acknowledge(long lastSeen)
+    public void Acknowledge(long lastSeen)
     {
         var from = Math.Max(_acknowledged + 1, _seq - _ring.Length + 1);
         var to = Math.Min(lastSeen, _seq);
@@ -88,13 +135,19 @@ public sealed class Participant
         _acknowledged = Math.Max(_acknowledged, to);
     }
 
-    internal ParticipantInfo ToInfo(bool forSelf)
+    public ParticipantInfo ToInfo(bool forSelf)
     {
-        var tracks = new List<TrackInfo>(Tracks.Count);
-        foreach (var t in Tracks.Values) tracks.Add(forSelf ? t : t with { Cid = null });
+        var tracks = new List<TrackInfo>(_tracks.Count);
+        foreach (var t in _tracks.Values) tracks.Add(forSelf ? t : t with { Cid = null });
         var p = Permission;
-        return new ParticipantInfo(Sid, Identity, Name, Metadata, JoinedAt,
+        return new ParticipantInfo(Sid.Value, Identity.Value, Name, Metadata, JoinedAt,
             new PermissionInfo(p.CanPublish, p.CanSubscribe, p.CanPublishData, p.CanPublishSources, p.CanUpdateMetadata, p.Hidden),
             tracks);
+    }
+
+    private void StopGrace()
+    {
+        _graceTimer?.Dispose();
+        _graceTimer = null;
     }
 }

@@ -1,61 +1,244 @@
+using System.Security.Cryptography;
+using System.Text;
+using Confer.Signaling.Auth;
+using Confer.Signaling.Events;
 using Confer.Signaling.Protocol;
+using Confer.Signaling.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Confer.Signaling.Rooms;
 
+/// <summary>What a room needs from the node that hosts it.</summary>
+internal sealed record RoomContext(SignalingOptions Options, TimeProvider Time, RoomEventQueue Events, ILogger Log, Action<Room> Closed);
+
 /// <summary>
-/// A room and the participants in it. <see cref="Gate"/> guards all of it, including each participant's
-/// state, so the order of events is the same for everyone. <see cref="RoomManager"/> drives it.
+/// A room and the participants in it. The room owns all of its state — participants, their tracks and
+/// connections, the resume-grace and empty-room timers, whether it is closed — behind one lock, so the
+/// order of events is the same for everyone. Callers ask (join, resume, signal, leave, the server API's
+/// requests) and the room answers; nobody else holds its participants. Events leave through
+/// <see cref="RoomEventQueue"/>, raised under the lock and delivered outside it.
 /// </summary>
-public sealed class Room
+internal sealed partial class Room
 {
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, Participant> _byIdentity = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Participant> _bySid = new(StringComparer.Ordinal);
+    private readonly RoomContext _context;
+    private readonly SignalingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private ITimer? _emptyTimer;
+    private bool _started;
+    private bool _closed;
+    private int _count;
 
-    internal Room(RoomName name, int maxParticipants, TimeSpan emptyTimeout, string? metadata, long creationTime)
+    public Room(RoomName name, int maxParticipants, TimeSpan emptyTimeout, string? metadata, RoomContext context)
     {
         Name = name;
-        Sid = Sids.Room();
+        Sid = RoomSid.New();
         MaxParticipants = maxParticipants;
         EmptyTimeout = emptyTimeout;
         Metadata = metadata;
-        CreationTime = creationTime;
+        _context = context;
+        _options = context.Options;
+        _time = context.Time;
+        _log = context.Log;
+        CreationTime = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
-    internal object Gate { get; } = new();
     public RoomName Name { get; }
-    public string Sid { get; }
+    public RoomSid Sid { get; }
     public int MaxParticipants { get; }
     public TimeSpan EmptyTimeout { get; }
     public string? Metadata { get; }
     public long CreationTime { get; }
 
-    internal bool Closed { get; set; }
-    internal ITimer? EmptyTimer { get; set; }
-    internal int Count => _byIdentity.Count;
-    internal IEnumerable<Participant> Participants => _bySid.Values;
+    /// <summary>Participants now (those in their grace period included); read without the lock.</summary>
+    public int Count => Volatile.Read(ref _count);
 
-    internal Participant? ByIdentity(string identity) => _byIdentity.GetValueOrDefault(identity);
-
-    /// <summary>A participant by sid or identity (the <c>to</c> field accepts both).</summary>
-    internal Participant? Find(string sidOrIdentity) =>
-        _bySid.GetValueOrDefault(sidOrIdentity) ?? _byIdentity.GetValueOrDefault(sidOrIdentity);
-
-    internal void Add(Participant p)
+    /// <summary>
+    /// Opens a room made by the server API: it closes after its empty timeout unless someone joins.
+    /// Null when it closed in the meantime.
+    /// </summary>
+    public RoomInfo? Open()
     {
-        _byIdentity.Add(p.Identity, p);
-        _bySid.Add(p.Sid, p);
+        lock (_gate)
+        {
+            if (_closed) return null;
+            if (StartLocked() && _count == 0) ScheduleEmptyLocked();
+            return ToInfoLocked();
+        }
     }
 
-    internal bool Remove(Participant p) => _bySid.Remove(p.Sid) && _byIdentity.Remove(p.Identity);
+    /// <summary>Adds a participant for a validated token; null when the room has closed (ask the host for a fresh one).</summary>
+    public JoinReply? Join(JoinRequest request, IParticipantSink sink)
+    {
+        var token = request.Token;
+        lock (_gate)
+        {
+            if (_closed) return null;
+            StartLocked();
+            var existing = _byIdentity.GetValueOrDefault(token.Identity!);
+            if (_count - (existing is null ? 0 : 1) >= MaxParticipants)
+            {
+                LogRoomFull(_log, Name.Value, MaxParticipants);
+                return JoinReply.Refused(Name, CloseCodes.RoomFull, $"room full: '{Name}' allows {MaxParticipants} participants");
+            }
+            if (existing is not null)
+                RemoveLocked(existing, LeaveReasons.Replaced, CloseCodes.Replaced, "replaced: the same identity joined again", replacing: true);
+
+            var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer);
+            _byIdentity.Add(p.Identity.Value, p);
+            _bySid.Add(p.Sid.Value, p);
+            Volatile.Write(ref _count, _byIdentity.Count);
+            StopEmptyTimerLocked();
+            p.Attach(request.Connection, sink);
+            p.Deliver(Frame.Serialize(new JoinMessage(Frame.Version, RoomManager.ServerVersion, ToInfoLocked(), p.ToInfo(forSelf: true),
+                VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))),
+                replayable: false);
+            if (!p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantJoinedMessage(p.ToInfo(forSelf: false))), p);
+            Raise(new ParticipantJoined(Name, Sid, Now, p.Sid, p.Identity, p.Hidden));
+            LogJoined(_log, Name.Value, p.Identity.Value, p.Sid.Value);
+            return new JoinReply(Name, p.Sid);
+        }
+    }
+
+    /// <summary>Gives the token's participant a new connection and replays what it missed after <see cref="JoinRequest.LastSeen"/>.</summary>
+    public JoinReply Resume(JoinRequest request, IParticipantSink sink)
+    {
+        lock (_gate)
+        {
+            var p = _closed ? null : _byIdentity.GetValueOrDefault(request.Token.Identity!);
+            if (p is null) return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(p.ResumeToken), Encoding.UTF8.GetBytes(request.ResumeToken ?? "")))
+                return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: wrong resume token");
+
+            p.Attach(request.Connection, sink)?.Close(CloseCodes.Replaced, "replaced: resumed on another connection", null, drain: false);
+            var (missed, complete) = p.Replay(request.LastSeen);
+            // The resumed frame, which counts the replayed ones, goes first.
+            sink.TrySend(Frame.Local(new ResumedMessage(ToInfoLocked(), p.ToInfo(forSelf: true), VisibleInfosLocked(p), request.IceServers,
+                p.ResumeToken, missed.Count, complete, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))));
+            foreach (var frame in missed)
+                if (!sink.TrySend(frame)) { sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false); break; }
+            Raise(new ParticipantResumed(Name, Sid, Now, p.Sid, p.Identity, missed.Count, complete));
+            LogResumed(_log, Name.Value, p.Identity.Value, missed.Count, complete);
+            return new JoinReply(Name, p.Sid);
+        }
+    }
+
+    /// <summary>
+    /// A connection ended. With a reason the participant leaves now; without one it waits out the resume
+    /// grace period. Ignored when the connection no longer speaks for the participant.
+    /// </summary>
+    public void Leave(LeaveRequest request)
+    {
+        lock (_gate)
+        {
+            if (_bySid.GetValueOrDefault(request.Participant.Value) is not { } p || !p.Owns(request.Connection)) return;
+            if (request.Reason is not null || _options.ResumeGrace == TimeSpan.Zero)
+            {
+                RemoveLocked(p, request.Reason ?? LeaveReasons.Disconnected, null, null);
+                return;
+            }
+            p.Detach(_time.CreateTimer(static s => ((GraceState)s!).Expired(), new GraceState(this, p), _options.ResumeGrace, Timeout.InfiniteTimeSpan));
+            LogDisconnected(_log, Name.Value, p.Identity.Value, (int)_options.ResumeGrace.TotalSeconds);
+        }
+    }
+
+    /// <summary>True when the participant has a live connection, false in its grace period, null when absent.</summary>
+    public bool? IsConnected(string identity)
+    {
+        lock (_gate)
+            return _byIdentity.GetValueOrDefault(identity)?.Connected;
+    }
+
+    /// <summary>Server shutdown: closes every connection with 1001 and ends the room, telling nobody in it.</summary>
+    public void Shutdown()
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true; // no empty-room timer while everyone is removed
+            foreach (var p in _bySid.Values.ToList())
+                RemoveLocked(p, LeaveReasons.Disconnected, CloseCodes.GoingAway, "server shutting down", announce: false);
+            CloseLocked();
+        }
+    }
+
+    private sealed record GraceState(Room Room, Participant Participant)
+    {
+        public void Expired()
+        {
+            lock (Room._gate)
+                if (!Participant.Gone && !Participant.Connected) Room.RemoveLocked(Participant, LeaveReasons.Disconnected, null, null);
+        }
+    }
+
+    /// <summary>Removes a participant, closes its connection when asked, tells the others.</summary>
+    private void RemoveLocked(Participant p, string reason, int? closeCode, string? closeReason, bool announce = true, bool replacing = false)
+    {
+        if (p.Gone || !_bySid.Remove(p.Sid.Value) || !_byIdentity.Remove(p.Identity.Value)) return;
+        Volatile.Write(ref _count, _byIdentity.Count);
+        var sink = p.End();
+        if (sink is not null && closeCode is { } code)
+            sink.Close(code, closeReason ?? reason, Frame.Local(new LeaveMessage(reason, closeReason)), drain: true);
+        if (announce && !p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantLeftMessage(p.Sid.Value, p.Identity.Value, reason)), null);
+        Raise(new ParticipantLeft(Name, Sid, Now, p.Sid, p.Identity, reason));
+        LogLeft(_log, Name.Value, p.Identity.Value, reason);
+        if (_count == 0 && !replacing) ScheduleEmptyLocked();
+    }
+
+    private void ScheduleEmptyLocked()
+    {
+        if (_closed) return;
+        StopEmptyTimerLocked();
+        if (EmptyTimeout <= TimeSpan.Zero) { _closed = true; CloseLocked(); return; }
+        _emptyTimer = _time.CreateTimer(static s => ((Room)s!).EmptyExpired(), this, EmptyTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void EmptyExpired()
+    {
+        lock (_gate)
+        {
+            if (_closed || _count != 0) return;
+            _closed = true;
+            CloseLocked();
+        }
+    }
+
+    /// <summary>The room has ended (<see cref="_closed"/> is set): the host forgets it and observers hear of it.</summary>
+    private void CloseLocked()
+    {
+        StopEmptyTimerLocked();
+        _context.Closed(this);
+        if (_started) Raise(new RoomFinished(Name, Sid, Now));
+        LogRoomClosed(_log, Name.Value);
+    }
+
+    private void StopEmptyTimerLocked()
+    {
+        _emptyTimer?.Dispose();
+        _emptyTimer = null;
+    }
+
+    /// <summary>Raises <see cref="RoomStarted"/> before anything else this room does; true the first time.</summary>
+    private bool StartLocked()
+    {
+        if (_started) return false;
+        _started = true;
+        Raise(new RoomStarted(Name, Sid, Now));
+        LogRoomCreated(_log, Name.Value);
+        return true;
+    }
 
     /// <summary>Sends a body to everyone in the room but <paramref name="except"/>.</summary>
-    internal void Broadcast(byte[] body, Participant? except)
+    private void BroadcastLocked(byte[] body, Participant? except)
     {
         foreach (var p in _bySid.Values)
             if (!ReferenceEquals(p, except)) p.Deliver(body);
     }
 
-    internal List<ParticipantInfo> VisibleInfos(Participant? except)
+    private List<ParticipantInfo> VisibleInfosLocked(Participant? except)
     {
         var list = new List<ParticipantInfo>(_bySid.Count);
         foreach (var p in _bySid.Values)
@@ -63,5 +246,10 @@ public sealed class Room
         return list;
     }
 
-    internal RoomInfo ToInfo() => new(Sid, Name.Value, Metadata, MaxParticipants, (int)EmptyTimeout.TotalSeconds, CreationTime, _byIdentity.Count);
+    private RoomInfo ToInfoLocked() =>
+        new(Sid.Value, Name.Value, Metadata, MaxParticipants, (int)EmptyTimeout.TotalSeconds, CreationTime, _byIdentity.Count);
+
+    private void Raise(RoomEvent e) => _context.Events.Raise(e);
+    private DateTimeOffset Now => _time.GetUtcNow();
+    private static int Seconds(TimeSpan t) => (int)Math.Ceiling(t.TotalSeconds);
 }

@@ -1,9 +1,11 @@
 namespace Confer.Signaling.Routing;
 
 /// <summary>
-/// Where a participant's frames go: the seam between rooms and transport. The local implementation is a
-/// WebSocket on this node (<see cref="WebSocketConnection"/>); a Redis router would forward to the node
-/// that holds the socket. Both members are called under the room's lock, so they must not block.
+/// The connection side of the router: where a room delivers a participant's frames (already serialized,
+/// so they could as well cross a process boundary). Locally it is the participant's WebSocket
+/// (<see cref="Connections.WebSocketConnection"/>); a distributed router would hand the room a proxy that
+/// forwards to the node holding the socket. Both members are called under the room's lock, so they must
+/// not block.
 /// </summary>
 public interface IParticipantSink
 {

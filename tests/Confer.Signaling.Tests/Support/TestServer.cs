@@ -4,11 +4,13 @@ using Confer.Server.Signaling;
 using Confer.Signaling;
 using Confer.Signaling.Auth;
 using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Prometheus;
 
 namespace Confer.Signaling.Tests.Support;
 
@@ -23,6 +25,7 @@ internal sealed class TestServer : IAsyncDisposable
         Options = options;
         Time = time;
         Rooms = app.Services.GetRequiredService<RoomManager>();
+        Router = app.Services.GetRequiredService<IRoomRouter>();
         var address = app.Urls.First();
         Http = new Uri(address);
         Ws = new UriBuilder(Http) { Scheme = "ws" }.Uri;
@@ -32,10 +35,11 @@ internal sealed class TestServer : IAsyncDisposable
     public ServerOptions Options { get; }
     public FakeTimeProvider Time { get; }
     public RoomManager Rooms { get; }
+    public IRoomRouter Router { get; }
     public Uri Http { get; }
     public Uri Ws { get; }
 
-    public static async Task<TestServer> StartAsync(Action<SignalingOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(Action<SignalingOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 3478, TurnSecret = TurnSecret };
         options.Signaling.Keys.Add(Key, Secret);
@@ -52,10 +56,12 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TimeProvider>(time);
+        services?.Invoke(builder.Services); // before AddConferSignaling: extra observers, a router of the test's own
         builder.Services.AddConferSignaling(options);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         app.MapConferSignaling();
+        app.MapMetrics("/metrics");
         await app.StartAsync();
         return new TestServer(app, options, time);
     }

@@ -4,14 +4,16 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Confer.Signaling.Protocol;
 using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
 using Microsoft.Extensions.Logging;
 
-namespace Confer.Signaling.Routing;
+namespace Confer.Signaling.Connections;
 
 /// <summary>
-/// One participant's WebSocket on this node: a read loop that parses, rate-limits and hands frames to
-/// <see cref="RoomManager"/>, and a write loop draining a bounded queue. When the queue is full the client
-/// is too slow and is closed (4011) rather than making the room wait.
+/// One participant's WebSocket on this node: a read loop that parses, rate-limits and sends frames to the
+/// participant's room through the <see cref="IRoomRouter"/>, and a write loop draining a bounded queue
+/// that the room delivers to (<see cref="IParticipantSink"/>). When the queue is full the client is too
+/// slow and is closed (4011) rather than making the room wait.
 /// </summary>
 public sealed partial class WebSocketConnection : IParticipantSink
 {
@@ -19,6 +21,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
     private readonly SignalingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly ISignalingCounters _counters;
     private readonly Channel<byte[]> _out;
     private CloseRequest? _close;
     private ITimer? _abortTimer;
@@ -26,9 +29,10 @@ public sealed partial class WebSocketConnection : IParticipantSink
 
     private sealed record CloseRequest(int Code, string Reason, byte[]? FinalFrame, bool Drain);
 
-    public WebSocketConnection(WebSocket ws, SignalingOptions options, TimeProvider time, ILogger log)
+    public WebSocketConnection(WebSocket ws, SignalingOptions options, TimeProvider time, ILogger log, ISignalingCounters? counters = null)
     {
         _ws = ws;
+        _counters = counters ?? ISignalingCounters.None;
         _options = options;
         _time = time;
         _log = log;
@@ -39,6 +43,9 @@ public sealed partial class WebSocketConnection : IParticipantSink
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>This connection, as rooms know it: they take frames only from the connection that owns a participant.</summary>
+    public ConnectionId Id { get; } = ConnectionId.Next();
 
     /// <summary>Why the connection ended, once it has.</summary>
     public string? EndReason { get; private set; }
@@ -65,8 +72,8 @@ public sealed partial class WebSocketConnection : IParticipantSink
         _abortTimer?.Dispose();
     }
 
-    /// <summary>Runs the connection for a joined participant until it ends, then tells the room manager.</summary>
-    public async Task RunAsync(RoomManager manager, Participant participant, CancellationToken ct)
+    /// <summary>Runs the connection for a joined participant until it ends, then tells its room through the router.</summary>
+    public async Task RunAsync(IRoomRouter router, RoomName room, ParticipantSid participant, CancellationToken ct)
     {
         _lastReceived = _time.GetTimestamp();
         var writer = WriteLoopAsync();
@@ -74,7 +81,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
         string? terminal;
         try
         {
-            terminal = await ReadLoopAsync(manager, participant, ct).ConfigureAwait(false);
+            terminal = await ReadLoopAsync(router, room, participant, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
@@ -87,7 +94,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
             terminal = LeaveReasons.Kicked;
             Close(1011, "internal error", null, drain: false);
         }
-        manager.ConnectionEnded(participant, this, terminal);
+        router.Leave(new LeaveRequest(room, participant, Id, terminal));
         if (_ws.State == WebSocketState.CloseReceived) Close(CloseCodes.Normal, "left", null, drain: false);
         else if (Volatile.Read(ref _close) is null) Abort();
         await writer.ConfigureAwait(false);
@@ -98,7 +105,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
     }
 
     /// <summary>Reads frames until the socket closes; returns a leave reason when the participant must leave now.</summary>
-    private async Task<string?> ReadLoopAsync(RoomManager manager, Participant participant, CancellationToken ct)
+    private async Task<string?> ReadLoopAsync(IRoomRouter router, RoomName room, ParticipantSid participant, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var tokens = (double)_options.MessageBurst;
@@ -140,11 +147,14 @@ public sealed partial class WebSocketConnection : IParticipantSink
                 tokens -= 1;
 
                 var ok = result.MessageType == WebSocketMessageType.Text
-                    ? Dispatch(manager, participant, frame)
+                    ? Parse(frame) is { } message
+                        ? await router.SignalAsync(new SignalRequest(room, participant, Id, message)).ConfigureAwait(false)
+                        : false
                     : Reject(ErrorCodes.InvalidJson, "binary frames are not part of the protocol");
                 invalid = ok ? 0 : invalid + 1;
                 if (invalid >= _options.MaxInvalidFrames) return Kick(CloseCodes.TooManyErrors, $"too many errors: {invalid} invalid frames in a row");
-                if (Volatile.Read(ref _close) is not null && participant.Gone) return LeaveReasons.Left;
+                // A close that drains to a final frame comes from the room: the participant has left it.
+                if (Volatile.Read(ref _close) is { Drain: true }) return LeaveReasons.Left;
             }
         }
         finally
@@ -153,14 +163,25 @@ public sealed partial class WebSocketConnection : IParticipantSink
         }
     }
 
-    private bool Dispatch(RoomManager manager, Participant participant, ReadOnlySpan<byte> frame)
+    /// <summary>The client message in a text frame; null (after an <c>error</c> frame) when it is not one.</summary>
+    private ClientMessage? Parse(ReadOnlySpan<byte> frame)
     {
         ClientMessage? message;
         try { message = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.ClientMessage); }
-        catch (JsonException) { return Reject(ErrorCodes.InvalidJson, "the frame is not a JSON object of the expected shape"); }
-        catch (InvalidOperationException) { return Reject(ErrorCodes.InvalidJson, "the frame is not a JSON object of the expected shape"); }
-        if (message is null) return Reject(ErrorCodes.InvalidJson, "the frame is not a JSON object");
-        return manager.Handle(participant, this, message);
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            _counters.MessageIn("invalid");
+            Reject(ErrorCodes.InvalidJson, "the frame is not a JSON object of the expected shape");
+            return null;
+        }
+        if (message is null)
+        {
+            _counters.MessageIn("invalid");
+            Reject(ErrorCodes.InvalidJson, "the frame is not a JSON object");
+            return null;
+        }
+        _counters.MessageIn(ClientTypes.Known(message.Type));
+        return message;
     }
 
     private bool Reject(string code, string message)
@@ -195,6 +216,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
                 {
                     if (Volatile.Read(ref _close) is { Drain: false }) goto close;
                     await _ws.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                    _counters.MessageOut();
                 }
             }
         close:

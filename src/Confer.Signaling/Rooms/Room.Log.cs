@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Confer.Signaling.Rooms;
 
-public sealed partial class RoomManager
+internal sealed partial class Room
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Room {Room} created")]
     private static partial void LogRoomCreated(ILogger logger, string room);

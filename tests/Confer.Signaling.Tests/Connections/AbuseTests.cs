@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using Confer.Signaling.Tests.Support;
 
-namespace Confer.Signaling.Tests.Routing;
+namespace Confer.Signaling.Tests.Connections;
 
 public sealed class AbuseTests
 {

@@ -1,0 +1,191 @@
+using System.Buffers.Text;
+using Confer.Signaling.Events;
+using Confer.Signaling.Protocol;
+using Confer.Signaling.Routing;
+
+namespace Confer.Signaling.Rooms;
+
+/// <summary>Client frames (docs/protocol.md, "Client → server"), each carried out under the room's lock.</summary>
+internal sealed partial class Room
+{
+    public const int MaxChatLength = 4000;
+    public const int MaxNameLength = 256;
+
+    /// <summary>
+    /// Carries out one client frame. Returns false when the frame earned an <c>error</c> (the connection
+    /// counts those); frames from a connection that no longer speaks for the participant are ignored.
+    /// </summary>
+    public bool Signal(SignalRequest request)
+    {
+        var m = request.Message;
+        lock (_gate)
+        {
+            if (_bySid.GetValueOrDefault(request.Participant.Value) is not { } p || !p.Owns(request.Connection)) return true;
+            if (m.V is { } v && v != Frame.Version)
+                return Error(p, m, ErrorCodes.UnsupportedVersion, $"protocol version {v} is not supported; this server speaks 1");
+            switch (m.Type)
+            {
+                case ClientTypes.Ping:
+                    if (m.LastSeen is > 0 and var acked) p.Acknowledge(acked);
+                    p.DeliverLocal(Frame.Local(new PongMessage(m.Timestamp ?? 0, _time.GetUtcNow().ToUnixTimeMilliseconds())));
+                    return true;
+                case ClientTypes.Offer:
+                case ClientTypes.Answer:
+                    if (string.IsNullOrEmpty(m.To) || string.IsNullOrEmpty(m.Sdp))
+                        return Error(p, m, ErrorCodes.InvalidMessage, $"{m.Type} needs 'to' and 'sdp'");
+                    return Forward(p, m, m.Type == ClientTypes.Offer
+                        ? new OfferMessage(p.Sid.Value, p.Identity.Value, m.Sdp)
+                        : new AnswerMessage(p.Sid.Value, p.Identity.Value, m.Sdp));
+                case ClientTypes.Candidate:
+                    if (string.IsNullOrEmpty(m.To)) return Error(p, m, ErrorCodes.InvalidMessage, "candidate needs 'to'");
+                    return Forward(p, m, new CandidateMessage(p.Sid.Value, p.Identity.Value, m.Candidate));
+                case ClientTypes.PublishTrack: return PublishTrack(p, m);
+                case ClientTypes.UnpublishTrack: return UnpublishTrack(p, m);
+                case ClientTypes.MuteTrack: return MuteTrack(p, m);
+                case ClientTypes.Data: return SendData(p, m);
+                case ClientTypes.Chat: return Chat(p, m);
+                case ClientTypes.UpdateMetadata: return UpdateMetadata(p, m);
+                case ClientTypes.Leave:
+                    RemoveLocked(p, LeaveReasons.Left, CloseCodes.Normal, "left");
+                    return true;
+                case null:
+                    return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
+                default:
+                    return Error(p, m, ErrorCodes.UnknownType, $"unknown type '{Truncate(m.Type)}'");
+            }
+        }
+    }
+
+    private bool Forward(Participant p, ClientMessage m, ServerMessage message)
+    {
+        var target = FindLocked(m.To!);
+        if (target is null || ReferenceEquals(target, p))
+            return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(m.To!)}' in room '{Name}'");
+        target.Deliver(Frame.Serialize(message));
+        return true;
+    }
+
+    private bool PublishTrack(Participant p, ClientMessage m)
+    {
+        var source = m.Source ?? (m.Kind == "audio" ? "microphone" : "camera");
+        if (string.IsNullOrEmpty(m.Cid) || m.Cid.Length > 128 || !TrackKinds.IsValid(m.Kind) || !TrackSources.IsValid(source))
+            return Error(p, m, ErrorCodes.InvalidMessage, "publishTrack needs 'cid', 'kind' (audio|video) and a known 'source'");
+        if (p.Hidden) return Error(p, m, ErrorCodes.PermissionDenied, "hidden participants cannot publish");
+        if (!p.Permission.MayPublishSource(source))
+            return Error(p, m, ErrorCodes.PermissionDenied, p.Permission.CanPublish ? $"the token may not publish '{source}'" : "the token has no canPublish grant");
+        if (p.TrackCount >= _options.MaxTracksPerParticipant)
+            return Error(p, m, ErrorCodes.LimitExceeded, $"at most {_options.MaxTracksPerParticipant} tracks per participant");
+        var sid = TrackSid.New();
+        var track = new TrackInfo(sid.Value, m.Cid, m.Kind!, source, m.Name is { Length: <= MaxNameLength } n ? n : null,
+            m.Muted ?? false, m.Width, m.Height);
+        p.AddTrack(track);
+        p.Deliver(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track)));
+        BroadcastLocked(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track with { Cid = null })), p);
+        Raise(new TrackPublished(Name, Sid, Now, p.Sid, sid, track.Kind, track.Source));
+        return true;
+    }
+
+    private bool UnpublishTrack(Participant p, ClientMessage m)
+    {
+        if (string.IsNullOrEmpty(m.TrackSid)) return Error(p, m, ErrorCodes.InvalidMessage, "unpublishTrack needs 'trackSid'");
+        if (!p.RemoveTrack(m.TrackSid)) return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
+        BroadcastLocked(Frame.Serialize(new TrackUnpublishedMessage(p.Sid.Value, m.TrackSid)), null);
+        Raise(new TrackUnpublished(Name, Sid, Now, p.Sid, new TrackSid(m.TrackSid)));
+        return true;
+    }
+
+    private bool MuteTrack(Participant p, ClientMessage m)
+    {
+        if (string.IsNullOrEmpty(m.TrackSid) || m.Muted is not { } muted)
+            return Error(p, m, ErrorCodes.InvalidMessage, "muteTrack needs 'trackSid' and 'muted'");
+        if (SetMutedLocked(p, m.TrackSid, muted) is null)
+            return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
+        return true;
+    }
+
+    /// <summary>Mutes or unmutes a track and tells everyone when that changed it; null when there is no such track.</summary>
+    private TrackInfo? SetMutedLocked(Participant p, string trackSid, bool muted)
+    {
+        if (p.Track(trackSid) is not { } track) return null;
+        if (track.Muted != muted)
+        {
+            track = track with { Muted = muted };
+            p.ReplaceTrack(track);
+            BroadcastLocked(Frame.Serialize(new TrackMutedMessage(p.Sid.Value, trackSid, muted)), null);
+            Raise(new TrackMuted(Name, Sid, Now, p.Sid, new TrackSid(trackSid), muted));
+        }
+        return track;
+    }
+
+    private bool SendData(Participant p, ClientMessage m)
+    {
+        if (!p.Permission.CanPublishData) return Error(p, m, ErrorCodes.PermissionDenied, "the token has no canPublishData grant");
+        if (ValidateData(m.Payload, m.Encoding, m.Topic) is { } problem) return Error(p, m, ErrorCodes.InvalidMessage, problem);
+        var body = Frame.Serialize(new DataMessage(p.Sid.Value, p.Identity.Value, m.Payload!, m.Encoding ?? "text", m.Topic, m.Reliable ?? true));
+        var unknown = DeliverDataLocked(body, p, m.DestinationIdentities);
+        if (unknown is not null)
+            return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(unknown)}' in room '{Name}'");
+        return true;
+    }
+
+    internal static string? ValidateData(string? payload, string? encoding, string? topic)
+    {
+        if (payload is null) return "data needs 'payload'";
+        if (encoding is not (null or "text" or "base64")) return "'encoding' must be text or base64";
+        if (encoding == "base64" && !Base64.IsValid(payload)) return "'payload' is not valid base64";
+        if (topic is { Length: > MaxNameLength }) return "'topic' is too long";
+        return null;
+    }
+
+    /// <summary>Delivers to the named identities (or everyone but the sender); returns the first unknown name.</summary>
+    private string? DeliverDataLocked(byte[] body, Participant? sender, List<string>? destinations)
+    {
+        if (destinations is not { Count: > 0 })
+        {
+            BroadcastLocked(body, sender);
+            return null;
+        }
+        string? unknown = null;
+        foreach (var identity in destinations.Distinct(StringComparer.Ordinal))
+        {
+            var target = _byIdentity.GetValueOrDefault(identity);
+            if (target is null) unknown ??= identity;
+            else if (!ReferenceEquals(target, sender)) target.Deliver(body);
+        }
+        return unknown;
+    }
+
+    private bool Chat(Participant p, ClientMessage m)
+    {
+        if (!p.Permission.CanPublishData || p.Hidden) return Error(p, m, ErrorCodes.PermissionDenied, "the token may not chat");
+        if (string.IsNullOrWhiteSpace(m.Text) || m.Text.Length > MaxChatLength)
+            return Error(p, m, ErrorCodes.InvalidMessage, $"chat needs 'text' of 1 to {MaxChatLength} characters");
+        BroadcastLocked(Frame.Serialize(new ChatMessage(Sids.Chat(), p.Sid.Value, p.Identity.Value, p.Name, m.Text,
+            _time.GetUtcNow().ToUnixTimeMilliseconds())), null);
+        return true;
+    }
+
+    private bool UpdateMetadata(Participant p, ClientMessage m)
+    {
+        if (!p.Permission.CanUpdateMetadata) return Error(p, m, ErrorCodes.PermissionDenied, "the token has no canUpdateOwnMetadata grant");
+        if (m.Name is null && m.Metadata is null) return Error(p, m, ErrorCodes.InvalidMessage, "updateMetadata needs 'name' or 'metadata'");
+        if (m.Name is { Length: > MaxNameLength }) return Error(p, m, ErrorCodes.InvalidMessage, "'name' is too long");
+        p.Update(m.Name, m.Metadata);
+        p.Deliver(Frame.Serialize(new ParticipantUpdatedMessage(p.ToInfo(forSelf: true))));
+        if (!p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantUpdatedMessage(p.ToInfo(forSelf: false))), p);
+        Raise(new ParticipantUpdated(Name, Sid, Now, p.Sid, p.Identity, p.Name, p.Metadata));
+        return true;
+    }
+
+    /// <summary>A participant by sid or identity (the <c>to</c> field accepts both).</summary>
+    private Participant? FindLocked(string sidOrIdentity) =>
+        _bySid.GetValueOrDefault(sidOrIdentity) ?? _byIdentity.GetValueOrDefault(sidOrIdentity);
+
+    private static bool Error(Participant p, ClientMessage m, string code, string message)
+    {
+        p.DeliverLocal(Frame.Local(new ErrorMessage(code, message, m.Id)));
+        return false;
+    }
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}

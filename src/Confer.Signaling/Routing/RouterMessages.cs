@@ -1,0 +1,65 @@
+using Confer.Signaling.Auth;
+using Confer.Signaling.Protocol;
+using Confer.Signaling.Rooms;
+
+namespace Confer.Signaling.Routing;
+
+/// <summary>One connection on this node; rooms take frames only from the connection that owns a participant.</summary>
+public readonly record struct ConnectionId(long Value)
+{
+    private static long _last;
+    public static ConnectionId Next() => new(Interlocked.Increment(ref _last));
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Join the token's room (a validated token: <see cref="RoomManager.CheckJoinGrant"/> holds), or resume
+/// the token's identity there when <see cref="ResumeToken"/> is set, replaying frames after <see cref="LastSeen"/>.
+/// </summary>
+public sealed record JoinRequest(AccessToken Token, ConnectionId Connection, IReadOnlyList<IceServer> IceServers,
+    string? ResumeToken = null, long LastSeen = 0)
+{
+    public RoomName Room => new(Token.Video.Room ?? "");
+}
+
+/// <summary>The participant the connection now speaks for, or the close code and reason it is refused with.</summary>
+public sealed record JoinReply(RoomName Room, ParticipantSid? Participant, int CloseCode = 0, string? Reason = null)
+{
+    public static JoinReply Refused(RoomName room, int code, string reason) => new(room, null, code, reason);
+}
+
+/// <summary>A client frame from <see cref="Participant"/>'s connection to its room.</summary>
+public sealed record SignalRequest(RoomName Room, ParticipantSid Participant, ConnectionId Connection, ClientMessage Message);
+
+/// <summary>
+/// The connection ended. With a <see cref="Reason"/> (a <c>participantLeft.reason</c>) the participant
+/// leaves now; without one (a dropped socket, ping timeout, slow consumer) it may resume within the grace period.
+/// </summary>
+public sealed record LeaveRequest(RoomName Room, ParticipantSid Participant, ConnectionId Connection, string? Reason);
+
+/// <summary>A server-API operation (docs/protocol.md, "Server API"); answered by a <see cref="RoomReply"/>.</summary>
+public abstract record RoomRequest;
+
+public sealed record ListRoomsRequest : RoomRequest;
+public sealed record CreateRoomRequest(RoomName Room, int? MaxParticipants, TimeSpan? EmptyTimeout, string? Metadata) : RoomRequest;
+public sealed record DeleteRoomRequest(RoomName Room) : RoomRequest;
+public sealed record ListParticipantsRequest(RoomName Room) : RoomRequest;
+public sealed record GetParticipantRequest(RoomName Room, ParticipantIdentity Identity) : RoomRequest;
+public sealed record RemoveParticipantRequest(RoomName Room, ParticipantIdentity Identity) : RoomRequest;
+public sealed record MuteTrackRequest(RoomName Room, ParticipantIdentity Identity, TrackSid Track, bool Muted) : RoomRequest;
+public sealed record SendDataRequest(RoomName Room, ApiSendData Data) : RoomRequest;
+
+/// <summary>What the server API asks of a room operation.</summary>
+public enum ApiOutcome { Done, NoRoom, NoParticipant, NoTrack, BadRequest }
+
+/// <summary>The answer to a <see cref="RoomRequest"/>: an outcome and the one field the request asked for.</summary>
+public sealed record RoomReply(ApiOutcome Outcome, string? Problem = null)
+{
+    public static readonly RoomReply Done = new(ApiOutcome.Done), NoRoom = new(ApiOutcome.NoRoom);
+
+    public RoomInfo? Room { get; init; }
+    public IReadOnlyList<RoomInfo>? Rooms { get; init; }
+    public ParticipantInfo? Participant { get; init; }
+    public IReadOnlyList<ParticipantInfo>? Participants { get; init; }
+    public TrackInfo? Track { get; init; }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Confer.Signaling.Tests.Support;
+
+namespace Confer.Signaling.Tests.Server;
+
+/// <summary>
+/// The signaling metrics are process-wide (prometheus-net's default registry), so these tests run alone,
+/// after the parallel ones, and compare values before and after.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+[Collection(nameof(MetricsCollection))]
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_JoinResumeChatLeave_CountedOnMetricsEndpoint()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.Http };
+        var before = await ScrapeAsync(http);
+
+        await using var alice = await server.JoinAsync("metrics", "alice");
+        await using var bob = await server.JoinAsync("metrics", "bob");
+        await alice.ExpectAsync("participantJoined");
+        await bob.SendAsync(new { type = "chat", text = "hi" });
+        await bob.SendAsync(new { type = "chat", text = "again" });
+        await bob.SendAsync("{not json");
+        await alice.ExpectAsync("chat");
+        await alice.ExpectAsync("chat");
+        await bob.ExpectAsync("error");
+        var joined = await EventuallyAsync(http, m => Delta(m, before, "confer_signaling_participants") == 2, "two participants");
+        Assert.Equal(1, Delta(joined, before, "confer_signaling_rooms"));
+        Assert.Equal(2, Delta(joined, before, "confer_signaling_joins_total"));
+        Assert.Equal(2, Delta(joined, before, "confer_signaling_join_seconds_count"));
+        Assert.Equal(2, Delta(joined, before, "confer_signaling_messages_in_total{type=\"chat\"}"));
+        Assert.Equal(1, Delta(joined, before, "confer_signaling_messages_in_total{type=\"invalid\"}"));
+        // join ×2, participantJoined, chat ×2 to each of two, an error: at least 7 frames written.
+        Assert.True(Delta(joined, before, "confer_signaling_messages_out_total") >= 7, "frames out were not counted");
+
+        alice.Drop();
+        await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("metrics"), "alice") == false, "alice's connection to be detached");
+        await using var again = await TestClient.ConnectAsync(server, server.Token("metrics", "alice"), $"&resume={alice.ResumeToken}&lastSeen={alice.LastSeen}");
+        await again.ExpectAsync("resumed");
+        var resumed = await EventuallyAsync(http, m => Delta(m, before, "confer_signaling_resumes_total") == 1, "one resume");
+        Assert.Equal(2, Delta(resumed, before, "confer_signaling_participants"));
+        Assert.Equal(2, Delta(resumed, before, "confer_signaling_joins_total"));
+        Assert.Equal(2, Delta(resumed, before, "confer_signaling_join_seconds_count")); // a resume is not a join
+
+        await again.SendAsync(new { type = "leave" });
+        await bob.SendAsync(new { type = "leave" });
+        await server.AssertEmptyAsync();
+        var left = await EventuallyAsync(http, m => Delta(m, before, "confer_signaling_participants") == 0, "participants back to where they were");
+        Assert.Equal(1, Delta(left, before, "confer_signaling_rooms")); // the empty room waits out its timeout
+        Assert.Equal(2, Delta(left, before, "confer_signaling_messages_in_total{type=\"leave\"}"));
+        server.Time.Advance(TimeSpan.FromSeconds(20));
+        await EventuallyAsync(http, m => Delta(m, before, "confer_signaling_rooms") == 0, "the room to be counted as finished");
+    }
+
+    private static double Delta(Dictionary<string, double> now, Dictionary<string, double> before, string series) =>
+        now.GetValueOrDefault(series) - before.GetValueOrDefault(series);
+
+    private static async Task<Dictionary<string, double>> EventuallyAsync(HttpClient http, Func<Dictionary<string, double>, bool> condition, string what)
+    {
+        var deadline = Environment.TickCount64 + 5000;
+        while (true)
+        {
+            var metrics = await ScrapeAsync(http);
+            if (condition(metrics)) return metrics;
+            if (Environment.TickCount64 > deadline)
+                throw new TimeoutException($"timed out waiting for {what}: {string.Join(", ", metrics.Where(m => m.Key.StartsWith("confer_signaling", StringComparison.Ordinal)))}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>GET /metrics, as series ("name" or "name{labels}") → value.</summary>
+    private static async Task<Dictionary<string, double>> ScrapeAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync("/metrics");
+        var series = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var space = line.LastIndexOf(' ');
+            if (space > 0 && double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                series[line[..space]] = value;
+        }
+        return series;
+    }
+}
