@@ -166,14 +166,14 @@ export class MeshEngine {
     return peer ? peer.pc.getStats() : null;
   }
 
-  /** Connection state, negotiation counters and transceivers of each peer connection, by sid. */
+  /** Connection state, data channels, negotiation counters and transceivers of each peer connection, by sid. */
   describe() {
     /** @type {Record<string, unknown>} */
     const out = {};
     for (const [sid, peer] of this.#peers) {
       const pc = peer.pc;
       out[sid] = {
-        pc: pc.connectionState, ice: pc.iceConnectionState, sig: pc.signalingState, polite: peer.polite,
+        pc: pc.connectionState, ice: pc.iceConnectionState, sig: pc.signalingState, polite: peer.polite, dataOpen: peer.dataOpen,
         counters: { ...peer.counters }, restarts: peer.iceRestarts,
         transceivers: pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
       };
