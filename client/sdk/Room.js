@@ -204,6 +204,7 @@ export class Room extends Emitter {
   #removeRemote(p, reason) {
     if (this.#remotes.get(p.identity) !== p) return;
     this.#syncPublications(p, []);
+    for (const [trackSid, early] of this.#early) if (early.participantSid === p.sid) this.#early.delete(trackSid);
     if (this.#engineLive) this.#engine.participantLeft(p.sid);
     p._setConnectionState('closed');
     this.#detector.forget(p);
