@@ -75,7 +75,7 @@ export class LocalParticipant extends Participant {
       firstError = e;
     }
     if (stream) {
-      // Both publish requests at once, and both tracks into the peer connections together: one
+      // Both publish requests at once, and both tracks to the media engine together: one
       // negotiation carries camera and microphone.
       await this.#publishAll(stream.getTracks().map((t) => ({ mst: t, source: t.kind === 'video' ? TrackSource.Camera : TrackSource.Microphone })));
       return;
@@ -193,8 +193,8 @@ export class LocalParticipant extends Participant {
   }
 
   /**
-   * Asks the server for every track at once, then hands them to the peer connections in one go
-   * (one negotiation). Rejects with the first refusal after publishing the others.
+   * Asks the server for every track at once, then hands them to the Room (and its media engine) in
+   * one go (one negotiation). Rejects with the first refusal after publishing the others.
    * @param {{ mst: MediaStreamTrack, source?: string, name?: string }[]} items
    */
   async #publishAll(items) {

@@ -369,7 +369,7 @@ export class Room extends Emitter {
     const local = /** @type {LocalParticipant} */ (this.#local);
     for (const pub of pubs) {
       local._addPublication(pub);
-      this.#engine.publicationAdded(localMedia(pub));
+      if (this.#engineLive) this.#engine.publicationAdded(localMedia(pub));
     }
     for (const pub of pubs) this.emit(RoomEvent.LocalTrackPublished, pub, local);
   }
