@@ -3,20 +3,22 @@ import { Participant } from './Participant.js';
 import { LocalTrack } from './Track.js';
 import { LocalTrackPublication } from './TrackPublication.js';
 import { ConferError, deviceError } from './ConferError.js';
-import { RoomEvent, TrackSource } from './events.js';
+import { TrackSource } from './events.js';
 import { toPayload, toChannelMessage } from './data.js';
 
 /**
- * What the Room lends the local participant to publish with.
- * @typedef {Object} PublishEngine
+ * What the Room lends the local participant. The participant captures devices and asks; the Room
+ * changes the state (publications, mute, tracks), tells the media engine and the server, and emits.
+ * @typedef {Object} LocalParticipantHost
  * @property {(fields: Record<string, unknown>) => Promise<any>} requestPublish sends publishTrack, resolves with TrackInfo
- * @property {(pub: LocalTrackPublication) => void} addToPeers
- * @property {(trackSid: string) => void} removeFromPeers
- * @property {(pub: LocalTrackPublication) => Promise<void>} replaceOnPeers
- * @property {(type: string, fields: Record<string, unknown>) => void} send
+ * @property {(pubs: LocalTrackPublication[]) => void} published new publications: add, send, emit localTrackPublished
+ * @property {(pub: LocalTrackPublication) => void} unpublished remove, stop, tell the server, emit localTrackUnpublished
+ * @property {(pub: LocalTrackPublication, track: MediaStreamTrack | null) => Promise<void>} replaceTrack
+ *   a new browser track for a publication (null: camera off), sent from now on
+ * @property {(pub: LocalTrackPublication, muted: boolean) => void} setMuted mute or unmute: tell the server, emit
+ * @property {(type: string, fields: Record<string, unknown>) => void} send a signaling frame
  * @property {(bytes: Uint8Array, reliable: boolean, identities: string[] | undefined) => { reached: number, rest: string[] }} sendData
- *   sends on the peers' data channels; says who could not be reached that way
- * @property {(name: string, ...args: any[]) => void} emit room event
+ *   sends straight to the others (media engine); says who could not be reached that way
  * @property {() => boolean} connected
  */
 
@@ -31,16 +33,16 @@ const DEFAULT_AUDIO = { echoCancellation: true, noiseSuppression: true, autoGain
 
 /** Ourselves: publish camera, microphone and screen, send data and chat. */
 export class LocalParticipant extends Participant {
-  /** @type {PublishEngine} */
-  #engine;
+  /** @type {LocalParticipantHost} */
+  #host;
 
   /**
    * @param {any} info ParticipantInfo
-   * @param {PublishEngine} engine
+   * @param {LocalParticipantHost} host the Room
    */
-  constructor(info, engine) {
+  constructor(info, host) {
     super(info);
-    this.#engine = engine;
+    this.#host = host;
   }
 
   get isLocal() { return true; }
@@ -73,7 +75,7 @@ export class LocalParticipant extends Participant {
       firstError = e;
     }
     if (stream) {
-      // Both publish requests at once, and both tracks into the peer connections together: one
+      // Both publish requests at once, and both tracks to the media engine together: one
       // negotiation carries camera and microphone.
       await this.#publishAll(stream.getTracks().map((t) => ({ mst: t, source: t.kind === 'video' ? TrackSource.Camera : TrackSource.Microphone })));
       return;
@@ -100,13 +102,12 @@ export class LocalParticipant extends Participant {
     if (!enabled) {
       if (!pub) return;
       pub.track.stop();
-      pub.track._setMediaStreamTrack(null);
-      await this.#engine.replaceOnPeers(pub);
-      this.#setMuted(pub, true);
+      await this.#host.replaceTrack(pub, null);
+      this.#host.setMuted(pub, true);
       return;
     }
     const live = pub?.track.mediaStreamTrack?.readyState === 'live';
-    if (pub && live && !options?.deviceId) { this.#setMuted(pub, false); return; }
+    if (pub && live && !options?.deviceId) { this.#host.setMuted(pub, false); return; }
     await this.#captureAndPublish(pub, 'video', videoConstraints(options), TrackSource.Camera);
   }
 
@@ -121,14 +122,14 @@ export class LocalParticipant extends Participant {
       if (!pub) return;
       const mst = pub.track.mediaStreamTrack;
       if (mst) mst.enabled = false;
-      this.#setMuted(pub, true);
+      this.#host.setMuted(pub, true);
       return;
     }
     const live = pub?.track.mediaStreamTrack?.readyState === 'live';
     if (pub && live && !options?.deviceId) {
       const mst = pub.track.mediaStreamTrack;
       if (mst) mst.enabled = true;
-      this.#setMuted(pub, false);
+      this.#host.setMuted(pub, false);
       return;
     }
     await this.#captureAndPublish(pub, 'audio', audioConstraints(options), TrackSource.Microphone);
@@ -145,9 +146,8 @@ export class LocalParticipant extends Participant {
     const mst = await capture(kind, constraints);
     if (pub) {
       pub.track.stop();
-      pub.track._setMediaStreamTrack(mst);
-      await this.#engine.replaceOnPeers(pub);
-      this.#setMuted(pub, false);
+      await this.#host.replaceTrack(pub, mst);
+      this.#host.setMuted(pub, false);
     } else {
       await this.publishTrack(mst, { source });
     }
@@ -176,7 +176,7 @@ export class LocalParticipant extends Participant {
       const source = t.kind === 'video' ? TrackSource.ScreenShare : TrackSource.ScreenShareAudio;
       const pub = await this.publishTrack(t, { source });
       // The browser's own "Stop sharing" button ends the track.
-      t.addEventListener('ended', () => { if (this._publications.has(pub.trackSid)) this.unpublishTrack(pub); });
+      t.addEventListener('ended', () => { this.unpublishTrack(pub); });
     }
   }
 
@@ -193,8 +193,8 @@ export class LocalParticipant extends Participant {
   }
 
   /**
-   * Asks the server for every track at once, then hands them to the peer connections in one go
-   * (one negotiation). Rejects with the first refusal after publishing the others.
+   * Asks the server for every track at once, then hands them to the Room (and its media engine) in
+   * one go (one negotiation). Rejects with the first refusal after publishing the others.
    * @param {{ mst: MediaStreamTrack, source?: string, name?: string }[]} items
    */
   async #publishAll(items) {
@@ -204,7 +204,7 @@ export class LocalParticipant extends Participant {
     });
     const results = await Promise.allSettled(prepared.map(({ mst, kind, source, name, stream }) => {
       const settings = mst.getSettings();
-      return this.#engine.requestPublish({
+      return this.#host.requestPublish({
         cid: stream.id, kind, source, muted: !mst.enabled,
         ...(name ? { name } : {}),
         ...(kind === 'video' && settings.width ? { width: settings.width, height: settings.height } : {}),
@@ -214,38 +214,10 @@ export class LocalParticipant extends Participant {
       const r = results[i];
       return r.status === 'fulfilled' ? [new LocalTrackPublication(r.value, new LocalTrack(mst, kind, source), stream)] : [];
     });
-    for (const pub of pubs) {
-      this._publications.set(pub.trackSid, pub);
-      this.#engine.addToPeers(pub);
-    }
-    for (const pub of pubs) this.#engine.emit(RoomEvent.LocalTrackPublished, pub, this);
+    this.#host.published(pubs);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
     return pubs;
-  }
-
-  /**
-   * After a fresh join (the old session was gone): we have a new sid, and every publication is
-   * asked for again (new track sids) before the peer connections see it.
-   * @param {any} info our new ParticipantInfo
-   * @internal
-   */
-  async _rejoined(info) {
-    this._setSid(info.sid);
-    this._update(info);
-    const pubs = [.../** @type {Map<string, LocalTrackPublication>} */ (this._publications).values()];
-    this._publications.clear();
-    const results = await Promise.allSettled(pubs.map((pub) => this.#engine.requestPublish({
-      cid: pub._stream.id, kind: pub.kind, source: pub.source, muted: pub.isMuted,
-      ...(pub.trackName !== pub.source ? { name: pub.trackName } : {}),
-    })));
-    pubs.forEach((pub, i) => {
-      const r = results[i];
-      if (r.status === 'rejected') { pub.track.stop(); this.#engine.emit(RoomEvent.LocalTrackUnpublished, pub, this); return; }
-      pub._setSid(r.value.sid);
-      this._publications.set(pub.trackSid, pub);
-      this.#engine.addToPeers(pub);
-    });
   }
 
   /**
@@ -253,11 +225,8 @@ export class LocalParticipant extends Participant {
    * @param {LocalTrackPublication} pub
    */
   async unpublishTrack(pub) {
-    if (!this._publications.delete(pub.trackSid)) return;
-    this.#engine.removeFromPeers(pub.trackSid);
-    pub.track.stop();
-    if (this.#engine.connected()) this.#engine.send('unpublishTrack', { trackSid: pub.trackSid });
-    this.#engine.emit(RoomEvent.LocalTrackUnpublished, pub, this);
+    if (this._publication(pub.trackSid) !== pub) return;
+    this.#host.unpublished(pub);
   }
 
   /**
@@ -274,13 +243,13 @@ export class LocalParticipant extends Participant {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     const reliable = options.reliable ?? true;
     const wanted = options.destinationIdentities?.length ? options.destinationIdentities : undefined;
-    const { reached, rest } = this.#engine.sendData(toChannelMessage(options.topic, bytes), reliable, wanted);
+    const { reached, rest } = this.#host.sendData(toChannelMessage(options.topic, bytes), reliable, wanted);
     // Nobody reached and no list given: let the server send it to everyone (also to those we have
     // not heard of yet); otherwise only to those the channels missed.
     const destinations = wanted === undefined && reached === 0 ? undefined : rest;
     if (destinations?.length === 0) return;
     const { payload, encoding } = toPayload(data);
-    this.#engine.send('data', {
+    this.#host.send('data', {
       payload, encoding,
       ...(options.topic ? { topic: options.topic } : {}),
       ...(destinations ? { destinationIdentities: destinations } : {}),
@@ -296,27 +265,11 @@ export class LocalParticipant extends Participant {
     this.#requireConnected();
     if (typeof text !== 'string' || !text.trim()) throw new ConferError('invalid_argument', 'A chat message needs some text.');
     if (text.length > 4000) throw new ConferError('invalid_argument', 'A chat message is at most 4 000 characters.');
-    this.#engine.send('chat', { text });
-  }
-
-  /** Stops every local track (used when leaving). @internal */
-  _stopAll() {
-    for (const p of /** @type {Map<string, LocalTrackPublication>} */ (this._publications).values()) p.track.stop();
+    this.#host.send('chat', { text });
   }
 
   #requireConnected() {
-    if (!this.#engine.connected()) throw new ConferError('not_connected', 'Not connected to a room.');
-  }
-
-  /**
-   * @param {LocalTrackPublication} pub
-   * @param {boolean} muted
-   */
-  #setMuted(pub, muted) {
-    if (pub.isMuted === muted) return;
-    pub._setMuted(muted);
-    this.#engine.send('muteTrack', { trackSid: pub.trackSid, muted });
-    this.#engine.emit(muted ? RoomEvent.TrackMuted : RoomEvent.TrackUnmuted, pub, this);
+    if (!this.#host.connected()) throw new ConferError('not_connected', 'Not connected to a room.');
   }
 }
 

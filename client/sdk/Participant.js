@@ -13,8 +13,8 @@ export class Participant extends Emitter {
   #joinedAt;
   #speaking = false;
   #audioLevel = 0;
-  /** @type {Map<string, import('./TrackPublication.js').TrackPublication>} */
-  _publications = new Map();
+  /** @type {Map<string, import('./TrackPublication.js').TrackPublication>} by track sid */
+  #publications = new Map();
 
   /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number }} info */
   constructor(info) {
@@ -33,7 +33,7 @@ export class Participant extends Emitter {
   get metadata() { return this.#metadata; }
   get joinedAt() { return new Date(this.#joinedAt); }
   /** Publications by track sid. A copy: changing it changes nothing. */
-  get trackPublications() { return new Map(this._publications); }
+  get trackPublications() { return new Map(this.#publications); }
   get isSpeaking() { return this.#speaking; }
   /** 0–1, from the latest stats sample. */
   get audioLevel() { return this.#audioLevel; }
@@ -44,13 +44,15 @@ export class Participant extends Emitter {
    * @param {string} source
    */
   getTrackPublication(source) {
-    for (const p of this._publications.values()) if (p.source === source) return p;
+    for (const p of this.#publications.values()) if (p.source === source) return p;
     return undefined;
   }
 
   get isCameraEnabled() { const p = this.getTrackPublication('camera'); return !!p && !p.isMuted; }
   get isMicrophoneEnabled() { const p = this.getTrackPublication('microphone'); return !!p && !p.isMuted; }
   get isScreenShareEnabled() { return !!this.getTrackPublication('screen_share'); }
+
+  // Internal: called by the Room only (it alone changes public state).
 
   /** @param {{ name?: string, metadata?: string }} info @internal */
   _update(info) {
@@ -61,4 +63,16 @@ export class Participant extends Emitter {
   _setSid(sid) { this.#sid = sid; }
   /** @param {boolean} speaking @param {number} level @internal */
   _setSpeaking(speaking, level) { this.#speaking = speaking; this.#audioLevel = level; }
+  /** @param {string} trackSid @internal */
+  _publication(trackSid) { return this.#publications.get(trackSid); }
+  /** @param {import('./TrackPublication.js').TrackPublication} pub @internal */
+  _addPublication(pub) { this.#publications.set(pub.trackSid, pub); }
+  /** @param {string} trackSid @returns {boolean} whether it was there @internal */
+  _removePublication(trackSid) { return this.#publications.delete(trackSid); }
+  /** Forgets every publication and returns them. @internal */
+  _takePublications() {
+    const all = [...this.#publications.values()];
+    this.#publications.clear();
+    return all;
+  }
 }

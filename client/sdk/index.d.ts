@@ -85,6 +85,72 @@ export interface RoomOptions {
   rtcConfig?: RTCConfiguration;
   /** Audio level (0–1) above which someone counts as speaking; default 0.02. */
   speakingThreshold?: number;
+  /**
+   * What carries the media (sdk/engine/MediaEngine.js); by default the mesh engine, one peer
+   * connection per person. One engine serves one Room. For alternative engines and tests.
+   */
+  engine?: MediaEngine;
+}
+
+/** One of our published tracks as a media engine sees it. */
+export interface LocalMedia {
+  trackSid: string;
+  kind: 'audio' | 'video';
+  source: TrackSourceValue | string;
+  /** The browser track now; null while a camera is off. */
+  track: MediaStreamTrack | null;
+  /** Its stream; the id was the publish request's cid. */
+  stream: MediaStream;
+  muted: boolean;
+}
+
+/** What the Room tells a media engine when it starts, and again after a rejoin. */
+export interface EngineInit {
+  localSid: string;
+  /** The list the server sent in `join`. */
+  iceServers: RTCIceServer[];
+  /** RoomOptions.rtcConfig. */
+  rtcConfig?: RTCConfiguration;
+}
+
+/** One round of an engine's measurements; participants by sid. */
+export interface EngineSample {
+  stats: Map<string, ConnectionStats>;
+  levels: Map<string, number>;
+  localLevel: number;
+}
+
+/** What a media engine reports; the Room alone turns reports into state and RoomEvents. */
+export interface EngineHost {
+  /** `fields.to` names the participant sid. */
+  sendSignal(type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>): void;
+  trackArrived(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
+  trackEnded(participantSid: string, trackSid: string): void;
+  connectionStateChanged(participantSid: string, state: RTCPeerConnectionState): void;
+  /** A data message framed as publishData frames it on a data channel. */
+  dataReceived(participantSid: string, bytes: Uint8Array): void;
+  sampled(sample: EngineSample): void;
+}
+
+/** What a Room asks of its media engine (participants by sid); see sdk/engine/MediaEngine.js. */
+export interface MediaEngine {
+  start(host: EngineHost, init: EngineInit): void;
+  /** After a fresh join: close everything, forget every publication, keep running. */
+  restart(init: EngineInit): void;
+  resume(iceServers: RTCIceServer[] | undefined): void;
+  participantJoined(participantSid: string, joinedAfterUs: boolean): void;
+  participantLeft(participantSid: string): void;
+  /** An offer, answer or candidate frame from `frame.from`. */
+  signal(frame: { type: 'offer' | 'answer' | 'candidate'; from: string; [field: string]: unknown }): void;
+  publicationAdded(media: LocalMedia): void;
+  publicationRemoved(trackSid: string): void;
+  publicationReplaced(trackSid: string, track: MediaStreamTrack | null): Promise<void>;
+  publicationMuted(trackSid: string, muted: boolean): void;
+  /** False when it cannot go straight to them now (the Room sends it through the server). */
+  sendData(participantSid: string, bytes: Uint8Array, reliable: boolean): boolean;
+  getStats(participantSid: string): Promise<RTCStatsReport | null>;
+  describe(): Record<string, unknown>;
+  close(): void;
 }
 
 export interface ChatMessage {

@@ -40,7 +40,7 @@ public sealed class DataTests : IAsyncLifetime
     }
 
     private static Task WaitForChannelsAsync(IPage page, string identity) =>
-        MeetingHarness.WaitForAsync(page, $"window.__peer.room.remoteParticipants.get('{identity}')?._peer?.dataOpen", Connect, $"data channels to {identity} open");
+        MeetingHarness.WaitForAsync(page, $"(() => {{ const r = window.__peer.room; return r._describeEngine()[r.remoteParticipants.get('{identity}')?.sid]?.dataOpen; }})()", Connect, $"data channels to {identity} open");
 
     [Fact]
     public async Task PublishData_ChannelsOpen_GoesPeerToPeerOncePerMessageInOrder()
@@ -88,7 +88,7 @@ public sealed class DataTests : IAsyncLifetime
         await WaitForChannelsAsync(a, bobId);
         await MeetingHarness.WaitForAsync(a, $"window.__peer.room.remoteParticipants.has('{carolId}')", Connect, "Carol in Alice's room");
 
-        Assert.False(await a.EvaluateAsync<bool>($"() => !!window.__peer.room.remoteParticipants.get('{carolId}')._peer?.dataOpen"), await MeetingHarness.DescribeAsync(a, c));
+        Assert.False(await a.EvaluateAsync<bool>($"() => {{ const r = window.__peer.room; return !!r._describeEngine()[r.remoteParticipants.get('{carolId}').sid]?.dataOpen; }}"), await MeetingHarness.DescribeAsync(a, c));
         await a.EvaluateAsync("() => window.__peer.room.localParticipant.publishData('hello all', { topic: 't' })");
         await MeetingHarness.WaitForAsync(b, "window.__got.length === 1", Connect, "Alice's message at Bob");
         await MeetingHarness.WaitForAsync(c, "window.__got.length === 1", Connect, "Alice's message at Carol");

@@ -85,11 +85,13 @@ public sealed class MeetingHarness : IAsyncDisposable
     }
 
     /// <summary>A page with the test helper loaded, joined to <paramref name="room"/> as <paramref name="name"/>.</summary>
-    public async Task<(IPage Page, string Identity)> JoinAsync(string room, string name, object? options = null, string[]? permissions = null, bool denyCamera = false)
+    /// <param name="beforeJoin">A JS function evaluated after the helper loads, before joining (e.g. to set <c>window.__peer.engine</c>).</param>
+    public async Task<(IPage Page, string Identity)> JoinAsync(string room, string name, object? options = null, string[]? permissions = null, bool denyCamera = false, string? beforeJoin = null)
     {
         var page = await NewPageAsync("/healthz", permissions);
         if (denyCamera) await DenyCameraAsync(page);
         await page.EvaluateAsync(PeerScript.Source);
+        if (beforeJoin is not null) await page.EvaluateAsync(beforeJoin);
         var identity = await page.EvaluateAsync<string>(
             "([room, name, opts]) => window.__peer.join(room, name, JSON.parse(opts))",
             new object[] { room, name, JsonSerializer.Serialize(options ?? new { }) });

@@ -9,12 +9,14 @@ internal static class PeerScript
 window.__peer = {
   room: null,
   events: [],
+  /** A media engine for the next join (RoomOptions.engine); undefined: the SDK's default. */
+  engine: undefined,
   async join(room, name, opts = {}) {
     const sdk = await import('/sdk/confer.js');
     const res = await fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room, name }) });
     if (!res.ok) throw new Error(`token: ${res.status}`);
     const { token, url } = await res.json();
-    const r = await sdk.connect(opts.url ?? url, token, { rtcConfig: opts.rtcConfig });
+    const r = await sdk.connect(opts.url ?? url, token, { rtcConfig: opts.rtcConfig, engine: this.engine });
     this.room = r;
     for (const ev of Object.values(sdk.RoomEvent)) {
       r.on(ev, (...args) => {
@@ -84,9 +86,7 @@ window.__peer = {
     /// <summary>A JS function (room) => string describing peers, transceivers, publications and events, for failure messages.</summary>
     public const string DebugFunction = """
 (room) => JSON.stringify({ me: room.localParticipant.identity, state: room.state, mediaError: window.__peer?.mediaError,
-  remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, pc: p._peer?.pc.connectionState,
-    ice: p._peer?.pc.iceConnectionState, sig: p._peer?.pc.signalingState, polite: p._peer?.polite, n: p._peer?.counters, restarts: p._peer?.iceRestarts,
-    transceivers: p._peer?.pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
+  remotes: [...room.remoteParticipants.values()].map((p) => ({ id: p.identity, state: p.connectionState, ...(room._describeEngine?.()[p.sid] ?? {}),
     pubs: [...p.trackPublications.values()].map((x) => `${x.source}:${x.isSubscribed}:${x.isMuted}`),
     videos: [...p.trackPublications.values()].filter((x) => x.kind === 'video').flatMap((x) => (x.track?.attachedElements ?? []).map((v) =>
       `${x.source}: paused=${v.paused} ready=${v.readyState} w=${v.videoWidth} frames=${v.getVideoPlaybackQuality?.().totalVideoFrames} inDom=${v.isConnected} track=${x.track.mediaStreamTrack?.readyState}/${x.track.mediaStreamTrack?.muted ? 'muted' : 'unmuted'}`)) })),

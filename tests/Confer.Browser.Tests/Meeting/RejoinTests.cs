@@ -43,7 +43,7 @@ public sealed class RejoinTests : IAsyncLifetime
         await MeetingHarness.WaitForVideoFromAsync(c, Media, aliceId);
         // Alice is the newcomer to both: they offered, she answered; no crossed offers.
         foreach (var (page, other) in new[] { (a, bobId), (a, carolId), (b, aliceId), (c, aliceId) })
-            Assert.Equal(0, await page.EvaluateAsync<int>($"() => window.__peer.room.remoteParticipants.get('{other}')._peer.counters.ignoredOffers"));
+            Assert.Equal(0, await page.EvaluateAsync<int>($"() => {{ const r = window.__peer.room; return r._describeEngine()[r.remoteParticipants.get('{other}').sid].counters.ignoredOffers; }}"));
         Assert.Equal(2, await b.EvaluateAsync<int>($"() => window.__peer.room.remoteParticipants.get('{aliceId}').trackPublications.size"));
         Assert.Equal(2, await a.EvaluateAsync<int>("() => window.__peer.room.localParticipant.trackPublications.size"));
         // Alice kept Bob (same sid): no leave and join of Bob on her side.

@@ -1,5 +1,5 @@
 // @ts-check
-import { Emitter } from './Emitter.js';
+import { Emitter } from '../Emitter.js';
 
 /** How long a `disconnected` ICE state may last before we restart ICE. */
 const DISCONNECTED_RESTART_MS = 4000;
@@ -31,7 +31,7 @@ const LOSSY_LABEL = 'confer-lossy';
  * own tracks right after answering that offer (JOINER_WAIT_MS is only a safety net for an offer
  * that never comes). Chromium sometimes never gathers candidates again on a connection that rolled
  * back an offer, so fewer rollbacks also means fewer stuck connections. The member's connection is
- * usually a spare made before the newcomer arrived (Mesh), its offer and candidates ready to go.
+ * usually a spare made before the newcomer arrived (MeshEngine), its offer and candidates ready to go.
  *
  * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
  * `state` (state: RTCPeerConnectionState), `data` (bytes: Uint8Array, reliable: boolean).
@@ -57,7 +57,7 @@ export class PeerConnection extends Emitter {
   #ready;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #readyTimer;
-  /** @type {import('./TrackPublication.js').LocalTrackPublication[]} publications waiting for #ready */
+  /** @type {import('./MediaEngine.js').LocalMedia[]} publications waiting for #ready */
   #queued = [];
   /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
   #parked = [];
@@ -76,7 +76,7 @@ export class PeerConnection extends Emitter {
   counters = { offersSent: 0, answersSent: 0, candidatesSent: 0, offersIn: 0, answersIn: 0, candidatesIn: 0, ignoredOffers: 0, parked: 0 };
 
   /**
-   * Without `send` the connection is a spare (see Mesh): its offer and candidates are kept until
+   * Without `send` the connection is a spare (see MeshEngine): its offer and candidates are kept until
    * `assign` says whom they are for.
    * @param {{ polite?: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
    *           send?: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
@@ -153,19 +153,18 @@ export class PeerConnection extends Emitter {
 
   /**
    * Starts sending a published track to this peer.
-   * @param {import('./TrackPublication.js').LocalTrackPublication} pub
+   * @param {import('./MediaEngine.js').LocalMedia} media the engine's record (its `track` is kept current)
    */
-  addPublication(pub) {
-    if (this.#closed || this.#senders.has(pub.trackSid)) return;
+  addPublication(media) {
+    if (this.#closed || this.#senders.has(media.trackSid)) return;
     if (!this.#ready) {
-      if (!this.#queued.includes(pub)) this.#queued.push(pub);
+      if (!this.#queued.some((m) => m.trackSid === media.trackSid)) this.#queued.push(media);
       return;
     }
-    const stream = pub._stream;
-    this.#streamToSid.set(stream.id, pub.trackSid);
-    const mst = pub.track.mediaStreamTrack;
-    const t = this.#pc.addTransceiver(mst ?? /** @type {'audio'|'video'} */ (pub.kind), { direction: 'sendonly', streams: [stream] });
-    this.#senders.set(pub.trackSid, t);
+    const stream = media.stream;
+    this.#streamToSid.set(stream.id, media.trackSid);
+    const t = this.#pc.addTransceiver(media.track ?? media.kind, { direction: 'sendonly', streams: [stream] });
+    this.#senders.set(media.trackSid, t);
   }
 
   /**
@@ -210,11 +209,11 @@ export class PeerConnection extends Emitter {
 
   /**
    * Points the sender at the publication's current browser track (no renegotiation).
-   * @param {import('./TrackPublication.js').LocalTrackPublication} pub
+   * @param {import('./MediaEngine.js').LocalMedia} media
    */
-  async replaceTrack(pub) {
-    const t = this.#senders.get(pub.trackSid);
-    if (t && !this.#closed) await t.sender.replaceTrack(pub.track.mediaStreamTrack);
+  async replaceTrack(media) {
+    const t = this.#senders.get(media.trackSid);
+    if (t && !this.#closed) await t.sender.replaceTrack(media.track);
   }
 
   /**
