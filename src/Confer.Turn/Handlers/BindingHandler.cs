@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using Confer.Stun;
+using Confer.Turn.Allocations;
 using Confer.Turn.Transport;
 
 namespace Confer.Turn.Handlers;
@@ -82,7 +83,7 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
     }
 
     // A listener bound to a concrete address reports itself; the receiving address otherwise.
-    private static Allocations.TransportAddress ResponseAddress(Allocations.TransportAddress local, Allocations.TransportAddress fallback) =>
+    private static TransportAddress ResponseAddress(TransportAddress local, TransportAddress fallback) =>
         local.Address == UInt128.Zero ? fallback : local;
 
     private static SocketAddress WithPort(SocketAddress address, ushort port)
