@@ -26,7 +26,17 @@ internal static class TurnHosting
     {
         var turn = CreateTurnOptions(options);
         var transport = builder.AddConferTransport();
-        var (udp, tcp) = BindUdpAndTcp(options, transport.Engine);
+        UdpListenerSet udp;
+        TcpEngineListener? tcp;
+        try
+        {
+            (udp, tcp) = BindUdpAndTcp(options, transport.Engine);
+        }
+        catch
+        {
+            transport.Dispose(); // no host will own it: its threads stop here
+            throw;
+        }
         IPEndPoint? tls = null;
         var certificate = TurnCertificate.Load(options.TlsCert, options.TlsKey, options.Dev, options.Bind);
         if (certificate is not null)

@@ -119,7 +119,7 @@ public sealed unsafe partial class EpollEngine
         {
             var events = GC.AllocateArray<Libc.EpollEvent>(MaxEvents, pinned: true);
             // One slot per datagram of a drain, each with room in front for a header (TURN's, for the client) and after it for padding.
-            using var relayed = new MmsgBuffers(DrainBatch, DatagramHeadRoom + MaxDatagram + DatagramTailRoom, DatagramHeadRoom, DatagramTailRoom);
+            using var drained = new MmsgBuffers(DrainBatch, DatagramHeadRoom + MaxDatagram + DatagramTailRoom, DatagramHeadRoom, DatagramTailRoom);
             var peer = new SocketAddress(AddressFamily.InterNetworkV6);
             // TCP connections read into this; each keeps bytes of its own only for an incomplete frame.
             byte[]? streamScratch = null;
@@ -145,7 +145,7 @@ public sealed unsafe partial class EpollEngine
                         switch (_engine.Slot(ready[i].Data))
                         {
                             case EngineDatagramSocket socket:
-                                Drain(socket, relayed, peer);
+                                Drain(socket, drained, peer);
                                 break;
                             case EngineListener listener:
                                 listener.Receive();
@@ -189,7 +189,7 @@ public sealed unsafe partial class EpollEngine
         /// that returns fewer than it could take found the queue empty: no further call just to learn that (level-triggered
         /// epoll reports the socket again if more arrives).
         /// </summary>
-        private static void Drain(EngineDatagramSocket socket, MmsgBuffers relayed, SocketAddress peer)
+        private static void Drain(EngineDatagramSocket socket, MmsgBuffers drained, SocketAddress peer)
         {
             var handle = socket.Socket.SafeHandle;
             var receiver = socket.Receiver;
@@ -197,11 +197,11 @@ public sealed unsafe partial class EpollEngine
             for (int taken = 0; taken < Budget;)
             {
                 if (socket.Removed) return;
-                relayed.Reset(filled);
+                drained.Reset(filled);
                 int n, error;
                 try
                 {
-                    n = relayed.Receive(handle, DrainBatch, out error);
+                    n = drained.Receive(handle, DrainBatch, out error);
                 }
                 catch (ObjectDisposedException)
                 {
@@ -218,8 +218,8 @@ public sealed unsafe partial class EpollEngine
                 filled = n;
                 for (int i = 0; i < n; i++)
                 {
-                    if (relayed.Truncated(i) || !relayed.TryCopyAddress(i, peer, anyFamily: true)) continue;
-                    receiver.OnDatagram(relayed.Slot(i), relayed.ReceivedLength(i), peer);
+                    if (drained.Truncated(i) || !drained.TryCopyAddress(i, peer, anyFamily: true)) continue;
+                    receiver.OnDatagram(drained.Slot(i), drained.ReceivedLength(i), peer);
                 }
                 if (n < DrainBatch) return;
                 taken += n;

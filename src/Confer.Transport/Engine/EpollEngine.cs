@@ -79,7 +79,7 @@ public sealed unsafe partial class EpollEngine : IDisposable
 
     /// <summary>
     /// Bytes the worker threads have allocated on the managed heap so far (as of each one's last wake-up): with every
-    /// UDP packet handled on them, what a test of the relay path's allocations reads, undisturbed by the rest of the process.
+    /// UDP packet handled on them, what a test of the packet path's allocations reads, undisturbed by the rest of the process.
     /// </summary>
     public long AllocatedBytesOnWorkers => _workers.Sum(w => Volatile.Read(ref w.Allocated));
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Confer.Transport.Native;
 
 /// <summary>
-/// Linux epoll(7), eventfd(2), recvfrom(2) and sendto(2), for the relay engine. Only used on Linux x64, where <c>struct epoll_event</c> is
+/// Linux epoll(7), eventfd(2), recvfrom(2) and sendto(2), for the epoll engine. Only used on Linux x64, where <c>struct epoll_event</c> is
 /// packed to 12 bytes (4 bytes of events, 8 bytes of user data); other platforms keep the portable receive loop.
 /// </summary>
 internal static unsafe partial class Libc

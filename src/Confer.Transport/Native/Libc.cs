@@ -1,6 +1,6 @@
 namespace Confer.Transport.Native;
 
-/// <summary>The C library calls Confer makes itself on Linux (batched UDP, the relay engine) and the errno values they report.</summary>
+/// <summary>The C library calls Confer makes itself on Linux (batched UDP, the epoll engine) and the errno values they report.</summary>
 internal static partial class Libc
 {
     private const string LibraryName = "libc";
