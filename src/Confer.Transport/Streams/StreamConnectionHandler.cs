@@ -16,7 +16,6 @@ namespace Confer.Transport.Streams;
 /// </summary>
 public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStreamFramer framer, ILogger<StreamConnectionHandler> logger, IHostApplicationLifetime? lifetime = null) : ConnectionHandler
 {
-
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         if (connection.RemoteEndPoint is not IPEndPoint remote || connection.LocalEndPoint is not IPEndPoint local) return;
@@ -49,10 +48,12 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
                     await peer.RunAsync(connection.Transport, rest, closed.Token).ConfigureAwait(false);
                     break;
                 }
+                // What a foreign stream looks like (TLS on a plain port, HTTP): read before the buffer is handed back.
+                var foreign = ok ? StreamKind.Unknown : StreamClassifier.Describe(buffer);
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (!ok)
                 {
-                    Log.NotFramed(logger, tuple, StreamClassifier.Describe(buffer));
+                    Log.NotFramed(logger, tuple, foreign);
                     break;
                 }
                 if (result.IsCompleted || result.IsCanceled) break;
