@@ -1,12 +1,39 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Confer.Server.Turn;
 
-/// <summary>The certificate for TURN over TLS: PEM files, or a self-signed one made at start in --dev.</summary>
+/// <summary>The certificate for TURN over TLS: PEM files, or a self-signed one made at start in --dev; and the handshake that uses it.</summary>
 internal static class TurnCertificate
 {
+    /// <summary>The ALPN protocol id of TURN over TLS, and of STUN over TLS (RFC 7443 §6: "stun.turn" and "stun.nat-discovery").</summary>
+    public static readonly SslApplicationProtocol StunTurn = new("stun.turn");
+
+    /// <inheritdoc cref="StunTurn"/>
+    public static readonly SslApplicationProtocol StunNatDiscovery = new("stun.nat-discovery");
+
+    /// <summary>
+    /// The TLS handshake of the TURN/TLS port. Kestrel's default offers HTTP's ALPN ids (h2, http/1.1) only, so a client
+    /// offering "stun.turn" (RFC 7443) met a "no application protocol" alert; this server speaks TURN there and says so.
+    /// A client offering no ALPN at all still gets a handshake without it (RFC 7301 §3.2); one offering only other
+    /// protocols (h2) is refused, as RFC 7301 §3.2 asks.
+    /// </summary>
+    public static TlsHandshakeCallbackOptions Handshake(X509Certificate2 certificate)
+    {
+        var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null);
+        return new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = context,
+                ApplicationProtocols = [StunTurn, StunNatDiscovery],
+            }),
+        };
+    }
+
     public static X509Certificate2? Load(string? certPath, string? keyPath, bool dev, IPAddress bind)
     {
         if (certPath is not null && keyPath is not null) return X509Certificate2.CreateFromPemFile(certPath, keyPath);

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Confer.Server.Hosting;
+using Confer.Server.Transport;
+using Confer.Transport;
+using Confer.Transport.Engine;
+using Confer.Transport.Streams;
+using Confer.Transport.Udp;
 using Confer.Turn;
 using Confer.Turn.Handlers;
 using Confer.Turn.Transport;
@@ -11,16 +16,27 @@ namespace Confer.Server.Turn;
 
 /// <summary>
 /// Wires STUN/TURN into the host: binds the UDP sockets at build time (so with port 0 the chosen port is
-/// known and TCP can use the same number), registers the services, and serves TURN over TCP on the relay
-/// engine (<see cref="TcpEngineListener"/>) where it runs, else with Kestrel, and TURN over TLS with Kestrel
-/// (<see cref="TurnConnectionHandler"/>).
+/// known and TCP can use the same number), registers the services, and serves TURN over TCP on the epoll
+/// engine (<see cref="TcpEngineListener"/>) where the transport runs one (<see cref="TransportRuntime"/>), else with
+/// Kestrel, and TURN over TLS with Kestrel (<see cref="StreamConnectionHandler"/> with TURN's framer).
 /// </summary>
 internal static class TurnHosting
 {
     public static void AddConferTurn(this WebApplicationBuilder builder, ServerOptions options)
     {
         var turn = CreateTurnOptions(options);
-        var (udp, tcp) = BindUdpAndTcp(options);
+        var transport = builder.AddConferTransport();
+        UdpListenerSet udp;
+        TcpEngineListener? tcp;
+        try
+        {
+            (udp, tcp) = BindUdpAndTcp(options, transport.Engine);
+        }
+        catch
+        {
+            transport.Dispose(); // no host will own it: its threads stop here
+            throw;
+        }
         IPEndPoint? tls = null;
         var certificate = TurnCertificate.Load(options.TlsCert, options.TlsKey, options.Dev, options.Bind);
         if (certificate is not null)
@@ -38,8 +54,10 @@ internal static class TurnHosting
         services.AddSingleton(sp => new TurnMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<StunDispatcher>();
         services.AddSingleton<IPacketHandler>(sp => sp.GetRequiredService<StunDispatcher>());
+        services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
         services.AddSingleton(_ => udp); // created by a factory so the container disposes it
-        services.AddSingleton(sp => { sp.GetRequiredService<UdpListenerSet>(); return endpoints; });
+        // The runtime first: the container disposes in reverse order, so the engine stops after the sockets it serves.
+        services.AddSingleton(sp => { sp.GetRequiredService<TransportRuntime>(); sp.GetRequiredService<UdpListenerSet>(); return endpoints; });
         services.AddHostedService<TurnUdpService>();
         if (tcp is not null)
         {
@@ -49,14 +67,14 @@ internal static class TurnHosting
 
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // Plain TCP is served by the relay engine where it runs (bound above); Kestrel takes it elsewhere.
-            if (tcp is null) k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>());
+            // Plain TCP is served by the epoll engine where it runs (bound above); Kestrel takes it elsewhere.
+            if (tcp is null) k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<StreamConnectionHandler>());
             if (tls is not null)
             {
                 k.Listen(tls, l =>
                 {
-                    l.UseHttps(certificate!);
-                    l.UseConnectionHandler<TurnConnectionHandler>();
+                    l.UseHttps(TurnCertificate.Handshake(certificate!)); // ALPN "stun.turn" (RFC 7443)
+                    l.UseConnectionHandler<StreamConnectionHandler>();
                 });
             }
         });
@@ -126,10 +144,10 @@ internal static class TurnHosting
     }
 
     /// <summary>
-    /// UDP first; then TCP on the same port: bound here when the relay engine serves it, else only checked to be free
+    /// UDP first; then TCP on the same port: bound here when the epoll engine serves it, else only checked to be free
     /// (Kestrel binds it). With port 0, retries until both are.
     /// </summary>
-    private static (UdpListenerSet Udp, TcpEngineListener? Tcp) BindUdpAndTcp(ServerOptions options)
+    private static (UdpListenerSet Udp, TcpEngineListener? Tcp) BindUdpAndTcp(ServerOptions options, EpollEngine? engine)
     {
         int loops = Math.Max(1, Environment.ProcessorCount);
         for (int attempt = 0; ; attempt++)
@@ -137,7 +155,7 @@ internal static class TurnHosting
             var udp = UdpListenerSet.Bind(options.Bind, options.TurnPort, options.AltIP, options.AltPort, loops);
             try
             {
-                var tcp = TcpEngineListener.TryBind(options.Bind, udp.Port);
+                var tcp = TcpEngineListener.TryBind(engine, options.Bind, udp.Port);
                 if (tcp is not null || TcpPortFree(options.Bind, udp.Port)) return (udp, tcp);
             }
             catch (SocketException)

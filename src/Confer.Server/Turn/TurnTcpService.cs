@@ -1,13 +1,14 @@
-using Confer.Turn.Transport;
+using Confer.Transport;
+using Confer.Transport.Engine;
 
 namespace Confer.Server.Turn;
 
-/// <summary>Starts the relay engine's TCP listener with the host and ends its connections when the host stops.</summary>
-internal sealed class TurnTcpService(TcpEngineListener listener, IPacketHandler handler, ILogger<TurnTcpService> logger) : IHostedService
+/// <summary>Starts the epoll engine's TCP listener with the host and ends its connections when the host stops.</summary>
+internal sealed class TurnTcpService(TcpEngineListener listener, IPacketHandler handler, IStreamFramer framer, ILogger<TurnTcpService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        listener.Start(handler, logger);
+        listener.Start(handler, framer, logger);
         return Task.CompletedTask;
     }
 

@@ -1,13 +1,14 @@
-using Confer.Turn.Transport;
+using Confer.Transport;
+using Confer.Transport.Udp;
 
 namespace Confer.Server.Turn;
 
 /// <summary>Runs the UDP receive loops while the host runs; stopping closes the sockets.</summary>
-internal sealed class TurnUdpService(UdpListenerSet listeners, IPacketHandler handler, ILogger<TurnUdpService> logger) : IHostedService
+internal sealed class TurnUdpService(UdpListenerSet listeners, IPacketHandler handler, TransportRuntime transport, ILogger<TurnUdpService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        listeners.Start(handler, logger);
+        listeners.Start(handler, transport.Engine, logger);
         return Task.CompletedTask;
     }
 

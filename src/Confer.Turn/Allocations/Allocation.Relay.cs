@@ -33,13 +33,8 @@ public sealed partial class Allocation
     /// </remarks>
     private Task? StartRelay(RelayEndpoint endpoint)
     {
-        int worker = Sink switch
-        {
-            UdpSocketSink udp => udp.EngineWorker,
-            EngineConnection tcp => tcp.EngineWorker,
-            _ => -2, // a Kestrel connection (TLS, or TCP without the engine): the awaited loop below
-        };
-        if (worker != -2 && UdpRelayEngine.Shared is { } engine && endpoint.AttachTo(engine, this, worker)) return null;
+        // A Kestrel connection (TLS, or TCP without the engine) is no engine sink: the awaited loop below.
+        if (Sink is IEngineSink { Engine: { } engine } sink && endpoint.AttachTo(engine, this, sink.EngineWorker)) return null;
         return Task.Run(() => RelayLoopAsync(endpoint.Socket));
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Stun;
+using Confer.Transport.Engine;
 using Confer.Turn.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -132,9 +133,9 @@ public sealed partial class Allocation : IDisposable
         var socket = SocketFor(peer.Family);
         if (socket is null) { _metrics.Dropped("family_mismatch"); return; }
         if (!AllowToPeer(data.Length)) return;
-        if (UdpRelayEngine.IsSupported)
+        if (EpollEngine.IsSupported)
         {
-            int errno = UdpRelayEngine.SendTo(socket, data, peer);
+            int errno = EpollEngine.SendTo(socket, data, peer);
             if (errno == 0) _metrics.RelayedToPeer(data.Length);
             else Log.SendFailedErrno(_logger, Tuple, errno);
             return;

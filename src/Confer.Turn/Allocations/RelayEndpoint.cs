@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Confer.Turn.Transport;
+using Confer.Transport.Engine;
 
 namespace Confer.Turn.Allocations;
 
@@ -10,8 +10,11 @@ namespace Confer.Turn.Allocations;
 /// REQUESTED-ADDRESS-FAMILY (RFC 8656 §7.3) extends or deletes one of them alone. Closing the socket
 /// frees its port.
 /// </summary>
-public sealed class RelayEndpoint(Socket socket) : IDisposable
+public sealed class RelayEndpoint(Socket socket) : IDatagramReceiver, IDisposable
 {
+    // The engine's head room is at least the largest TURN header, with room after the data for padding (Allocation.Relay.cs).
+    private const int EngineOffset = EpollEngine.DatagramHeadRoom - Allocation.RelayHeadRoom;
+
     private long _expires;
     private int _closed;
 
@@ -32,32 +35,40 @@ public sealed class RelayEndpoint(Socket socket) : IDisposable
     /// <summary>The allocation whose peers' datagrams this address delivers; set when it joins the relay engine.</summary>
     internal Allocation? Owner { get; private set; }
 
-    /// <summary>The relay engine's slot for this address; -1 when not registered.</summary>
-    internal int EngineSlot { get; set; } = -1;
+    /// <summary>The epoll engine's slot for this address; -1 when not registered.</summary>
+    internal int EngineSlot => Volatile.Read(ref _registration)?.Slot ?? -1;
 
-    /// <summary>The relay engine worker serving this address while registered.</summary>
-    internal int EngineWorker { get; set; }
+    /// <summary>The epoll engine worker serving this address while registered.</summary>
+    internal int EngineWorker => Volatile.Read(ref _registration)?.Worker ?? -1;
 
-    private UdpRelayEngine? _engine;
+    private EpollEngine? _engine;
+    private EngineDatagramSocket? _registration;
 
     /// <summary>
-    /// Hands the socket to the relay engine; false when the engine cannot take it (the caller runs its own loop).
-    /// The engine is noted before it registers, so a Dispose racing with this always unregisters what was registered.
+    /// Hands the socket to the epoll engine; false when the engine cannot take it (the caller runs its own loop). The
+    /// engine and the registration are noted before it registers, so a Dispose racing with this always unregisters what
+    /// was registered.
     /// </summary>
-    internal bool AttachTo(UdpRelayEngine engine, Allocation owner, int preferredWorker)
+    internal bool AttachTo(EpollEngine engine, Allocation owner, int preferredWorker)
     {
         Owner = owner;
-        Volatile.Write(ref _engine, engine);
-        if (engine.Register(this, preferredWorker)) return true;
+        var registration = new EngineDatagramSocket(Socket, this);
+        Volatile.Write(ref _registration, registration);
+        Interlocked.Exchange(ref _engine, engine); // a full fence: Dispose either sees the engine or this sees it closed
+        if (!IsClosed && engine.Register(registration, preferredWorker)) return true;
         Volatile.Write(ref _engine, null);
         return false;
     }
+
+    /// <summary>One datagram from the engine, on its worker: on to the allocation, with the TURN header room it expects in front.</summary>
+    void IDatagramReceiver.OnDatagram(Span<byte> slot, int length, SocketAddress source) =>
+        Owner?.ForwardFromEngine(slot[EngineOffset..], length, source);
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         // Out of the engine before the socket closes, so a recycled fd number never reaches this allocation.
-        Volatile.Read(ref _engine)?.Unregister(this);
+        if (Volatile.Read(ref _engine) is { } engine && Volatile.Read(ref _registration) is { } registration) engine.Unregister(registration);
         Socket.Dispose();
     }
 }

@@ -65,9 +65,9 @@ public sealed class RelayAllocationTests
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref relayedPackets, value));
         listener.Start();
 
-        // On Linux the relay engine's threads handle every packet of this path: count what they allocate, so the rest of
+        // On Linux the epoll engine's threads handle every packet of this path: count what they allocate, so the rest of
         // the process (the runner, other tests' leftovers) stays out of it. Elsewhere, the whole process.
-        var engine = Confer.Turn.Transport.UdpRelayEngine.Shared;
+        var engine = TestTransport.Engine;
         long Allocated() => engine?.AllocatedBytesOnWorkers ?? GC.GetTotalAllocatedBytes(precise: true);
 
         var frame = new byte[4 + 100];

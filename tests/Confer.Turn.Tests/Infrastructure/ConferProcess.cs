@@ -28,6 +28,9 @@ internal sealed record ConferProcessOptions
     /// <summary>More flags, appended as they are (for example TURN settings).</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>Environment variables for the process beyond the caller's own (configuration such as <c>Transport__Workers</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Runs the server inside this network namespace (<c>ip netns exec NAME</c>); null for the test's own.</summary>
     public string? NetworkNamespace { get; init; }
 
@@ -140,6 +143,7 @@ internal sealed class ConferProcess : IAsyncDisposable
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in options.Environment) info.Environment[name] = value;
 
         var output = new LogBuffer();
         output.Add($"$ {fileName} {string.Join(' ', arguments)}");

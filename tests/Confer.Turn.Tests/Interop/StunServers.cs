@@ -1,5 +1,6 @@
 using System.Net;
 using Confer.Turn.Tests.Infrastructure;
+using Confer.Turn.Tests.Support;
 
 namespace Confer.Turn.Tests.Interop;
 
@@ -48,7 +49,7 @@ public sealed class StunServers : IAsyncLifetime
 
     private static async Task<RunningServer> StartConferAsync(bool rfc5780)
     {
-        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { Bind = Primary, AltIP = rfc5780 ? Alternate : null });
+        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { Bind = Primary, AltIP = rfc5780 ? Alternate : null, Environment = TestTransport.ProcessEnvironment });
         return new RunningServer(StunServerKind.Confer, confer.StunEndPoint, confer.AlternateEndPoint, () => confer.Output, confer);
     }
 

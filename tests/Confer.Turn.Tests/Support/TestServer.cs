@@ -1,4 +1,7 @@
 using System.Net;
+using Confer.Transport.Engine;
+using Confer.Transport.Streams;
+using Confer.Transport.Udp;
 using Confer.Turn.Handlers;
 using Confer.Turn.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +16,7 @@ namespace Confer.Turn.Tests.Support;
 
 /// <summary>
 /// A STUN/TURN server on 127.0.0.1 with real sockets: UDP loops plus TCP on the same port, served as `confer` serves
-/// it (the relay engine's listener where the engine runs) or, with <c>kestrel: true</c>, by Kestrel (as TLS always is).
+/// it (the epoll engine's listener where the engine runs) or, with <c>kestrel: true</c>, by Kestrel (as TLS always is).
 /// Time is a <see cref="FakeTimeProvider"/>.
 /// </summary>
 internal sealed class TestServer : IAsyncDisposable
@@ -55,7 +58,7 @@ internal sealed class TestServer : IAsyncDisposable
         for (int attempt = 0; ; attempt++)
         {
             var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
-            udp.Start(dispatcher, NullLogger.Instance);
+            udp.Start(dispatcher, TestTransport.Engine, NullLogger.Instance);
             var server = new TestServer(options, udp, dispatcher, time, metrics);
             try
             {
@@ -73,8 +76,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     private void StartEngineTcp()
     {
-        _engineTcp = TcpEngineListener.TryBind(IPAddress.Loopback, Udp.Port);
-        _engineTcp?.Start(Dispatcher, NullLogger.Instance);
+        _engineTcp = TcpEngineListener.TryBind(TestTransport.Engine, IPAddress.Loopback, Udp.Port);
+        _engineTcp?.Start(Dispatcher, TurnStreamFramer.Instance, NullLogger.Instance);
     }
 
     private async Task StartTcpAsync()
@@ -82,7 +85,8 @@ internal sealed class TestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IPacketHandler>(Dispatcher);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Udp.Port, l => l.UseConnectionHandler<TurnConnectionHandler>()));
+        builder.Services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Udp.Port, l => l.UseConnectionHandler<StreamConnectionHandler>()));
         _tcp = builder.Build();
         await _tcp.StartAsync();
     }

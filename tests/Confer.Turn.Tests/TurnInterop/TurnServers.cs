@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Confer.Turn.Tests.Infrastructure;
+using Confer.Turn.Tests.Support;
 
 namespace Confer.Turn.Tests.TurnInterop;
 
@@ -92,7 +93,7 @@ public sealed class TurnServers : IAsyncLifetime
             arguments.AddRange(["--turn-tls-port", tlsPort.Value.ToString(CultureInfo.InvariantCulture),
                 "--tls-cert", certificate.CertificatePath, "--tls-key", certificate.KeyPath]);
         }
-        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { ExtraArguments = arguments });
+        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { ExtraArguments = arguments, Environment = TestTransport.ProcessEnvironment });
         var tls = tlsPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
         return new RunningTurnServer(TurnServerKind.Confer, confer.StunEndPoint, tls, confer.Pid, () => confer.Output, confer);
     }
