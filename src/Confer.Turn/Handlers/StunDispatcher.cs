@@ -1,5 +1,6 @@
 using Confer.Stun;
 using Confer.Stun.Attributes;
+using Confer.Transport.Classification;
 using Confer.Turn.Allocations;
 using Confer.Turn.Auth;
 using Confer.Turn.Transport;
@@ -52,10 +53,18 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
 
     public void OnPacket(ReadOnlySpan<byte> packet, in PacketContext context)
     {
-        if (ChannelData.LooksLikeChannelData(packet))
+        // RFC 7983 §7: the first byte says what a datagram carries. ChannelData is 64-79 there; RFC 5766's wider
+        // channel range (up to 0x7FFF, still bound by older clients) falls in the unassigned 80-127. DTLS, ZRTP and
+        // RTP/RTCP are not TURN's: dropped here until the SFU shares the port.
+        switch (PacketClassifier.Classify(packet))
         {
-            _channelData.Handle(packet, context);
-            return;
+            case PacketKind.ChannelData:
+            case PacketKind.Unknown when ChannelData.LooksLikeChannelData(packet):
+                _channelData.Handle(packet, context);
+                return;
+            case PacketKind.Dtls or PacketKind.Zrtp or PacketKind.Rtp or PacketKind.Rtcp:
+                _metrics.Dropped("not_turn");
+                return;
         }
         if (!StunMessage.TryRead(packet, out var message, out var error))
         {

@@ -84,6 +84,20 @@ public sealed class BindingTests
         Assert.Equal(StunMessageType.BindingSuccess, response.Type);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 }, "DTLS")] // a DTLS 1.2 handshake record
+    [InlineData(new byte[] { 0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 }, "RTP")]
+    [InlineData(new byte[] { 0x80, 200, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0 }, "RTCP")] // a sender report
+    public async Task MediaDatagram_OverUdp_IsCountedAsNotTurn(byte[] datagram, string kind)
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = new UdpTestClient();
+        await client.SendAsync(datagram, server.UdpEndPoint);
+        Assert.Null(await client.ReceiveRawAsync(300));
+        Assert.True(server.Metrics.Count("dropped", "not_turn") == 1, $"{kind}: {string.Join(", ", server.Metrics.Snapshot())}");
+        Assert.Equal(0, server.Metrics.Count("dropped", "malformed"));
+    }
+
     [Fact]
     public async Task Binding_BadFingerprint_GetsNoReply()
     {
