@@ -1,0 +1,97 @@
+// @ts-check
+import { RoomEvent, TrackSource } from './events.js';
+import { fromPayload } from './data.js';
+import { addRemotePublication, removeRemotePublication, setRemoteMuted } from './roomTracks.js';
+
+/** @typedef {import('./Room.js').Room} Room */
+
+/**
+ * @typedef {Object} ChatMessage
+ * @property {string} id
+ * @property {string} text
+ * @property {number} timestamp unix ms, server time
+ * @property {string | undefined} fromIdentity
+ * @property {string | undefined} fromName
+ */
+
+/**
+ * Part of the Room: a frame from the signaling server (docs/protocol.md) turned into state and
+ * RoomEvents on the Room's behalf.
+ * @param {Room} room
+ * @param {any} f
+ */
+export function onSignalMessage(room, f) {
+  const local = room.localParticipant;
+  if (!local) return;
+  switch (f.type) {
+    case 'participantJoined':
+      room._addRemote(f.participant, true);
+      break;
+    case 'participantUpdated': {
+      const p = room.remoteParticipants.get(f.participant.identity);
+      if (p) { p._update(f.participant); room.emit(RoomEvent.ParticipantUpdated, p); }
+      else if (f.participant.sid === local.sid) local._update(f.participant);
+      break;
+    }
+    case 'participantLeft': {
+      const p = room._remote(f.sid);
+      if (p) room._removeRemote(p, f.reason ?? 'left');
+      break;
+    }
+    case 'trackPublished':
+      if (f.participantSid === local.sid) {
+        room._publishes.answered(f.track);
+      } else {
+        const p = room._remote(f.participantSid);
+        if (p) addRemotePublication(room, p, f.track);
+      }
+      break;
+    case 'trackUnpublished': {
+      const p = room._remote(f.participantSid);
+      if (p) removeRemotePublication(room, p, f.trackSid);
+      break;
+    }
+    case 'trackMuted':
+      onTrackMuted(room, f);
+      break;
+    case 'offer': case 'answer': case 'candidate':
+      if (room._remote(f.from)) room._engine?.signal(f); // else from someone who already left
+      break;
+    case 'data':
+      room.emit(RoomEvent.DataReceived, fromPayload(f.payload ?? '', f.encoding), f.from ? room._remote(f.from) : undefined, f.topic);
+      break;
+    case 'chat': {
+      /** @type {ChatMessage} */
+      const msg = { id: f.messageId, text: f.text, timestamp: f.timestamp, fromIdentity: f.fromIdentity, fromName: f.fromName };
+      room.emit(RoomEvent.ChatMessage, msg, f.from === local.sid ? local : room._remote(f.from));
+      break;
+    }
+    case 'error':
+      if (!room._publishes.failed(f)) console.warn(`confer: server error ${f.code}: ${f.message}`);
+      break;
+    case 'leave':
+      break; // the close that follows ends the session
+    default:
+      break;
+  }
+}
+
+/**
+ * @param {Room} room
+ * @param {any} f trackMuted frame
+ */
+function onTrackMuted(room, f) {
+  const local = room.localParticipant;
+  if (f.participantSid === local.sid) {
+    // The server muted one of our tracks (server API): stop sending it.
+    const pub = local.trackPublications.get(f.trackSid);
+    if (pub && f.muted && !pub.isMuted) {
+      if (pub.source === TrackSource.Camera) local.setCameraEnabled(false);
+      else if (pub.source === TrackSource.Microphone) local.setMicrophoneEnabled(false);
+    }
+    return;
+  }
+  const p = room._remote(f.participantSid);
+  const pub = p?.trackPublications.get(f.trackSid);
+  if (p && pub) setRemoteMuted(room, p, pub, !!f.muted);
+}
