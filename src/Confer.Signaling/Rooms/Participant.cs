@@ -12,7 +12,7 @@ namespace Confer.Signaling.Rooms;
 internal sealed class Participant
 {
     private readonly (long Id, byte[] Frame)[] _ring;
-    private readonly Dictionary<string, TrackInfo> _tracks = new(StringComparer.Ordinal);
+    private readonly Dictionary<TrackSid, TrackInfo> _tracks = [];
     private long _seq;
     private long _acknowledged;
     private IParticipantSink? _sink;
@@ -85,10 +85,10 @@ internal sealed class Participant
         if (metadata is not null) Metadata = metadata;
     }
 
-    public void AddTrack(TrackInfo track) => _tracks.Add(track.Sid, track);
-    public bool RemoveTrack(string trackSid) => _tracks.Remove(trackSid);
-    public TrackInfo? Track(string trackSid) => _tracks.GetValueOrDefault(trackSid);
-    public void ReplaceTrack(TrackInfo track) => _tracks[track.Sid] = track;
+    public void AddTrack(TrackSid sid, TrackInfo track) => _tracks.Add(sid, track);
+    public bool RemoveTrack(TrackSid sid) => _tracks.Remove(sid);
+    public TrackInfo? Track(TrackSid sid) => _tracks.GetValueOrDefault(sid);
+    public void ReplaceTrack(TrackSid sid, TrackInfo track) => _tracks[sid] = track;
 
     /// <summary>
     /// Numbers, buffers and sends one frame. Frames that cannot be needed on resume (<c>join</c>: a client

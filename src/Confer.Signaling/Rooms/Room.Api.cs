@@ -44,7 +44,7 @@ internal sealed partial class Room
 
                 case MuteTrackRequest mute:
                     if (_byIdentity.GetValueOrDefault(mute.Identity.Value) is not { } muted) return new RoomReply(ApiOutcome.NoParticipant);
-                    return SetMutedLocked(muted, mute.Track.Value, mute.Muted) is { } track
+                    return SetMutedLocked(muted, mute.Track, mute.Muted) is { } track
                         ? new RoomReply(ApiOutcome.Done) { Track = track with { Cid = null } }
                         : new RoomReply(ApiOutcome.NoTrack);
 

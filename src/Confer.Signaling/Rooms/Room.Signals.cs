@@ -78,7 +78,7 @@ internal sealed partial class Room
         var sid = TrackSid.New();
         var track = new TrackInfo(sid.Value, m.Cid, m.Kind!, source, m.Name is { Length: <= MaxNameLength } n ? n : null,
             m.Muted ?? false, m.Width, m.Height);
-        p.AddTrack(track);
+        p.AddTrack(sid, track);
         p.Deliver(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track)));
         BroadcastLocked(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track with { Cid = null })), p);
         Raise(new TrackPublished(Name, Sid, Now, p.Sid, sid, track.Kind, track.Source));
@@ -88,9 +88,10 @@ internal sealed partial class Room
     private bool UnpublishTrack(Participant p, ClientMessage m)
     {
         if (string.IsNullOrEmpty(m.TrackSid)) return Error(p, m, ErrorCodes.InvalidMessage, "unpublishTrack needs 'trackSid'");
-        if (!p.RemoveTrack(m.TrackSid)) return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
-        BroadcastLocked(Frame.Serialize(new TrackUnpublishedMessage(p.Sid.Value, m.TrackSid)), null);
-        Raise(new TrackUnpublished(Name, Sid, Now, p.Sid, new TrackSid(m.TrackSid)));
+        var sid = new TrackSid(m.TrackSid);
+        if (!p.RemoveTrack(sid)) return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
+        BroadcastLocked(Frame.Serialize(new TrackUnpublishedMessage(p.Sid.Value, sid.Value)), null);
+        Raise(new TrackUnpublished(Name, Sid, Now, p.Sid, sid));
         return true;
     }
 
@@ -98,21 +99,21 @@ internal sealed partial class Room
     {
         if (string.IsNullOrEmpty(m.TrackSid) || m.Muted is not { } muted)
             return Error(p, m, ErrorCodes.InvalidMessage, "muteTrack needs 'trackSid' and 'muted'");
-        if (SetMutedLocked(p, m.TrackSid, muted) is null)
+        if (SetMutedLocked(p, new TrackSid(m.TrackSid), muted) is null)
             return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
         return true;
     }
 
     /// <summary>Mutes or unmutes a track and tells everyone when that changed it; null when there is no such track.</summary>
-    private TrackInfo? SetMutedLocked(Participant p, string trackSid, bool muted)
+    private TrackInfo? SetMutedLocked(Participant p, TrackSid trackSid, bool muted)
     {
         if (p.Track(trackSid) is not { } track) return null;
         if (track.Muted != muted)
         {
             track = track with { Muted = muted };
-            p.ReplaceTrack(track);
-            BroadcastLocked(Frame.Serialize(new TrackMutedMessage(p.Sid.Value, trackSid, muted)), null);
-            Raise(new TrackMuted(Name, Sid, Now, p.Sid, new TrackSid(trackSid), muted));
+            p.ReplaceTrack(trackSid, track);
+            BroadcastLocked(Frame.Serialize(new TrackMutedMessage(p.Sid.Value, trackSid.Value, muted)), null);
+            Raise(new TrackMuted(Name, Sid, Now, p.Sid, trackSid, muted));
         }
         return track;
     }
