@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Confer.Server.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Confer.Server.Cli;
 
@@ -84,6 +85,12 @@ internal static class ServeCommand
         {
             app = ConferHost.Build(options);
             await app.StartAsync(ct);
+        }
+        catch (OptionsValidationException e)
+        {
+            // A configuration section (appsettings, environment) holds an impossible value: one sentence each, no stack trace.
+            foreach (var failure in e.Failures) await Console.Error.WriteLineAsync($"confer: {failure}");
+            return 2;
         }
         catch (Exception e) when (ConferHost.IsAddressInUse(e))
         {

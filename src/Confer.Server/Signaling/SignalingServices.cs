@@ -6,6 +6,7 @@ using Confer.Signaling.Events;
 using Confer.Signaling.Rooms;
 using Confer.Signaling.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Confer.Server.Signaling;
 
@@ -35,6 +36,9 @@ public static class SignalingServices
         return services;
     }
 
+    /// <summary>An impossible "Signaling" setting: the host stops with this one sentence (as for every options section).</summary>
+    private static OptionsValidationException Invalid(string problem) => new("Signaling", typeof(SignalingOptions), [problem]);
+
     public static WebApplication MapConferSignaling(this WebApplication app)
     {
         // Limits and keys may also come from configuration (appsettings, Signaling__X environment variables).
@@ -42,8 +46,8 @@ public static class SignalingServices
         var options = app.Services.GetRequiredService<SignalingOptions>();
         section.Bind(options);
         if (section["Keys"] is { Length: > 0 } keys && options.Keys.AddFrom(keys) is { } keyProblem)
-            throw new InvalidOperationException(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
-        if (options.Validate() is { } problem) throw new InvalidOperationException(problem);
+            throw Invalid(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
+        if (options.Validate() is { } problem) throw Invalid(problem);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IRoomRouter>().Shutdown());
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);

@@ -68,7 +68,7 @@ public sealed class ConfigurationTests
     public void SignalingSection_ImpossibleValue_StopsStartWithASentence()
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
-        var e = Assert.Throws<InvalidOperationException>(() => ConferHost.Build(options, ["--Signaling:MaxFrameBytes=10"]));
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => ConferHost.Build(options, ["--Signaling:MaxFrameBytes=10"]));
         Assert.Contains("MaxFrameBytes", e.Message);
     }
 }
