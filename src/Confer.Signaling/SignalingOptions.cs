@@ -29,11 +29,15 @@ public sealed class SignalingOptions
     public int MessageBurst { get; set; } = 200;
     public int MaxInvalidFrames { get; set; } = 20;
     public int OutboundQueue { get; set; } = 1024;
+    /// <summary>Bytes of frames waiting for one client: past it (or <see cref="OutboundQueue"/> frames) it is closed as slow.</summary>
+    public int OutboundQueueBytes { get; set; } = 4 * 1024 * 1024;
     /// <summary>Room events waiting for observers (metrics, webhooks); when full, events are dropped and counted.</summary>
     public int EventQueue { get; set; } = 8192;
     public int DefaultMaxParticipants { get; set; } = 100;
     public int MaxTracksPerParticipant { get; set; } = 32;
     public int ReplayBuffer { get; set; } = 256;
+    /// <summary>Bytes of frames kept per participant for resume; the oldest go first past it (or <see cref="ReplayBuffer"/> frames).</summary>
+    public int ReplayBufferBytes { get; set; } = 1024 * 1024;
     public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(20);
     public TimeSpan EmptyTimeout { get; set; } = TimeSpan.FromSeconds(20);
     public TimeSpan ApiRoomEmptyTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -47,9 +51,11 @@ public sealed class SignalingOptions
         if (MaxFrameBytes < 1024) return "Signaling:MaxFrameBytes must be at least 1024.";
         if (MessagesPerSecond < 1 || MessageBurst < MessagesPerSecond) return "Signaling:MessagesPerSecond must be at least 1 and MessageBurst at least as large.";
         if (OutboundQueue < 16) return "Signaling:OutboundQueue must be at least 16.";
+        if (OutboundQueueBytes < 256 * 1024) return "Signaling:OutboundQueueBytes must be at least 262144 (256 KiB).";
         if (EventQueue < 16) return "Signaling:EventQueue must be at least 16.";
         if (DefaultMaxParticipants < 1) return "Signaling:DefaultMaxParticipants must be at least 1.";
         if (ReplayBuffer < 1) return "Signaling:ReplayBuffer must be at least 1.";
+        if (ReplayBufferBytes < MaxFrameBytes) return "Signaling:ReplayBufferBytes must be at least Signaling:MaxFrameBytes.";
         if (PingInterval <= TimeSpan.Zero || PingTimeout <= PingInterval) return "Signaling:PingTimeout must be longer than PingInterval.";
         if (ResumeGrace < TimeSpan.Zero || EmptyTimeout < TimeSpan.Zero) return "Signaling:ResumeGrace and EmptyTimeout cannot be negative.";
         foreach (var url in ExternalIceServers)

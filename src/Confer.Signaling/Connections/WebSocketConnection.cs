@@ -26,6 +26,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
     private CloseRequest? _close;
     private ITimer? _abortTimer;
     private long _lastReceived;
+    private long _queuedBytes;
 
     private sealed record CloseRequest(int Code, string Reason, byte[]? FinalFrame, bool Drain);
 
@@ -50,13 +51,20 @@ public sealed partial class WebSocketConnection : IParticipantSink
     /// <summary>Why the connection ended, once it has.</summary>
     public string? EndReason { get; private set; }
 
-    public bool TrySend(byte[] frame) => Volatile.Read(ref _close) is null && _out.Writer.TryWrite(frame);
+    /// <summary>Queues a frame; false when closed, or when the queue holds <c>OutboundQueue</c> frames or <c>OutboundQueueBytes</c> bytes.</summary>
+    public bool TrySend(byte[] frame)
+    {
+        if (Volatile.Read(ref _close) is not null) return false;
+        if (Interlocked.Add(ref _queuedBytes, frame.Length) <= _options.OutboundQueueBytes && _out.Writer.TryWrite(frame)) return true;
+        Interlocked.Add(ref _queuedBytes, -frame.Length);
+        return false;
+    }
 
     public void Close(int code, string reason, byte[]? finalFrame, bool drain)
     {
         var request = new CloseRequest(code, TrimReason(reason), finalFrame, drain);
         if (Interlocked.CompareExchange(ref _close, request, null) is not null) return;
-        if (code == CloseCodes.SlowConsumer) LogSlowConsumer(_log, _options.OutboundQueue);
+        if (code == CloseCodes.SlowConsumer) LogSlowConsumer(_log, _options.OutboundQueue, _options.OutboundQueueBytes);
         _out.Writer.TryComplete();
         // A client that never finishes the closing handshake (or never reads) is cut off.
         _abortTimer = _time.CreateTimer(static s => ((WebSocketConnection)s!).Abort(), this, _options.CloseTimeout, Timeout.InfiniteTimeSpan);
@@ -214,6 +222,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
             {
                 while (reader.TryRead(out var frame))
                 {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
                     if (Volatile.Read(ref _close) is { Drain: false }) goto close;
                     await _ws.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                     _counters.MessageOut();
@@ -275,6 +284,6 @@ public sealed partial class WebSocketConnection : IParticipantSink
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Unexpected error on a signaling connection")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Closing a slow consumer: {Queue} frames queued")]
-    private static partial void LogSlowConsumer(ILogger logger, int queue);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Closing a slow consumer: its queue reached {Queue} frames or {QueueBytes} bytes")]
+    private static partial void LogSlowConsumer(ILogger logger, int queue, int queueBytes);
 }

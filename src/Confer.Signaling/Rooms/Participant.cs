@@ -12,6 +12,8 @@ namespace Confer.Signaling.Rooms;
 internal sealed class Participant
 {
     private readonly (long Id, byte[] Frame)[] _ring;
+    private readonly int _ringByteLimit;
+    private long _ringBytes;
     private readonly Dictionary<TrackSid, TrackInfo> _tracks = [];
     private long _seq;
     private long _acknowledged;
@@ -19,8 +21,9 @@ internal sealed class Participant
     private ConnectionId _connection;
     private ITimer? _graceTimer;
 
-    public Participant(AccessToken token, long joinedAt, int replayCapacity)
+    public Participant(AccessToken token, long joinedAt, int replayCapacity, int replayBytes)
     {
+        _ringByteLimit = replayBytes;
         Sid = ParticipantSid.New();
         Identity = new ParticipantIdentity(token.Identity!);
         Name = token.Name;
@@ -98,9 +101,24 @@ internal sealed class Participant
     {
         var id = ++_seq;
         var frame = Frame.Encode(id, body);
-        if (replayable) _ring[id % _ring.Length] = (id, frame);
+        if (replayable) Keep(id, frame);
         if (_sink is { } sink && !sink.TrySend(frame))
             sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false);
+    }
+
+    /// <summary>Puts a frame in the replay ring, then lets the oldest go while the ring holds more than its byte limit.</summary>
+    private void Keep(long id, byte[] frame)
+    {
+        ref var slot = ref _ring[id % _ring.Length];
+        _ringBytes += frame.Length - (slot.Frame?.Length ?? 0);
+        slot = (id, frame);
+        for (var old = Math.Max(1, id - _ring.Length + 1); _ringBytes > _ringByteLimit && old < id; old++)
+        {
+            ref var entry = ref _ring[old % _ring.Length];
+            if (entry.Id != old || entry.Frame is null) continue;
+            _ringBytes -= entry.Frame.Length;
+            entry = default;
+        }
     }
 
     /// <summary>A frame about this connection only (<c>id</c> 0, never replayed): errors, pongs.</summary>
@@ -130,7 +148,9 @@ internal sealed class Participant
         for (var id = Math.Max(from, 1); id <= to; id++)
         {
             ref var entry = ref _ring[id % _ring.Length];
-            if (entry.Id == id) entry = default;
+            if (entry.Id != id) continue;
+            _ringBytes -= entry.Frame?.Length ?? 0;
+            entry = default;
         }
         _acknowledged = Math.Max(_acknowledged, to);
     }

@@ -87,7 +87,7 @@ internal sealed partial class Room
             if (existing is not null)
                 RemoveLocked(existing, LeaveReasons.Replaced, CloseCodes.Replaced, "replaced: the same identity joined again", replacing: true);
 
-            var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer);
+            var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer, _options.ReplayBufferBytes);
             _byIdentity.Add(p.Identity.Value, p);
             _bySid.Add(p.Sid.Value, p);
             Volatile.Write(ref _count, _byIdentity.Count);

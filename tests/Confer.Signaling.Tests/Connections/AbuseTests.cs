@@ -101,6 +101,35 @@ public sealed class AbuseTests
     }
 
     [Fact]
+    public async Task SlowConsumer_ClosedByQueuedBytes_BeforeTheFrameCountIsReached()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.OutboundQueue = 4096; // never reached below: 400 frames at most
+            o.OutboundQueueBytes = 256 * 1024;
+            o.MessagesPerSecond = 100_000;
+            o.MessageBurst = 100_000;
+            o.ResumeGrace = TimeSpan.Zero;
+        });
+        await using var sender = await server.JoinAsync("r", "sender");
+        await using var reader = await server.JoinAsync("r", "reader");
+        await using var slow = await TestClient.ConnectAsync(server, server.Token("r", "slow"), read: false);
+        await reader.ExpectAsync("participantJoined"); // slow
+
+        var payload = new string('p', 60_000);
+        var got = 0;
+        for (var i = 0; i < 400 && server.Rooms.IsConnected(new("r"), "slow") == true; i++)
+        {
+            await sender.SendAsync(new { type = "data", payload, destinationIdentities = new[] { "slow", "reader" } });
+            await reader.ExpectAsync("data");
+            got++;
+            server.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+        await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("r"), "slow") != true, $"the slow client to be cut off by bytes ({got} messages sent)");
+        Assert.Equal("disconnected", (await reader.ExpectAsync("participantLeft")).GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task SlowConsumer_IsClosed_SenderAndOthersUnaffected()
     {
         await using var server = await TestServer.StartAsync(o =>

@@ -109,6 +109,30 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task Resume_AfterByteLimit_KeepsTheNewestFramesAndReportsIncomplete()
+    {
+        await using var server = await TestServer.StartAsync(o => o.ReplayBufferBytes = 64 * 1024);
+        await using var alice = await server.JoinAsync("r", "alice");
+        await using var bob = await server.JoinAsync("r", "bob");
+        await alice.ExpectAsync("participantJoined");
+        var lastSeen = alice.LastSeen;
+        alice.Drop();
+        await WaitDetachedAsync(server, "alice");
+        // 30 chats of about 4 KB: 120 KB, past the 64 KB limit while far from the 256-frame ring.
+        var text = new string('x', 3990);
+        for (var i = 0; i < 30; i++) await bob.SendAsync(new { type = "chat", text = $"{i:D2}{text}" });
+        for (var i = 0; i < 30; i++) await bob.ExpectAsync("chat");
+
+        await using var again = await TestClient.ConnectAsync(server, server.Token("r", "alice"), $"&resume={alice.ResumeToken}&lastSeen={lastSeen}");
+        var resumed = await again.ExpectAsync("resumed");
+        Assert.False(resumed.GetProperty("complete").GetBoolean());
+        var replayed = resumed.GetProperty("replayed").GetInt32();
+        Assert.InRange(replayed, 10, 16); // 64 KB of ~4.1 KB frames
+        var first = 30 - replayed;
+        for (var i = first; i < 30; i++) Assert.StartsWith($"{i:D2}", (await again.ExpectAsync("chat")).GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Ping_LastSeen_FreesAcknowledgedFrames()
     {
         await using var server = await TestServer.StartAsync();
