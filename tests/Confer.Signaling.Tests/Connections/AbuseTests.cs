@@ -101,47 +101,46 @@ public sealed class AbuseTests
     }
 
     [Fact]
-    public async Task SlowConsumer_ClosedByQueuedBytes_BeforeTheFrameCountIsReached()
+    public async Task SlowConsumer_IsClosed_SenderAndOthersUnaffected()
     {
-        await using var server = await TestServer.StartAsync(o =>
-        {
-            o.OutboundQueue = 4096; // never reached below: 400 frames at most
-            o.OutboundQueueBytes = 256 * 1024;
-            o.MessagesPerSecond = 100_000;
-            o.MessageBurst = 100_000;
-            o.ResumeGrace = TimeSpan.Zero;
-        });
-        await using var sender = await server.JoinAsync("r", "sender");
-        await using var reader = await server.JoinAsync("r", "reader");
-        await using var slow = await TestClient.ConnectAsync(server, server.Token("r", "slow"), read: false);
-        await reader.ExpectAsync("participantJoined"); // slow
-
-        var payload = new string('p', 60_000);
-        var got = 0;
-        for (var i = 0; i < 400 && server.Rooms.IsConnected(new("r"), "slow") == true; i++)
-        {
-            await sender.SendAsync(new { type = "data", payload, destinationIdentities = new[] { "slow", "reader" } });
-            await reader.ExpectAsync("data");
-            got++;
-            server.Time.Advance(TimeSpan.FromSeconds(1));
-        }
-        await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("r"), "slow") != true, $"the slow client to be cut off by bytes ({got} messages sent)");
-        Assert.Equal("disconnected", (await reader.ExpectAsync("participantLeft")).GetProperty("reason").GetString());
+        await using var server = await SlowServerAsync(o => o.OutboundQueue = 16);
+        var (sender, reader) = await CutOffSlowClientAsync(server, "frames");
+        await using var _ = sender;
+        await using var __ = reader;
+        await sender.SendAsync(new { type = "chat", text = "still here" });
+        await reader.ExpectAsync("chat");
+        await TestServer.EventuallyAsync(() => server.Rooms.ParticipantCount == 2, "the slow client to be removed");
     }
 
     [Fact]
-    public async Task SlowConsumer_IsClosed_SenderAndOthersUnaffected()
+    public async Task SlowConsumer_ClosedByQueuedBytes_BeforeTheFrameCountIsReached()
     {
-        await using var server = await TestServer.StartAsync(o =>
+        await using var server = await SlowServerAsync(o =>
         {
-            o.OutboundQueue = 16;
-            o.MessagesPerSecond = 100_000;
-            o.MessageBurst = 100_000;
-            o.ResumeGrace = TimeSpan.Zero;
+            o.OutboundQueue = 4096; // never reached: 400 frames at most
+            o.OutboundQueueBytes = 256 * 1024;
         });
-        await using var sender = await server.JoinAsync("r", "sender");
-        await using var reader = await server.JoinAsync("r", "reader");
-        // A client that never reads: its TCP buffers fill, then the server's queue.
+        var (sender, reader) = await CutOffSlowClientAsync(server, "bytes");
+        await sender.DisposeAsync();
+        await reader.DisposeAsync();
+    }
+
+    private static Task<TestServer> SlowServerAsync(Action<SignalingOptions> limit) => TestServer.StartAsync(o =>
+    {
+        o.MessagesPerSecond = 100_000;
+        o.MessageBurst = 100_000;
+        o.ResumeGrace = TimeSpan.Zero;
+        limit(o);
+    });
+
+    /// <summary>
+    /// A client that never reads: its TCP buffers fill, then the server's queue, until the server cuts it off while
+    /// 60 KB data messages keep reaching a reader. Returns the sender and the reader, still joined, for the caller to dispose.
+    /// </summary>
+    private static async Task<(TestClient Sender, TestClient Reader)> CutOffSlowClientAsync(TestServer server, string by)
+    {
+        var sender = await server.JoinAsync("r", "sender");
+        var reader = await server.JoinAsync("r", "reader");
         await using var slow = await TestClient.ConnectAsync(server, server.Token("r", "slow"), read: false);
         await reader.ExpectAsync("participantJoined"); // slow
 
@@ -154,10 +153,8 @@ public sealed class AbuseTests
             got++;
             server.Time.Advance(TimeSpan.FromSeconds(1)); // lets the close timeout abort a socket stuck in a send
         }
-        await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("r"), "slow") != true, $"the slow client to be cut off ({got} messages sent)");
+        await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("r"), "slow") != true, $"the slow client to be cut off by {by} ({got} messages sent)");
         Assert.Equal("disconnected", (await reader.ExpectAsync("participantLeft")).GetProperty("reason").GetString());
-        await sender.SendAsync(new { type = "chat", text = "still here" });
-        await reader.ExpectAsync("chat");
-        await TestServer.EventuallyAsync(() => server.Rooms.ParticipantCount == 2, "the slow client to be removed");
+        return (sender, reader);
     }
 }
