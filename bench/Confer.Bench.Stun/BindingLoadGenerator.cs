@@ -120,7 +120,8 @@ internal sealed class BindingLoadGenerator : IDisposable
             var target = w.Target;
             int queued = 0;
             for (int slot = 0; slot < w.Size; slot++) sends.TrySet(queued++, w.Next(slot, slot), target);
-            queued = Flush(sends, w, queued);
+            Flush(sends, w, queued);
+            queued = 0;
             while (!owner._stopping)
             {
                 received.Reset(Batch);
@@ -139,16 +140,17 @@ internal sealed class BindingLoadGenerator : IDisposable
                 {
                     foreach (var resend in w.Sweep(this))
                     {
-                        if (queued == sends.Count) queued = Flush(sends, w, queued);
+                        if (queued == sends.Count) { Flush(sends, w, queued); queued = 0; }
                         sends.TrySet(queued++, resend, target);
                     }
                 }
-                queued = Flush(sends, w, queued);
+                Flush(sends, w, queued);
+                queued = 0;
             }
         }
 
         /// <summary>Sends the queued requests; what the kernel refuses is counted and left to the sweep to send again.</summary>
-        private int Flush(MmsgBuffers sends, Window w, int queued)
+        private void Flush(MmsgBuffers sends, Window w, int queued)
         {
             for (int first = 0; first < queued;)
             {
@@ -160,7 +162,6 @@ internal sealed class BindingLoadGenerator : IDisposable
                 }
                 first += sent;
             }
-            return 0;
         }
 
         /// <summary>Elsewhere: a blocking receive and a send per datagram.</summary>
