@@ -6,7 +6,7 @@ import { Panels, quality } from './panels.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const roomName = decodeURIComponent(location.pathname.split('/')[2] ?? '');
-const urlToken = new URLSearchParams(location.search).get('token') ?? new URLSearchParams(location.hash.slice(1)).get('token');
+const urlToken = takeToken();
 
 document.title = `${roomName} · Confer`;
 $('room-name-label').textContent = roomName;
@@ -49,6 +49,23 @@ async function join() {
   renderControls();
   if (prejoin.deviceProblem) toast(`${prejoin.deviceProblem}. You joined to watch and listen.`, 6000);
   statsTimer = setInterval(refreshStats, 1000);
+}
+
+/**
+ * An invitation's token comes in the URL fragment (`#token=…`), which browsers never send to a server or in a
+ * Referer. Once read it leaves the address bar (and history); this tab keeps it for Rejoin, which reloads the page.
+ * @returns {string | null}
+ */
+function takeToken() {
+  const key = `confer.token:${roomName}`;
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+  if (token === null) return sessionStorage.getItem(key);
+  fragment.delete('token');
+  const rest = fragment.toString();
+  history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+  sessionStorage.setItem(key, token);
+  return token;
 }
 
 /** @param {string} name */

@@ -10,10 +10,10 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var dev = new Option<bool>("--dev") { Description = "Development mode: embedded keys, self-signed TLS, loopback peers allowed." };
+        var dev = new Option<bool>("--dev") { Description = "Development mode: known keys, open rooms, self-signed TLS; listens on loopback only (unless --bind) and then allows loopback peers." };
         var bind = new Option<IPAddress>("--bind")
         {
-            Description = "Address to listen on (default 0.0.0.0).",
+            Description = "Address to listen on (default 0.0.0.0; with --dev 127.0.0.1 and ::1).",
             CustomParser = r => ParseAddress(r.Tokens[0].Value, r),
         };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (web app, signaling, API, /healthz).", DefaultValueFactory = _ => 7880 };
@@ -38,12 +38,12 @@ internal static class ServeCommand
             var options = new ServerOptions
             {
                 Dev = parse.GetValue(dev),
-                Bind = parse.GetValue(bind) ?? IPAddress.Any,
                 HttpPort = parse.GetValue(httpPort),
                 TurnPort = parse.GetValue(turnPort),
                 AltIP = parse.GetValue(altIp),
                 AltPort = parse.GetValue(altPort),
             };
+            if (parse.GetValue(bind) is { } address) options.Bind = address; // else the default: loopback with --dev, 0.0.0.0 without
             if (signaling.Apply(parse, options) is { } problem)
             {
                 await Console.Error.WriteLineAsync($"confer: {problem}");
@@ -99,6 +99,7 @@ internal static class ServeCommand
         }
         Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));
+        foreach (var line in ServeBanner.Exposure(options)) Console.WriteLine(line);
         await app.WaitForShutdownAsync(ct);
         await app.DisposeAsync();
         return 0;

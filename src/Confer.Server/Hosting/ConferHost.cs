@@ -24,11 +24,15 @@ public static class ConferHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(options.Bind, options.HttpPort);
+            // --dev without --bind: 127.0.0.1 and ::1 where the machine has it (Kestrel's "localhost"); port 0 cannot be
+            // shared between two sockets that way, so tests with port 0 get 127.0.0.1 alone.
+            if (options.Dev && !options.BindGiven && options.HttpPort != 0) k.ListenLocalhost(options.HttpPort);
+            else k.Listen(options.Bind, options.HttpPort);
         });
         builder.AddConferTurn(options);
 
         var app = builder.Build();
+        app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapConferSignaling();

@@ -10,8 +10,35 @@ public sealed class ServerOptions
 {
     public bool Dev { get; set; }
 
-    /// <summary>Address every listener binds to (<c>--bind</c>).</summary>
-    public IPAddress Bind { get; set; } = IPAddress.Any;
+    private IPAddress? _bind;
+
+    /// <summary>
+    /// Address every listener binds to (<c>--bind</c>). Not given: 127.0.0.1 with <see cref="Dev"/> (dev keys are
+    /// public knowledge, so a dev server stays on this machine), else 0.0.0.0.
+    /// </summary>
+    public IPAddress Bind
+    {
+        get => _bind ?? (Dev ? IPAddress.Loopback : IPAddress.Any);
+        set => _bind = value;
+    }
+
+    /// <summary>True when <see cref="Bind"/> was set (<c>--bind</c>) rather than taken from the default.</summary>
+    public bool BindGiven => _bind is not null;
+
+    /// <summary>
+    /// True when every listener (HTTP, STUN/TURN, the RFC 5780 alternate, the relayed addresses) is on loopback:
+    /// nothing on another machine can reach this server.
+    /// </summary>
+    public bool LoopbackOnly =>
+        IPAddress.IsLoopback(Bind) && (AltIP is null || IPAddress.IsLoopback(AltIP))
+        && (RelayIP is null || IPAddress.IsLoopback(RelayIP)) && (RelayIPv6 is null || IPAddress.IsLoopback(RelayIPv6));
+
+    /// <summary>
+    /// Whether TURN may relay to loopback peers: when asked for (<c>--allow-loopback-peers</c>), or with <see cref="Dev"/>
+    /// when <see cref="LoopbackOnly"/>. A dev server bound to a network address refuses them unless asked: otherwise
+    /// anyone who reaches it could relay into this host's localhost-only services with the known dev keys.
+    /// </summary>
+    public bool LoopbackPeersAllowed => AllowLoopbackPeers || (Dev && LoopbackOnly);
 
     /// <summary>HTTP port for the web app, signaling, API and <c>/healthz</c> (<c>--http-port</c>).</summary>
     public int HttpPort { get; set; } = 7880;
@@ -72,7 +99,7 @@ public sealed class ServerOptions
     public int RelayPortMin { get; set; } = 49152;
     public int RelayPortMax { get; set; } = 65535;
 
-    /// <summary>Allow TURN peers on loopback (<c>--allow-loopback-peers</c>; <c>--dev</c> implies it).</summary>
+    /// <summary>Allow TURN peers on loopback (<c>--allow-loopback-peers</c>); see <see cref="LoopbackPeersAllowed"/> for --dev.</summary>
     public bool AllowLoopbackPeers { get; set; }
 
     /// <summary>Peer ranges TURN may relay to despite the default deny list (<c>--allow-peer 10.0.0.0/8</c>, repeatable).</summary>

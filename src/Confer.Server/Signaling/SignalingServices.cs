@@ -48,6 +48,7 @@ public static class SignalingServices
         if (section["Keys"] is { Length: > 0 } keys && options.Keys.AddFrom(keys) is { } keyProblem)
             throw Invalid(keyProblem.Replace("--keys", "Signaling:Keys", StringComparison.Ordinal));
         if (options.Validate() is { } problem) throw Invalid(problem);
+        if (SecretRules.Check(app.Services.GetRequiredService<ServerOptions>()) is { } weak) throw Invalid(weak);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IRoomRouter>().Shutdown());
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);

@@ -95,7 +95,7 @@ internal static class TurnHosting
             MaxTcpConnectionsPerAllocation = options.TcpConnectionQuota,
             RelayPortMin = options.RelayPortMin,
             RelayPortMax = options.RelayPortMax,
-            AllowLoopbackPeers = options.AllowLoopbackPeers || options.Dev,
+            AllowLoopbackPeers = options.LoopbackPeersAllowed,
         };
         foreach (var range in options.AllowedPeers) turn.AllowedPeers.Add(IPNetwork.Parse(range));
         foreach (var user in options.TurnUsers)

@@ -41,7 +41,7 @@ public sealed class HostTests
     public async Task ProductionHost_TokenEndpointIsOff()
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
-        options.Signaling.Keys.Add("k", "a-long-enough-secret");
+        options.Signaling.Keys.Add("k", "a-long-enough-secret-of-32-characters");
         await using var app = ConferHost.Build(options);
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = ConferHost.HttpAddress(app) };
@@ -57,11 +57,11 @@ public sealed class ConfigurationTests
     public async Task SignalingSection_BindsLimitsAndKeys()
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0 };
-        await using var app = ConferHost.Build(options, ["--Signaling:MaxFrameBytes=4096", "--Signaling:ResumeGrace=00:00:05", "--Signaling:Keys=cfgkey: cfgsecret"]);
+        await using var app = ConferHost.Build(options, ["--Signaling:MaxFrameBytes=4096", "--Signaling:ResumeGrace=00:00:05", "--Signaling:Keys=cfgkey: cfgsecret-of-thirty-two-characters"]);
         Assert.Equal(4096, options.Signaling.MaxFrameBytes);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Signaling.ResumeGrace);
         Assert.True(options.Signaling.Keys.TryGetSecret("cfgkey", out var secret));
-        Assert.Equal("cfgsecret", secret);
+        Assert.Equal("cfgsecret-of-thirty-two-characters", secret);
     }
 
     [Fact]

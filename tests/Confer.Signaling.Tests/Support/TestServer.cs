@@ -17,7 +17,7 @@ namespace Confer.Signaling.Tests.Support;
 /// <summary>Real Kestrel on 127.0.0.1:0 with signaling mapped and a <see cref="FakeTimeProvider"/> for every expiry.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    public const string Key = "devkey", Secret = "secret", TurnSecret = "turn-secret";
+    public const string Key = "devkey", Secret = "test-secret-of-thirty-two-characters-or-more", TurnSecret = "test-turn-secret-of-thirty-two-characters";
 
     private TestServer(WebApplication app, ServerOptions options, FakeTimeProvider time)
     {

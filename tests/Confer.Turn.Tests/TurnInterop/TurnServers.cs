@@ -40,7 +40,7 @@ public sealed class TurnServers : IAsyncLifetime
     public const string User = "user";
     public const string Password = "pass";
     public const string Realm = "example.org";
-    public const string Secret = "interop-shared-secret";
+    public const string Secret = "interop-shared-secret-of-32-characters";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(TurnServerKind, TurnProfile), RunningTurnServer> _running = [];
