@@ -69,13 +69,18 @@ public sealed class MeetingHarness : IAsyncDisposable
         _askingBrowser ??= await LaunchAsync(_playwright, [.. ChromiumArgs.Where(a => a != "--use-fake-ui-for-media-stream")]);
 
     /// <summary>A new person: own context. Camera and microphone granted; with <paramref name="permissions"/>, only those (in a browser that does not auto-accept).</summary>
-    public async Task<IPage> NewPageAsync(string path = "/", string[]? permissions = null, int width = 1280, int height = 800)
+    /// <param name="bypassCsp">
+    /// Ignore the server's Content-Security-Policy: for pages that drive the SDK directly and point it at proxies on other
+    /// ports, which the app's <c>connect-src 'self'</c> rightly refuses. The app's own pages run under the policy.
+    /// </param>
+    public async Task<IPage> NewPageAsync(string path = "/", string[]? permissions = null, int width = 1280, int height = 800, bool bypassCsp = false)
     {
         var browser = permissions is null ? Browser : await AskingBrowserAsync();
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             Permissions = permissions ?? ["camera", "microphone"],
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            BypassCSP = bypassCsp,
         });
         _contexts.Add(context);
         var page = await context.NewPageAsync();
@@ -88,7 +93,7 @@ public sealed class MeetingHarness : IAsyncDisposable
     /// <param name="beforeJoin">A JS function evaluated after the helper loads, before joining (e.g. to set <c>window.__peer.engine</c>).</param>
     public async Task<(IPage Page, string Identity)> JoinAsync(string room, string name, object? options = null, string[]? permissions = null, bool denyCamera = false, string? beforeJoin = null)
     {
-        var page = await NewPageAsync("/healthz", permissions);
+        var page = await NewPageAsync("/healthz", permissions, bypassCsp: true);
         if (denyCamera) await DenyCameraAsync(page);
         await page.EvaluateAsync(PeerScript.Source);
         if (beforeJoin is not null) await page.EvaluateAsync(beforeJoin);
