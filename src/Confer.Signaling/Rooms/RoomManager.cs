@@ -98,6 +98,8 @@ public sealed class RoomManager
                     if (room.Info() is { } info) list.Add(info);
                 return new RoomReply(ApiOutcome.Done) { Rooms = list };
             case CreateRoomRequest create:
+                if (create.Metadata is { } m && System.Text.Encoding.UTF8.GetByteCount(m) > _options.MaxMetadataBytes)
+                    return new RoomReply(ApiOutcome.BadRequest, $"'metadata' is larger than {_options.MaxMetadataBytes} bytes");
                 for (var attempt = 0; attempt < 16; attempt++)
                     if (GetOrCreate(create.Room, create.MaxParticipants, create.EmptyTimeout ?? _options.ApiRoomEmptyTimeout, create.Metadata).Open() is { } opened)
                         return new RoomReply(ApiOutcome.Done) { Room = opened };

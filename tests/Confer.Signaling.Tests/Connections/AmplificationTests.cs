@@ -59,6 +59,27 @@ public sealed class AmplificationTests
     }
 
     [Fact]
+    public async Task ServerApi_OverCapDataAndRoomMetadata_Refused400()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var admin = new HttpClient { BaseAddress = server.Http };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AccessTokenBuilder.Create(TestServer.Key, TestServer.Secret, null, new VideoGrant { Room = "r", RoomAdmin = true, RoomCreate = true },
+                server.Time.GetUtcNow(), TimeSpan.FromMinutes(10)));
+        await using var bob = await server.JoinAsync("r", "bob");
+
+        var data = await admin.PostAsync("/api/rooms/r/data", JsonContent(new { payload = new string('x', 15 * 1024 + 1) }));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, data.StatusCode);
+        Assert.True(await bob.NoneAsync("data"));
+        var room = await admin.PostAsync("/api/rooms", JsonContent(new { name = "big", metadata = new string('m', 4 * 1024 + 1) }));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, room.StatusCode);
+        Assert.Equal(1, server.Rooms.RoomCount);
+    }
+
+    private static StringContent JsonContent(object body) =>
+        new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task Flood_HundredParticipants_HeldBytesStayBounded()
     {
         await using var server = await TestServer.StartAsync(o =>
