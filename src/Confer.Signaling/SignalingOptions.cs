@@ -38,6 +38,25 @@ public sealed class SignalingOptions
     public int ReplayBuffer { get; set; } = 256;
     /// <summary>Bytes of frames kept per participant for resume; the oldest go first past it (or <see cref="ReplayBuffer"/> frames).</summary>
     public int ReplayBufferBytes { get; set; } = 1024 * 1024;
+    /// <summary>Bytes of a <c>data</c> payload (as sent, UTF-8 or base64 text): larger ones get <c>limit_exceeded</c> (LiveKit caps data near 15 KiB).</summary>
+    public int MaxDataBytes { get; set; } = 15 * 1024;
+    /// <summary>Bytes of the <c>sdp</c> of an offer or answer.</summary>
+    public int MaxSdpBytes { get; set; } = 32 * 1024;
+    /// <summary>Bytes of a trickled candidate (<c>candidate</c>, <c>sdpMid</c>, <c>usernameFragment</c> together).</summary>
+    public int MaxCandidateBytes { get; set; } = 1024;
+    /// <summary>Bytes of the <c>metadata</c> a participant sets with <c>updateMetadata</c>.</summary>
+    public int MaxMetadataBytes { get; set; } = 4 * 1024;
+    /// <summary>
+    /// A sender's byte budget: what the server must send out for its messages (their size times their recipients)
+    /// refills at this rate, up to <see cref="SenderByteBurst"/>. It belongs to the identity in the room, so a
+    /// reconnect, resume or rejoin does not refill it.
+    /// </summary>
+    public int SenderBytesPerSecond { get; set; } = 512 * 1024;
+    public int SenderByteBurst { get; set; } = 2 * 1024 * 1024;
+    /// <summary>How long the TURN credentials handed out at join and resume stay valid (never past the access token).</summary>
+    public TimeSpan TurnCredentialLifetime { get; set; } = TimeSpan.FromHours(4);
+    /// <summary><c>POST /api/token</c> (open rooms, <c>--dev</c>): tokens per source address per minute (bursts as large).</summary>
+    public int TokenRequestsPerMinute { get; set; } = 20;
     public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromSeconds(20);
     public TimeSpan EmptyTimeout { get; set; } = TimeSpan.FromSeconds(20);
     public TimeSpan ApiRoomEmptyTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -56,6 +75,12 @@ public sealed class SignalingOptions
         if (DefaultMaxParticipants < 1) return "Signaling:DefaultMaxParticipants must be at least 1.";
         if (ReplayBuffer < 1) return "Signaling:ReplayBuffer must be at least 1.";
         if (ReplayBufferBytes < MaxFrameBytes) return "Signaling:ReplayBufferBytes must be at least Signaling:MaxFrameBytes.";
+        if (MaxDataBytes < 1 || MaxSdpBytes < 1 || MaxCandidateBytes < 1 || MaxMetadataBytes < 1)
+            return "Signaling:MaxDataBytes, MaxSdpBytes, MaxCandidateBytes and MaxMetadataBytes must be at least 1.";
+        if (SenderBytesPerSecond < 1024 || SenderByteBurst < MaxFrameBytes)
+            return "Signaling:SenderBytesPerSecond must be at least 1024 and SenderByteBurst at least Signaling:MaxFrameBytes.";
+        if (TurnCredentialLifetime < TimeSpan.FromMinutes(1)) return "Signaling:TurnCredentialLifetime must be at least 00:01:00.";
+        if (TokenRequestsPerMinute < 1) return "Signaling:TokenRequestsPerMinute must be at least 1.";
         if (PingInterval <= TimeSpan.Zero || PingTimeout <= PingInterval) return "Signaling:PingTimeout must be longer than PingInterval.";
         if (ResumeGrace < TimeSpan.Zero || EmptyTimeout < TimeSpan.Zero) return "Signaling:ResumeGrace and EmptyTimeout cannot be negative.";
         foreach (var url in ExternalIceServers)

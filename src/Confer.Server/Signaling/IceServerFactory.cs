@@ -6,11 +6,15 @@ using Confer.Signaling.Protocol;
 namespace Confer.Server.Signaling;
 
 /// <summary>
-/// The <c>iceServers</c> of a join: Confer's own STUN/TURN (REST credentials that expire with the access
-/// token) on the host the client reached us at, then the configured external servers.
+/// The <c>iceServers</c> of a join or resume: Confer's own STUN/TURN on the host the client reached us at, then the
+/// configured external servers. The TURN REST credentials are made afresh each time and expire after
+/// <c>Signaling:TurnCredentialLifetime</c> (4 h), or with the access token when that comes first: a credential
+/// copied out of a browser, or kept by a removed participant, is not a relay for the token's whole life.
 /// </summary>
-public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn = null)
+public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn = null, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public IReadOnlyList<IceServer> Create(string? requestHost, AccessToken token)
     {
         var list = new List<IceServer>(3);
@@ -21,7 +25,9 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
         {
             if (host.Contains(':') && !host.StartsWith('[')) host = $"[{host}]"; // IPv6 literal
             list.Add(new IceServer([$"stun:{host}:{port}"]));
-            var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", token.Expires);
+            var expires = _time.GetUtcNow() + options.Signaling.TurnCredentialLifetime;
+            if (token.Expires < expires) expires = token.Expires;
+            var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", expires);
             List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
             // TURN over TLS only with the operator's certificate: browsers refuse the --dev self-signed one.
             if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{host}:{tls.Port}?transport=tcp");

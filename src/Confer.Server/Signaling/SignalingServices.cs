@@ -33,6 +33,7 @@ public static class SignalingServices
         services.TryAddSingleton<IRoomRouter, LocalRouter>();
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
+        services.AddSingleton(sp => new TokenRateLimiter(options.Signaling, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

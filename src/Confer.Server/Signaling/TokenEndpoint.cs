@@ -7,7 +7,7 @@ namespace Confer.Server.Signaling;
 
 /// <summary>
 /// <c>POST /api/token</c>: mints a join token for the web app. Only in <c>--dev</c> or with <c>OpenRooms</c>,
-/// where anyone who can reach the server may join any room.
+/// where anyone who can reach the server may join any room; limited per source address (<see cref="TokenRateLimiter"/>).
 /// </summary>
 internal static class TokenEndpoint
 {
@@ -19,6 +19,12 @@ internal static class TokenEndpoint
             if (!options.Dev && !options.Signaling.OpenRooms)
             {
                 await RoomApi.Problem(404, "token minting is off; start with --dev or --open-rooms").ExecuteAsync(ctx);
+                return;
+            }
+            if (!ctx.RequestServices.GetRequiredService<TokenRateLimiter>().TryAcquire(ctx.Connection.RemoteIpAddress, out var retryAfter))
+            {
+                ctx.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await RoomApi.Problem(429, $"too many tokens asked for from this address; try again in {(int)retryAfter.TotalSeconds} s").ExecuteAsync(ctx);
                 return;
             }
             var body = await RoomApi.ReadAsync(ctx, ProtocolJsonContext.Default.ApiTokenRequest);

@@ -8,4 +8,11 @@ public sealed record AccessToken(
     string? Metadata,
     DateTimeOffset? NotBefore,
     DateTimeOffset Expires,
-    VideoGrant Video);
+    VideoGrant Video)
+{
+    /// <summary>
+    /// What tells this token from every other (its signature; null for tokens made in code): a participant removed
+    /// by the server API cannot join again with the same token (<c>jti</c> cannot serve, LiveKit's SDKs put the identity there).
+    /// </summary>
+    public string? TokenId { get; init; }
+}

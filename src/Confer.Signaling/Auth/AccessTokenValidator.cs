@@ -53,7 +53,7 @@ public sealed class AccessTokenValidator(ApiKeys keys, TimeProvider time)
             claims.Metadata,
             claims.NotBefore is { } nbf ? DateTimeOffset.FromUnixTimeSeconds(nbf) : null,
             DateTimeOffset.FromUnixTimeSeconds(exp),
-            claims.Video ?? new VideoGrant()), null);
+            claims.Video ?? new VideoGrant()) { TokenId = parsed.EncodedSignature }, null);
     }
 
     private static TokenValidationParameters Parameters(string issuer, string secret) => new()

@@ -22,13 +22,13 @@ public sealed partial class WebSocketConnection : IParticipantSink
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ISignalingCounters _counters;
-    private readonly Channel<byte[]> _out;
+    private readonly Channel<OutboundFrame> _out;
     private CloseRequest? _close;
     private ITimer? _abortTimer;
     private long _lastReceived;
     private long _queuedBytes;
 
-    private sealed record CloseRequest(int Code, string Reason, byte[]? FinalFrame, bool Drain);
+    private sealed record CloseRequest(int Code, string Reason, OutboundFrame? FinalFrame, bool Drain);
 
     public WebSocketConnection(WebSocket ws, SignalingOptions options, TimeProvider time, ILogger log, ISignalingCounters? counters = null)
     {
@@ -37,7 +37,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
         _options = options;
         _time = time;
         _log = log;
-        _out = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.OutboundQueue)
+        _out = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboundQueue)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -52,7 +52,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
     public string? EndReason { get; private set; }
 
     /// <summary>Queues a frame; false when closed, or when the queue holds <c>OutboundQueue</c> frames or <c>OutboundQueueBytes</c> bytes.</summary>
-    public bool TrySend(byte[] frame)
+    public bool TrySend(OutboundFrame frame)
     {
         if (Volatile.Read(ref _close) is not null) return false;
         if (Interlocked.Add(ref _queuedBytes, frame.Length) <= _options.OutboundQueueBytes && _out.Writer.TryWrite(frame)) return true;
@@ -60,7 +60,10 @@ public sealed partial class WebSocketConnection : IParticipantSink
         return false;
     }
 
-    public void Close(int code, string reason, byte[]? finalFrame, bool drain)
+    /// <inheritdoc />
+    public long QueuedBytes => Volatile.Read(ref _queuedBytes);
+
+    public void Close(int code, string reason, OutboundFrame? finalFrame, bool drain)
     {
         var request = new CloseRequest(code, TrimReason(reason), finalFrame, drain);
         if (Interlocked.CompareExchange(ref _close, request, null) is not null) return;
@@ -215,6 +218,8 @@ public sealed partial class WebSocketConnection : IParticipantSink
 
     private async Task WriteLoopAsync()
     {
+        // Each frame is put together here from its shared body: one buffer per connection, reused.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             var reader = _out.Reader;
@@ -224,21 +229,36 @@ public sealed partial class WebSocketConnection : IParticipantSink
                 {
                     Interlocked.Add(ref _queuedBytes, -frame.Length);
                     if (Volatile.Read(ref _close) is { Drain: false }) goto close;
-                    await _ws.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                    await SendFrameAsync(frame).ConfigureAwait(false);
                     _counters.MessageOut();
                 }
             }
         close:
             if (Volatile.Read(ref _close) is { } c && _ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                if (c.FinalFrame is not null && _ws.State == WebSocketState.Open)
-                    await _ws.SendAsync(c.FinalFrame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                if (c.FinalFrame is { } final && _ws.State == WebSocketState.Open)
+                    await SendFrameAsync(final).ConfigureAwait(false);
                 await _ws.CloseOutputAsync((WebSocketCloseStatus)c.Code, c.Reason, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             // The socket is gone; the read loop notices too.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        ValueTask SendFrameAsync(OutboundFrame frame)
+        {
+            if (buffer.Length < frame.Length)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
+            }
+            var n = Frame.Write(frame.Id, frame.Body, buffer);
+            return _ws.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Confer.Signaling.Rooms;
 /// </summary>
 internal sealed class Participant
 {
-    private readonly (long Id, byte[] Frame)[] _ring;
+    private readonly OutboundFrame[] _ring;
     private readonly int _ringByteLimit;
     private long _ringBytes;
     private readonly Dictionary<TrackSid, TrackInfo> _tracks = [];
@@ -24,6 +24,7 @@ internal sealed class Participant
     public Participant(AccessToken token, long joinedAt, int replayCapacity, int replayBytes)
     {
         _ringByteLimit = replayBytes;
+        Token = ResumedWith = token;
         Sid = ParticipantSid.New();
         Identity = new ParticipantIdentity(token.Identity!);
         Name = token.Name;
@@ -31,9 +32,12 @@ internal sealed class Participant
         Permission = token.Video.ToPermission();
         JoinedAt = joinedAt;
         ResumeToken = Sids.ResumeToken();
-        _ring = new (long, byte[])[replayCapacity];
+        _ring = new OutboundFrame[replayCapacity];
     }
 
+    /// <summary>The token the participant joined with, and the one of its latest resume.</summary>
+    public AccessToken Token { get; }
+    public AccessToken ResumedWith { get; set; }
     public ParticipantSid Sid { get; }
     public ParticipantIdentity Identity { get; }
     public string? Name { get; private set; }
@@ -94,48 +98,67 @@ internal sealed class Participant
     public void ReplaceTrack(TrackSid sid, TrackInfo track) => _tracks[sid] = track;
 
     /// <summary>
-    /// Numbers, buffers and sends one frame. Frames that cannot be needed on resume (<c>join</c>: a client
-    /// without it has no resume token) are not buffered. A connection whose queue is full is closed.
+    /// Numbers, buffers and sends one frame. <paramref name="body"/> is shared with the other recipients:
+    /// the ring and the connection's queue keep the array, not a copy. Frames that cannot be needed on resume
+    /// (<c>join</c>: a client without it has no resume token) are not buffered. A connection whose queue is full is closed.
     /// </summary>
     public void Deliver(byte[] body, bool replayable = true)
     {
-        var id = ++_seq;
-        var frame = Frame.Encode(id, body);
-        if (replayable) Keep(id, frame);
+        var frame = new OutboundFrame(++_seq, body);
+        if (replayable) Keep(frame);
         if (_sink is { } sink && !sink.TrySend(frame))
             sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false);
     }
 
-    /// <summary>Puts a frame in the replay ring, then lets the oldest go while the ring holds more than its byte limit.</summary>
-    private void Keep(long id, byte[] frame)
+    /// <summary>
+    /// Delivers a frame another participant sent (an offer, data), unless this participant's connection already
+    /// has half of <paramref name="queueLimit"/> bytes waiting: then false, and the sender is refused instead of
+    /// this participant being closed as slow by someone else's flood.
+    /// </summary>
+    public bool TryDeliverFromPeer(byte[] body, int queueLimit)
     {
+        if (_sink is { } sink && sink.QueuedBytes + body.Length + Frame.MaxHeaderBytes > queueLimit / 2) return false;
+        Deliver(body);
+        return true;
+    }
+
+    /// <summary>Bytes the replay ring holds (each frame's full length, though its body is shared with other rings).</summary>
+    public long RingBytes => _ringBytes;
+
+    /// <summary>Bytes waiting in the live connection's queue.</summary>
+    public long QueuedBytes => _sink?.QueuedBytes ?? 0;
+
+    /// <summary>Puts a frame in the replay ring, then lets the oldest go while the ring holds more than its byte limit.</summary>
+    private void Keep(OutboundFrame frame)
+    {
+        var id = frame.Id;
         ref var slot = ref _ring[id % _ring.Length];
-        _ringBytes += frame.Length - (slot.Frame?.Length ?? 0);
-        slot = (id, frame);
+        _ringBytes += frame.Length - (slot.Body is null ? 0 : slot.Length);
+        slot = frame;
         for (var old = Math.Max(1, id - _ring.Length + 1); _ringBytes > _ringByteLimit && old < id; old++)
         {
             ref var entry = ref _ring[old % _ring.Length];
-            if (entry.Id != old || entry.Frame is null) continue;
-            _ringBytes -= entry.Frame.Length;
+            if (entry.Id != old || entry.Body is null) continue;
+            _ringBytes -= entry.Length;
             entry = default;
         }
     }
 
     /// <summary>A frame about this connection only (<c>id</c> 0, never replayed): errors, pongs.</summary>
-    public void DeliverLocal(byte[] frame) => _sink?.TrySend(frame);
+    public void DeliverLocal(OutboundFrame frame) => _sink?.TrySend(frame);
 
     /// <summary>Collects the buffered frames after <paramref name="lastSeen"/>; complete is false when some were dropped.</summary>
-    public (List<byte[]> Frames, bool Complete) Replay(long lastSeen)
+    public (List<OutboundFrame> Frames, bool Complete) Replay(long lastSeen)
     {
-        var frames = new List<byte[]>();
+        var frames = new List<OutboundFrame>();
         if (lastSeen >= _seq) return (frames, true);
         var oldest = Math.Max(1, _seq - _ring.Length + 1);
         var complete = lastSeen + 1 >= oldest;
         for (var id = Math.Max(lastSeen + 1, oldest); id <= _seq; id++)
         {
             var entry = _ring[id % _ring.Length];
-            if (entry.Id != id || entry.Frame is null) { complete &= id == 1; continue; }
-            frames.Add(entry.Frame);
+            if (entry.Id != id || entry.Body is null) { complete &= id == 1; continue; }
+            frames.Add(entry);
         }
         return (frames, complete);
     }
@@ -149,7 +172,7 @@ internal sealed class Participant
         {
             ref var entry = ref _ring[id % _ring.Length];
             if (entry.Id != id) continue;
-            _ringBytes -= entry.Frame?.Length ?? 0;
+            if (entry.Body is not null) _ringBytes -= entry.Length;
             entry = default;
         }
         _acknowledged = Math.Max(_acknowledged, to);

@@ -39,6 +39,9 @@ internal sealed partial class Room
 
                 case RemoveParticipantRequest remove:
                     if (_byIdentity.GetValueOrDefault(remove.Identity.Value) is not { } removed) return new RoomReply(ApiOutcome.NoParticipant);
+                    // The same token may not bring it back.
+                    _context.Removed.Add(removed.Token);
+                    _context.Removed.Add(removed.ResumedWith);
                     RemoveLocked(removed, LeaveReasons.Removed, CloseCodes.Removed, "removed by the server API");
                     return RoomReply.Done;
 
@@ -51,7 +54,7 @@ internal sealed partial class Room
                 case SendDataRequest send:
                     var data = send.Data;
                     var body = Frame.Serialize(new DataMessage(null, null, data.Payload!, data.Encoding ?? "text", data.Topic, true));
-                    var unknown = DeliverDataLocked(body, null, data.DestinationIdentities);
+                    var (unknown, _) = DeliverDataLocked(body, null, data.DestinationIdentities);
                     return unknown is null ? RoomReply.Done : new RoomReply(ApiOutcome.NoParticipant, $"no participant '{unknown}'");
 
                 default:

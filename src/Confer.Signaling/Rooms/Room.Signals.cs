@@ -23,6 +23,7 @@ internal sealed partial class Room
             if (_bySid.GetValueOrDefault(request.Participant.Value) is not { } p || !p.Owns(request.Connection)) return true;
             if (m.V is { } v && v != Frame.Version)
                 return Error(p, m, ErrorCodes.UnsupportedVersion, $"protocol version {v} is not supported; this server speaks 1");
+            if (!WithinLimitsLocked(p, m)) return false;
             switch (m.Type)
             {
                 case ClientTypes.Ping:
@@ -61,7 +62,8 @@ internal sealed partial class Room
         var target = FindLocked(m.To!);
         if (target is null || ReferenceEquals(target, p))
             return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(m.To!)}' in room '{Name}'");
-        target.Deliver(Frame.Serialize(message));
+        if (!TryDeliverFromPeerLocked(target, Frame.Serialize(message)))
+            return Busy(p, m, $"'{Truncate(m.To!)}' is not keeping up with what it is sent; try again later");
         return true;
     }
 
@@ -123,9 +125,10 @@ internal sealed partial class Room
         if (!p.Permission.CanPublishData) return Error(p, m, ErrorCodes.PermissionDenied, "the token has no canPublishData grant");
         if (ValidateData(m.Payload, m.Encoding, m.Topic) is { } problem) return Error(p, m, ErrorCodes.InvalidMessage, problem);
         var body = Frame.Serialize(new DataMessage(p.Sid.Value, p.Identity.Value, m.Payload!, m.Encoding ?? "text", m.Topic, m.Reliable ?? true));
-        var unknown = DeliverDataLocked(body, p, m.DestinationIdentities);
+        var (unknown, busy) = DeliverDataLocked(body, p, m.DestinationIdentities);
         if (unknown is not null)
             return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(unknown)}' in room '{Name}'");
+        if (busy > 0) return Busy(p, m, $"not delivered to {busy} participant(s) not keeping up with what they are sent; try again later");
         return true;
     }
 
@@ -138,22 +141,29 @@ internal sealed partial class Room
         return null;
     }
 
-    /// <summary>Delivers to the named identities (or everyone but the sender); returns the first unknown name.</summary>
-    private string? DeliverDataLocked(byte[] body, Participant? sender, List<string>? destinations)
+    /// <summary>
+    /// Delivers to the named identities (or everyone but the sender); returns the first unknown name and, for data
+    /// a participant aims at others, how many of them were skipped because their queues are half full.
+    /// </summary>
+    private (string? Unknown, int Busy) DeliverDataLocked(byte[] body, Participant? sender, List<string>? destinations)
     {
+        var busy = 0;
         if (destinations is not { Count: > 0 })
         {
+            // To everyone: the sender's budget bounds what each one gets, and a client that cannot keep up is closed as slow.
             BroadcastLocked(body, sender);
-            return null;
+            return (null, 0);
         }
         string? unknown = null;
         foreach (var identity in destinations.Distinct(StringComparer.Ordinal))
         {
             var target = _byIdentity.GetValueOrDefault(identity);
             if (target is null) unknown ??= identity;
-            else if (!ReferenceEquals(target, sender)) target.Deliver(body);
+            else if (ReferenceEquals(target, sender)) continue;
+            else if (sender is null) target.Deliver(body);
+            else if (!TryDeliverFromPeerLocked(target, body)) busy++;
         }
-        return unknown;
+        return (unknown, busy);
     }
 
     private bool Chat(Participant p, ClientMessage m)

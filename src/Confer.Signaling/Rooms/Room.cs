@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Confer.Signaling.Rooms;
 
 /// <summary>What a room needs from the node that hosts it.</summary>
-internal sealed record RoomContext(SignalingOptions Options, TimeProvider Time, RoomEventQueue Events, ILogger Log, Action<Room> Closed);
+internal sealed record RoomContext(SignalingOptions Options, TimeProvider Time, RoomEventQueue Events, ILogger Log, Action<Room> Closed,
+    RemovedTokens Removed);
 
 /// <summary>
 /// A room and the participants in it. The room owns all of its state — participants, their tracks and
@@ -113,6 +114,7 @@ internal sealed partial class Room
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(p.ResumeToken), Encoding.UTF8.GetBytes(request.ResumeToken ?? "")))
                 return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: wrong resume token");
 
+            p.ResumedWith = request.Token;
             p.Attach(request.Connection, sink)?.Close(CloseCodes.Replaced, "replaced: resumed on another connection", null, drain: false);
             var (missed, complete) = p.Replay(request.LastSeen);
             // The resumed frame, which counts the replayed ones, goes first.

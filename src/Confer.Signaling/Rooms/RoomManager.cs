@@ -19,11 +19,13 @@ public sealed class RoomManager
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly SignalingOptions _options;
     private readonly RoomContext _context;
+    private readonly RemovedTokens _removed;
 
     public RoomManager(SignalingOptions options, TimeProvider time, RoomEventQueue events, ILogger<RoomManager> log)
     {
         _options = options;
-        _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)));
+        _removed = new RemovedTokens(time);
+        _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed);
     }
 
     public int RoomCount => _rooms.Count;
@@ -35,6 +37,20 @@ public sealed class RoomManager
         {
             var n = 0;
             foreach (var room in _rooms.Values) n += room.Count;
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// Bytes this node's participants hold for their clients (replay rings and connection queues, a shared frame
+    /// counted once per holder): what a flooding sender could make the server keep.
+    /// </summary>
+    public long HeldBytes
+    {
+        get
+        {
+            long n = 0;
+            foreach (var room in _rooms.Values) n += room.HeldBytes();
             return n;
         }
     }
@@ -54,6 +70,8 @@ public sealed class RoomManager
     {
         if (CheckJoinGrant(request.Token) is { } refused) return refused;
         var name = request.Room;
+        if (_removed.Contains(request.Token))
+            return JoinReply.Refused(name, CloseCodes.Removed, "removed: this token's participant was removed from the room; it needs a new token");
         if (request.ResumeToken is not null)
             return Find(name)?.Resume(request, sink) ?? JoinReply.Refused(name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
         for (var attempt = 0; attempt < 16; attempt++)
@@ -80,6 +98,8 @@ public sealed class RoomManager
                     if (room.Info() is { } info) list.Add(info);
                 return new RoomReply(ApiOutcome.Done) { Rooms = list };
             case CreateRoomRequest create:
+                if (create.Metadata is { } m && System.Text.Encoding.UTF8.GetByteCount(m) > _options.MaxMetadataBytes)
+                    return new RoomReply(ApiOutcome.BadRequest, $"'metadata' is larger than {_options.MaxMetadataBytes} bytes");
                 for (var attempt = 0; attempt < 16; attempt++)
                     if (GetOrCreate(create.Room, create.MaxParticipants, create.EmptyTimeout ?? _options.ApiRoomEmptyTimeout, create.Metadata).Open() is { } opened)
                         return new RoomReply(ApiOutcome.Done) { Room = opened };
@@ -92,6 +112,8 @@ public sealed class RoomManager
             case MuteTrackRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case SendDataRequest r:
                 if (Room.ValidateData(r.Data.Payload, r.Data.Encoding, r.Data.Topic) is { } problem) return new RoomReply(ApiOutcome.BadRequest, problem);
+                if (System.Text.Encoding.UTF8.GetByteCount(r.Data.Payload!) > _options.MaxDataBytes)
+                    return new RoomReply(ApiOutcome.BadRequest, $"'payload' is larger than {_options.MaxDataBytes} bytes");
                 return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             default:
                 return new RoomReply(ApiOutcome.BadRequest, $"unknown request {request.GetType().Name}");

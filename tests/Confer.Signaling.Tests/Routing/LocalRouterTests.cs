@@ -145,14 +145,16 @@ public sealed class LocalRouterTests
         public string ResumeToken => Joined.GetProperty("resumeToken").GetString()!;
         public long LastId => _frames.Max(f => f.GetProperty("id").GetInt64());
 
-        public bool TrySend(byte[] frame)
+        public bool TrySend(OutboundFrame frame)
         {
             if (CloseCode is not null) return false;
-            _frames.Enqueue(JsonDocument.Parse(frame).RootElement.Clone());
+            _frames.Enqueue(JsonDocument.Parse(frame.ToArray()).RootElement.Clone());
             return true;
         }
 
-        public void Close(int code, string reason, byte[]? finalFrame, bool drain) => CloseCode ??= code;
+        public long QueuedBytes => 0;
+
+        public void Close(int code, string reason, OutboundFrame? finalFrame, bool drain) => CloseCode ??= code;
         public IEnumerable<string> Types() => _frames.Select(f => f.GetProperty("type").GetString()!);
         public JsonElement Last(string type) => _frames.Last(f => f.GetProperty("type").GetString() == type);
     }
