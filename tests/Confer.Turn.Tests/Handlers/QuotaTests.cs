@@ -86,46 +86,86 @@ public sealed class QuotaTests
     }
 
     /// <summary>
-    /// Many clients on their own sockets ask at the same moment (each has its nonce already, so the signed Allocates leave
-    /// together): never more allocations than <see cref="TurnOptions.MaxAllocations"/>, at any instant or at the end.
+    /// Many clients on their own connections ask at the same moment (each has its nonce already, so the signed Allocates
+    /// leave together; TCP served by Kestrel, so they are handled on several threads at once): never more allocations than
+    /// <see cref="TurnOptions.MaxAllocations"/>, at any instant or at the end. Over UDP too.
     /// </summary>
-    [Fact]
-    public async Task ParallelAllocates_NeverExceedTheTotalQuota()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ParallelAllocates_NeverExceedTheTotalQuota(bool tcp)
     {
-        const int Limit = 5, Clients = 120;
+        const int Limit = 5, Clients = 80;
         await using var server = await TestServer.StartAsync(Options(o =>
         {
             o.MaxAllocations = Limit;
             o.MaxAllocationsPerUser = 1000;
             o.UnauthenticatedBurst = 1000;
-        }));
-        var clients = Enumerable.Range(0, Clients).Select(_ => new TurnTestClient(server.UdpEndPoint, "user", "pass")).ToList();
+        }), tcp: tcp, kestrel: tcp);
+        for (int round = 0; round < 3; round++)
+        {
+            var (succeeded, refused, observed) = tcp ? await RaceTcpAsync(server, Clients) : await RaceUdpAsync(server, Clients);
+            Assert.Equal(Limit, succeeded);
+            Assert.Equal(Clients - Limit, refused);
+            Assert.InRange(observed, 0, Limit);
+            for (int i = 0; i < 200 && server.Dispatcher.Allocations.Count > 0; i++) await Task.Delay(10); // closed connections free theirs
+            if (!tcp) { server.Time.Advance(TimeSpan.FromHours(2)); server.Dispatcher.Allocations.Sweep(); }
+            Assert.Equal(0, server.Dispatcher.Allocations.Held);
+        }
+    }
+
+    private static async Task<(int Succeeded, int Refused, int Observed)> RaceTcpAsync(TestServer server, int count)
+    {
+        var clients = new List<TcpTestClient>();
         try
         {
-            foreach (var client in clients) await LearnNonceAsync(client, server.UdpEndPoint);
-            int observed = 0;
-            using var stop = new CancellationTokenSource();
-            var watcher = Task.Run(() =>
+            var requests = new List<byte[]>();
+            for (int i = 0; i < count; i++)
             {
-                while (!stop.IsCancellationRequested) observed = Math.Max(observed, server.Dispatcher.Allocations.Count);
-            });
-            var requests = clients.Select(c => c.Signed(StunMethod.Allocate, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24))).ToList();
-            var sends = new List<Task>();
-            for (int i = 0; i < Clients; i++) sends.Add(clients[i].Udp.SendAsync(requests[i], server.UdpEndPoint));
-            await Task.WhenAll(sends);
-            var answers = await Task.WhenAll(clients.Select(c => c.Udp.ReceiveAsync(5000)));
-            await stop.CancelAsync();
-            await watcher;
-            int succeeded = answers.Count(a => a.Type.Class == StunClass.SuccessResponse);
-            Assert.Equal(Limit, succeeded);
-            Assert.Equal(Clients - Limit, answers.Count(a => a.ErrorCode == 508));
-            Assert.InRange(observed, 0, Limit);
-            Assert.Equal(Limit, server.Dispatcher.Allocations.Count);
+                var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
+                clients.Add(client);
+                var nonce = (await client.RequestAsync(StunTestMessages.AllocateChallenge())).String(StunAttributeType.Nonce);
+                requests.Add(TcpTurnClient.Sign(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24)));
+            }
+            return await RaceAsync(server, () => Task.WhenAll(clients.Select((c, i) => c.SendAsync(requests[i]))),
+                async () => (await Task.WhenAll(clients.Select(c => c.ReceiveFrameAsync(5000)))).Select(f => Received.Parse(f!)).ToArray());
         }
         finally
         {
             foreach (var client in clients) client.Dispose();
         }
+    }
+
+    private static async Task<(int Succeeded, int Refused, int Observed)> RaceUdpAsync(TestServer server, int count)
+    {
+        var clients = Enumerable.Range(0, count).Select(_ => new TurnTestClient(server.UdpEndPoint, "user", "pass")).ToList();
+        try
+        {
+            foreach (var client in clients) await LearnNonceAsync(client, server.UdpEndPoint);
+            var requests = clients.Select(c => c.Signed(StunMethod.Allocate, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24))).ToList();
+            return await RaceAsync(server, () => Task.WhenAll(clients.Select((c, i) => c.Udp.SendAsync(requests[i], server.UdpEndPoint))),
+                () => Task.WhenAll(clients.Select(c => c.Udp.ReceiveAsync(5000))));
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    private static async Task<(int, int, int)> RaceAsync(TestServer server, Func<Task> send, Func<Task<Received[]>> receive)
+    {
+        int observed = 0;
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested) observed = Math.Max(observed, server.Dispatcher.Allocations.Count);
+        });
+        await send();
+        var answers = await receive();
+        await stop.CancelAsync();
+        await watcher;
+        observed = Math.Max(observed, server.Dispatcher.Allocations.Count);
+        return (answers.Count(a => a.Type.Class == StunClass.SuccessResponse), answers.Count(a => a.ErrorCode == 508), observed);
     }
 
     private static async Task LearnNonceAsync(TurnTestClient client, IPEndPoint server)
