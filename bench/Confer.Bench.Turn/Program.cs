@@ -34,7 +34,8 @@ await using var coturn = await CoturnProcess.StartAsync(new CoturnProcessOptions
 });
 await using var confer = await ConferProcess.StartAsync(new ConferProcessOptions
 {
-    ExtraArguments = ["--turn-user", $"{User}:{Password}", "--realm", Realm, "--allow-loopback-peers"],
+    // No bandwidth cap (confer's default is 2.5 MB/s per allocation; coturn has none): the bench measures throughput.
+    ExtraArguments = ["--turn-user", $"{User}:{Password}", "--realm", Realm, "--allow-loopback-peers", "--max-bps", "0"],
 });
 Console.WriteLine($"confer pid {confer.Pid} on {confer.StunEndPoint}; coturn pid {coturn.Pid} on {coturn.StunEndPoint}; peer on {peer.IPv4}");
 

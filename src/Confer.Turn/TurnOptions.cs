@@ -8,7 +8,7 @@ namespace Confer.Turn;
 /// </summary>
 public sealed class TurnOptions
 {
-    /// <summary>SOFTWARE attribute in every response (RFC 8489 §14.14).</summary>
+    /// <summary>SOFTWARE attribute in success responses (RFC 8489 §14.14); error responses go without it (smaller, and they tell a stranger less).</summary>
     public string Software { get; set; } = "Confer";
 
     /// <summary>REALM for long-term credentials (<c>--realm</c>).</summary>
@@ -32,9 +32,10 @@ public sealed class TurnOptions
 
     /// <summary>
     /// Bandwidth cap per allocation in application bytes per second, each direction on its own
-    /// (<c>--max-bps</c>, as coturn's); 0 means unlimited, the default. Excess packets are dropped.
+    /// (<c>--max-bps</c>, as coturn's); 0 means unlimited. Excess packets are dropped. Default
+    /// <see cref="DefaultMaxBytesPerSecond"/>.
     /// </summary>
-    public long MaxBytesPerSecond { get; set; }
+    public long MaxBytesPerSecond { get; set; } = DefaultMaxBytesPerSecond;
 
     /// <summary>
     /// Bytes an allocation may send at once above <see cref="MaxBytesPerSecond"/> after a quiet period
@@ -75,6 +76,45 @@ public sealed class TurnOptions
     /// <summary>Peer ranges allowed even though they are in the default deny list (configuration <c>Turn:AllowedPeers</c>).</summary>
     public List<IPNetwork> AllowedPeers { get; } = [];
 
+    // --- Abuse limits (issue 13: peer policy, quotas, TCP relaying, bandwidth, unauthenticated answers) ---
+
+    /// <summary>
+    /// The default <see cref="MaxBytesPerSecond"/>: 2.5 MB/s (20 Mb/s) each direction. One browser peer connection uses one
+    /// allocation; the most it carries is a 1080p camera (Chrome sends up to ~4 Mb/s, with simulcast layers ~5 Mb/s), a 1080p
+    /// screen share (up to ~4-8 Mb/s in motion), audio, RTCP and retransmissions: about 12-14 Mb/s sent, and through the SFU
+    /// a few such streams received. 20 Mb/s leaves room for that and keeps a stolen credential from being a 1 Gb/s pipe.
+    /// </summary>
+    public const long DefaultMaxBytesPerSecond = 2_500_000;
+
+    /// <summary>
+    /// RFC 6062 TCP relaying (REQUESTED-TRANSPORT TCP, Connect, ConnectionBind; <c>--tcp-relay</c>). Off by default: browsers
+    /// never use it, and it makes the server a TCP proxy to anywhere the peer policy allows. Off, a TCP allocation gets 442.
+    /// </summary>
+    public bool TcpRelay { get; set; }
+
+    /// <summary>Permissions one allocation may hold at once (RFC 8656 §9.2: 508 Insufficient Capacity beyond).</summary>
+    public int MaxPermissionsPerAllocation { get; set; } = 128;
+
+    /// <summary>Channel bindings one allocation may hold at once (508 beyond; the numbers alone would allow 16,384).</summary>
+    public int MaxChannelsPerAllocation { get; set; } = 128;
+
+    /// <summary>
+    /// Error responses to requests that did not authenticate (401, 400, 438) one source IP address gets per second, after a
+    /// burst of <see cref="UnauthenticatedBurst"/>; beyond, such requests go unanswered, so the server cannot be made to
+    /// reflect traffic at someone. Answered or not, they create no state.
+    /// </summary>
+    public double UnauthenticatedPerSecond { get; set; } = 16;
+
+    /// <summary>
+    /// The burst of <see cref="UnauthenticatedPerSecond"/>: a browser needs one 401 per allocation it makes (a few per peer
+    /// connection), and many may share one address behind a NAT. 64 answers of about 136 bytes, then 16 a second, is at
+    /// most ~2 KB/s reflected at any one address.
+    /// </summary>
+    public int UnauthenticatedBurst { get; set; } = 64;
+
+    /// <summary>Source addresses whose unauthenticated answers are counted at once (the table is bounded; beyond, they share one bucket).</summary>
+    public int UnauthenticatedSources { get; set; } = 16_384;
+
     /// <summary>Checks the options; returns a sentence that says what to change, or null.</summary>
     public string? Validate()
     {
@@ -84,6 +124,10 @@ public sealed class TurnOptions
         if (Secret is { Length: 0 }) return "--turn-secret must not be empty.";
         if (MaxBytesPerSecond is < 0 or > 1_000_000_000_000) return $"--max-bps {MaxBytesPerSecond} must be 0 (unlimited) or a rate in bytes per second up to 10^12.";
         if (BandwidthBurstBytes is < 0 or > 1_000_000_000_000) return $"--bps-burst {BandwidthBurstBytes} must be 0 (default) or a number of bytes up to 10^12.";
+        if (MaxPermissionsPerAllocation < 1) return $"Turn:MaxPermissionsPerAllocation {MaxPermissionsPerAllocation} must be at least 1.";
+        if (MaxChannelsPerAllocation < 1) return $"Turn:MaxChannelsPerAllocation {MaxChannelsPerAllocation} must be at least 1.";
+        if (UnauthenticatedPerSecond <= 0 || UnauthenticatedBurst < 1 || UnauthenticatedSources < 1)
+            return "Turn:UnauthenticatedPerSecond, UnauthenticatedBurst and UnauthenticatedSources must be positive.";
         return null;
     }
 }

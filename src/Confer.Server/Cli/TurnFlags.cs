@@ -11,11 +11,12 @@ internal sealed class TurnFlags
     private readonly Option<string[]> _users = new("--turn-user") { Description = "A TURN user as user:password (repeatable).", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _realm = new("--realm") { Description = "Realm for TURN long-term credentials (default confer)." };
     private readonly Option<string[]> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses, one IPv4 and one IPv6 at most (repeatable; default: the bind address, and with --bind :: also an IPv6 address of this host).", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<long?> _maxBps = new("--max-bps") { Description = "Bandwidth cap per TURN allocation in bytes per second, each direction (default 0: unlimited)." };
+    private readonly Option<long?> _maxBps = new("--max-bps") { Description = "Bandwidth cap per TURN allocation in bytes per second, each direction (default 2500000, 20 Mb/s; 0: unlimited)." };
     private readonly Option<long?> _bpsBurst = new("--bps-burst") { Description = "Bytes an allocation may send at once over --max-bps (default: one second's worth, at least 65536)." };
     private readonly Option<int?> _userQuota = new("--user-quota") { Description = "TURN allocations one user may hold at once (default 100; 486 beyond)." };
     private readonly Option<int?> _totalQuota = new("--total-quota") { Description = "TURN allocations the server holds at once (default 10000; 508 beyond)." };
     private readonly Option<int?> _tcpQuota = new("--tcp-connection-quota") { Description = "Peer TCP connections one RFC 6062 TCP allocation may hold at once (default 64; 508 beyond)." };
+    private readonly Option<bool> _tcpRelay = new("--tcp-relay") { Description = "Allow RFC 6062 TCP relaying (TCP allocations, Connect); off by default, browsers never use it." };
     private readonly Option<string?> _relayPorts = new("--relay-ports") { Description = "Relay port range (default 49152-65535)." };
     private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
     private readonly Option<string[]> _allowPeers = new("--allow-peer") { Description = "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -34,6 +35,7 @@ internal sealed class TurnFlags
         command.Options.Add(_userQuota);
         command.Options.Add(_totalQuota);
         command.Options.Add(_tcpQuota);
+        command.Options.Add(_tcpRelay);
         command.Options.Add(_allowLoopback);
         command.Options.Add(_allowPeers);
         command.Options.Add(_tlsPort);
@@ -60,6 +62,7 @@ internal sealed class TurnFlags
         if (parse.GetValue(_userQuota) is { } userQuota) options.UserQuota = userQuota;
         if (parse.GetValue(_totalQuota) is { } totalQuota) options.TotalQuota = totalQuota;
         if (parse.GetValue(_tcpQuota) is { } tcpQuota) options.TcpConnectionQuota = tcpQuota;
+        options.TcpRelay |= parse.GetValue(_tcpRelay);
         if (parse.GetValue(_relayPorts) is { } range)
         {
             var parts = range.Split('-');

@@ -80,8 +80,11 @@ public sealed class ServerOptions
     /// </summary>
     public IPAddress? RelayIPv6 { get; set; }
 
-    /// <summary>Bandwidth cap per TURN allocation, bytes per second each direction (<c>--max-bps</c>); 0 = unlimited.</summary>
-    public long MaxBytesPerSecond { get; set; }
+    /// <summary>Bandwidth cap per TURN allocation, bytes per second each direction (<c>--max-bps</c>); 0 = unlimited; default 2.5 MB/s.</summary>
+    public long MaxBytesPerSecond { get; set; } = Confer.Turn.TurnOptions.DefaultMaxBytesPerSecond;
+
+    /// <summary>RFC 6062 TCP relaying (<c>--tcp-relay</c>); off by default (a TCP allocation gets 442).</summary>
+    public bool TcpRelay { get; set; }
 
     /// <summary>Burst over the cap in bytes (<c>--bps-burst</c>); 0 = one second's worth, at least 65536.</summary>
     public long BandwidthBurstBytes { get; set; }

@@ -96,6 +96,7 @@ internal static class TurnHosting
             RelayPortMin = options.RelayPortMin,
             RelayPortMax = options.RelayPortMax,
             AllowLoopbackPeers = options.LoopbackPeersAllowed,
+            TcpRelay = options.TcpRelay,
         };
         foreach (var range in options.AllowedPeers) turn.AllowedPeers.Add(IPNetwork.Parse(range));
         foreach (var user in options.TurnUsers)

@@ -10,6 +10,9 @@ public sealed partial class Allocation
 {
     private readonly List<Socket> _peerConnections = [];
 
+    /// <summary>The peer policy incoming peer connections are judged by (RFC 6062 allocations; set when it is made).</summary>
+    public PeerPolicy? Policy { get; set; }
+
     /// <summary>Peer TCP connections (RFC 6062) this allocation may hold at once; set from the options when it is made.</summary>
     public int MaxPeerConnections { get; set; } = int.MaxValue;
 
@@ -52,7 +55,8 @@ public sealed partial class Allocation
             {
                 var peer = await listener.AcceptAsync(ct).ConfigureAwait(false);
                 var peerAddress = TransportAddress.FromEndPoint((IPEndPoint)peer.RemoteEndPoint!);
-                if (TcpConnections is null || !IsPermitted(peerAddress, Now))
+                // Besides the permission, the policy judges the source (of any port: it is the peer's ephemeral one).
+                if (TcpConnections is null || !IsPermitted(peerAddress, Now) || Policy?.IsAllowed(peerAddress, checkPort: false) == false)
                 {
                     _metrics.Dropped("no_permission");
                     peer.Dispose();

@@ -80,8 +80,46 @@ public sealed partial class Allocation : IDisposable
 
     public int PermissionCount => _permissions.Count;
 
-    /// <summary>Installs or refreshes the permission for the peer's IP (the port is ignored, RFC 8656 §9).</summary>
-    public void Permit(in TransportAddress peer, long expiresTicks) => _permissions[peer.IPOnly] = expiresTicks;
+    /// <summary>Permissions this allocation may hold at once (508 beyond, RFC 8656 §9.2); set from the options when it is made.</summary>
+    public int MaxPermissions { get; set; } = int.MaxValue;
+
+    /// <summary>Channel bindings this allocation may hold at once (508 beyond); set from the options when it is made.</summary>
+    public int MaxChannels { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// Whether a permission was ever installed for one of the server's own addresses (a relay port of this server):
+    /// only then does a Send indication need its destination port checked (SendHandler).
+    /// </summary>
+    public bool PermitsOwnAddress { get; set; }
+
+    /// <summary>Installs or refreshes the permission for the peer's IP (the port is ignored, RFC 8656 §9), whatever the cap.</summary>
+    public void Permit(in TransportAddress peer, long expiresTicks)
+    {
+        lock (_permissions) _permissions[peer.IPOnly] = expiresTicks;
+    }
+
+    /// <summary>
+    /// Installs or refreshes the permissions for all <paramref name="peers"/>, or none when the new ones would take
+    /// the allocation past <see cref="MaxPermissions"/> (refreshing one that exists always fits).
+    /// </summary>
+    public bool TryPermit(ReadOnlySpan<TransportAddress> peers, long expiresTicks)
+    {
+        lock (_permissions)
+        {
+            int added = 0;
+            for (int i = 0; i < peers.Length; i++)
+            {
+                var key = peers[i].IPOnly;
+                if (_permissions.ContainsKey(key)) continue;
+                bool repeated = false;
+                for (int j = 0; j < i && !repeated; j++) repeated = peers[j].IPOnly == key;
+                if (!repeated) added++;
+            }
+            if (_permissions.Count + added > MaxPermissions) return false;
+            foreach (var peer in peers) _permissions[peer.IPOnly] = expiresTicks;
+            return true;
+        }
+    }
 
     public bool IsPermitted(in TransportAddress peer, long now) =>
         _permissions.TryGetValue(peer.IPOnly, out long expires) && now < expires;
@@ -89,7 +127,7 @@ public sealed partial class Allocation : IDisposable
     public bool TryGetChannel(ushort number, long now, out ChannelBinding channel) =>
         _channels.TryGetValue(number, out channel!) && now < channel.ExpiresTicks;
 
-    public enum BindResult { Bound, NumberTaken, PeerTaken }
+    public enum BindResult { Bound, NumberTaken, PeerTaken, Full }
 
     /// <summary>Binds or refreshes a channel; a number bound to another peer, or a peer on another number, is refused (RFC 8656 §11.2).</summary>
     public BindResult BindChannel(ushort number, in TransportAddress peer, long expiresTicks)
@@ -103,6 +141,7 @@ public sealed partial class Allocation : IDisposable
                 return BindResult.Bound;
             }
             if (_channelsByPeer.TryGetValue(peer, out var other) && other.Number != number) return BindResult.PeerTaken;
+            if (_channels.Count >= MaxChannels) return BindResult.Full;
             var binding = new ChannelBinding(number, peer, peer.ToSocketAddress(peer.Family)) { ExpiresTicks = expiresTicks };
             _channels[number] = binding;
             _channelsByPeer[peer] = binding;
@@ -113,8 +152,11 @@ public sealed partial class Allocation : IDisposable
     /// <summary>Drops expired permissions and channel bindings.</summary>
     public void Sweep(long now)
     {
-        foreach (var (peer, expires) in _permissions)
-            if (now >= expires) _permissions.TryRemove(new KeyValuePair<TransportAddress, long>(peer, expires));
+        lock (_permissions)
+        {
+            foreach (var (peer, expires) in _permissions)
+                if (now >= expires) _permissions.TryRemove(new KeyValuePair<TransportAddress, long>(peer, expires));
+        }
         lock (_channels)
         {
             foreach (var (number, binding) in _channels)

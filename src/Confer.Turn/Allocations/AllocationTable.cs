@@ -7,7 +7,9 @@ namespace Confer.Turn.Allocations;
 
 /// <summary>
 /// The one owner of allocations, keyed by client 5-tuple (lock-free reads on the relay path). Enforces
-/// the per-user quota (486) and server capacity (508), and sweeps expired allocations, permissions and
+/// the per-user quota (486) and server capacity (508), counting allocations from the moment their Allocate is
+/// admitted (so parallel Allocates cannot race past either limit) and EVEN-PORT reservations as allocations
+/// (a reserved port is a relay port held for the user), and sweeps expired allocations, permissions and
 /// channels once a second on the injected <see cref="TimeProvider"/>; a deleted allocation closes its
 /// relay sockets (two for a dual allocation), which frees their ports.
 /// </summary>
@@ -15,6 +17,7 @@ public sealed partial class AllocationTable : IDisposable
 {
     private readonly ConcurrentDictionary<FiveTuple, Allocation> _allocations = new();
     private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private int _held; // allocations admitted (being made or live) plus reservations: the sum of _perUser
     private readonly TurnOptions _options;
     private readonly TimeProvider _time;
     private readonly TurnMetrics _metrics;
@@ -28,7 +31,7 @@ public sealed partial class AllocationTable : IDisposable
         _metrics = metrics;
         _logger = logger;
         Ports = new RelayPortPool(options.RelayPortMin, options.RelayPortMax);
-        Reservations = new ReservationTable(time);
+        Reservations = new ReservationTable(time, Unreserve);
         Connections = new TcpConnectionTable(time);
         _sweeper = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
@@ -55,26 +58,39 @@ public sealed partial class AllocationTable : IDisposable
 
     public enum ReserveResult { Ok, UserQuota, Capacity }
 
-    /// <summary>Counts an allocation against the user's quota and the server's capacity before its socket is bound.</summary>
-    public ReserveResult Reserve(string username)
+    /// <summary>
+    /// Counts <paramref name="slots"/> allocations (2 for an Allocate that also reserves the next port) against the
+    /// user's quota and the server's capacity before any socket is bound; all or none. Atomic: the check and the count
+    /// happen under one lock, so the limits hold however many Allocates arrive at once.
+    /// </summary>
+    public ReserveResult Reserve(string username, int slots = 1)
     {
         lock (_perUser)
         {
-            if (_allocations.Count >= _options.MaxAllocations) return ReserveResult.Capacity;
+            if (_held + slots > _options.MaxAllocations) return ReserveResult.Capacity;
             int held = _perUser.GetValueOrDefault(username);
-            if (held >= _options.MaxAllocationsPerUser) return ReserveResult.UserQuota;
-            _perUser[username] = held + 1;
+            if (held + slots > _options.MaxAllocationsPerUser) return ReserveResult.UserQuota;
+            _perUser[username] = held + slots;
+            _held += slots;
             return ReserveResult.Ok;
         }
     }
 
+    /// <summary>Releases one counted allocation or reservation of the user.</summary>
     public void Unreserve(string username)
     {
         lock (_perUser)
         {
-            int held = _perUser.GetValueOrDefault(username) - 1;
-            if (held <= 0) _perUser.Remove(username); else _perUser[username] = held;
+            if (!_perUser.TryGetValue(username, out int held)) return;
+            _held--;
+            if (held <= 1) _perUser.Remove(username); else _perUser[username] = held - 1;
         }
+    }
+
+    /// <summary>Allocations and reservations counted against the capacity (at most <see cref="TurnOptions.MaxAllocations"/>).</summary>
+    public int Held
+    {
+        get { lock (_perUser) return _held; }
     }
 
     /// <summary>Adds a started allocation; false when the 5-tuple already has one (a race between two Allocates).</summary>

@@ -33,9 +33,14 @@ public sealed class TcpConnectionTable(TimeProvider time)
         return false;
     }
 
-    public Pending? Take(uint id)
+    /// <summary>
+    /// Takes the connection for <paramref name="username"/>; null when the id is unknown, expired, or (with
+    /// <paramref name="otherUser"/> set) belongs to another user's allocation, which keeps it.
+    /// </summary>
+    public Pending? Take(uint id, string username, out bool otherUser)
     {
-        if (!_pending.TryRemove(id, out var entry)) return null;
+        otherUser = _pending.TryGetValue(id, out var found) && found.Allocation.Username != username;
+        if (otherUser || !_pending.TryRemove(id, out var entry)) return null;
         if (time.GetUtcNow().UtcTicks < entry.ExpiresTicks) return entry;
         entry.Peer.Dispose();
         return null;

@@ -142,7 +142,7 @@ public sealed class LongTermAuthenticator
             writer.AddString(StunAttributeType.Nonce, _nonces.Create(context.Tuple.Client));
             writer.AddPasswordAlgorithms(Algorithms);
         }
-        StunResponse.Finish(ref writer, _options.Software, default);
+        StunResponse.Finish(ref writer, null, default); // no SOFTWARE in an error
         context.Reply(writer.Written);
     }
 }

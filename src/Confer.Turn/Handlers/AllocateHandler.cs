@@ -30,14 +30,15 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
 
-        // 2. REQUESTED-TRANSPORT: UDP, or TCP (RFC 6062) for a client on TCP/TLS.
+        // 2. REQUESTED-TRANSPORT: UDP, or TCP (RFC 6062) for a client on TCP/TLS when TCP relaying is on (TurnOptions.TcpRelay,
+        //    off by default: browsers never ask for it, and it would make the server a general-purpose TCP proxy). 442 otherwise.
         if (!request.TryGetAttribute(StunAttributeType.RequestedTransport, out var transportValue) ||
             !RequestedTransport.TryRead(transportValue, out var transport))
         {
             Refuse(context, request, ErrorCode.BadRequest, auth, "bad_request");
             return;
         }
-        bool tcpRelay = transport == TransportProtocol.Tcp && context.Sink.Transport != ClientTransport.Udp; // RFC 6062 §5.1
+        bool tcpRelay = transport == TransportProtocol.Tcp && context.Sink.Transport != ClientTransport.Udp && turn.Options.TcpRelay; // RFC 6062 §5.1
         if (transport != TransportProtocol.Udp && !tcpRelay)
         {
             Refuse(context, request, ErrorCode.UnsupportedTransportProtocol, auth, "transport");
@@ -83,25 +84,29 @@ internal sealed class AllocateHandler(TurnContext turn)
             return;
         }
 
-        // 4. Quota and capacity, then relay ports: reserved, even (holding the next one if R is set), or any.
+        // 4. Quota and capacity, then relay ports: reserved, even (holding the next one if R is set), or any. The port
+        //    reserved with R counts as an allocation of its own until it is taken or expires (ReservationTable).
         var username = auth.Username!;
-        switch (turn.Allocations.Reserve(username))
+        Socket? reserved = hasToken ? turn.Allocations.Reservations.Take(token) : null; // (gives back the reservation's count)
+        switch (turn.Allocations.Reserve(username, reserveNext && relayAddress is not null && !tcpRelay ? 2 : 1))
         {
-            case AllocationTable.ReserveResult.UserQuota: Refuse(context, request, ErrorCode.AllocationQuotaReached, auth, "quota"); return;
-            case AllocationTable.ReserveResult.Capacity: Refuse(context, request, ErrorCode.InsufficientCapacity, auth, "capacity"); return;
+            case AllocationTable.ReserveResult.UserQuota: reserved?.Dispose(); Refuse(context, request, ErrorCode.AllocationQuotaReached, auth, "quota"); return;
+            case AllocationTable.ReserveResult.Capacity: reserved?.Dispose(); Refuse(context, request, ErrorCode.InsufficientCapacity, auth, "capacity"); return;
         }
         Socket? socket = null;
         ulong? newToken = null;
         if (relayAddress is null) { }
         else if (tcpRelay) socket = turn.Allocations.Ports.BindTcp(relayAddress);
-        else if (hasToken) socket = turn.Allocations.Reservations.Take(token);
+        else if (hasToken) socket = reserved;
         else if (reserveNext)
         {
             Socket? next = null;
             socket = turn.Allocations.Ports.Bind(relayAddress, even: true, port => (next = RelayPortPool.TryBind(relayAddress, port + 1)) is not null);
-            if (socket is not null) newToken = turn.Allocations.Reservations.Add(next!);
+            if (socket is not null) newToken = turn.Allocations.Reservations.Add(next!, username);
+            else turn.Allocations.Unreserve(username); // the reservation's count: no port was reserved
         }
         else socket = turn.Allocations.Ports.Bind(relayAddress, even: evenPort);
+        if (reserved is not null && socket != reserved) reserved.Dispose();
         var socketV6 = relayAddressV6 is null ? null
             : tcpRelay ? turn.Allocations.Ports.BindTcp(relayAddressV6)
             : turn.Allocations.Ports.Bind(relayAddressV6, even: evenPort);
@@ -135,6 +140,13 @@ internal sealed class AllocateHandler(TurnContext turn)
         allocation.DraftCodepoints = draft;
         if (turn.Options.MaxBytesPerSecond > 0)
             allocation.LimitBandwidth(turn.Options.MaxBytesPerSecond, turn.Options.EffectiveBurstBytes);
+        allocation.MaxPermissions = turn.Options.MaxPermissionsPerAllocation;
+        allocation.MaxChannels = turn.Options.MaxChannelsPerAllocation;
+        // The peer policy learns this server's addresses as clients reach them: the listening one, and the relayed
+        // ones whose relay ports other clients may reach (PeerPolicy).
+        turn.Policy.AddServerAddress(tuple.Server);
+        turn.Policy.AddServerAddress(allocation.Relayed, relay: true);
+        if (allocation.Additional is { } additionalEndpoint) turn.Policy.AddServerAddress(additionalEndpoint.Relayed, relay: true);
         if (!turn.Allocations.TryAdd(allocation))
         {
             allocation.Dispose();
@@ -146,6 +158,7 @@ internal sealed class AllocateHandler(TurnContext turn)
         if (tcpRelay)
         {
             allocation.TcpConnections = turn.Connections;
+            allocation.Policy = turn.Policy;
             allocation.MaxPeerConnections = turn.Options.MaxTcpConnectionsPerAllocation;
         }
         allocation.Start();
@@ -182,6 +195,6 @@ internal sealed class AllocateHandler(TurnContext turn)
     private void Refuse(in PacketContext context, in StunMessage request, int code, in AuthResult auth, string reason)
     {
         turn.Metrics.AllocationRefused(reason);
-        StunResponse.SendError(context, request, code, turn.Options.Software, auth.Key);
+        StunResponse.SendError(context, request, code, auth.Key);
     }
 }

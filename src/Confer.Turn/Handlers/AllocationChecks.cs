@@ -17,35 +17,36 @@ internal static class AllocationChecks
     {
         if (!turn.Allocations.TryGet(context.Tuple, out allocation!))
         {
-            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, turn.Options.Software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, auth.Key);
             return false;
         }
         if (allocation.Username != auth.Username)
         {
-            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, turn.Options.Software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.WrongCredentials, auth.Key);
             return false;
         }
         return true;
     }
 
     /// <summary>
-    /// Checks a peer for a permission or channel: 443 when the allocation has no relayed address of its family
-    /// (a dual allocation has two), 403 when the
-    /// peer policy refuses it. Answers the error and returns false, or returns true.
+    /// Checks a peer for a permission, channel or connection: 443 when the allocation has no relayed address of its family
+    /// (a dual allocation has two), 403 when the peer policy refuses it (PeerPolicy: private, reserved and internal ranges,
+    /// this server's own addresses except its relay ports). Answers the error and returns false, or returns true.
     /// </summary>
     public static bool CheckPeer(TurnContext turn, Allocation allocation, TransportAddress peer, in StunMessage request, in PacketContext context, in AuthResult auth)
     {
         if (!allocation.HasFamily(peer.IsIPv6, turn.Now))
         {
-            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, turn.Options.Software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, auth.Key);
             return false;
         }
         if (!turn.Policy.IsAllowed(peer))
         {
             turn.Metrics.Dropped("peer_forbidden");
-            StunResponse.SendError(context, request, ErrorCode.Forbidden, turn.Options.Software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.Forbidden, auth.Key);
             return false;
         }
+        if (turn.Policy.IsOwnAddress(peer)) allocation.PermitsOwnAddress = true; // Send checks the port from now on
         return true;
     }
 }

@@ -37,7 +37,7 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
         }
         if (unknownCount > 0)
         {
-            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, options.Software, unknown: unknown[..unknownCount]);
+            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, unknown: unknown[..unknownCount]);
             return;
         }
 
@@ -45,7 +45,7 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
         int from = context.LocalIndex;
         if (rfc5780 && request.TryGetAttribute(StunAttributeType.ChangeRequest, out var change))
         {
-            if (!ChangeRequest.TryRead(change, out var flags)) { StunResponse.SendError(context, request, ErrorCode.BadRequest, options.Software); return; }
+            if (!ChangeRequest.TryRead(change, out var flags)) { StunResponse.SendError(context, request, ErrorCode.BadRequest); return; }
             if ((flags & ChangeRequestFlags.ChangeIP) != 0) from ^= 2;
             if ((flags & ChangeRequestFlags.ChangePort) != 0) from ^= 1;
         }
@@ -56,7 +56,7 @@ internal sealed class BindingHandler(TurnOptions options, TurnMetrics metrics)
         {
             if (!ResponsePort.TryRead(responsePort, out ushort port) || listeners is null)
             {
-                StunResponse.SendError(context, request, ErrorCode.BadRequest, options.Software);
+                StunResponse.SendError(context, request, ErrorCode.BadRequest);
                 return;
             }
             destination = WithPort(context.ClientAddress, port);

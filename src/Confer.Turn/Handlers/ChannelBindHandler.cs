@@ -28,20 +28,34 @@ internal sealed partial class ChannelBindHandler(TurnContext turn)
             !TransportAddressStun.TryReadAddress(peerValue, xor: true, request.TransactionId, out var peer))
         {
             Log.BadChannelBind(turn.Logger, context.Tuple, hasNumber ? number : -1);
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
             return;
         }
         if (!AllocationChecks.CheckPeer(turn, allocation, peer, request, context, auth)) return;
 
         long now = turn.Now;
+        long permissionExpires = now + turn.Options.PermissionLifetime.Ticks;
+        // A channel installs a permission: both must fit the allocation's caps (508, RFC 8656 §11.2 as §9.2).
+        if (!allocation.IsPermitted(peer, now) && !allocation.TryPermit([peer], permissionExpires))
+        {
+            turn.Metrics.Dropped("permission_limit");
+            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, auth.Key);
+            return;
+        }
         var result = allocation.BindChannel(number, peer, now + turn.Options.ChannelLifetime.Ticks);
+        if (result == Allocation.BindResult.Full)
+        {
+            turn.Metrics.Dropped("channel_limit");
+            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, auth.Key);
+            return;
+        }
         if (result != Allocation.BindResult.Bound)
         {
             Log.ChannelConflict(turn.Logger, context.Tuple, result);
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
             return;
         }
-        allocation.Permit(peer, now + turn.Options.PermissionLifetime.Ticks);
+        allocation.Permit(peer, permissionExpires);
 
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);

@@ -11,7 +11,8 @@ namespace Confer.Turn.Handlers;
 /// <summary>
 /// Connect (RFC 6062 §5.2): the server opens a TCP connection from the relayed address to the peer and
 /// answers with its CONNECTION-ID once connected (447 when it cannot connect within 30 s, 508 when the allocation
-/// already holds <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/> peer connections).
+/// already holds <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/> peer connections). The allocation must be the
+/// requester's own (437 without one, 441 when another user made it) and the peer one the policy allows (403).
 /// </summary>
 internal sealed class ConnectHandler(TurnContext turn)
 {
@@ -20,38 +21,30 @@ internal sealed class ConnectHandler(TurnContext turn)
     public void Handle(in StunMessage request, in PacketContext context, in AuthResult auth)
     {
         var software = turn.Options.Software;
-        if (!turn.Allocations.TryGet(context.Tuple, out var allocation))
-        {
-            StunResponse.SendError(context, request, ErrorCode.AllocationMismatch, software, auth.Key);
-            return;
-        }
+        if (!AllocationChecks.TryGetOwn(turn, request, context, auth, out var allocation)) return;
         if (!allocation.IsTcp || !request.TryGetAttribute(StunAttributeType.XorPeerAddress, out var value) ||
             !TransportAddressStun.TryReadAddress(value, xor: true, request.TransactionId, out var peer))
         {
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
             return;
         }
         // From the relayed address of the peer's family (a dual allocation has both; RFC 8656 §9.2: 443 otherwise).
         if (allocation.EndpointFor(peer.IsIPv6) is not { } endpoint)
         {
-            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, auth.Key);
             return;
         }
-        if (!turn.Policy.IsAllowed(peer))
-        {
-            StunResponse.SendError(context, request, ErrorCode.Forbidden, software, auth.Key);
-            return;
-        }
+        if (!AllocationChecks.CheckPeer(turn, allocation, peer, request, context, auth)) return;
         if (turn.Connections.HasPeer(allocation, peer))
         {
-            StunResponse.SendError(context, request, ErrorCode.ConnectionAlreadyExists, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.ConnectionAlreadyExists, auth.Key);
             return;
         }
         var socket = new Socket(peer.Family, SocketType.Stream, ProtocolType.Tcp);
         if (!allocation.TryHoldPeerConnection(socket))
         {
             socket.Dispose();
-            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, auth.Key);
             return;
         }
         allocation.Permit(peer, turn.Now + turn.Options.PermissionLifetime.Ticks);
@@ -83,7 +76,7 @@ internal sealed class ConnectHandler(TurnContext turn)
         var writer = new StunMessageWriter(buffer, new StunMessageType(StunMethod.Connect, @class), id);
         if (connectionId != 0) writer.AddConnectionId(connectionId);
         else writer.AddErrorCode(ErrorCode.ConnectionTimeoutOrFailure);
-        StunResponse.Finish(ref writer, turn.Options.Software, key);
+        StunResponse.Finish(ref writer, connectionId != 0 ? turn.Options.Software : null, key);
         sink.Send(writer.Written, client);
     }
 }

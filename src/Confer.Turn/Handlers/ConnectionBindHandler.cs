@@ -7,7 +7,8 @@ namespace Confer.Turn.Handlers;
 
 /// <summary>
 /// ConnectionBind (RFC 6062 §5.4): on a new client TCP connection, claims a peer connection by
-/// CONNECTION-ID; after the success response the client connection carries the peer's bytes as they are.
+/// CONNECTION-ID; after the success response the client connection carries the peer's bytes as they are. A
+/// CONNECTION-ID of another user's allocation gets 441 Wrong Credentials and leaves that connection alone.
 /// </summary>
 internal sealed class ConnectionBindHandler(TurnContext turn)
 {
@@ -19,14 +20,13 @@ internal sealed class ConnectionBindHandler(TurnContext turn)
         if (context.Sink is not IStreamClientSink stream || turn.Allocations.Contains(context.Tuple) ||
             !request.TryGetAttribute(StunAttributeType.ConnectionId, out var value) || !ConnectionId.TryRead(value, out uint connectionId))
         {
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
             return;
         }
-        var pending = turn.Connections.Take(connectionId);
-        if (pending is null || pending.Allocation.Username != auth.Username)
+        var pending = turn.Connections.Take(connectionId, auth.Username!, out bool otherUser);
+        if (pending is null)
         {
-            pending?.Peer.Dispose();
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, otherUser ? ErrorCode.WrongCredentials : ErrorCode.BadRequest, auth.Key);
             return;
         }
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];

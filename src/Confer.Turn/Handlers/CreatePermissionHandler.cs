@@ -8,7 +8,9 @@ namespace Confer.Turn.Handlers;
 
 /// <summary>
 /// CreatePermission (RFC 8656 §9.2): installs or refreshes permissions for every XOR-PEER-ADDRESS, all
-/// or none. A peer the policy refuses gets 403; a peer of the other family 443.
+/// or none. A peer the policy refuses gets 403; a peer of the other family 443; new permissions that would take the
+/// allocation past <see cref="TurnOptions.MaxPermissionsPerAllocation"/> 508 Insufficient Capacity, which is what RFC 8656
+/// §9.2 has a server answer when it cannot install the permissions.
 /// </summary>
 internal sealed class CreatePermissionHandler(TurnContext turn)
 {
@@ -28,7 +30,7 @@ internal sealed class CreatePermissionHandler(TurnContext turn)
             if (attribute.Type != StunAttributeType.XorPeerAddress) continue;
             if (count == MaxPeers || !TransportAddressStun.TryReadAddress(attribute.Value, xor: true, request.TransactionId, out var peer))
             {
-                StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+                StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
                 return;
             }
             if (!AllocationChecks.CheckPeer(turn, allocation, peer, request, context, auth)) return;
@@ -36,12 +38,17 @@ internal sealed class CreatePermissionHandler(TurnContext turn)
         }
         if (count == 0)
         {
-            StunResponse.SendError(context, request, ErrorCode.BadRequest, software, auth.Key);
+            StunResponse.SendError(context, request, ErrorCode.BadRequest, auth.Key);
             return;
         }
 
         long expires = turn.Now + turn.Options.PermissionLifetime.Ticks;
-        foreach (var peer in peers[..count]) allocation.Permit(peer, expires);
+        if (!allocation.TryPermit(peers[..count], expires))
+        {
+            turn.Metrics.Dropped("permission_limit");
+            StunResponse.SendError(context, request, ErrorCode.InsufficientCapacity, auth.Key);
+            return;
+        }
 
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);

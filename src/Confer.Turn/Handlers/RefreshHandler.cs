@@ -24,7 +24,7 @@ internal sealed class RefreshHandler(TurnContext turn)
             onlyIPv6 = family == StunAddressFamily.IPv6;
             if (family is not (StunAddressFamily.IPv4 or StunAddressFamily.IPv6) || !allocation.HasFamily(onlyIPv6.Value, turn.Now))
             {
-                StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, software, auth.Key);
+                StunResponse.SendError(context, request, ErrorCode.PeerAddressFamilyMismatch, auth.Key);
                 return;
             }
         }

@@ -8,7 +8,9 @@ namespace Confer.Turn.Handlers;
 
 /// <summary>
 /// Client → peer without a channel: Send indications (RFC 8656 §10.2). Indications get no answer;
-/// without an allocation, a permission, or with anything malformed, the data is dropped.
+/// without an allocation, a permission, or with anything malformed, the data is dropped. A permission is per IP, so
+/// for one of the server's own addresses (allowed only on a relay port, PeerPolicy) the port is checked here too;
+/// other peers were judged when their permission was made, and are not judged again per packet.
 /// </summary>
 internal sealed class SendHandler(TurnContext turn)
 {
@@ -26,6 +28,11 @@ internal sealed class SendHandler(TurnContext turn)
         if (!allocation.HasFamily(peer.IsIPv6, now) || !allocation.IsPermitted(peer, now))
         {
             turn.Metrics.Dropped("no_permission");
+            return;
+        }
+        if (allocation.PermitsOwnAddress && turn.Policy.IsOwnAddress(peer) && !turn.Policy.IsAllowed(peer))
+        {
+            turn.Metrics.Dropped("peer_forbidden");
             return;
         }
         allocation.SendToPeer(data, PeerAddresses.For(peer, peer.Family));

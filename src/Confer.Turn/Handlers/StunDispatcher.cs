@@ -25,6 +25,7 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
     private readonly ConnectionBindHandler _connectionBind;
     private readonly ChannelDataHandler _channelData;
     private readonly LongTermAuthenticator _auth;
+    private readonly UnauthenticatedLimiter _unauthenticated;
     private readonly TurnOptions _options;
     private readonly ILogger _logger;
     private readonly TurnMetrics _metrics;
@@ -36,6 +37,7 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
         _logger = logger;
         Allocations = new AllocationTable(options, time, metrics, logger);
         _auth = new LongTermAuthenticator(options, time, metrics);
+        _unauthenticated = new UnauthenticatedLimiter(options, time);
         var turn = new TurnContext(options, Allocations, new PeerPolicy(options), time, metrics, logger);
         _binding = new BindingHandler(options, metrics);
         _allocate = new AllocateHandler(turn);
@@ -88,9 +90,9 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
                 case StunMethod.Refresh: Authenticated(message, context, RefreshHandler.Known, _refresh.Handle); return;
                 case StunMethod.CreatePermission: Authenticated(message, context, CreatePermissionHandler.Known, _createPermission.Handle); return;
                 case StunMethod.ChannelBind: Authenticated(message, context, ChannelBindHandler.Known, _channelBind.Handle); return;
-                case StunMethod.Connect when context.Sink.Transport != ClientTransport.Udp:
+                case StunMethod.Connect when context.Sink.Transport != ClientTransport.Udp && _options.TcpRelay:
                     Authenticated(message, context, ConnectHandler.Known, _connect.Handle); return;
-                case StunMethod.ConnectionBind when context.Sink.Transport != ClientTransport.Udp:
+                case StunMethod.ConnectionBind when context.Sink.Transport != ClientTransport.Udp && _options.TcpRelay:
                     Authenticated(message, context, ConnectionBindHandler.Known, _connectionBind.Handle); return;
             }
         }
@@ -105,12 +107,28 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
 
     private delegate void TurnHandler(in StunMessage request, in PacketContext context, in AuthResult auth);
 
-    /// <summary>Long-term credentials first (RFC 8489 §9.2.4), then unknown attributes (RFC 8489 §6.3.1), then the method.</summary>
+    /// <summary>
+    /// Long-term credentials first (RFC 8489 §9.2.4), then unknown attributes (RFC 8489 §6.3.1), then the method. A request
+    /// without credentials that could never succeed gets no answer at all, and answers to requests that did not
+    /// authenticate are rate-limited per source address (<see cref="UnauthenticatedLimiter"/>): a stranger, or someone
+    /// spoofing a victim's address, cannot make the server send more than a few times what it was sent.
+    /// </summary>
     private void Authenticated(in StunMessage request, in PacketContext context, ReadOnlySpan<StunAttributeType> known, TurnHandler handler)
     {
         var auth = _auth.Authenticate(request, context.Tuple.Client);
         if (auth.Outcome != AuthOutcome.Ok)
         {
+            if (auth.Outcome == AuthOutcome.Challenge && !CanBeValid(request, context))
+            {
+                _metrics.Dropped("invalid_unauthenticated");
+                Log.Unexpected(_logger, context.Tuple, request.Type);
+                return;
+            }
+            if (!_unauthenticated.TryTake(context.Tuple.Client))
+            {
+                _metrics.Dropped("unauthenticated_rate");
+                return;
+            }
             if (request.Method == StunMethod.Allocate && auth.Outcome != AuthOutcome.Challenge) _metrics.AllocationRefused("auth");
             Log.AuthFailed(_logger, context.Tuple, request.Method, auth.Outcome);
             _auth.SendFailure(context, request, auth.Outcome);
@@ -127,10 +145,33 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
         }
         if (count > 0)
         {
-            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, _options.Software, auth.Key, unknown[..count]);
+            StunResponse.SendError(context, request, ErrorCode.UnknownAttribute, auth.Key, unknown[..count]);
             return;
         }
         handler(request, context, auth);
+    }
+
+    /// <summary>
+    /// Whether an unauthenticated request could lead anywhere once signed: an Allocate needs REQUESTED-TRANSPORT (RFC 8656
+    /// §7.2); a Refresh, CreatePermission, ChannelBind or Connect an allocation on its 5-tuple and the attributes its
+    /// method requires; a ConnectionBind a CONNECTION-ID. Anything else is answered with silence, not a 401.
+    /// </summary>
+    private bool CanBeValid(in StunMessage request, in PacketContext context)
+    {
+        switch (request.Method)
+        {
+            case StunMethod.Allocate:
+                return request.TryGetAttribute(StunAttributeType.RequestedTransport, out var transport) && RequestedTransport.TryRead(transport, out _);
+            case StunMethod.ConnectionBind:
+                return request.HasAttribute(StunAttributeType.ConnectionId);
+        }
+        if (!Allocations.Contains(context.Tuple)) return false;
+        return request.Method switch
+        {
+            StunMethod.CreatePermission or StunMethod.Connect => request.HasAttribute(StunAttributeType.XorPeerAddress),
+            StunMethod.ChannelBind => request.HasAttribute(StunAttributeType.XorPeerAddress) && request.HasAttribute(StunAttributeType.ChannelNumber),
+            _ => true,
+        };
     }
 
     public void OnConnectionClosed(in FiveTuple tuple) => Allocations.Remove(tuple);

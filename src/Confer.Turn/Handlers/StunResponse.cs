@@ -22,9 +22,10 @@ internal static class StunResponse
     public static StunMessageWriter Begin(Span<byte> buffer, in StunMessage request, StunClass @class) =>
         new(buffer, request.Type.WithClass(@class), request.TransactionId);
 
-    public static void Finish(ref StunMessageWriter writer, string software, IntegrityKey key)
+    /// <summary>SOFTWARE (when given: success responses only), then the integrity and FINGERPRINT.</summary>
+    public static void Finish(ref StunMessageWriter writer, string? software, IntegrityKey key)
     {
-        writer.AddString(StunAttributeType.Software, software);
+        if (software is not null) writer.AddString(StunAttributeType.Software, software);
         if (key.Key is { } k)
         {
             if (key.Sha256) writer.AddMessageIntegritySha256(k);
@@ -33,15 +34,18 @@ internal static class StunResponse
         writer.AddFingerprint();
     }
 
-    /// <summary>Sends an error response with ERROR-CODE (and UNKNOWN-ATTRIBUTES for 420).</summary>
-    public static void SendError(in PacketContext context, in StunMessage request, int code, string software,
+    /// <summary>
+    /// Sends an error response with ERROR-CODE (and UNKNOWN-ATTRIBUTES for 420). Without SOFTWARE: an error tells a
+    /// stranger no more than it must, and stays small.
+    /// </summary>
+    public static void SendError(in PacketContext context, in StunMessage request, int code,
         IntegrityKey key = default, ReadOnlySpan<ushort> unknown = default)
     {
         Span<byte> buffer = stackalloc byte[MaxLength];
         var writer = Begin(buffer, request, StunClass.ErrorResponse);
         writer.AddErrorCode(code);
         if (!unknown.IsEmpty) writer.AddUnknownAttributes(unknown);
-        Finish(ref writer, software, key);
+        Finish(ref writer, null, key);
         context.Reply(writer.Written);
     }
 

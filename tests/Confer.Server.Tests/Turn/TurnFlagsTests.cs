@@ -6,7 +6,7 @@ using Confer.Server.Turn;
 
 namespace Confer.Server.Tests.Turn;
 
-/// <summary>The TURN flags for dual allocations (--relay-ip, once per family) and the bandwidth cap (--max-bps, --bps-burst).</summary>
+/// <summary>The TURN flags for dual allocations (--relay-ip, once per family), the bandwidth cap (--max-bps, --bps-burst) and RFC 6062 (--tcp-relay).</summary>
 public sealed class TurnFlagsTests
 {
     private static (string? Problem, ServerOptions Options) Apply(params string[] args)
@@ -56,15 +56,23 @@ public sealed class TurnFlagsTests
     }
 
     [Fact]
-    public void MaxBps_AndBurst_ReachTheTurnOptions_UnlimitedByDefault()
+    public void MaxBps_AndBurst_ReachTheTurnOptions_2500000ByDefault_ZeroIsUnlimited()
     {
-        Assert.Equal(0, TurnHosting.CreateTurnOptions(Apply().Options).MaxBytesPerSecond);
+        Assert.Equal(2_500_000, TurnHosting.CreateTurnOptions(Apply().Options).MaxBytesPerSecond);
+        Assert.Equal(0, TurnHosting.CreateTurnOptions(Apply("--max-bps", "0").Options).MaxBytesPerSecond);
         var (problem, options) = Apply("--max-bps", "125000", "--bps-burst", "250000");
         Assert.Null(problem);
         Assert.Null(options.Validate());
         var turn = TurnHosting.CreateTurnOptions(options);
         Assert.Equal(125_000, turn.MaxBytesPerSecond);
         Assert.Equal(250_000, turn.EffectiveBurstBytes);
+    }
+
+    [Fact]
+    public void TcpRelay_OffByDefault_OnWithTheFlag()
+    {
+        Assert.False(TurnHosting.CreateTurnOptions(Apply().Options).TcpRelay);
+        Assert.True(TurnHosting.CreateTurnOptions(Apply("--tcp-relay").Options).TcpRelay);
     }
 
     [Theory]

@@ -97,7 +97,7 @@ public sealed class AllocateOptionsTests
     {
         await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel);
         var tcp = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var challenge = await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate));
+        var challenge = await tcp.RequestAsync(StunTestMessages.AllocateChallenge());
         var key = Stun.Auth.LongTermKey.Derive(Stun.Auth.PasswordAlgorithm.Md5, "user", "confer", "pass");
         var allocate = await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate, (ref StunMessageWriter w) =>
         {

@@ -75,7 +75,7 @@ public sealed class AuthTests
     {
         await using var server = await TestServer.StartAsync(Options());
         using var client = new UdpTestClient();
-        var challenge = await client.RequestAsync(StunTestMessages.Request(StunMethod.Allocate), server.UdpEndPoint);
+        var challenge = await client.RequestAsync(StunTestMessages.AllocateChallenge(), server.UdpEndPoint);
         var nonce = challenge.String(StunAttributeType.Nonce);
         var key = LongTermKey.Derive(PasswordAlgorithm.Sha256, "user", "confer", "pass");
         var request = StunTestMessages.Request(StunMethod.Allocate, (ref StunMessageWriter w) =>

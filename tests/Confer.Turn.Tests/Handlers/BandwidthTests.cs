@@ -59,6 +59,26 @@ public sealed class BandwidthTests
         Assert.Equal(100_000, passed);
     }
 
+    /// <summary>
+    /// Without --max-bps the cap is 2.5 MB/s (20 Mb/s) each direction, a second's worth as burst: 50 datagrams of 60 000
+    /// bytes (3 MB) at one instant of the fake clock, and the last ones are dropped.
+    /// </summary>
+    [Fact]
+    public async Task DefaultCap_2500000BytesPerSecond_DropsWhatIsOver()
+    {
+        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 44000, RelayPortMax = 44999 };
+        options.Users["user"] = "pass";
+        Assert.Equal(2_500_000, options.MaxBytesPerSecond);
+        Assert.Equal(2_500_000, options.EffectiveBurstBytes);
+        await using var server = await TestServer.StartAsync(options);
+        using var client = new TurnTestClient(server.UdpEndPoint, "user", "pass");
+        using var peer = new UdpTestClient();
+        await client.AllocateAsync();
+        Assert.Equal(StunClass.SuccessResponse, (await client.ChannelBindAsync(0x4000, peer.LocalEndPoint)).Type.Class);
+        for (int i = 0; i < 50; i++) await client.SendChannelDataAsync(0x4000, new byte[60_000]);
+        Assert.Equal(9, await DroppedAsync(server, 9)); // 41 × 60 000 fit in 2 500 000
+    }
+
     [Fact]
     public async Task ClientToPeer_OverTheCap_IsDroppedAndCounted_ThenPassesAfterTime()
     {

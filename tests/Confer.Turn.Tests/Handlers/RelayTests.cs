@@ -93,7 +93,7 @@ public sealed class RelayTests
         using var tcp = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         using var peer = new UdpTestClient();
         // Authenticate over TCP by hand: 401, then signed.
-        var challenge = await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate));
+        var challenge = await tcp.RequestAsync(StunTestMessages.AllocateChallenge());
         var realm = challenge.String(StunAttributeType.Realm);
         var nonce = challenge.String(StunAttributeType.Nonce);
         var key = Stun.Auth.LongTermKey.Derive(Stun.Auth.PasswordAlgorithm.Md5, "user", realm, "pass");

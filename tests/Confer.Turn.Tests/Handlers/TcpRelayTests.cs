@@ -24,7 +24,7 @@ public sealed class TcpRelayTests
         public static async Task<DataPath> OpenAsync(TestServer server, TcpListener peer)
         {
             var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-            var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+            var nonce = (await control.RequestAsync(StunTestMessages.AllocateChallenge())).String(StunAttributeType.Nonce);
             var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)));
             Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
             var connect = await control.RequestAsync(Signed(StunMethod.Connect, nonce, (ref StunMessageWriter w) => w.AddXorAddress(StunAttributeType.XorPeerAddress, (IPEndPoint)peer.LocalEndpoint)));
@@ -50,7 +50,7 @@ public sealed class TcpRelayTests
     [InlineData(true)]
     public async Task Connect_ThenConnectionBind_RelaysBytesBothWays(bool kestrel)
     {
-        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 43000, RelayPortMax = 43999 };
+        var options = new TurnOptions { AllowLoopbackPeers = true, TcpRelay = true, RelayPortMin = 43000, RelayPortMax = 43999 };
         options.Users["user"] = "pass";
         await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
@@ -76,7 +76,7 @@ public sealed class TcpRelayTests
     [Fact]
     public async Task DataConnection_EndsWithItsAllocation()
     {
-        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 44000, RelayPortMax = 44999 };
+        var options = new TurnOptions { AllowLoopbackPeers = true, TcpRelay = true, RelayPortMin = 44000, RelayPortMax = 44999 };
         options.Users["user"] = "pass";
         await using var server = await TestServer.StartAsync(options, tcp: true);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
@@ -100,7 +100,7 @@ public sealed class TcpRelayTests
     [Fact]
     public async Task Connect_BeyondThePeerConnectionLimit_Gets508()
     {
-        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 45000, RelayPortMax = 45999, MaxTcpConnectionsPerAllocation = 2 };
+        var options = new TurnOptions { AllowLoopbackPeers = true, TcpRelay = true, RelayPortMin = 45000, RelayPortMax = 45999, MaxTcpConnectionsPerAllocation = 2 };
         options.Users["user"] = "pass";
         await using var server = await TestServer.StartAsync(options, tcp: true);
         var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
@@ -108,7 +108,7 @@ public sealed class TcpRelayTests
         {
             foreach (var l in listeners) l.Start();
             using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-            var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+            var nonce = (await control.RequestAsync(StunTestMessages.AllocateChallenge())).String(StunAttributeType.Nonce);
             Assert.Equal(StunClass.SuccessResponse, (await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24)))).Type.Class);
             var answers = new List<Received>();
             foreach (var l in listeners)
@@ -128,7 +128,7 @@ public sealed class TcpRelayTests
     [InlineData(true)]
     public async Task DataConnection_IsPacedByTheBandwidthCap(bool kestrel)
     {
-        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 46000, RelayPortMax = 46999, MaxBytesPerSecond = 10_000, BandwidthBurstBytes = 10_000 };
+        var options = new TurnOptions { AllowLoopbackPeers = true, TcpRelay = true, RelayPortMin = 46000, RelayPortMax = 46999, MaxBytesPerSecond = 10_000, BandwidthBurstBytes = 10_000 };
         options.Users["user"] = "pass";
         await using var server = await TestServer.StartAsync(options, tcp: true, kestrel: kestrel);
         using var peerListener = new TcpListener(IPAddress.Loopback, 0);
@@ -169,7 +169,7 @@ public sealed class TcpRelayTests
     [Fact]
     public async Task DualTcpAllocation_ConnectsToPeersOfBothFamilies()
     {
-        var options = new TurnOptions { AllowLoopbackPeers = true, RelayPortMin = 47000, RelayPortMax = 47999, RelayAddressV6 = IPAddress.IPv6Loopback };
+        var options = new TurnOptions { AllowLoopbackPeers = true, TcpRelay = true, RelayPortMin = 47000, RelayPortMax = 47999, RelayAddressV6 = IPAddress.IPv6Loopback };
         options.Users["user"] = "pass";
         await using var server = await TestServer.StartAsync(options, tcp: true);
         using var peer4 = new TcpListener(IPAddress.Loopback, 0);
@@ -178,7 +178,7 @@ public sealed class TcpRelayTests
         peer6.Start();
 
         using var control = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        var nonce = (await control.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        var nonce = (await control.RequestAsync(StunTestMessages.AllocateChallenge())).String(StunAttributeType.Nonce);
         var allocate = await control.RequestAsync(Signed(StunMethod.Allocate, nonce, (ref StunMessageWriter w) =>
         {
             w.AddUInt32(StunAttributeType.RequestedTransport, 6u << 24);

@@ -52,6 +52,13 @@ internal static class StunTestMessages
         return writer.Written.ToArray();
     }
 
+    /// <summary>
+    /// An unsigned Allocate that could succeed once signed (REQUESTED-TRANSPORT UDP): what gets the 401 with REALM and
+    /// NONCE. One without REQUESTED-TRANSPORT gets no answer at all.
+    /// </summary>
+    public static byte[] AllocateChallenge() =>
+        Request(StunMethod.Allocate, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24));
+
     public static byte[] Request(StunMethod method, WriteAttributes? attributes = null, bool fingerprint = true) =>
         Build(method, StunClass.Request, attributes, fingerprint);
 }

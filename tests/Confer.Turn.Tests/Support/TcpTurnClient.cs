@@ -15,7 +15,7 @@ internal sealed class TcpTurnClient(TcpTestClient tcp, string nonce, IPEndPoint 
     public static async Task<TcpTurnClient> CreateAsync(IPEndPoint server)
     {
         var tcp = await TcpTestClient.ConnectAsync(server);
-        var nonce = (await tcp.RequestAsync(StunTestMessages.Request(StunMethod.Allocate))).String(StunAttributeType.Nonce);
+        var nonce = (await tcp.RequestAsync(StunTestMessages.AllocateChallenge())).String(StunAttributeType.Nonce);
         var allocate = await tcp.RequestAsync(Sign(StunMethod.Allocate, nonce, (ref StunMessageWriter w) => w.AddUInt32(StunAttributeType.RequestedTransport, 17u << 24)));
         Assert.Equal(StunClass.SuccessResponse, allocate.Type.Class);
         return new TcpTurnClient(tcp, nonce, allocate.Address(StunAttributeType.XorRelayedAddress, true));

@@ -9,7 +9,7 @@ namespace Confer.Turn.Tests.Support;
 internal sealed class TurnTestClient(IPEndPoint server, string username, string password, bool sha256 = false) : IDisposable
 {
     public UdpTestClient Udp { get; } = new();
-    public string? Realm { get; private set; }
+    public string? Realm { get; set; }
     public string? Nonce { get; set; }
 
     public byte[] Key => LongTermKey.Derive(sha256 ? PasswordAlgorithm.Sha256 : PasswordAlgorithm.Md5, username, Realm!, password);
@@ -25,7 +25,9 @@ internal sealed class TurnTestClient(IPEndPoint server, string username, string 
     {
         if (Nonce is null)
         {
-            var challenge = await Udp.RequestAsync(StunTestMessages.Request(method, attributes), server);
+            // The challenge round trip: an unsigned Allocate that could succeed once signed (one that could not, or
+            // another method without an allocation, gets no answer at all).
+            var challenge = await Udp.RequestAsync(StunTestMessages.AllocateChallenge(), server);
             Assert.Equal(401, challenge.ErrorCode);
             Realm = challenge.String(StunAttributeType.Realm);
             Nonce = challenge.String(StunAttributeType.Nonce);

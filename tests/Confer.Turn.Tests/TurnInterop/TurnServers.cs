@@ -82,7 +82,8 @@ public sealed class TurnServers : IAsyncLifetime
 
     private static async Task<RunningTurnServer> StartConferAsync(TurnProfile profile, TestCertificate certificate)
     {
-        var arguments = new List<string> { "--realm", Realm };
+        // RFC 6062 relaying is opt-in (coturn's is on by default): the -T runs need it.
+        var arguments = new List<string> { "--realm", Realm, "--tcp-relay" };
         arguments.AddRange(profile == TurnProfile.Rest ? ["--turn-secret", Secret] : ["--turn-user", $"{User}:{Password}"]);
         if (profile != TurnProfile.NoLoopbackPeers) arguments.Add("--allow-loopback-peers");
         if (profile == TurnProfile.IPv6Relay) arguments.AddRange(["--relay-ip", "::1"]);
