@@ -27,7 +27,7 @@ public sealed class SdpPolicyTests
     private static readonly Tracks MicAndCam = new((Mic, false), (Cam, true));
     private static readonly Tracks None = new();
 
-    private static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Rooms", "Sdp", $"chromium-{name}.sdp"));
+    internal static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Rooms", "Sdp", $"chromium-{name}.sdp"));
 
     private static SdpVerdict Check(string sdp, SdpRights rights, ISendableTracks? tracks = null) => SdpPolicy.Check(sdp, rights, tracks ?? None);
 
