@@ -91,18 +91,19 @@ internal sealed class Participant : ISendableTracks
     }
 
     public void AddTrack(TrackSid sid, TrackInfo track) => _tracks.Add(sid, track);
-    public bool RemoveTrack(TrackSid sid)
-    {
-        if (!_tracks.Remove(sid, out var track)) return false;
-        _unpublished[_unpublishedNext++ % RecentlyUnpublished] = (sid.Value, track.Kind == "video");
-        return true;
-    }
-
     /// <summary>
     /// Unpublished tracks whose sids SDP may still name: an answer made just before the unpublish
     /// can reach the server after it. The grant allowed their source, so this admits no new media.
     /// </summary>
     public const int RecentlyUnpublished = 16;
+
+    public bool RemoveTrack(TrackSid sid)
+    {
+        if (!_tracks.Remove(sid, out var track)) return false;
+        _unpublished[_unpublishedNext] = (sid.Value, track.Kind == "video");
+        _unpublishedNext = (_unpublishedNext + 1) % RecentlyUnpublished;
+        return true;
+    }
 
     /// <summary>True when <paramref name="trackSid"/> is (or was, recently) one of ours, of that kind; for <see cref="SdpPolicy"/>.</summary>
     public bool MaySend(ReadOnlySpan<char> trackSid, bool video)
@@ -113,6 +114,7 @@ internal sealed class Participant : ISendableTracks
             if (sid is not null && wasVideo == video && trackSid.SequenceEqual(sid)) return true;
         return false;
     }
+
     public TrackInfo? Track(TrackSid sid) => _tracks.GetValueOrDefault(sid);
     public void ReplaceTrack(TrackSid sid, TrackInfo track) => _tracks[sid] = track;
 
