@@ -5,7 +5,8 @@
  *
  * Codes: `invalid_argument`, `connection_failed`, `token_rejected`, `permission_denied`
  * (server grant), `device_denied` (camera/microphone permission), `device_not_found`,
- * `device_error`, `not_connected`, `publish_failed`, `server_error`, `closed`.
+ * `device_error`, `not_connected`, `publish_failed`, `server_error`, `closed`; on the `serverError`
+ * event, the server's own error code (`sdp_refused`, `permission_denied`…).
  */
 export class ConferError extends Error {
   /**

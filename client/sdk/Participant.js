@@ -2,6 +2,28 @@
 import { Emitter } from './Emitter.js';
 
 /**
+ * @typedef {Object} ParticipantPermission
+ * @property {boolean} canPublish
+ * @property {boolean} canSubscribe
+ * @property {boolean} canPublishData
+ * @property {string[]} canPublishSources empty: every source
+ * @property {boolean} canUpdateMetadata
+ * @property {boolean} hidden
+ */
+
+/**
+ * The server's `permission` object, with the grant's defaults for what it leaves out.
+ * @param {Partial<ParticipantPermission> | undefined} p
+ * @returns {Readonly<ParticipantPermission>}
+ */
+function toPermissions(p = {}) {
+  return Object.freeze({
+    canPublish: p.canPublish ?? true, canSubscribe: p.canSubscribe ?? true, canPublishData: p.canPublishData ?? true,
+    canPublishSources: Object.freeze([...(p.canPublishSources ?? [])]), canUpdateMetadata: p.canUpdateMetadata ?? false, hidden: p.hidden ?? false,
+  });
+}
+
+/**
  * Someone in the room (ourselves or another person). Public state is read-only; the Room
  * changes it.
  */
@@ -11,12 +33,14 @@ export class Participant extends Emitter {
   #name;
   #metadata;
   #joinedAt;
+  /** @type {Readonly<ParticipantPermission>} */
+  #permissions;
   #speaking = false;
   #audioLevel = 0;
   /** @type {Map<string, import('./TrackPublication.js').TrackPublication>} by track sid */
   #publications = new Map();
 
-  /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number }} info */
+  /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number, permission?: Partial<ParticipantPermission> }} info */
   constructor(info) {
     super();
     this.#sid = info.sid;
@@ -24,6 +48,7 @@ export class Participant extends Emitter {
     this.#name = info.name || info.identity;
     this.#metadata = info.metadata ?? '';
     this.#joinedAt = info.joinedAt ?? Date.now();
+    this.#permissions = toPermissions(info.permission);
   }
 
   get sid() { return this.#sid; }
@@ -32,6 +57,12 @@ export class Participant extends Emitter {
   get name() { return this.#name; }
   get metadata() { return this.#metadata; }
   get joinedAt() { return new Date(this.#joinedAt); }
+  /**
+   * What this participant's token allows (ParticipantInfo.permission). The server enforces it: it
+   * refuses a publish or an SDP that goes past it, so the SDK sends nothing to a participant that
+   * may not subscribe, and takes no data-channel message from one that may not publish data.
+   */
+  get permissions() { return this.#permissions; }
   /** Publications by track sid. A copy: changing it changes nothing. */
   get trackPublications() { return new Map(this.#publications); }
   get isSpeaking() { return this.#speaking; }
@@ -54,10 +85,11 @@ export class Participant extends Emitter {
 
   // Internal: called by the Room only (it alone changes public state).
 
-  /** @param {{ name?: string, metadata?: string }} info @internal */
+  /** @param {{ name?: string, metadata?: string, permission?: Partial<ParticipantPermission> }} info @internal */
   _update(info) {
     if (info.name) this.#name = info.name;
     if (info.metadata !== undefined) this.#metadata = info.metadata;
+    if (info.permission) this.#permissions = toPermissions(info.permission);
   }
   /** @param {string} sid @internal */
   _setSid(sid) { this.#sid = sid; }

@@ -130,7 +130,7 @@ export class Room extends Emitter {
     signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });
     signal.on('closed', (reason, code) => this.#onClosed(closeReason(code), reason));
     this.#engineLive = true;
-    this.#engine.start(engineHost(this, () => this.#engineLive), { localSid: this.#local.sid, iceServers: this.#iceServers, rtcConfig: this.#options.rtcConfig });
+    this.#engine.start(engineHost(this, () => this.#engineLive), this.#engineInit());
     for (const info of join.otherParticipants ?? []) this._addRemote(info, false);
     this.#onPageHide = () => this.disconnect();
     window.addEventListener('pagehide', this.#onPageHide);
@@ -202,7 +202,7 @@ export class Room extends Emitter {
       this.#remotes.set(p.identity, p);
       this.#bySid.set(p.sid, p);
       if (announce) this.emit(RoomEvent.ParticipantConnected, p);
-      this.#engine.participantJoined(p.sid, joinedAfterUs);
+      this.#engine.participantJoined(p.sid, joinedAfterUs, p.permissions);
     }
     syncPublications(this, p, info.tracks ?? []);
     return p;
@@ -249,6 +249,12 @@ export class Room extends Emitter {
     if (!same) this.#setSpeakers(speakers);
   }
 
+  /** @returns {import('./engine/MediaEngine.js').EngineInit} */
+  #engineInit() {
+    const local = /** @type {LocalParticipant} */ (this.#local);
+    return { localSid: local.sid, iceServers: this.#iceServers, rtcConfig: this.#options.rtcConfig, canSubscribe: local.permissions.canSubscribe };
+  }
+
   /** @param {string} state */
   #setState(state) {
     if (this.#state === state) return;
@@ -287,7 +293,7 @@ export class Room extends Emitter {
     local._update(join.participant);
     const pubs = /** @type {LocalTrackPublication[]} */ (local._takePublications());
     if (join.iceServers) this.#iceServers = join.iceServers;
-    this.#engine.restart({ localSid: local.sid, iceServers: this.#iceServers, rtcConfig: this.#options.rtcConfig });
+    this.#engine.restart(this.#engineInit());
     this.#early.clear();
     this.#detector.clear();
     for (const p of this.#remotes.values()) {
@@ -303,7 +309,7 @@ export class Room extends Emitter {
     for (const info of join.otherParticipants ?? []) {
       const known = this.#bySid.get(info.sid);
       this._addRemote(info, true, false);
-      if (known) this.#engine.participantJoined(known.sid, false);
+      if (known) this.#engine.participantJoined(known.sid, false, known.permissions);
     }
     this.#setState(ConnectionState.Connected);
     this.emit(RoomEvent.Reconnected);

@@ -44,6 +44,12 @@ export const RoomEvent = Object.freeze({
   PeerConnectionStateChanged: 'peerConnectionStateChanged',
   /** (error: ConferError) a local device failed while publishing (e.g. the camera was unplugged). */
   MediaDevicesError: 'mediaDevicesError',
+  /**
+   * (error: ConferError) the server refused one of our frames: `error.code` is the server's code
+   * (`sdp_refused`, `permission_denied`…; docs/protocol.md, "Error codes"). A refused publish
+   * request rejects its promise instead.
+   */
+  ServerError: 'serverError',
 });
 
 /** Room.state values. */

@@ -29,6 +29,7 @@ export declare const RoomEvent: Readonly<{
   Disconnected: 'disconnected';
   PeerConnectionStateChanged: 'peerConnectionStateChanged';
   MediaDevicesError: 'mediaDevicesError';
+  ServerError: 'serverError';
 }>;
 
 export declare const ConnectionState: Readonly<{
@@ -111,6 +112,8 @@ export interface EngineInit {
   iceServers: RTCIceServer[];
   /** RoomOptions.rtcConfig. */
   rtcConfig?: RTCConfiguration;
+  /** False when our token may not receive media (the server refuses SDP of ours that declares recv). */
+  canSubscribe?: boolean;
 }
 
 /** One round of an engine's measurements; participants by sid. */
@@ -138,7 +141,8 @@ export interface MediaEngine {
   /** After a fresh join: close everything, forget every publication, keep running. */
   restart(init: EngineInit): void;
   resume(iceServers: RTCIceServer[] | undefined): void;
-  participantJoined(participantSid: string, joinedAfterUs: boolean): void;
+  /** `permissions`: theirs; with `canSubscribe` false, send them no media. */
+  participantJoined(participantSid: string, joinedAfterUs: boolean, permissions?: Partial<ParticipantPermission>): void;
   participantLeft(participantSid: string): void;
   /** An offer, answer or candidate frame from `frame.from`. */
   signal(frame: { type: 'offer' | 'answer' | 'candidate'; from: string; [field: string]: unknown }): void;
@@ -206,12 +210,25 @@ export declare class Room extends Emitter<RoomEventMap> {
   getParticipantByIdentity(identity: string): Participant | undefined;
 }
 
+/** ParticipantInfo.permission: a participant's grant as the server enforces it. */
+export interface ParticipantPermission {
+  canPublish: boolean;
+  canSubscribe: boolean;
+  canPublishData: boolean;
+  /** Empty: every source. */
+  canPublishSources: readonly string[];
+  canUpdateMetadata: boolean;
+  hidden: boolean;
+}
+
 export declare class Participant extends Emitter {
   readonly sid: string;
   readonly identity: string;
   readonly name: string;
   readonly metadata: string;
   readonly joinedAt: Date;
+  /** What the participant's token allows; the server enforces it. */
+  readonly permissions: Readonly<ParticipantPermission>;
   /** By track sid; a copy. */
   readonly trackPublications: Map<string, TrackPublication>;
   readonly isSpeaking: boolean;

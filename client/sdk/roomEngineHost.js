@@ -36,7 +36,8 @@ export function engineHost(room, live) {
     },
     dataReceived: (sid, bytes) => {
       const p = remote(sid);
-      const msg = p && fromChannelMessage(bytes);
+      // Their token may not send data: the server refuses it from them, and so do we off the data channel.
+      const msg = p && p.permissions.canPublishData && fromChannelMessage(bytes);
       if (msg) room.emit(RoomEvent.DataReceived, msg.payload, p, msg.topic);
     },
     sampled: (sample) => { if (live()) room._sampled(sample); },

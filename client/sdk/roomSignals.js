@@ -1,6 +1,7 @@
 // @ts-check
 import { RoomEvent, TrackSource } from './events.js';
 import { fromPayload } from './data.js';
+import { ConferError } from './ConferError.js';
 import { addRemotePublication, removeRemotePublication, setRemoteMuted } from './roomTracks.js';
 
 /** @typedef {import('./Room.js').Room} Room */
@@ -67,7 +68,10 @@ export function onSignalMessage(room, f) {
       break;
     }
     case 'error':
-      if (!room._publishes.failed(f)) console.warn(`confer: server error ${f.code}: ${f.message}`);
+      if (!room._publishes.failed(f)) {
+        console.warn(`confer: server error ${f.code}: ${f.message}`);
+        room.emit(RoomEvent.ServerError, new ConferError(f.code ?? 'server_error', f.message ?? String(f.code)));
+      }
       break;
     case 'leave':
       break; // the close that follows ends the session

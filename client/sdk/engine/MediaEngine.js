@@ -39,6 +39,8 @@
  * @property {RTCIceServer[]} iceServers the list the server sent in `join`
  * @property {RTCConfiguration} [rtcConfig] the app's RoomOptions.rtcConfig: merged into every
  *   RTCPeerConnection's configuration, its fields winning (its `iceServers` replace the server's)
+ * @property {boolean} [canSubscribe] false when our token may not receive media: the server refuses
+ *   any SDP of ours that declares recv (docs/protocol.md, "Grants in SDP"); default true
  */
 
 /**
@@ -77,9 +79,10 @@
  *   publication (they come again with new sids), keep running
  * @property {(iceServers: RTCIceServer[] | undefined) => void} resume
  *   the signaling session was resumed (connections were untouched); new ICE servers when the server sent them
- * @property {(participantSid: string, joinedAfterUs: boolean) => void} participantJoined
+ * @property {(participantSid: string, joinedAfterUs: boolean, permissions?: { canSubscribe?: boolean }) => void} participantJoined
  *   someone to exchange media with; `joinedAfterUs` is true when they arrived while we were in the room
- *   (false for those already there when we joined, or rejoined)
+ *   (false for those already there when we joined, or rejoined); `permissions` are theirs
+ *   (Participant.permissions): with `canSubscribe` false, send them no media
  * @property {(participantSid: string) => void} participantLeft
  * @property {(frame: any) => void} signal an `offer`, `answer` or `candidate` frame from `frame.from`
  * @property {(media: LocalMedia) => void} publicationAdded start sending one of our tracks

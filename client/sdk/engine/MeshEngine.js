@@ -34,6 +34,10 @@ export class MeshEngine {
   #iceServers = [];
   /** @type {RTCConfiguration} */
   #rtcConfig = {};
+  /** False when our token may not receive media: every connection declines what it is offered. */
+  #receive = true;
+  /** @type {Set<string>} sids of those whose token may not receive media: they get no tracks from us */
+  #nonSubscribers = new Set();
   /** @type {Map<string, PeerConnection>} by remote sid */
   #peers = new Map();
   /** @type {Map<string, LocalMedia>} our publications by track sid (our copies: every connection sends these) */
@@ -62,6 +66,7 @@ export class MeshEngine {
     this.#localSid = init.localSid;
     this.#iceServers = init.iceServers;
     this.#rtcConfig = init.rtcConfig ?? {};
+    this.#receive = init.canSubscribe !== false;
     this.#stopped = false;
     this.#timer = setInterval(() => { this.#sample().catch(() => {}); }, STATS_INTERVAL_MS);
     this.#renewSpare();
@@ -73,8 +78,10 @@ export class MeshEngine {
     this.#peers.clear();
     this.#samples.clear();
     this.#published.clear();
+    this.#nonSubscribers.clear();
     this.#localSid = init.localSid;
     this.#iceServers = init.iceServers;
+    this.#receive = init.canSubscribe !== false;
     this.#renewSpare();
   }
 
@@ -96,8 +103,10 @@ export class MeshEngine {
   /**
    * @param {string} sid
    * @param {boolean} joinedAfterUs they arrived after us: we offer first, from the spare
+   * @param {{ canSubscribe?: boolean }} [permissions] theirs
    */
-  participantJoined(sid, joinedAfterUs) {
+  participantJoined(sid, joinedAfterUs, permissions) {
+    if (permissions?.canSubscribe === false) this.#nonSubscribers.add(sid);
     this.#ensurePeer(sid, joinedAfterUs);
   }
 
@@ -106,6 +115,7 @@ export class MeshEngine {
     this.#peers.get(sid)?.close();
     this.#peers.delete(sid);
     this.#samples.delete(sid);
+    this.#nonSubscribers.delete(sid);
   }
 
   /** @param {any} frame offer, answer or candidate */
@@ -206,9 +216,11 @@ export class MeshEngine {
     const polite = this.#localSid > sid;
     /** @type {(type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void} */
     const send = (type, fields) => host.sendSignal(type, { to: sid, ...fields });
-    const spare = initiator ? this.#takeSpare() : undefined;
+    // Someone who may not subscribe gets a connection without our tracks (data channels only), not the spare.
+    const sendMedia = !this.#nonSubscribers.has(sid);
+    const spare = initiator && sendMedia ? this.#takeSpare() : undefined;
     spare?.assign({ polite, send });
-    const peer = spare ?? new PeerConnection({ polite, initiator, rtcConfig: this.#config(), send });
+    const peer = spare ?? new PeerConnection({ polite, initiator, rtcConfig: this.#config(), send, sendMedia, receive: this.#receive });
     this.#peers.set(sid, peer);
     const current = () => this.#peers.get(sid) === peer;
     peer.on('track', (mst, trackSid, receiver) => { if (current()) host.trackArrived(sid, trackSid, mst, receiver); });
@@ -259,7 +271,7 @@ export class MeshEngine {
         return;
       }
       const key = this.#publicationKey();
-      const peer = new PeerConnection({ initiator: true, rtcConfig: this.#config() });
+      const peer = new PeerConnection({ initiator: true, rtcConfig: this.#config(), receive: this.#receive });
       for (const media of this.#published.values()) peer.addPublication(media);
       this.#spare = { peer, key };
       this.#spareTimer = setTimeout(() => this.#renewSpare(), SPARE_MAX_AGE_MS);

@@ -41,6 +41,10 @@ export class PeerConnection extends Emitter {
   #pc;
   #polite;
   #send;
+  /** False: our tracks do not go to this peer (their token may not subscribe). */
+  #sendMedia;
+  /** False: we decline every track offered to us (our token may not subscribe). */
+  #receive;
   #makingOffer = false;
   #ignoreOffer = false;
   #closed = false;
@@ -78,11 +82,16 @@ export class PeerConnection extends Emitter {
   /**
    * Without `send` the connection is a spare (see MeshEngine): its offer and candidates are kept until
    * `assign` says whom they are for.
+   * With `sendMedia` false our tracks do not go to this peer; with `receive` false every track it
+   * offers is declined (inactive), because the server refuses an SDP of ours that declares recv.
    * @param {{ polite?: boolean, initiator: boolean, rtcConfig: RTCConfiguration,
-   *           send?: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void }} options
+   *           send?: (type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void,
+   *           sendMedia?: boolean, receive?: boolean }} options
    */
-  constructor({ polite = false, initiator, rtcConfig, send }) {
+  constructor({ polite = false, initiator, rtcConfig, send, sendMedia = true, receive = true }) {
     super();
+    this.#sendMedia = sendMedia;
+    this.#receive = receive;
     this.#ready = initiator;
     if (!initiator) this.#readyTimer = setTimeout(() => this.#becomeReady(), JOINER_WAIT_MS);
     this.#polite = polite;
@@ -121,6 +130,7 @@ export class PeerConnection extends Emitter {
       this.#adopt(pc.createDataChannel(LOSSY_LABEL, { ordered: false, maxRetransmits: 0 }));
     }
     pc.ontrack = (ev) => {
+      if (!this.#receive) return;
       const sid = ev.streams[0]?.id;
       if (sid) this.emit('track', ev.track, sid, ev.receiver);
     };
@@ -156,7 +166,7 @@ export class PeerConnection extends Emitter {
    * @param {import('./MediaEngine.js').LocalMedia} media the engine's record (its `track` is kept current)
    */
   addPublication(media) {
-    if (this.#closed || this.#senders.has(media.trackSid)) return;
+    if (this.#closed || !this.#sendMedia || this.#senders.has(media.trackSid)) return;
     if (!this.#ready) {
       if (!this.#queued.some((m) => m.trackSid === media.trackSid)) this.#queued.push(media);
       return;
@@ -239,6 +249,7 @@ export class PeerConnection extends Emitter {
       if (this.#ignoreOffer) { this.counters.ignoredOffers++; return; }
       if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
       await pc.setRemoteDescription(description); // rolls back our own offer when polite
+      if (description.type === 'offer' && !this.#receive) this.#decline();
       await this.#unpark();
       this.#watch();
       if (description.type === 'offer' && pc.signalingState === 'have-remote-offer') {
@@ -261,6 +272,16 @@ export class PeerConnection extends Emitter {
       } catch (e) {
         console.debug('confer: candidate not added', e);
       }
+    }
+  }
+
+  /** Takes recv out of every transceiver (the answer then says sendonly or inactive). */
+  #decline() {
+    for (const t of this.#pc.getTransceivers()) {
+      try {
+        if (t.direction === 'recvonly') t.direction = 'inactive';
+        else if (t.direction === 'sendrecv') t.direction = 'sendonly';
+      } catch { /* stopped */ }
     }
   }
 

@@ -11,6 +11,7 @@ public static class ErrorCodes
     public const string UnknownTrack = "unknown_track";
     public const string PermissionDenied = "permission_denied";
     public const string LimitExceeded = "limit_exceeded";
+    public const string SdpRefused = "sdp_refused";
 }
 
 /// <summary>WebSocket close codes (docs/protocol.md, "Close codes").</summary>
@@ -37,4 +38,12 @@ public static class TrackKinds
 public static class TrackSources
 {
     public static bool IsValid(string? source) => source is "camera" or "microphone" or "screen_share" or "screen_share_audio";
+
+    /// <summary>The kind a source's track has: camera and screen_share are video, microphone and screen_share_audio audio.</summary>
+    public static string? KindOf(string? source) => source switch
+    {
+        "camera" or "screen_share" => "video",
+        "microphone" or "screen_share_audio" => "audio",
+        _ => null,
+    };
 }

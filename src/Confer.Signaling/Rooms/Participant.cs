@@ -9,12 +9,14 @@ namespace Confer.Signaling.Rooms;
 /// Keeps the connection that speaks for it, its tracks, the session's sequence numbers and a ring of
 /// recent frames for resume.
 /// </summary>
-internal sealed class Participant
+internal sealed class Participant : ISendableTracks
 {
     private readonly OutboundFrame[] _ring;
     private readonly int _ringByteLimit;
     private long _ringBytes;
     private readonly Dictionary<TrackSid, TrackInfo> _tracks = [];
+    private readonly (string? Sid, bool Video)[] _unpublished = new (string?, bool)[RecentlyUnpublished];
+    private int _unpublishedNext;
     private long _seq;
     private long _acknowledged;
     private IParticipantSink? _sink;
@@ -93,7 +95,30 @@ internal sealed class Participant
     }
 
     public void AddTrack(TrackSid sid, TrackInfo track) => _tracks.Add(sid, track);
-    public bool RemoveTrack(TrackSid sid) => _tracks.Remove(sid);
+    /// <summary>
+    /// Unpublished tracks whose sids SDP may still name: an answer made just before the unpublish
+    /// can reach the server after it. The grant allowed their source, so this admits no new media.
+    /// </summary>
+    public const int RecentlyUnpublished = 16;
+
+    public bool RemoveTrack(TrackSid sid)
+    {
+        if (!_tracks.Remove(sid, out var track)) return false;
+        _unpublished[_unpublishedNext] = (sid.Value, track.Kind == "video");
+        _unpublishedNext = (_unpublishedNext + 1) % RecentlyUnpublished;
+        return true;
+    }
+
+    /// <summary>True when <paramref name="trackSid"/> is (or was, recently) one of ours, of that kind; for <see cref="SdpPolicy"/>.</summary>
+    public bool MaySend(ReadOnlySpan<char> trackSid, bool video)
+    {
+        foreach (var (sid, track) in _tracks)
+            if (trackSid.SequenceEqual(sid.Value) && (track.Kind == "video") == video) return true;
+        foreach (var (sid, wasVideo) in _unpublished)
+            if (sid is not null && wasVideo == video && trackSid.SequenceEqual(sid)) return true;
+        return false;
+    }
+
     public TrackInfo? Track(TrackSid sid) => _tracks.GetValueOrDefault(sid);
     public void ReplaceTrack(TrackSid sid, TrackInfo track) => _tracks[sid] = track;
 

@@ -34,6 +34,8 @@ internal sealed partial class Room
                 case ClientTypes.Answer:
                     if (string.IsNullOrEmpty(m.To) || string.IsNullOrEmpty(m.Sdp))
                         return Error(p, m, ErrorCodes.InvalidMessage, $"{m.Type} needs 'to' and 'sdp'");
+                    if (SdpPolicy.Check(m.Sdp, SdpRights.Of(p.Permission), p) is { Allowed: false } refused)
+                        return Error(p, m, ErrorCodes.SdpRefused, refused.Describe());
                     return Forward(p, m, m.Type == ClientTypes.Offer
                         ? new OfferMessage(p.Sid.Value, p.Identity.Value, m.Sdp)
                         : new AnswerMessage(p.Sid.Value, p.Identity.Value, m.Sdp));
@@ -72,6 +74,8 @@ internal sealed partial class Room
         var source = m.Source ?? (m.Kind == "audio" ? "microphone" : "camera");
         if (string.IsNullOrEmpty(m.Cid) || m.Cid.Length > 128 || !TrackKinds.IsValid(m.Kind) || !TrackSources.IsValid(source))
             return Error(p, m, ErrorCodes.InvalidMessage, "publishTrack needs 'cid', 'kind' (audio|video) and a known 'source'");
+        if (TrackSources.KindOf(source) != m.Kind)
+            return Error(p, m, ErrorCodes.InvalidMessage, $"a '{source}' track is {TrackSources.KindOf(source)}, not {m.Kind}");
         if (p.Hidden) return Error(p, m, ErrorCodes.PermissionDenied, "hidden participants cannot publish");
         if (!p.Permission.MayPublishSource(source))
             return Error(p, m, ErrorCodes.PermissionDenied, p.Permission.CanPublish ? $"the token may not publish '{source}'" : "the token has no canPublish grant");
@@ -123,6 +127,7 @@ internal sealed partial class Room
     private bool SendData(Participant p, ClientMessage m)
     {
         if (!p.Permission.CanPublishData) return Error(p, m, ErrorCodes.PermissionDenied, "the token has no canPublishData grant");
+        if (p.Hidden) return Error(p, m, ErrorCodes.PermissionDenied, "hidden participants cannot send data");
         if (ValidateData(m.Payload, m.Encoding, m.Topic) is { } problem) return Error(p, m, ErrorCodes.InvalidMessage, problem);
         var body = Frame.Serialize(new DataMessage(p.Sid.Value, p.Identity.Value, m.Payload!, m.Encoding ?? "text", m.Topic, m.Reliable ?? true));
         var (unknown, busy) = DeliverDataLocked(body, p, m.DestinationIdentities);
