@@ -7,18 +7,21 @@ namespace Confer.Transport.Streams;
 /// <summary>
 /// Sends to one TCP/TLS client without a hop when it can: the first sender to find the connection idle writes to the
 /// <see cref="PipeWriter"/> and flushes on its own thread; senders arriving while a write or a flush is in progress
-/// queue a pooled copy (at most <see cref="QueueLength"/>), which the writing thread, or the continuation of a flush
-/// that had to wait, writes next. Nobody ever waits on a slow client: when the queue is full the message is dropped
-/// (TURN data is datagram traffic; the client sees loss, other clients see nothing).
+/// queue a pooled copy, which the writing thread, or the continuation of a flush that had to wait, writes next. Nobody
+/// ever waits on a slow client: the queue holds at most <paramref name="maxQueuedBytes"/>, and a client that lets it fill
+/// up (it does not read) is closed through <paramref name="overflow"/> (TURN/TLS, item "TLS client queue bounded in bytes").
 /// </summary>
-internal sealed class StreamClientSink(ClientTransport transport) : IStreamClientSink
+/// <remarks>
+/// The protocol above reports on the client through <see cref="IStreamSession"/>; the sink passes that on to
+/// <paramref name="session"/> (the connection guard's view of the connection), when there is one.
+/// </remarks>
+internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedBytes, Action overflow, IStreamSession? session = null) : IStreamClientSink, IStreamSession
 {
-    public const int QueueLength = 512;
-
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Queue<(byte[] Buffer, int Length)> _pending = new();
     private Queue<(byte[] Buffer, int Length)> _batch = new();
+    private int _pendingBytes; // bytes in _pending
     private PipeWriter? _output;
     private bool _writing;   // one thread owns the PipeWriter
     private bool _completing; // no more messages; what is queued still goes out
@@ -29,22 +32,35 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
     /// <summary>Set by a handler taking the connection over (TURN: ConnectionBind, RFC 6062): from now on it is a raw pipe.</summary>
     public IStreamTakeover? Upgraded { get; set; }
 
+    public void MarkAuthenticated() => session?.MarkAuthenticated();
+
+    public void MarkIdle() => session?.MarkIdle();
+
     public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
     {
-        PipeWriter output;
+        PipeWriter? output = null;
         lock (_gate)
         {
             if (_output is null || _completing || _broken) return false;
-            if (_writing)
+            if (!_writing)
             {
-                if (_pending.Count >= QueueLength) return false;
+                _writing = true;
+                output = _output;
+            }
+            else if (_pendingBytes + bytes.Length <= maxQueuedBytes)
+            {
                 var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
                 bytes.CopyTo(buffer);
                 _pending.Enqueue((buffer, bytes.Length));
+                _pendingBytes += bytes.Length;
                 return true;
             }
-            _writing = true;
-            output = _output;
+            else _broken = true; // nothing more is queued; the writing thread drops what is
+        }
+        if (output is null)
+        {
+            overflow(); // a client that does not read is closed, not held in memory
+            return false;
         }
         try
         {
@@ -153,6 +169,7 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
             batch = _pending;
             _pending = _batch;
             _batch = batch;
+            _pendingBytes = 0;
         }
         bool ok = true;
         while (batch.TryDequeue(out var item))
@@ -203,5 +220,6 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
     private void DropQueued()
     {
         while (_pending.TryDequeue(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+        _pendingBytes = 0;
     }
 }
