@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Sockets;
+using Confer.Transport.Streams;
+using Confer.Transport.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static Confer.Transport.Tests.Engine.EpollEngineTests;
+
+namespace Confer.Transport.Tests.Streams;
+
+/// <summary>
+/// The queue of a client served by Kestrel (TLS, and TCP without the engine) is bounded in bytes: a client that sends
+/// and never reads what comes back is closed once its queue is full, rather than the server holding more and more for it.
+/// </summary>
+public sealed class StreamClientQueueTests
+{
+    [Fact]
+    public async Task ClientThatDoesNotRead_IsClosed_OnceItsQueueIsFull()
+    {
+        using var guard = new StreamConnectionGuard(new TransportOptions { ClientQueueBytes = 64 * 1024 });
+        await using var app = await StartAsync(new EchoHandler(), guard);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveBufferSize = 64 * 1024; // the kernel holds little for it: the server's queue fills sooner
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, address.Port));
+
+        // Every frame is echoed; the client reads none of it. 256 MiB would pass through any kernel buffers many times over.
+        var frame = LengthFramer.Frame(new byte[0x7FFF]);
+        long sent = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (sent < 256L * 1024 * 1024 && guard.Metrics.ClosedCount("slow_reader") == 0)
+                sent += await client.SendAsync(frame, SocketFlags.None, cts.Token);
+        }
+        catch (SocketException)
+        {
+            // Closed by the server: what is expected.
+        }
+        await WaitUntilAsync(() => guard.Metrics.ClosedCount("slow_reader") == 1);
+        await WaitUntilAsync(() => guard.Open == 0);
+    }
+
+    private static async Task<WebApplication> StartAsync(EchoHandler handler, StreamConnectionGuard guard)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IPacketHandler>(handler);
+        builder.Services.AddSingleton<IStreamFramer>(LengthFramer.Instance);
+        builder.Services.AddSingleton(guard);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.UseStreamConnectionGuard(tls: false);
+            l.UseConnectionHandler<StreamConnectionHandler>();
+        }));
+        var app = builder.Build();
+        await app.StartAsync();
+        return app;
+    }
+}
