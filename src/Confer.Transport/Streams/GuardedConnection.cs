@@ -75,16 +75,16 @@ public sealed class GuardedConnection : IStreamSession, IDisposable
     }
 
     /// <summary>The first deadline the connection is past at <paramref name="now"/>, as the reason it is closed; null if none.</summary>
-    internal string? Expired(long now, TransportOptions options)
+    internal string? Expired(long now)
     {
         if (Volatile.Read(ref _closing) != 0) return null;
         int phase = Volatile.Read(ref _phase);
         if (phase == Detached) return null;
-        if (Volatile.Read(ref _handshaking) && now - _admitted >= options.HandshakeTimeout.Ticks) return "handshake_timeout";
-        if (phase == Pending && now - _admitted >= options.AuthTimeout.Ticks) return "auth_timeout";
+        if (Volatile.Read(ref _handshaking) && now - _admitted >= _guard.HandshakeTimeout) return "handshake_timeout";
+        if (phase == Pending && now - _admitted >= _guard.AuthTimeout) return "auth_timeout";
         long partial = Volatile.Read(ref _partialSince);
-        if (partial != 0 && now - partial >= options.StallTimeout.Ticks) return "stall";
-        if (phase == Idle && now - Volatile.Read(ref _idleSince) >= options.IdleTimeout.Ticks) return "idle";
+        if (partial != 0 && now - partial >= _guard.StallTimeout) return "stall";
+        if (phase == Idle && now - Volatile.Read(ref _idleSince) >= _guard.IdleTimeout) return "idle";
         return null;
     }
 

@@ -8,20 +8,24 @@ namespace Confer.Transport.Streams;
 /// Sends to one TCP/TLS client without a hop when it can: the first sender to find the connection idle writes to the
 /// <see cref="PipeWriter"/> and flushes on its own thread; senders arriving while a write or a flush is in progress
 /// queue a pooled copy, which the writing thread, or the continuation of a flush that had to wait, writes next. Nobody
-/// ever waits on a slow client: the queue holds at most <paramref name="maxQueuedBytes"/>, and a client that lets it fill
-/// up (it does not read) is closed through <paramref name="overflow"/> (TURN/TLS, item "TLS client queue bounded in bytes").
+/// ever waits on a slow client: the queue holds at most <paramref name="maxQueuedBytes"/>; beyond, a message is dropped
+/// (TURN data is datagram traffic: the client sees loss, other clients see nothing), and a client whose queue stays full
+/// for <paramref name="stall"/> without anything leaving (it does not read) is closed through <paramref name="overflow"/>.
 /// </summary>
 /// <remarks>
 /// The protocol above reports on the client through <see cref="IStreamSession"/>; the sink passes that on to
 /// <paramref name="session"/> (the connection guard's view of the connection), when there is one.
 /// </remarks>
-internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedBytes, Action overflow, IStreamSession? session = null) : IStreamClientSink, IStreamSession
+internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedBytes, TimeSpan stall, TimeProvider time, Action overflow, IStreamSession? session = null)
+    : IStreamClientSink, IStreamSession
 {
+    private readonly long _stall = (long)(stall.TotalSeconds * time.TimestampFrequency);
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Queue<(byte[] Buffer, int Length)> _pending = new();
     private Queue<(byte[] Buffer, int Length)> _batch = new();
     private int _pendingBytes; // bytes in _pending
+    private long _fullSince;   // when a message was first dropped with nothing written since (0: not full)
     private PipeWriter? _output;
     private bool _writing;   // one thread owns the PipeWriter
     private bool _completing; // no more messages; what is queued still goes out
@@ -55,11 +59,18 @@ internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedB
                 _pendingBytes += bytes.Length;
                 return true;
             }
-            else _broken = true; // nothing more is queued; the writing thread drops what is
+            else
+            {
+                // Full: dropped. Full for the stall time with nothing leaving: the client does not read, and is closed.
+                long now = time.GetTimestamp();
+                if (_fullSince == 0) _fullSince = now;
+                if (now - _fullSince < _stall) return false;
+                _broken = true; // the writing thread drops what is queued
+            }
         }
         if (output is null)
         {
-            overflow(); // a client that does not read is closed, not held in memory
+            overflow();
             return false;
         }
         try
@@ -170,6 +181,7 @@ internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedB
             _pending = _batch;
             _batch = batch;
             _pendingBytes = 0;
+            _fullSince = 0; // moving: the client reads
         }
         bool ok = true;
         while (batch.TryDequeue(out var item))

@@ -19,8 +19,8 @@ public sealed partial class StreamConnectionGuard : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<SourceKey, int> _perSource = [];
     private readonly HashSet<GuardedConnection> _open = [];
-    private readonly List<(GuardedConnection Connection, string Reason)> _expired = [];
     private readonly ILogger _logger;
+    private readonly bool _ownsMetrics;
     private readonly ITimer _sweeper;
     private long _refusedSinceLog, _lastRefusalLog = long.MinValue;
 
@@ -30,7 +30,12 @@ public sealed partial class StreamConnectionGuard : IDisposable
         Options = options;
         Time = time ?? TimeProvider.System;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _ownsMetrics = metrics is null;
         Metrics = metrics ?? new StreamConnectionMetrics();
+        HandshakeTimeout = Duration(options.HandshakeTimeout);
+        AuthTimeout = Duration(options.AuthTimeout);
+        StallTimeout = Duration(options.StallTimeout);
+        IdleTimeout = Duration(options.IdleTimeout);
         MaxConnections = options.ResolveMaxConnections(DescriptorLimit());
         MaxConnectionsPerSource = options.MaxConnectionsPerSource;
         var shortest = new[] { options.AuthTimeout, options.StallTimeout, options.IdleTimeout, options.HandshakeTimeout }.Min();
@@ -55,7 +60,16 @@ public sealed partial class StreamConnectionGuard : IDisposable
         get { lock (_gate) return _open.Count; }
     }
 
-    internal long Now => Time.GetUtcNow().UtcTicks;
+    /// <summary>Now on the <see cref="Time"/>'s monotonic clock (a wall clock set back or forth moves no deadline).</summary>
+    internal long Now => Time.GetTimestamp();
+
+    // The timeouts in units of that clock.
+    internal long HandshakeTimeout { get; }
+    internal long AuthTimeout { get; }
+    internal long StallTimeout { get; }
+    internal long IdleTimeout { get; }
+
+    private long Duration(TimeSpan time) => (long)(time.TotalSeconds * Time.TimestampFrequency);
 
     /// <summary>
     /// Counts a new connection from <paramref name="remote"/> in, or refuses it (null; the caller closes it at once).
@@ -100,16 +114,16 @@ public sealed partial class StreamConnectionGuard : IDisposable
     public void Sweep()
     {
         long now = Now;
-        var options = Options;
+        List<(GuardedConnection Connection, string Reason)>? expired = null;
         lock (_gate)
         {
             foreach (var connection in _open)
             {
-                if (connection.Expired(now, options) is { } reason) _expired.Add((connection, reason));
+                if (connection.Expired(now) is { } reason) (expired ??= []).Add((connection, reason));
             }
         }
-        foreach (var (connection, reason) in _expired) connection.Close(reason);
-        _expired.Clear();
+        if (expired is null) return;
+        foreach (var (connection, reason) in expired) connection.Close(reason); // outside the lock: an abort may end the connection inline
     }
 
     internal void Closed(GuardedConnection connection, string reason)
@@ -125,7 +139,7 @@ public sealed partial class StreamConnectionGuard : IDisposable
         lock (_gate)
         {
             _refusedSinceLog++;
-            if (_lastRefusalLog != long.MinValue && now - _lastRefusalLog < RefusalLogInterval.Ticks) return;
+            if (_lastRefusalLog != long.MinValue && now - _lastRefusalLog < Duration(RefusalLogInterval)) return;
             _lastRefusalLog = now;
             count = _refusedSinceLog;
             _refusedSinceLog = 0;
@@ -133,7 +147,11 @@ public sealed partial class StreamConnectionGuard : IDisposable
         Log.Refused(_logger, count, remote.Address, reason, Open, MaxConnections, MaxConnectionsPerSource);
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        if (_ownsMetrics) Metrics.Dispose();
+    }
 
     /// <summary>The process's file descriptor limit (RLIMIT_NOFILE, soft) where the platform says; 0 when unknown.</summary>
     private static long DescriptorLimit()

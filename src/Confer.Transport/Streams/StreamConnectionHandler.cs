@@ -22,7 +22,7 @@ namespace Confer.Transport.Streams;
 public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStreamFramer framer, ILogger<StreamConnectionHandler> logger,
     IHostApplicationLifetime? lifetime = null, StreamConnectionGuard? guard = null) : ConnectionHandler
 {
-    private static readonly int DefaultQueueBytes = new TransportOptions().ClientQueueBytes;
+    private static readonly TransportOptions Defaults = new();
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -56,7 +56,8 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
     {
         var tuple = new FiveTuple(TransportAddress.FromEndPoint(remote), TransportAddress.FromEndPoint(local), transport);
         var address = remote.Serialize();
-        var sink = new StreamClientSink(transport, guard?.Options.ClientQueueBytes ?? DefaultQueueBytes, Overflow, guarded);
+        var options = guard?.Options ?? Defaults;
+        var sink = new StreamClientSink(transport, options.ClientQueueBytes, options.StallTimeout, guard?.Time ?? TimeProvider.System, Overflow, guarded);
         // Kestrel waits for connection handlers at shutdown: end with the host, not only with the client.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime?.ApplicationStopping ?? default);
         var writer = sink.RunAsync(connection.Transport.Output, closed.Token);
