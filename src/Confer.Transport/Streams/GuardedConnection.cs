@@ -29,13 +29,17 @@ public sealed class GuardedConnection : IStreamSession, IDisposable
 
     internal StreamConnectionGuard.SourceKey Source { get; }
 
+    /// <summary>The guard's place for it among connections not authenticated yet (under the guard's lock).</summary>
+    internal LinkedListNode<GuardedConnection>? Waiting { get; set; }
+
     /// <summary>Why the guard closed the connection; null while it has not.</summary>
     public string? ClosedFor { get; private set; }
 
     /// <summary>How the guard closes the connection (an abort that makes the transport end it as if the client had).</summary>
     public void Bind(Action close)
     {
-        Volatile.Write(ref _close, close);
+        Interlocked.Exchange(ref _close, close);
+        if (Volatile.Read(ref _closing) != 0) Invoke(close); // closed (evicted) before it could be: now
     }
 
     /// <summary>The TLS handshake is done (the connection handler has it): the handshake timeout no longer applies.</summary>
@@ -43,7 +47,9 @@ public sealed class GuardedConnection : IStreamSession, IDisposable
 
     public void MarkAuthenticated()
     {
-        if (Volatile.Read(ref _phase) != Detached) Volatile.Write(ref _phase, Authenticated);
+        int was = Interlocked.CompareExchange(ref _phase, Authenticated, Pending);
+        if (was == Pending) _guard.Authenticated(this);
+        else if (was == Idle) Interlocked.CompareExchange(ref _phase, Authenticated, Idle);
     }
 
     public void MarkIdle()
@@ -56,7 +62,7 @@ public sealed class GuardedConnection : IStreamSession, IDisposable
     /// <summary>The connection no longer carries frames (taken over: raw bytes, TURN's RFC 6062 data connection): no deadlines apply.</summary>
     public void Detach()
     {
-        Volatile.Write(ref _phase, Detached);
+        if (Interlocked.Exchange(ref _phase, Detached) == Pending) _guard.Authenticated(this);
         Volatile.Write(ref _partialSince, 0);
     }
 
@@ -94,9 +100,14 @@ public sealed class GuardedConnection : IStreamSession, IDisposable
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         ClosedFor = reason;
         _guard.Closed(this, reason);
+        if (Volatile.Read(ref _close) is { } close) Invoke(close);
+    }
+
+    private static void Invoke(Action close)
+    {
         try
         {
-            Volatile.Read(ref _close)?.Invoke();
+            close();
         }
         catch (ObjectDisposedException)
         {

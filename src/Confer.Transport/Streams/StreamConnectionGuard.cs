@@ -7,7 +7,10 @@ namespace Confer.Transport.Streams;
 /// <summary>
 /// Keeps TCP and TLS client connections (the epoll engine's and Kestrel's alike, one guard for both) from holding the
 /// server's descriptors and memory for nothing. At accept: at most <see cref="TransportOptions.MaxConnectionsPerSource"/>
-/// from one source and <see cref="TransportOptions.MaxConnections"/> in all, a connection beyond is closed at once. After:
+/// from one source, a connection beyond is closed at once; at <see cref="TransportOptions.MaxConnections"/> in all, the
+/// oldest connection that has not authenticated yet makes room (it is closed, "evicted"), so that a flood of idle
+/// connections from many sources cannot keep new clients out, and only when every open connection has authenticated is a
+/// new one refused. After:
 /// each connection is closed when its TLS handshake, its authentication (<see cref="IStreamSession"/>), a frame it began,
 /// or its idle time takes longer than the options allow. One timer on the <see cref="TimeProvider"/> sweeps them all.
 /// </summary>
@@ -19,6 +22,7 @@ public sealed partial class StreamConnectionGuard : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<SourceKey, int> _perSource = [];
     private readonly HashSet<GuardedConnection> _open = [];
+    private readonly LinkedList<GuardedConnection> _unauthenticated = []; // oldest first
     private readonly ILogger _logger;
     private readonly bool _ownsMetrics;
     private readonly ITimer _sweeper;
@@ -80,19 +84,24 @@ public sealed partial class StreamConnectionGuard : IDisposable
     {
         var key = SourceKey.Of(remote.Address);
         string? refused = null;
-        GuardedConnection? admitted = null;
+        GuardedConnection? admitted = null, evicted = null;
         lock (_gate)
         {
-            int fromSource = _perSource.GetValueOrDefault(key);
-            if (_open.Count >= MaxConnections) refused = "total";
-            else if (fromSource >= MaxConnectionsPerSource) refused = "per_source";
-            else
+            if (_perSource.GetValueOrDefault(key) >= MaxConnectionsPerSource) refused = "per_source";
+            else if (_open.Count >= MaxConnections)
             {
-                _perSource[key] = fromSource + 1;
+                if (_unauthenticated.First is { } oldest) RemoveLocked(evicted = oldest.Value);
+                else refused = "total";
+            }
+            if (refused is null)
+            {
+                _perSource[key] = _perSource.GetValueOrDefault(key) + 1;
                 admitted = new GuardedConnection(this, key, tls, Now);
                 _open.Add(admitted);
+                admitted.Waiting = _unauthenticated.AddLast(admitted);
             }
         }
+        evicted?.Close("evicted"); // its place is already free
         if (refused is null) return admitted;
         Metrics.Refused(refused);
         LogRefused(remote, refused);
@@ -102,12 +111,26 @@ public sealed partial class StreamConnectionGuard : IDisposable
     /// <summary>A connection ended: its place is free.</summary>
     internal void Leave(GuardedConnection connection)
     {
+        lock (_gate) RemoveLocked(connection);
+    }
+
+    /// <summary>A connection authenticated (or was taken over): it can no longer be evicted to make room.</summary>
+    internal void Authenticated(GuardedConnection connection)
+    {
         lock (_gate)
         {
-            if (!_open.Remove(connection)) return;
-            int left = _perSource.GetValueOrDefault(connection.Source) - 1;
-            if (left <= 0) _perSource.Remove(connection.Source); else _perSource[connection.Source] = left;
+            if (connection.Waiting is { } node) _unauthenticated.Remove(node);
+            connection.Waiting = null;
         }
+    }
+
+    private void RemoveLocked(GuardedConnection connection)
+    {
+        if (!_open.Remove(connection)) return;
+        int left = _perSource.GetValueOrDefault(connection.Source) - 1;
+        if (left <= 0) _perSource.Remove(connection.Source); else _perSource[connection.Source] = left;
+        if (connection.Waiting is { } node) _unauthenticated.Remove(node);
+        connection.Waiting = null;
     }
 
     /// <summary>Closes every connection past one of its deadlines (the timer calls it; tests may too).</summary>

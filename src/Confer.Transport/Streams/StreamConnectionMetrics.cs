@@ -7,7 +7,7 @@ namespace Confer.Transport.Streams;
 /// <summary>
 /// Counters of the TCP/TLS connection guard on the <c>Confer.Transport</c> meter: connections refused at accept and
 /// closed by the guard, each by reason (refused: <c>per_source</c>, <c>total</c>; closed: <c>handshake_timeout</c>,
-/// <c>auth_timeout</c>, <c>stall</c>, <c>idle</c>, <c>slow_reader</c>). The host exports them at <c>/metrics</c>.
+/// <c>auth_timeout</c>, <c>stall</c>, <c>idle</c>, <c>slow_reader</c>, <c>evicted</c>). The host exports them at <c>/metrics</c>.
 /// </summary>
 public sealed class StreamConnectionMetrics : IDisposable
 {

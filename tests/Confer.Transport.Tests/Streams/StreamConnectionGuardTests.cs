@@ -77,4 +77,36 @@ public sealed class StreamConnectionGuardTests
         busy.Dispose();
         Assert.Equal(0, guard.Open);
     }
+
+    [Fact]
+    public void TotalCap_EvictsTheOldestUnauthenticated_ThenRefusesWhenAllAreAuthenticated()
+    {
+        using var guard = new StreamConnectionGuard(new TransportOptions { MaxConnections = 2 });
+        var closed = new List<int>();
+        var first = guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 1), tls: false)!;
+        first.Bind(() => closed.Add(1));
+        var second = guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 1), tls: false)!;
+        second.Bind(() => closed.Add(2));
+        second.MarkAuthenticated();
+
+        var third = guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.3"), 1), tls: false)!; // the first makes room
+        Assert.Equal([1], closed);
+        Assert.Equal("evicted", first.ClosedFor);
+        Assert.Equal(2, guard.Open);
+        first.Dispose(); // its transport ends it: counted once
+        Assert.Equal(2, guard.Open);
+
+        third.MarkAuthenticated();
+        Assert.Null(guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.4"), 1), tls: false));
+        Assert.Equal(1, guard.Metrics.RefusedCount("total"));
+
+        // Evicted before its transport could say how to close it: closed as soon as it does.
+        third.Dispose();
+        var fourth = guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.5"), 1), tls: false)!;
+        var fifth = guard.TryAdmit(new IPEndPoint(IPAddress.Parse("192.0.2.6"), 1), tls: false)!;
+        Assert.NotNull(fifth);
+        bool late = false;
+        fourth.Bind(() => late = true);
+        Assert.True(late);
+    }
 }

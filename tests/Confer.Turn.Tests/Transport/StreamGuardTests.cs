@@ -164,20 +164,35 @@ public sealed class StreamGuardTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task TotalCap_RefusesTheNextConnection_FromAnySource(bool kestrel)
+    public async Task TotalCap_Full_OldestUnauthenticatedMakesRoom_ForAClientThatAllocates(bool kestrel)
     {
         await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel, guard: Guard(total: 3));
-        var open = new List<Socket>();
+        var idle = new List<Socket>();
         for (int i = 0; i < 3; i++)
         {
-            var socket = await SocketClosing.ConnectAsync(server.TcpEndPoint, IPAddress.Parse($"127.0.0.{i + 1}"));
-            open.Add(socket);
-            await socket.SendAsync(StunTestMessages.Request(StunMethod.Binding));
-            Assert.True(await socket.ReceiveAsync(new byte[1500]) > 0);
+            idle.Add(await SocketClosing.ConnectAsync(server.TcpEndPoint, IPAddress.Parse($"127.0.0.{i + 2}")));
+            await WaitUntilAsync(() => server.Guard!.Open == i + 1); // admitted in this order
         }
+        // Full of connections that never authenticate: a new client still gets in and allocates; the oldest idle one goes.
+        using var client = await TcpTurnClient.CreateAsync(server.TcpEndPoint);
+        await SocketClosing.ClosedWithinAsync(idle[0], TimeSpan.FromSeconds(5));
+        Assert.Equal(1, server.Guard!.Metrics.ClosedCount("evicted"));
+        Assert.Equal(0, server.Guard.Metrics.RefusedCount("total"));
+        foreach (var socket in idle) socket.Dispose();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TotalCap_FullOfAuthenticatedClients_RefusesTheNextConnection_FromAnySource(bool kestrel)
+    {
+        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel, guard: Guard(total: 3));
+        var clients = new List<TcpTurnClient>();
+        for (int i = 0; i < 3; i++) clients.Add(await TcpTurnClient.CreateAsync(server.TcpEndPoint));
         await SocketClosing.AssertRefusedAsync(server.TcpEndPoint, IPAddress.Parse("127.0.0.9"));
         Assert.Equal(1, server.Guard!.Metrics.RefusedCount("total"));
-        foreach (var socket in open) socket.Dispose();
+        Assert.Equal(StunClass.SuccessResponse, (await clients[0].Tcp.RequestAsync(StunTestMessages.Request(StunMethod.Binding))).Type.Class);
+        foreach (var client in clients) client.Dispose();
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
