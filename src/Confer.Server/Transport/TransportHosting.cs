@@ -1,4 +1,5 @@
 using Confer.Transport;
+using Confer.Transport.Streams;
 using Microsoft.Extensions.Options;
 
 namespace Confer.Server.Transport;
@@ -31,6 +32,10 @@ internal static class TransportHosting
         // Impossible settings stop the host at start with the validator's sentence; until then, no engine.
         var runtime = TransportRuntime.Create(options.Validate() is null ? options : new TransportOptions { Engine = false });
         builder.Services.AddSingleton(_ => runtime); // created by a factory so the container disposes it (after what uses it)
+        // One guard for every TCP/TLS client connection, the engine's and Kestrel's: caps at accept, deadlines after.
+        builder.Services.AddSingleton(sp => new StreamConnectionMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new StreamConnectionGuard(runtime.Options, sp.GetService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StreamConnectionGuard>(), sp.GetRequiredService<StreamConnectionMetrics>()));
         return runtime;
     }
 

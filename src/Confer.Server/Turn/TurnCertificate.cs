@@ -19,13 +19,15 @@ internal static class TurnCertificate
     /// The TLS handshake of the TURN/TLS port. Kestrel's default offers HTTP's ALPN ids (h2, http/1.1) only, so a client
     /// offering "stun.turn" (RFC 7443) met a "no application protocol" alert; this server speaks TURN there and says so.
     /// A client offering no ALPN at all still gets a handshake without it (RFC 7301 §3.2); one offering only other
-    /// protocols (h2) is refused, as RFC 7301 §3.2 asks.
+    /// protocols (h2) is refused, as RFC 7301 §3.2 asks. A handshake not done within <paramref name="timeout"/> is
+    /// abandoned and the connection closed (Transport:HandshakeTimeout; the connection guard watches the same time).
     /// </summary>
-    public static TlsHandshakeCallbackOptions Handshake(X509Certificate2 certificate)
+    public static TlsHandshakeCallbackOptions Handshake(X509Certificate2 certificate, TimeSpan timeout)
     {
         var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null);
         return new TlsHandshakeCallbackOptions
         {
+            HandshakeTimeout = timeout,
             OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = context,

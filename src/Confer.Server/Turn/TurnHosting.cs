@@ -68,12 +68,21 @@ internal static class TurnHosting
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Plain TCP is served by the epoll engine where it runs (bound above); Kestrel takes it elsewhere.
-            if (tcp is null) k.Listen(options.Bind, udp.Port, l => l.UseConnectionHandler<StreamConnectionHandler>());
+            // The connection guard counts each connection in before anything else (TLS: before the handshake).
+            if (tcp is null)
+            {
+                k.Listen(options.Bind, udp.Port, l =>
+                {
+                    l.UseStreamConnectionGuard(tls: false);
+                    l.UseConnectionHandler<StreamConnectionHandler>();
+                });
+            }
             if (tls is not null)
             {
                 k.Listen(tls, l =>
                 {
-                    l.UseHttps(TurnCertificate.Handshake(certificate!)); // ALPN "stun.turn" (RFC 7443)
+                    l.UseStreamConnectionGuard(tls: true);
+                    l.UseHttps(TurnCertificate.Handshake(certificate!, transport.Options.HandshakeTimeout)); // ALPN "stun.turn" (RFC 7443)
                     l.UseConnectionHandler<StreamConnectionHandler>();
                 });
             }

@@ -20,9 +20,11 @@ namespace Confer.Transport.Engine;
 /// Sends from other threads (timers, a TURN TCP relay's accept) write at once under the same lock. Output that the kernel does
 /// not take waits, up to <see cref="MaxQueued"/> bytes, for the socket to become writable (epoll's EPOLLOUT); beyond that
 /// a message is dropped, as a UDP client would lose it, and nobody waits on a slow client. Only the worker closes the
-/// connection: others shut the socket down and the worker sees the end of the stream.
+/// connection: others shut the socket down and the worker sees the end of the stream. With a connection guard
+/// (<see cref="Streams.GuardedConnection"/>), what the protocol above says of the client (<see cref="IStreamSession"/>) and
+/// every incomplete frame are reported to it, and it closes the connection the same way, by shutting the socket down.
 /// </remarks>
-internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
+internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink, IStreamSession
 {
     /// <summary>Bytes waiting for a slow client at most: past this a message is dropped.</summary>
     internal const int MaxQueued = 256 * 1024;
@@ -43,6 +45,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
     private readonly int _fd;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Streams.GuardedConnection? _guarded;
     private byte[]? _partial;      // an incomplete frame left by the last read (worker thread only)
     private int _partialLength;
     private byte[] _out = [];
@@ -52,8 +55,9 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
     private bool _broken;          // a send failed: the connection is gone, the worker closes it when it reads
     private bool _closed;
 
-    public EngineConnection(EpollEngine engine, Socket socket, IPacketHandler handler, IStreamFramer framer, ILogger logger)
+    public EngineConnection(EpollEngine engine, Socket socket, IPacketHandler handler, IStreamFramer framer, ILogger logger, Streams.GuardedConnection? guarded = null)
     {
+        _guarded = guarded;
         _engine = engine;
         Socket = socket;
         _handler = handler;
@@ -94,6 +98,10 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
     public Task Completion => _done.Task;
 
     public int Fd => _fd;
+
+    public void MarkAuthenticated() => _guarded?.MarkAuthenticated();
+
+    public void MarkIdle() => _guarded?.MarkIdle();
 
     public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
     {
@@ -167,6 +175,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
     {
         // What a previous read left of an incomplete frame goes in front.
         int filled = 0;
+        bool completedOne = false;
         if (_partial is { } partial)
         {
             partial.AsSpan(0, _partialLength).CopyTo(scratch);
@@ -189,6 +198,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
                     return;
                 }
                 if (_closed) return; // became a data connection
+                completedOne |= used > 0;
                 scratch.AsSpan(used, filled - used).CopyTo(scratch);
                 filled -= used;
                 if (n < space) break; // the kernel had no more
@@ -208,6 +218,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
             }
             break;
         }
+        _guarded?.FrameProgress(incomplete: filled > 0, completedOne);
         if (filled > 0)
         {
             _partial = ArrayPool<byte>.Shared.Rent(filled);
@@ -323,6 +334,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
         }
         Socket.SafeHandle.DangerousRelease();
         Socket.Dispose();
+        _guarded?.Dispose();
         Log.Disconnected(_logger, Tuple);
         _done.TrySetResult();
     }
@@ -344,6 +356,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
         _engine.RemoveConnection(this);
         ReleasePartial();
         Socket.SafeHandle.DangerousRelease();
+        _guarded?.Detach();
         _ = RunDataConnectionAsync(peer, toClient, fromClient);
     }
 
@@ -361,6 +374,7 @@ internal sealed partial class EngineConnection : IStreamClientSink, IEngineSink
         finally
         {
             Socket.Dispose();
+            _guarded?.Dispose();
             try
             {
                 _handler.OnConnectionClosed(Tuple);

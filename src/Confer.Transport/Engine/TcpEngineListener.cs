@@ -56,10 +56,15 @@ public sealed partial class TcpEngineListener : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts accepting; every connection is cut into frames by <paramref name="framer"/>, each handed to <paramref name="handler"/>.</summary>
-    public void Start(IPacketHandler handler, IStreamFramer framer, ILogger logger) => _accepting = AcceptAsync(handler, framer, logger);
+    /// <summary>
+    /// Starts accepting; every connection is cut into frames by <paramref name="framer"/>, each handed to
+    /// <paramref name="handler"/>. With a <paramref name="guard"/>, a connection over its caps is closed as soon as it is
+    /// accepted, and the others are closed past their deadlines.
+    /// </summary>
+    public void Start(IPacketHandler handler, IStreamFramer framer, ILogger logger, Streams.StreamConnectionGuard? guard = null) =>
+        _accepting = AcceptAsync(handler, framer, logger, guard);
 
-    private async Task AcceptAsync(IPacketHandler handler, IStreamFramer framer, ILogger logger)
+    private async Task AcceptAsync(IPacketHandler handler, IStreamFramer framer, ILogger logger, Streams.StreamConnectionGuard? guard)
     {
         var ct = _stop.Token;
         while (!ct.IsCancellationRequested)
@@ -81,27 +86,37 @@ public sealed partial class TcpEngineListener : IAsyncDisposable
                 catch (OperationCanceledException) { return; }
                 continue;
             }
-            Serve(client, handler, framer, logger);
+            Serve(client, handler, framer, logger, guard);
         }
     }
 
-    private void Serve(Socket client, IPacketHandler handler, IStreamFramer framer, ILogger logger)
+    private void Serve(Socket client, IPacketHandler handler, IStreamFramer framer, ILogger logger, Streams.StreamConnectionGuard? guard)
     {
         EngineConnection connection;
+        Streams.GuardedConnection? guarded = null;
         try
         {
+            if (guard is not null && (guarded = guard.TryAdmit((IPEndPoint)client.RemoteEndPoint!, tls: false)) is null)
+            {
+                client.LingerState = new LingerOption(true, 0); // a reset: nothing of it lingers here
+                client.Dispose();
+                return;
+            }
             client.NoDelay = true; // messages are small and latency-bound (TURN's), as with Kestrel's default
-            connection = new EngineConnection(_engine, client, handler, framer, logger);
+            connection = new EngineConnection(_engine, client, handler, framer, logger, guarded);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
+            guarded?.Dispose();
             client.Dispose(); // reset before we could look at it
             return;
         }
+        guarded?.Bind(connection.Abort);
         _open[connection] = 0;
         if (!_engine.AddConnection(connection))
         {
             _open.TryRemove(connection, out _);
+            guarded?.Dispose();
             client.SafeHandle.DangerousRelease();
             client.Dispose();
             return;

@@ -16,3 +16,19 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial nint send(int fd, byte* buffer, nuint length, int flags);
 }
+
+/// <summary><c>getrlimit(2)</c>: the file descriptor limit that sizes the connection cap.</summary>
+internal static partial class Libc
+{
+    public const int RlimitNoFile = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int getrlimit(int resource, out RLimit limit);
+}

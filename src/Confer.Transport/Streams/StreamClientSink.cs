@@ -7,18 +7,25 @@ namespace Confer.Transport.Streams;
 /// <summary>
 /// Sends to one TCP/TLS client without a hop when it can: the first sender to find the connection idle writes to the
 /// <see cref="PipeWriter"/> and flushes on its own thread; senders arriving while a write or a flush is in progress
-/// queue a pooled copy (at most <see cref="QueueLength"/>), which the writing thread, or the continuation of a flush
-/// that had to wait, writes next. Nobody ever waits on a slow client: when the queue is full the message is dropped
-/// (TURN data is datagram traffic; the client sees loss, other clients see nothing).
+/// queue a pooled copy, which the writing thread, or the continuation of a flush that had to wait, writes next. Nobody
+/// ever waits on a slow client: the queue holds at most <paramref name="maxQueuedBytes"/>; beyond, a message is dropped
+/// (TURN data is datagram traffic: the client sees loss, other clients see nothing), and a client whose queue stays full
+/// for <paramref name="stall"/> without anything leaving (it does not read) is closed through <paramref name="overflow"/>.
 /// </summary>
-internal sealed class StreamClientSink(ClientTransport transport) : IStreamClientSink
+/// <remarks>
+/// The protocol above reports on the client through <see cref="IStreamSession"/>; the sink passes that on to
+/// <paramref name="session"/> (the connection guard's view of the connection), when there is one.
+/// </remarks>
+internal sealed class StreamClientSink(ClientTransport transport, int maxQueuedBytes, TimeSpan stall, TimeProvider time, Action overflow, IStreamSession? session = null)
+    : IStreamClientSink, IStreamSession
 {
-    public const int QueueLength = 512;
-
+    private readonly long _stall = (long)(stall.TotalSeconds * time.TimestampFrequency);
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Queue<(byte[] Buffer, int Length)> _pending = new();
     private Queue<(byte[] Buffer, int Length)> _batch = new();
+    private int _pendingBytes; // bytes in _pending
+    private long _fullSince;   // when a message was first dropped with nothing written since (0: not full)
     private PipeWriter? _output;
     private bool _writing;   // one thread owns the PipeWriter
     private bool _completing; // no more messages; what is queued still goes out
@@ -29,22 +36,42 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
     /// <summary>Set by a handler taking the connection over (TURN: ConnectionBind, RFC 6062): from now on it is a raw pipe.</summary>
     public IStreamTakeover? Upgraded { get; set; }
 
+    public void MarkAuthenticated() => session?.MarkAuthenticated();
+
+    public void MarkIdle() => session?.MarkIdle();
+
     public bool Send(ReadOnlySpan<byte> bytes, SocketAddress destination)
     {
-        PipeWriter output;
+        PipeWriter? output = null;
         lock (_gate)
         {
             if (_output is null || _completing || _broken) return false;
-            if (_writing)
+            if (!_writing)
             {
-                if (_pending.Count >= QueueLength) return false;
+                _writing = true;
+                output = _output;
+            }
+            else if (_pendingBytes + bytes.Length <= maxQueuedBytes)
+            {
                 var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
                 bytes.CopyTo(buffer);
                 _pending.Enqueue((buffer, bytes.Length));
+                _pendingBytes += bytes.Length;
                 return true;
             }
-            _writing = true;
-            output = _output;
+            else
+            {
+                // Full: dropped. Full for the stall time with nothing leaving: the client does not read, and is closed.
+                long now = time.GetTimestamp();
+                if (_fullSince == 0) _fullSince = now;
+                if (now - _fullSince < _stall) return false;
+                _broken = true; // the writing thread drops what is queued
+            }
+        }
+        if (output is null)
+        {
+            overflow();
+            return false;
         }
         try
         {
@@ -153,6 +180,8 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
             batch = _pending;
             _pending = _batch;
             _batch = batch;
+            _pendingBytes = 0;
+            _fullSince = 0; // moving: the client reads
         }
         bool ok = true;
         while (batch.TryDequeue(out var item))
@@ -203,5 +232,6 @@ internal sealed class StreamClientSink(ClientTransport transport) : IStreamClien
     private void DropQueued()
     {
         while (_pending.TryDequeue(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+        _pendingBytes = 0;
     }
 }

@@ -14,15 +14,50 @@ namespace Confer.Transport.Streams;
 /// §6.2.2, RFC 8656 §3.1): the byte stream is cut into frames as the <see cref="IStreamFramer"/> says and each is handed to
 /// the <see cref="IPacketHandler"/>; a stream that is not the framer's protocol is closed without a reply.
 /// </summary>
-public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStreamFramer framer, ILogger<StreamConnectionHandler> logger, IHostApplicationLifetime? lifetime = null) : ConnectionHandler
+/// <remarks>
+/// With a <see cref="StreamConnectionGuard"/> (the host registers one), every connection is counted and watched by it:
+/// admitted at accept by <see cref="StreamConnectionGuardMiddleware"/> where the listener has it (TLS: before the
+/// handshake), else here; told of every incomplete frame; closed past its deadlines.
+/// </remarks>
+public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStreamFramer framer, ILogger<StreamConnectionHandler> logger,
+    IHostApplicationLifetime? lifetime = null, StreamConnectionGuard? guard = null) : ConnectionHandler
 {
+    private static readonly TransportOptions Defaults = new();
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         if (connection.RemoteEndPoint is not IPEndPoint remote || connection.LocalEndPoint is not IPEndPoint local) return;
         var transport = connection.Features.Get<ITlsHandshakeFeature>() is null ? ClientTransport.Tcp : ClientTransport.Tls;
+        var guarded = connection.Features.Get<GuardedConnection>();
+        bool admittedHere = false;
+        if (guarded is null && guard is not null)
+        {
+            guarded = guard.TryAdmit(remote, tls: false);
+            if (guarded is null)
+            {
+                connection.Abort(new ConnectionAbortedException("Too many connections."));
+                return;
+            }
+            guarded.Bind(() => connection.Abort(new ConnectionAbortedException("Closed by the connection guard.")));
+            admittedHere = true;
+        }
+        try
+        {
+            guarded?.HandshakeDone();
+            await ServeAsync(connection, remote, local, transport, guarded).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (admittedHere) guarded!.Dispose();
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, IPEndPoint remote, IPEndPoint local, ClientTransport transport, GuardedConnection? guarded)
+    {
         var tuple = new FiveTuple(TransportAddress.FromEndPoint(remote), TransportAddress.FromEndPoint(local), transport);
         var address = remote.Serialize();
-        var sink = new StreamClientSink(transport);
+        var options = guard?.Options ?? Defaults;
+        var sink = new StreamClientSink(transport, options.ClientQueueBytes, options.StallTimeout, guard?.Time ?? TimeProvider.System, Overflow, guarded);
         // Kestrel waits for connection handlers at shutdown: end with the host, not only with the client.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime?.ApplicationStopping ?? default);
         var writer = sink.RunAsync(connection.Transport.Output, closed.Token);
@@ -37,9 +72,10 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
             {
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
-                bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), sink, scratch);
+                bool ok = ProcessFrames(ref buffer, new PacketContext(tuple, address, sink), sink, scratch, out bool completedOne);
                 if (sink.Upgraded is { } peer)
                 {
+                    guarded?.Detach();
                     // Taken over (TURN: after ConnectionBind this is a data connection, RFC 6062 §5.4); bytes already read go first.
                     var rest = buffer.ToArray();
                     input.AdvanceTo(buffer.End);
@@ -50,6 +86,7 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
                 }
                 // What a foreign stream looks like (TLS on a plain port, HTTP): read before the buffer is handed back.
                 var foreign = ok ? StreamKind.Unknown : StreamClassifier.Describe(buffer);
+                guarded?.FrameProgress(incomplete: !buffer.IsEmpty, completedOne);
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (!ok)
                 {
@@ -75,11 +112,19 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
             ArrayPool<byte>.Shared.Return(scratch);
             Log.Disconnected(logger, tuple);
         }
+
+        void Overflow()
+        {
+            Log.SlowReader(logger, tuple);
+            if (guarded is not null) guarded.Close("slow_reader");
+            else connection.Abort(new ConnectionAbortedException("The client does not read."));
+        }
     }
 
     /// <summary>Hands every complete frame to the handler; false when the stream is not the framer's protocol.</summary>
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, in PacketContext context, StreamClientSink sink, byte[] scratch)
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, in PacketContext context, StreamClientSink sink, byte[] scratch, out bool completedOne)
     {
+        completedOne = false;
         int header = framer.HeaderLength;
         Span<byte> head = stackalloc byte[MaxHeader];
         head = head[..Math.Min(header, MaxHeader)];
@@ -106,6 +151,7 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
                 Log.FrameFailed(logger, context.Tuple, e);
             }
             buffer = buffer.Slice(length);
+            completedOne = true;
             if (sink.Upgraded is not null) return true;
         }
         return true;
@@ -142,5 +188,8 @@ public sealed partial class StreamConnectionHandler(IPacketHandler handler, IStr
 
         [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "Connection {Tuple} failed")]
         public static partial void ConnectionFailed(ILogger logger, FiveTuple tuple, Exception exception);
+
+        [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Closing {Tuple}: it does not read what is sent to it")]
+        public static partial void SlowReader(ILogger logger, FiveTuple tuple);
     }
 }

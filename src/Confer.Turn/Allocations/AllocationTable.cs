@@ -108,6 +108,7 @@ public sealed partial class AllocationTable : IDisposable
     {
         if (!_allocations.TryRemove(tuple, out var allocation)) return;
         allocation.Dispose();
+        (allocation.Sink as IStreamSession)?.MarkIdle(); // a TCP/TLS connection left holding nothing is closed after its idle time
         Unreserve(allocation.Username);
         if (expired) _metrics.AllocationExpired(); else _metrics.AllocationDeleted();
         Log.Removed(_logger, tuple, expired);

@@ -86,14 +86,20 @@ public sealed partial class StunDispatcher : IPacketHandler, IDisposable
             switch (message.Method)
             {
                 case StunMethod.Binding: _binding.Handle(message, context); return;
-                case StunMethod.Allocate: Authenticated(message, context, AllocateHandler.Known, _allocate.Handle); return;
+                case StunMethod.Allocate:
+                    Authenticated(message, context, AllocateHandler.Known, _allocate.Handle);
+                    // A TCP/TLS connection that now holds an allocation has proved itself: its transport's deadline is lifted.
+                    if (context.Sink is IStreamSession session && Allocations.Contains(context.Tuple)) session.MarkAuthenticated();
+                    return;
                 case StunMethod.Refresh: Authenticated(message, context, RefreshHandler.Known, _refresh.Handle); return;
                 case StunMethod.CreatePermission: Authenticated(message, context, CreatePermissionHandler.Known, _createPermission.Handle); return;
                 case StunMethod.ChannelBind: Authenticated(message, context, ChannelBindHandler.Known, _channelBind.Handle); return;
                 case StunMethod.Connect when context.Sink.Transport != ClientTransport.Udp && _options.TcpRelay:
                     Authenticated(message, context, ConnectHandler.Known, _connect.Handle); return;
                 case StunMethod.ConnectionBind when context.Sink.Transport != ClientTransport.Udp && _options.TcpRelay:
-                    Authenticated(message, context, ConnectionBindHandler.Known, _connectionBind.Handle); return;
+                    Authenticated(message, context, ConnectionBindHandler.Known, _connectionBind.Handle);
+                    if (context.Sink is IStreamClientSink { Upgraded: not null } and IStreamSession bound) bound.MarkAuthenticated(); // an RFC 6062 data connection
+                    return;
             }
         }
         else if (message.Class == StunClass.Indication && message.Method == StunMethod.Send)

@@ -24,8 +24,9 @@ internal sealed class TestServer : IAsyncDisposable
     private WebApplication? _tcp;
     private TcpEngineListener? _engineTcp;
 
-    private TestServer(TurnOptions options, UdpListenerSet udp, StunDispatcher dispatcher, FakeTimeProvider time, TurnMetrics metrics)
+    private TestServer(TurnOptions options, UdpListenerSet udp, StunDispatcher dispatcher, FakeTimeProvider time, TurnMetrics metrics, StreamConnectionGuard? guard)
     {
+        Guard = guard;
         Options = options;
         Udp = udp;
         Dispatcher = dispatcher;
@@ -38,6 +39,9 @@ internal sealed class TestServer : IAsyncDisposable
     public StunDispatcher Dispatcher { get; }
     public FakeTimeProvider Time { get; }
     public TurnMetrics Metrics { get; }
+
+    /// <summary>The TCP connection guard, when the test gave one (it runs on real time, not on <see cref="Time"/>).</summary>
+    public StreamConnectionGuard? Guard { get; }
     public IPEndPoint UdpEndPoint => Udp.Primary.EndPoint;
     public IPEndPoint TcpEndPoint => new(IPAddress.Loopback, Udp.Port);
 
@@ -47,7 +51,7 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>Client connections the engine's TCP listener has open (0 with Kestrel).</summary>
     public int OpenTcpConnections => _engineTcp?.OpenConnections ?? 0;
 
-    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false, bool kestrel = false)
+    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false, bool kestrel = false, StreamConnectionGuard? guard = null)
     {
         options ??= new TurnOptions();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -59,7 +63,7 @@ internal sealed class TestServer : IAsyncDisposable
         {
             var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
             udp.Start(dispatcher, TestTransport.Engine, NullLogger.Instance);
-            var server = new TestServer(options, udp, dispatcher, time, metrics);
+            var server = new TestServer(options, udp, dispatcher, time, metrics, guard);
             try
             {
                 if (tcp && !kestrel) server.StartEngineTcp();
@@ -77,7 +81,7 @@ internal sealed class TestServer : IAsyncDisposable
     private void StartEngineTcp()
     {
         _engineTcp = TcpEngineListener.TryBind(TestTransport.Engine, IPAddress.Loopback, Udp.Port);
-        _engineTcp?.Start(Dispatcher, TurnStreamFramer.Instance, NullLogger.Instance);
+        _engineTcp?.Start(Dispatcher, TurnStreamFramer.Instance, NullLogger.Instance, Guard);
     }
 
     private async Task StartTcpAsync()
@@ -86,7 +90,12 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IPacketHandler>(Dispatcher);
         builder.Services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Udp.Port, l => l.UseConnectionHandler<StreamConnectionHandler>()));
+        if (Guard is not null) builder.Services.AddSingleton(Guard);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Udp.Port, l =>
+        {
+            l.UseStreamConnectionGuard(tls: false);
+            l.UseConnectionHandler<StreamConnectionHandler>();
+        }));
         _tcp = builder.Build();
         await _tcp.StartAsync();
     }
@@ -98,5 +107,6 @@ internal sealed class TestServer : IAsyncDisposable
         await Udp.DisposeAsync();
         Dispatcher.Dispose();
         Metrics.Dispose();
+        Guard?.Dispose();
     }
 }
