@@ -85,7 +85,11 @@ public sealed class LongTermAuthenticator
         if (!realm.SequenceEqual(Encoding.UTF8.GetBytes(_options.Realm))) return Fail(AuthOutcome.Rejected, "realm");
         string? username = hasUser ? DecodeUsername(userBytes) : _byUserHash.GetValueOrDefault(Convert.ToBase64String(userHash));
         if (username is null) return Fail(AuthOutcome.Rejected, "unknown_user");
-        var key = KeyFor(username, algorithm, out var reason);
+        // A REST credential's expiry bounds when allocations can be made with it, not how long one made in time lives:
+        // requests on an existing allocation (Refresh, CreatePermission, ChannelBind, Connect) must come from its 5-tuple
+        // and its user (AllocationChecks.TryGetOwn, 437/441), so a meeting that outlasts its credential keeps its relay.
+        bool onExistingAllocation = request.Method is StunMethod.Refresh or StunMethod.CreatePermission or StunMethod.ChannelBind or StunMethod.Connect;
+        var key = KeyFor(username, algorithm, onExistingAllocation, out var reason);
         if (key is null) return Fail(AuthOutcome.Rejected, reason!);
 
         // 5. The integrity must match (MESSAGE-INTEGRITY-SHA256 when present, RFC 8489 §9.2.4).
@@ -111,13 +115,13 @@ public sealed class LongTermAuthenticator
         catch (ArgumentException) { return null; }
     }
 
-    private byte[]? KeyFor(string username, PasswordAlgorithm algorithm, out string? reason)
+    private byte[]? KeyFor(string username, PasswordAlgorithm algorithm, bool expiredAllowed, out string? reason)
     {
         reason = null;
         if (_users.TryGetValue(username, out var keys)) return algorithm == PasswordAlgorithm.Sha256 ? keys.Sha256 : keys.Md5;
         if (_options.Secret is { } secret && RestCredentials.TryGetExpiry(username, out var expires))
         {
-            if (expires <= _time.GetUtcNow()) { reason = "expired"; return null; }
+            if (!expiredAllowed && expires <= _time.GetUtcNow()) { reason = "expired"; return null; }
             return LongTermKey.Derive(algorithm, username, _options.Realm, RestCredentials.Password(secret, username));
         }
         reason = "unknown_user";

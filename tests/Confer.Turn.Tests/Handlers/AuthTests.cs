@@ -1,3 +1,4 @@
+using System.Net;
 using Confer.Stun;
 using Confer.Stun.Attributes;
 using Confer.Stun.Auth;
@@ -106,6 +107,24 @@ public sealed class AuthTests
 
         using (var client = new TurnTestClient(server.UdpEndPoint, user, "not-the-hmac"))
             Assert.Equal(401, (await client.AllocateAsync()).ErrorCode);
+    }
+
+    [Fact]
+    public async Task RestCredentials_ExpiredAfterAllocating_AllocationLivesOn_NewAllocationsRefused()
+    {
+        // A meeting outlasts the credential it joined with: its allocation is refreshed and given permissions with
+        // the same credential, while nobody can make a new allocation with it.
+        await using var server = await TestServer.StartAsync(Options());
+        var (user, password) = RestCredentials.Create("s3cret", "alice", server.Time.GetUtcNow().AddMinutes(2));
+        using var client = new TurnTestClient(server.UdpEndPoint, user, password);
+        Assert.Equal(StunClass.SuccessResponse, (await client.AllocateAsync()).Type.Class);
+
+        server.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(StunClass.SuccessResponse, (await client.RequestAsync(StunMethod.Refresh)).Type.Class);
+        Assert.Equal(StunClass.SuccessResponse, (await client.CreatePermissionAsync(new IPEndPoint(IPAddress.Parse("203.0.113.9"), 5000))).Type.Class);
+
+        using var late = new TurnTestClient(server.UdpEndPoint, user, password);
+        Assert.Equal(401, (await late.AllocateAsync()).ErrorCode);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class StreamGuardTests
         using var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
         var binding = await client.RequestAsync(StunTestMessages.Request(StunMethod.Binding));
         Assert.Equal(StunClass.SuccessResponse, binding.Type.Class); // answered, as browsers' checks need
-        var unauthenticated = await client.RequestAsync(StunTestMessages.Request(StunMethod.Allocate));
+        var unauthenticated = await client.RequestAsync(StunTestMessages.AllocateChallenge());
         Assert.Equal(StunClass.ErrorResponse, unauthenticated.Type.Class); // the 401 challenge does not lift the deadline either
 
         await SocketClosing.ClosedWithinAsync(client.Socket, TimeSpan.FromSeconds(10));
