@@ -4,19 +4,19 @@ namespace Confer.Signaling.Rooms;
 
 internal sealed partial class Room
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Room {Room} created")]
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Room {Room} created")]
     private static partial void LogRoomCreated(ILogger logger, string room);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Room {Room} closed")]
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Room {Room} closed")]
     private static partial void LogRoomClosed(ILogger logger, string room);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Room {Room} is full ({Max} participants); join refused")]
     private static partial void LogRoomFull(ILogger logger, string room, int max);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Identity} ({Sid}) joined {Room}")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{Identity} ({Sid}) joined {Room}")]
     private static partial void LogJoined(ILogger logger, string room, string identity, string sid);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "{Identity} left {Room}: {Reason}")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "{Identity} left {Room}: {Reason}")]
     private static partial void LogLeft(ILogger logger, string room, string identity, string reason);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "{Identity} in {Room} disconnected; may resume within {Grace} s")]

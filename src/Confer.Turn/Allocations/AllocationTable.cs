@@ -148,13 +148,13 @@ public sealed partial class AllocationTable : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Allocation {Tuple} relays on {Relayed} for {User}")]
+        [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Allocation {Tuple} relays on {Relayed} for {User}")]
         public static partial void Created(ILogger logger, FiveTuple tuple, TransportAddress relayed, string user);
 
-        [LoggerMessage(EventId = 312, Level = LogLevel.Information, Message = "Allocation {Tuple} relays on {Relayed} and {Additional} for {User}")]
+        [LoggerMessage(EventId = 312, Level = LogLevel.Debug, Message = "Allocation {Tuple} relays on {Relayed} and {Additional} for {User}")]
         public static partial void CreatedDual(ILogger logger, FiveTuple tuple, TransportAddress relayed, TransportAddress additional, string user);
 
-        [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Allocation {Tuple} removed (expired: {Expired})")]
+        [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Allocation {Tuple} removed (expired: {Expired})")]
         public static partial void Removed(ILogger logger, FiveTuple tuple, bool expired);
     }
 }
