@@ -16,6 +16,7 @@ public static class ConferHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
         builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.

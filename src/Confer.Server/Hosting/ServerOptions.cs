@@ -6,7 +6,7 @@ namespace Confer.Server.Hosting;
 /// Everything <c>confer serve</c> needs to start. Defaults are the embedded development defaults;
 /// CLI flags and configuration override them. Port 0 means "pick a free port" (tests use it).
 /// </summary>
-public sealed class ServerOptions
+public sealed partial class ServerOptions
 {
     public bool Dev { get; set; }
 
