@@ -18,7 +18,8 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
     public IReadOnlyList<IceServer> Create(string? requestHost, AccessToken token)
     {
         var list = new List<IceServer>(3);
-        var host = options.Signaling.PublicHost ?? requestHost;
+        // --public-host, else the public address (--public-ip or discovered), else the host the client reached.
+        var host = options.Signaling.PublicHost ?? (options.PublicIp.V4 ?? options.PublicIp.V6)?.ToString() ?? requestHost;
         // The port actually bound (also with --turn-port 0); a host without the STUN/TURN listener has none.
         var port = turn?.Primary.Port ?? options.TurnPort;
         if (!string.IsNullOrEmpty(host) && port > 0)
