@@ -20,7 +20,7 @@ internal static class PublicAddressDiscovery
     {
         text = text.Trim();
         if (text.Length == 0) return null;
-        if (IPAddress.TryParse(text, out var bare) && bare.AddressFamily == AddressFamily.InterNetworkV6) return (bare.ToString(), 3478);
+        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var bare) && bare.AddressFamily == AddressFamily.InterNetworkV6) return (bare.ToString(), 3478);
         string host = text;
         int port = 3478;
         int colon = text.LastIndexOf(':');
