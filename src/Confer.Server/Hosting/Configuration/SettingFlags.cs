@@ -18,10 +18,17 @@ internal sealed class SettingFlags
 
     private static Option Create(Setting s) => s switch
     {
-        { IsSwitch: true } => new Option<bool>(s.Flag) { Description = s.Help },
-        { Repeatable: true, SecretOf: null } => new Option<string[]>(s.Flag) { Description = s.Help, AllowMultipleArgumentsPerToken = false },
-        _ => new Option<string>(s.Flag) { Description = s.Help },
+        { IsSwitch: true } => new Option<bool>(s.Flag) { Description = Describe(s) },
+        { Repeatable: true, SecretOf: null } => new Option<string[]>(s.Flag) { Description = Describe(s), AllowMultipleArgumentsPerToken = false },
+        _ => new Option<string>(s.Flag) { Description = Describe(s) },
     };
+
+    /// <summary>The help, its default when the help does not say it, and the setting's key.</summary>
+    private static string Describe(Setting s)
+    {
+        var value = s.SecretOf is null && !s.IsSwitch && !s.Help.Contains("default", StringComparison.Ordinal) ? s.Show(new ServerOptions()) : "";
+        return s.Help + (value.Length > 0 ? $" Default {value}." : "") + $" [{s.Key}]";
+    }
 
     public void AddTo(Command command)
     {
