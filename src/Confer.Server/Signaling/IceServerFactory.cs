@@ -31,7 +31,10 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
             var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", expires);
             List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
             // TURN over TLS only with the operator's certificate: browsers refuse the --dev self-signed one.
-            if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{host}:{tls.Port}?transport=tcp");
+            // The certificate names a host, not the public IP: turns: keeps the name the client reached.
+            var tlsHost = options.Signaling.PublicHost ?? requestHost ?? host;
+            if (tlsHost.Contains(':') && !tlsHost.StartsWith('[')) tlsHost = $"[{tlsHost}]";
+            if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
             list.Add(new IceServer([.. urls], username, credential));
         }
         if (options.Signaling.ExternalIceServers.Count > 0)

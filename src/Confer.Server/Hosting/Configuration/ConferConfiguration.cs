@@ -30,6 +30,15 @@ internal sealed class ConferConfiguration
 
     public IConfigurationRoot Root { get; }
 
+    private IConfigurationProvider? _resolved;
+
+    /// <summary>
+    /// Makes <paramref name="key"/> read <paramref name="value"/> in <see cref="Root"/>, over every layer: what a section
+    /// binder reads there must be what the settings settled on (API keys from <c>--keys-file</c> replace the file's
+    /// <c>Signaling:Keys</c>, they are not added to them).
+    /// </summary>
+    public void Pin(string key, string value) => _resolved?.Set(key, value);
+
     public IReadOnlyList<Layer> Layers { get; }
 
     /// <summary>The configuration file read, or null when there is none.</summary>
@@ -94,6 +103,7 @@ internal sealed class ConferConfiguration
         builder.Add(new MemoryConfigurationSource { InitialData = sections });
         builder.Add(new MemoryConfigurationSource { InitialData = conferVariables });
         builder.Add(new MemoryConfigurationSource { InitialData = flags });
+        builder.Add(new MemoryConfigurationSource()); // Resolved: values settled by the settings (see Pin)
         IConfigurationRoot root;
         try
         {
@@ -112,8 +122,8 @@ internal sealed class ConferConfiguration
         if (file is not null) layers.Add(new Layer(SettingSource.File, providers[at++], key => $"{key} in {file}"));
         layers.Add(new Layer(SettingSource.Environment, providers[at++], key => key.Replace(":", "__", StringComparison.Ordinal)));
         layers.Add(new Layer(SettingSource.Environment, providers[at++], key => variables.TryGetValue(key, out var v) ? v : Setting.EnvironmentNameOf(key)));
-        layers.Add(new Layer(SettingSource.Flag, providers[at], key => SettingTable.Find(key)?.Flag ?? key));
-        return new ConferConfiguration(root, layers, file, variables);
+        layers.Add(new Layer(SettingSource.Flag, providers[at++], key => SettingTable.Find(key)?.Flag ?? key));
+        return new ConferConfiguration(root, layers, file, variables) { _resolved = providers[at] };
     }
 
     /// <summary>The value of <paramref name="key"/> in the highest layer that has it: the layer and its items (several for a list).</summary>

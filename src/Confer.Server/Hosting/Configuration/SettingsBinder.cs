@@ -56,6 +56,8 @@ internal sealed class SettingsBinder
             }
             Sources[setting] = (layer.Source, name);
         }
+        // The Signaling section reads Signaling:Keys itself: it must see the keys chosen here, whatever layer held them.
+        configuration.Pin("Signaling:Keys", string.Join(", ", options.Signaling.Keys.Keys.Select(k => options.Signaling.Keys.TryGetSecret(k, out var s) ? $"{k}: {s}" : "")));
         return null;
     }
 

@@ -37,6 +37,18 @@ public sealed class SecretsTests
     }
 
     [Fact]
+    public async Task KeysFromAHigherPlace_ReplaceTheFilesKeys_InTheRunningHost()
+    {
+        using var setup = new Setup();
+        var path = setup.Write("confer.json", $$"""{ "Signaling": { "Keys": "old: {{Setup.LongSecret}}" }, "Bind": "127.0.0.1", "HttpPort": 0, "Turn": { "Port": 0 } }""");
+        var run = setup.Valid("--config", path, "--keys-file", setup.Write("keys", $"new: {Setup.LongSecret}"));
+        Assert.Equal(["new"], run.Options.Signaling.Keys.Keys);
+        await using var app = Confer.Server.Hosting.ConferHost.Build(run.Options);
+        var signaling = (Confer.Signaling.SignalingOptions)app.Services.GetService(typeof(Confer.Signaling.SignalingOptions))!;
+        Assert.Equal(["new"], signaling.Keys.Keys); // the file's "old" key is not valid on this server
+    }
+
+    [Fact]
     public void SecretsFromTheEnvironment()
     {
         using var setup = new Setup();
