@@ -161,7 +161,7 @@ internal sealed class ConferConfiguration
             var path = parent is null ? child : $"{parent}:{child}";
             bool any = false;
             foreach (var leaf in Leaves(provider, path)) { any = true; yield return leaf; }
-            if (!any) yield return path;
+            if (!any && provider.TryGet(path, out var value) && value is not null) yield return path; // an empty {} or [] is no setting
         }
     }
 }

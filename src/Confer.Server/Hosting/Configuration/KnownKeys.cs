@@ -79,8 +79,14 @@ internal static partial class KnownKeys
         }
         foreach (var (key, variable) in configuration.Variables.OrderBy(v => v.Value, StringComparer.Ordinal))
         {
-            if (!IsKnown(key))
-                return $"the environment variable {variable} is not a Confer setting; did you mean {Setting.EnvironmentNameOf(Closest(key))}? (every setting is in docs/configuration.md)";
+            if (IsKnown(key)) continue;
+            var closest = Closest(key);
+            // CONFER_TURN__PORT and CONFER_HTTPPORT are shaped like settings; CONFER_SOME_TOOL (single underscores, the
+            // style of other programs' variables) is one only when it is a near miss of a setting (CONFER_TURN_PORT).
+            var rest = variable["CONFER_".Length..];
+            bool settingShaped = rest.Contains("__", StringComparison.Ordinal) || !rest.Contains('_', StringComparison.Ordinal);
+            if (settingShaped || Distance(Simplify(closest), Simplify(key)) <= 2)
+                return $"the environment variable {variable} is not a Confer setting; did you mean {Setting.EnvironmentNameOf(closest)}? (every setting is in docs/configuration.md)";
         }
         return null;
     }

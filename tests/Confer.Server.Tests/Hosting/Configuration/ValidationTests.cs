@@ -51,6 +51,25 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void ANearMissWithSingleUnderscores_IsCaught_OtherProgramsVariablesAreNot()
+    {
+        using var setup = new Setup();
+        setup.Environment["CONFER_TEST_LOG"] = "1";
+        setup.Environment["CONFER_SCREENSHOT_DIR"] = "/tmp";
+        setup.Valid("--dev");
+        setup.Environment["CONFER_TURN_PORT"] = "3478";
+        Assert.Equal("the environment variable CONFER_TURN_PORT is not a Confer setting; did you mean CONFER_Turn__Port? (every setting is in docs/configuration.md)",
+            setup.Invalid("--dev"));
+    }
+
+    [Fact]
+    public void EmptySections_InTheFile_AreNoSettings()
+    {
+        using var setup = new Setup();
+        setup.Valid("--config", setup.Write("c.json", """{ "Turn": {}, "Signaling": { "IceServers": [] } }"""), "--dev");
+    }
+
+    [Fact]
     public void OtherConferVariables_AndTheOldNames_AreNotUnknown()
     {
         using var setup = new Setup();
