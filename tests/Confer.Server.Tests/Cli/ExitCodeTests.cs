@@ -96,6 +96,31 @@ public sealed class ExitCodeTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_ListensOnTheFlagsPort_OverTheEnvironments_OverTheFiles()
+    {
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var path = Write("confer.json", $$"""{ "Dev": true, "Bind": "127.0.0.1", "HttpPort": {{ports[0]}}, "Turn": { "Port": 0, "TlsPort": 0 } }""");
+        var environment = new Dictionary<string, string> { ["CONFER_HTTPPORT"] = ports[1].ToString() };
+        await using (var serve = ServeProcess.Start(["--config", path], environment))
+        {
+            await serve.WaitListeningAsync(TimeSpan.FromSeconds(60));
+            Assert.Contains($"listening on http://127.0.0.1:{ports[1]}/", serve.Stdout);
+        }
+        await using (var serve = ServeProcess.Start(["--config", path, "--http-port", ports[2].ToString()], environment))
+        {
+            await serve.WaitListeningAsync(TimeSpan.FromSeconds(60));
+            Assert.Contains($"listening on http://127.0.0.1:{ports[2]}/", serve.Stdout);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task ConfigCheck_Valid_Exit0_PrintsEverySettingWithItsSource_SecretsMasked()
     {
         var keys = Write("keys", $"app: {Long}\n");
