@@ -31,6 +31,24 @@ public sealed class TurnOptions
     public IPAddress? RelayAddressV6 { get; set; }
 
     /// <summary>
+    /// The address XOR-RELAYED-ADDRESS gives for IPv4 relays instead of the one the relay socket is bound to
+    /// (<c>--public-ip</c>). Behind a 1:1 NAT the socket binds a local address the NAT maps to this public one, so the
+    /// relayed transport address peers can reach is the public address with the same port (RFC 8656 §7.2 says the
+    /// server returns the relayed address peers send to). Null: the bound address.
+    /// </summary>
+    public IPAddress? AdvertisedRelayAddress { get; set; }
+
+    /// <summary>As <see cref="AdvertisedRelayAddress"/>, for IPv6 relays.</summary>
+    public IPAddress? AdvertisedRelayAddressV6 { get; set; }
+
+    /// <summary>The relayed address a client is told: the advertised address of its family with the relay's port, else itself.</summary>
+    public Confer.Transport.TransportAddress Advertised(in Confer.Transport.TransportAddress relayed)
+    {
+        var advertised = relayed.IsIPv6 ? AdvertisedRelayAddressV6 : AdvertisedRelayAddress;
+        return advertised is null ? relayed : Confer.Transport.TransportAddress.FromEndPoint(new IPEndPoint(advertised, relayed.Port));
+    }
+
+    /// <summary>
     /// Bandwidth cap per allocation in application bytes per second, each direction on its own
     /// (<c>--max-bps</c>, as coturn's); 0 means unlimited. Excess packets are dropped. Default
     /// <see cref="DefaultMaxBytesPerSecond"/>.

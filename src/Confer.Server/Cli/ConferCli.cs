@@ -13,6 +13,7 @@ public static class ConferCli
             TokenCommand.Create(),
             RoomCommand.Create(),
             ParticipantCommand.Create(),
+            ConfigCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

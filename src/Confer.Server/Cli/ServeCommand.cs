@@ -1,69 +1,68 @@
 using System.CommandLine;
-using System.Net;
 using Confer.Server.Hosting;
+using Confer.Server.Hosting.Configuration;
+using Confer.Signaling.Auth;
 using Microsoft.Extensions.Options;
 
 namespace Confer.Server.Cli;
 
-/// <summary><c>confer serve</c>: runs the server until Ctrl-C.</summary>
+/// <summary>
+/// <c>confer serve</c>: runs the server until Ctrl-C. Its flags are the rows of <see cref="SettingTable"/>; with the
+/// configuration file and the <c>CONFER_</c> variables they make one configuration (flags win), see docs/configuration.md.
+/// </summary>
 internal static class ServeCommand
 {
+    /// <summary><c>--config</c>: the JSON configuration file (also <c>CONFER_CONFIG</c>); shared with <c>config check</c>.</summary>
+    public static Option<string?> ConfigOption() => new("--config")
+    {
+        Description = $"JSON configuration file (default: {ConferConfiguration.FileName} or {ConferConfiguration.AlternateFileName} beside the binary; also CONFER_CONFIG).",
+    };
+
     public static Command Create()
     {
-        var dev = new Option<bool>("--dev") { Description = "Development mode: known keys, open rooms, self-signed TLS; listens on loopback only (unless --bind) and then allows loopback peers." };
-        var bind = new Option<IPAddress>("--bind")
-        {
-            Description = "Address to listen on (default 0.0.0.0; with --dev 127.0.0.1 and ::1).",
-            CustomParser = r => ParseAddress(r.Tokens[0].Value, r),
-        };
-        var httpPort = new Option<int>("--http-port") { Description = "HTTP port (web app, signaling, API, /healthz).", DefaultValueFactory = _ => 7880 };
-        var turnPort = new Option<int>("--turn-port") { Description = "STUN/TURN port, UDP and TCP.", DefaultValueFactory = _ => 3478 };
-        var altIp = new Option<IPAddress?>("--alt-ip")
-        {
-            Description = "Second address for RFC 5780 NAT behaviour discovery.",
-            CustomParser = r => ParseAddress(r.Tokens[0].Value, r),
-        };
-        var altPort = new Option<int>("--alt-port") { Description = "Second port for RFC 5780 (default: turn port + 1)." };
-
-        var signaling = new SignalingFlags();
-        var command = new Command("serve", "Run Confer: web app, signaling, STUN and TURN.")
-        {
-            dev, bind, httpPort, turnPort, altIp, altPort,
-        };
-        signaling.AddTo(command);
-        var turn = new TurnFlags();
-        turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
+        var config = ConfigOption();
+        var flags = new SettingFlags(SettingTable.All);
+        var command = new Command("serve", "Run Confer: web app, signaling, STUN and TURN.") { config };
+        flags.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var options = new ServerOptions
-            {
-                Dev = parse.GetValue(dev),
-                HttpPort = parse.GetValue(httpPort),
-                TurnPort = parse.GetValue(turnPort),
-                AltIP = parse.GetValue(altIp),
-                AltPort = parse.GetValue(altPort),
-            };
-            if (parse.GetValue(bind) is { } address) options.Bind = address; // else the default: loopback with --dev, 0.0.0.0 without
-            if (signaling.Apply(parse, options) is { } problem)
+            var setup = ServeSetup.Run(parse.GetValue(config), flags.ToConfiguration(parse), Environment.GetEnvironmentVariables(), TimeProvider.System, checkPorts: true);
+            if (setup.Problem is { } problem)
             {
                 await Console.Error.WriteLineAsync($"confer: {problem}");
-                return 2;
+                return setup.ExitCode;
             }
-            if (turn.Apply(parse, options) is { } turnProblem)
+            foreach (var warning in setup.Warnings) Console.WriteLine(warning);
+            var options = setup.Options;
+            if (options.Dev && options.Signaling.Keys.Count == 0)
             {
-                await Console.Error.WriteLineAsync($"confer: {turnProblem}");
-                return 2;
+                options.Signaling.Keys.Add(ApiKeys.DevKey, ApiKeys.DevSecret);
+                Console.WriteLine($"confer: dev mode: API key {ApiKeys.DevKey}, secret {ApiKeys.DevSecret}");
             }
+            if (options.Signaling.Keys.Count == 0)
+                Console.WriteLine("confer: STUN/TURN only (--turn-only): no API keys, signaling refuses every token.");
+            await DiscoverPublicAddressAsync(options, ct);
+            if (AdvertisedAddress.Warning(options) is { } exposure) Console.WriteLine(exposure);
             return await RunAsync(options, ct);
         });
         return command;
     }
 
-    private static IPAddress ParseAddress(string text, System.CommandLine.Parsing.ArgumentResult result)
+    /// <summary>With <c>PublicIp:StunServer</c> and no <c>--public-ip</c>: asks the STUN server; a failure is a warning.</summary>
+    private static async Task DiscoverPublicAddressAsync(ServerOptions options, CancellationToken ct)
     {
-        if (IPAddress.TryParse(text, out var address)) return address;
-        result.AddError($"'{text}' is not an IP address.");
-        return IPAddress.None;
+        if (!options.PublicIp.IsEmpty || string.IsNullOrWhiteSpace(options.PublicIpStunServer)) return;
+        var (address, failure) = await PublicAddressDiscovery.DiscoverAsync(options.PublicIpStunServer, options.Bind, ct);
+        if (address is not null)
+        {
+            options.PublicIp = options.PublicIp.With(address);
+            Console.WriteLine($"confer: public address {address} (from STUN server {options.PublicIpStunServer})");
+        }
+        else
+        {
+            Console.WriteLine($"confer: WARNING: the public address could not be learned from STUN server {options.PublicIpStunServer} ({failure}); " +
+                "clients get the local address instead. Set --public-ip to be sure.");
+        }
     }
 
     private static string InUseMessage(Exception e)
@@ -75,11 +74,6 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
     {
-        if (options.Validate() is { } problem)
-        {
-            await Console.Error.WriteLineAsync($"confer: {problem}");
-            return 2;
-        }
         WebApplication app;
         try
         {
@@ -90,12 +84,13 @@ internal static class ServeCommand
         {
             // A configuration section (appsettings, environment) holds an impossible value: one sentence each, no stack trace.
             foreach (var failure in e.Failures) await Console.Error.WriteLineAsync($"confer: {failure}");
-            return 2;
+            return ServeSetup.ExitInvalid;
         }
         catch (Exception e) when (ConferHost.IsAddressInUse(e))
         {
+            // Taken between the check and the bind: the same advice, less precise.
             await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--turn-port/--turn-tls-port or stop the other program.");
-            return 3;
+            return ServeSetup.ExitPortInUse;
         }
         Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));

@@ -1,46 +1,24 @@
-using System.CommandLine;
 using Confer.Server.Hosting;
-using Confer.Signaling.Auth;
+using Confer.Server.Hosting.Configuration;
 
 namespace Confer.Server.Cli;
 
-/// <summary>The signaling flags of <c>confer serve</c>: keys, TURN secret, ICE servers, public host, open rooms.</summary>
-internal sealed class SignalingFlags
+/// <summary>The signaling settings of <c>confer serve</c>: keys, TURN secret, ICE servers, public host, open rooms (rows of <see cref="SettingTable"/>).</summary>
+internal static class SignalingFlags
 {
-    private readonly Option<string?> _keys = new("--keys") { Description = "API keys: \"key: secret\" (several separated by commas). Also CONFER_KEYS." };
-    private readonly Option<string?> _turnSecret = new("--turn-secret") { Description = "Shared secret for TURN REST credentials (default: random per start)." };
-    private readonly Option<string[]> _iceServers = new("--ice-server") { Description = "Extra STUN/TURN URL handed to clients (repeatable).", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string?> _publicHost = new("--public-host") { Description = "Host name for the ICE server URLs given to clients (default: the host they reached)." };
-    private readonly Option<bool> _openRooms = new("--open-rooms") { Description = "Let anyone get a join token from POST /api/token (always on with --dev)." };
+    public static readonly Setting[] Settings =
+    [
+        Setting.Custom("Signaling:Keys", "--keys", "API keys: \"key: secret\" (several separated by commas or lines). Outside --dev the secrets need 32+ characters.", ShowKeys, AddKeys).AsSecret(),
+        // --turn-secret is here: signaling mints the TURN REST credentials, TURN checks them.
+        Setting.Text("Turn:Secret", "--turn-secret", "Shared secret for TURN REST credentials (default: random per start; 32+ characters outside --dev).", o => o.TurnSecret, (o, v) => o.TurnSecret = v.Trim()).AsSecret(),
+        Setting.List("Signaling:IceServers", "--ice-server", "Extra STUN/TURN URL handed to clients (repeatable).", o => o.Signaling.ExternalIceServers, (o, v) => { o.Signaling.ExternalIceServers.Add(v); return null; }),
+        Setting.Text("Signaling:PublicHost", "--public-host", "Host name for the ICE server URLs given to clients (default: the public IP, else the host they reached).", o => o.Signaling.PublicHost, (o, v) => o.Signaling.PublicHost = v),
+        Setting.Switch("Signaling:OpenRooms", "--open-rooms", "Let anyone get a join token from POST /api/token (always on with --dev).", o => o.Signaling.OpenRooms, (o, v) => o.Signaling.OpenRooms = v),
+    ];
 
-    public void AddTo(Command command)
-    {
-        command.Options.Add(_keys);
-        command.Options.Add(_turnSecret);
-        command.Options.Add(_iceServers);
-        command.Options.Add(_publicHost);
-        command.Options.Add(_openRooms);
-    }
+    private static string ShowKeys(ServerOptions options) => string.Join(", ", options.Signaling.Keys.Keys.Select(k => $"{k}: ****"));
 
-    /// <summary>Copies the flags into <paramref name="options"/>; returns an error sentence or null.</summary>
-    public string? Apply(ParseResult parse, ServerOptions options)
-    {
-        var keys = parse.GetValue(_keys) ?? Environment.GetEnvironmentVariable("CONFER_KEYS");
-        if (!string.IsNullOrWhiteSpace(keys) && options.Signaling.Keys.AddFrom(keys) is { } problem) return problem;
-        if (options.Dev && options.Signaling.Keys.Count == 0)
-        {
-            options.Signaling.Keys.Add(ApiKeys.DevKey, ApiKeys.DevSecret);
-            Console.WriteLine($"confer: dev mode: API key {ApiKeys.DevKey}, secret {ApiKeys.DevSecret}");
-        }
-        if (options.Signaling.Keys.Count == 0)
-        {
-            // A STUN/TURN-only deployment (replacing coturn) needs no signaling keys: /rtc then refuses every token.
-            Console.WriteLine("confer: no API keys (--keys \"key: secret\" or CONFER_KEYS): signaling refuses every token; STUN/TURN run as usual.");
-        }
-        options.TurnSecret = parse.GetValue(_turnSecret) ?? "";
-        options.Signaling.ExternalIceServers.AddRange(parse.GetValue(_iceServers) ?? []);
-        options.Signaling.PublicHost = parse.GetValue(_publicHost);
-        options.Signaling.OpenRooms = parse.GetValue(_openRooms);
-        return null;
-    }
+    private static string? AddKeys(ServerOptions options, string value) =>
+        // The parser's sentence quotes the start of the bad entry; the setting's name is said by whoever reports it.
+        options.Signaling.Keys.AddFrom(value) is null ? null : "has an entry that is not \"key: secret\"";
 }

@@ -1,81 +1,69 @@
 using System.CommandLine;
 using System.Net;
 using Confer.Server.Hosting;
+using Confer.Server.Hosting.Configuration;
 using Confer.Server.Turn;
 
 namespace Confer.Server.Cli;
 
-/// <summary>The STUN/TURN flags of <c>confer serve</c> (besides --turn-port, --alt-ip, --alt-port).</summary>
+/// <summary>The STUN/TURN settings of <c>confer serve</c> (rows of <see cref="SettingTable"/>).</summary>
 internal sealed class TurnFlags
 {
-    private readonly Option<string[]> _users = new("--turn-user") { Description = "A TURN user as user:password (repeatable).", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string?> _realm = new("--realm") { Description = "Realm for TURN long-term credentials (default confer)." };
-    private readonly Option<string[]> _relayIp = new("--relay-ip") { Description = "Address of relayed addresses, one IPv4 and one IPv6 at most (repeatable; default: the bind address, and with --bind :: also an IPv6 address of this host).", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<long?> _maxBps = new("--max-bps") { Description = "Bandwidth cap per TURN allocation in bytes per second, each direction (default 2500000, 20 Mb/s; 0: unlimited)." };
-    private readonly Option<long?> _bpsBurst = new("--bps-burst") { Description = "Bytes an allocation may send at once over --max-bps (default: one second's worth, at least 65536)." };
-    private readonly Option<int?> _userQuota = new("--user-quota") { Description = "TURN allocations one user may hold at once (default 100; 486 beyond)." };
-    private readonly Option<int?> _totalQuota = new("--total-quota") { Description = "TURN allocations the server holds at once (default 10000; 508 beyond)." };
-    private readonly Option<int?> _tcpQuota = new("--tcp-connection-quota") { Description = "Peer TCP connections one RFC 6062 TCP allocation may hold at once (default 64; 508 beyond)." };
-    private readonly Option<bool> _tcpRelay = new("--tcp-relay") { Description = "Allow RFC 6062 TCP relaying (TCP allocations, Connect); off by default, browsers never use it." };
-    private readonly Option<string?> _relayPorts = new("--relay-ports") { Description = "Relay port range (default 49152-65535)." };
-    private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
-    private readonly Option<string[]> _allowPeers = new("--allow-peer") { Description = "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<int?> _tlsPort = new("--turn-tls-port") { Description = "TURN over TLS port (default 5349; needs --tls-cert/--tls-key or --dev)." };
-    private readonly Option<string?> _tlsCert = new("--tls-cert") { Description = "PEM certificate for TURN over TLS." };
-    private readonly Option<string?> _tlsKey = new("--tls-key") { Description = "PEM private key for TURN over TLS." };
+    public static readonly Setting[] Settings =
+    [
+        Setting.Port("Turn:Port", "--turn-port", "STUN/TURN port, UDP and TCP.", o => o.TurnPort, (o, v) => o.TurnPort = v),
+        Setting.Address("Turn:AltIp", "--alt-ip", "Second address for RFC 5780 NAT behaviour discovery.", o => o.AltIP, (o, v) => o.AltIP = v),
+        Setting.Port("Turn:AltPort", "--alt-port", "Second port for RFC 5780 (0: turn port + 1).", o => o.AltPort, (o, v) => o.AltPort = v),
+        Setting.List("Turn:Users", "--turn-user", "A TURN user as user:password (repeatable).", o => o.TurnUsers.Select(u => u[..Math.Max(0, u.IndexOf(':', StringComparison.Ordinal))] + ":****"), AddUser).AsSecret(),
+        Setting.Text("Turn:Realm", "--realm", "Realm for TURN long-term credentials.", o => o.Realm, (o, v) => o.Realm = v),
+        Setting.List("Turn:RelayIps", "--relay-ip", "Address relay sockets bind to, one IPv4 and one IPv6 at most (repeatable; default: the bind address, and with --bind :: also an IPv6 address of this host).", o => new[] { o.RelayIP, o.RelayIPv6 }.OfType<IPAddress>().Select(a => a.ToString()), AddRelayIp),
+        Setting.Custom("Turn:RelayPorts", "--relay-ports", "Relay port range.", o => $"{o.RelayPortMin}-{o.RelayPortMax}", SetRelayPorts),
+        Setting.Long("Turn:MaxBps", "--max-bps", "Bandwidth cap per TURN allocation in bytes per second, each direction (0: unlimited).", o => o.MaxBytesPerSecond, (o, v) => o.MaxBytesPerSecond = v),
+        Setting.Long("Turn:BpsBurst", "--bps-burst", "Bytes an allocation may send at once over --max-bps (0: one second's worth, at least 65536).", o => o.BandwidthBurstBytes, (o, v) => o.BandwidthBurstBytes = v),
+        Setting.Int("Turn:UserQuota", "--user-quota", "TURN allocations one user may hold at once (486 beyond).", o => o.UserQuota, (o, v) => o.UserQuota = v),
+        Setting.Int("Turn:TotalQuota", "--total-quota", "TURN allocations the server holds at once (508 beyond); the relay range must hold as many ports.", o => o.TotalQuota, (o, v) => o.TotalQuota = v),
+        Setting.Int("Turn:TcpConnectionQuota", "--tcp-connection-quota", "Peer TCP connections one RFC 6062 TCP allocation may hold at once (508 beyond).", o => o.TcpConnectionQuota, (o, v) => o.TcpConnectionQuota = v),
+        Setting.Switch("Turn:TcpRelay", "--tcp-relay", "Allow RFC 6062 TCP relaying (TCP allocations, Connect); browsers never use it.", o => o.TcpRelay, (o, v) => o.TcpRelay = v),
+        Setting.Switch("Turn:AllowLoopbackPeers", "--allow-loopback-peers", "Let TURN relay to loopback peers (on with --dev on loopback).", o => o.AllowLoopbackPeers, (o, v) => o.AllowLoopbackPeers = v),
+        Setting.List("Turn:AllowPeers", "--allow-peer", "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", o => o.AllowedPeers, (o, v) => { o.AllowedPeers.Add(v); return null; }),
+        Setting.Port("Turn:TlsPort", "--turn-tls-port", "TURN over TLS port (needs --tls-cert/--tls-key or --dev).", o => o.TurnTlsPort, (o, v) => o.TurnTlsPort = v),
+        Setting.Text("Tls:Cert", "--tls-cert", "PEM certificate (TURN over TLS).", o => o.TlsCert, (o, v) => o.TlsCert = v),
+        Setting.Text("Tls:Key", "--tls-key", "PEM private key of --tls-cert.", o => o.TlsKey, (o, v) => o.TlsKey = v),
+    ];
 
-    public void AddTo(Command command)
+    private readonly SettingFlags _flags = new(Settings);
+
+    public void AddTo(Command command) => _flags.AddTo(command);
+
+    /// <summary>Copies the flags alone into <paramref name="options"/>; returns an error sentence or null.</summary>
+    public string? Apply(ParseResult parse, ServerOptions options) => _flags.Apply(parse, options);
+
+    private static string? AddUser(ServerOptions options, string user)
     {
-        command.Options.Add(_users);
-        command.Options.Add(_realm);
-        command.Options.Add(_relayIp);
-        command.Options.Add(_relayPorts);
-        command.Options.Add(_maxBps);
-        command.Options.Add(_bpsBurst);
-        command.Options.Add(_userQuota);
-        command.Options.Add(_totalQuota);
-        command.Options.Add(_tcpQuota);
-        command.Options.Add(_tcpRelay);
-        command.Options.Add(_allowLoopback);
-        command.Options.Add(_allowPeers);
-        command.Options.Add(_tlsPort);
-        command.Options.Add(_tlsCert);
-        command.Options.Add(_tlsKey);
+        int colon = user.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == user.Length - 1) return "must look like user:password";
+        options.TurnUsers.Add(user);
+        return null;
     }
 
-    /// <summary>Copies the flags into <paramref name="options"/>; returns an error sentence or null.</summary>
-    public string? Apply(ParseResult parse, ServerOptions options)
+    private static string? AddRelayIp(ServerOptions options, string text)
     {
-        options.TurnUsers.AddRange(parse.GetValue(_users) ?? []);
-        if (parse.GetValue(_realm) is { } realm) options.Realm = realm;
-        foreach (var relayIp in parse.GetValue(_relayIp) ?? [])
-        {
-            if (!IPAddress.TryParse(relayIp, out var address)) return $"--relay-ip '{relayIp}' is not an IP address.";
-            if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-            bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
-            if ((v6 ? options.RelayIPv6 : options.RelayIP) is { } taken)
-                return $"--relay-ip {relayIp}: {taken} is already the {(v6 ? "IPv6" : "IPv4")} relay address; give at most one of each family.";
-            if (v6) options.RelayIPv6 = address; else options.RelayIP = address;
-        }
-        if (parse.GetValue(_maxBps) is { } maxBps) options.MaxBytesPerSecond = maxBps;
-        if (parse.GetValue(_bpsBurst) is { } burst) options.BandwidthBurstBytes = burst;
-        if (parse.GetValue(_userQuota) is { } userQuota) options.UserQuota = userQuota;
-        if (parse.GetValue(_totalQuota) is { } totalQuota) options.TotalQuota = totalQuota;
-        if (parse.GetValue(_tcpQuota) is { } tcpQuota) options.TcpConnectionQuota = tcpQuota;
-        options.TcpRelay |= parse.GetValue(_tcpRelay);
-        if (parse.GetValue(_relayPorts) is { } range)
-        {
-            var parts = range.Split('-');
-            if (parts.Length != 2 || !int.TryParse(parts[0], out int min) || !int.TryParse(parts[1], out int max))
-                return $"--relay-ports '{range}' must look like 49152-65535.";
-            options.RelayPortMin = min;
-            options.RelayPortMax = max;
-        }
-        options.AllowLoopbackPeers |= parse.GetValue(_allowLoopback);
-        options.AllowedPeers.AddRange(parse.GetValue(_allowPeers) ?? []);
-        if (parse.GetValue(_tlsPort) is { } tlsPort) options.TurnTlsPort = tlsPort;
-        options.TlsCert = parse.GetValue(_tlsCert);
-        options.TlsKey = parse.GetValue(_tlsKey);
+        if (!IPAddress.TryParse(text.Trim(), out var address)) return "is not an IP address";
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if ((v6 ? options.RelayIPv6 : options.RelayIP) is { } taken)
+            return $"repeats a family: {taken} is already the {(v6 ? "IPv6" : "IPv4")} relay address; give at most one of each family";
+        if (v6) options.RelayIPv6 = address; else options.RelayIP = address;
+        return null;
+    }
+
+    private static string? SetRelayPorts(ServerOptions options, string range)
+    {
+        var parts = range.Split('-');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int min) || !int.TryParse(parts[1], out int max))
+            return "must look like 49152-65535";
+        options.RelayPortMin = min;
+        options.RelayPortMax = max;
         return null;
     }
 

@@ -15,6 +15,12 @@ public static class ConferHost
     public static WebApplication Build(ServerOptions options, string[]? args = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        if (options.Configuration is { } configuration)
+        {
+            // confer serve: the one configuration (file < CONFER_ environment < flags) replaces the host's defaults.
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddConfiguration(configuration);
+        }
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
         builder.Services.AddConferSignaling(options);

@@ -1,4 +1,5 @@
 using System.Net;
+using Confer.Server.Hosting.Configuration;
 
 namespace Confer.Server.Hosting;
 
@@ -108,8 +109,32 @@ public sealed partial class ServerOptions
     /// <summary>Peer ranges TURN may relay to despite the default deny list (<c>--allow-peer 10.0.0.0/8</c>, repeatable).</summary>
     public List<string> AllowedPeers { get; } = [];
 
+    /// <summary>
+    /// The configuration these options were bound from (file, environment, flags: see docs/configuration.md); the host
+    /// reads its sections (Signaling, Transport, Metrics…) from it. Null: the host's own defaults (tests).
+    /// </summary>
+    public IConfiguration? Configuration { get; set; }
+
+    /// <summary>
+    /// A STUN/TURN-only server (<c>--turn-only</c>, replacing coturn): outside --dev it starts without API keys, and
+    /// signaling refuses every token. Without it, a server with no API key refuses to start.
+    /// </summary>
+    public bool TurnOnly { get; set; }
+
+    /// <summary>
+    /// The address other machines reach this server at (<c>--public-ip</c>, or discovered through
+    /// <see cref="PublicIpStunServer"/> at start): relayed addresses advertise it and ICE server URLs name it.
+    /// <see cref="PublicAddresses.None"/> when unknown.
+    /// </summary>
+    public PublicAddresses PublicIp { get; set; } = PublicAddresses.None;
+
+    /// <summary>host:port of an external STUN server asked for <see cref="PublicIp"/> at start (<c>PublicIp:StunServer</c>).</summary>
+    public string? PublicIpStunServer { get; set; }
+
     /// <summary>Checks the options; returns a sentence that says what to change, or null when they are usable.</summary>
-    public string? Validate()
+    public string? Validate() => SettingTable.Annotate(ValidateFlags());
+
+    private string? ValidateFlags()
     {
         if (HttpPort is < 0 or > 65535) return $"--http-port {HttpPort} is not a port number (0-65535).";
         if (TurnPort is < 0 or > 65535) return $"--turn-port {TurnPort} is not a port number (0-65535).";

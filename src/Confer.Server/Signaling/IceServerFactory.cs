@@ -18,7 +18,8 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
     public IReadOnlyList<IceServer> Create(string? requestHost, AccessToken token)
     {
         var list = new List<IceServer>(3);
-        var host = options.Signaling.PublicHost ?? requestHost;
+        // --public-host, else the public address (--public-ip or discovered), else the host the client reached.
+        var host = options.Signaling.PublicHost ?? (options.PublicIp.V4 ?? options.PublicIp.V6)?.ToString() ?? requestHost;
         // The port actually bound (also with --turn-port 0); a host without the STUN/TURN listener has none.
         var port = turn?.Primary.Port ?? options.TurnPort;
         if (!string.IsNullOrEmpty(host) && port > 0)
@@ -30,7 +31,10 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
             var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", expires);
             List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
             // TURN over TLS only with the operator's certificate: browsers refuse the --dev self-signed one.
-            if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{host}:{tls.Port}?transport=tcp");
+            // The certificate names a host, not the public IP: turns: keeps the name the client reached.
+            var tlsHost = options.Signaling.PublicHost ?? requestHost ?? host;
+            if (tlsHost.Contains(':') && !tlsHost.StartsWith('[')) tlsHost = $"[{tlsHost}]";
+            if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
             list.Add(new IceServer([.. urls], username, credential));
         }
         if (options.Signaling.ExternalIceServers.Count > 0)

@@ -97,6 +97,8 @@ internal static class TurnHosting
             Secret = string.IsNullOrEmpty(options.TurnSecret) ? null : options.TurnSecret,
             RelayAddress = options.RelayIP ?? DefaultRelayAddress(options.Bind),
             RelayAddressV6 = options.RelayIPv6 ?? DefaultRelayAddressV6(options.Bind),
+            AdvertisedRelayAddress = options.PublicIp.V4, // behind 1:1 NAT: bind locally, advertise the public address
+            AdvertisedRelayAddressV6 = options.PublicIp.V6,
             MaxBytesPerSecond = options.MaxBytesPerSecond,
             BandwidthBurstBytes = options.BandwidthBurstBytes,
             MaxAllocationsPerUser = options.UserQuota,

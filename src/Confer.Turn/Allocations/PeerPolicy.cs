@@ -62,7 +62,8 @@ public sealed class PeerPolicy
         _own = [];
         _relay = [];
         foreach (var address in localAddresses ?? InterfaceAddresses()) _own.Add(Key(address));
-        foreach (var relay in new[] { options.RelayAddress, options.RelayAddressV6 })
+        // The advertised (public) relay addresses are this server too: peers may reach their relay ports, nothing else.
+        foreach (var relay in new[] { options.RelayAddress, options.RelayAddressV6, options.AdvertisedRelayAddress, options.AdvertisedRelayAddressV6 })
         {
             if (relay is null || relay.Equals(IPAddress.Any) || relay.Equals(IPAddress.IPv6Any)) continue;
             _own.Add(Key(relay));

@@ -180,8 +180,9 @@ internal sealed class AllocateHandler(TurnContext turn)
         Span<byte> buffer = stackalloc byte[StunResponse.MaxLength];
         var writer = StunResponse.Begin(buffer, request, StunClass.SuccessResponse);
         // One XOR-RELAYED-ADDRESS per family, IPv4 first (RFC 8656 §7.2 step 9).
-        allocation.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
-        allocation.Additional?.Relayed.WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
+        // Behind 1:1 NAT the advertised (public) address with the bound port (TurnOptions.AdvertisedRelayAddress).
+        turn.Options.Advertised(allocation.Relayed).WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
+        if (allocation.Additional is { } additional) turn.Options.Advertised(additional.Relayed).WriteAttribute(ref writer, StunAttributeType.XorRelayedAddress, xor: true);
         if (allocation.AddressError is var (family, code))
             writer.AddAddressErrorCode(allocation.DraftCodepoints ? StunAttributeType.AddressErrorCodeDraft : StunAttributeType.AddressErrorCode, family, code);
         long remaining = Math.Max(0, allocation.ExpiresTicks - turn.Now);

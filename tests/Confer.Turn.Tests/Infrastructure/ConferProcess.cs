@@ -130,6 +130,7 @@ internal sealed class ConferProcess : IAsyncDisposable
         if (options.AltIP is not null) arguments.AddRange(["--alt-ip", options.AltIP.ToString()]);
         if (options.AltPort != 0) arguments.AddRange(["--alt-port", options.AltPort.ToString(CultureInfo.InvariantCulture)]);
         if (options.Dev) arguments.Add("--dev");
+        else if (!options.ExtraArguments.Contains("--keys")) arguments.Add("--turn-only"); // without API keys Confer starts only as STUN/TURN
         arguments.AddRange(options.ExtraArguments);
 
         var info = new ProcessStartInfo(fileName)
