@@ -1,3 +1,5 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Confer.Server.Hosting;
 
 namespace Confer.Server.Cli;
@@ -27,4 +29,62 @@ internal static class ServeBanner
                 "this host's loopback-only services.";
         }
     }
+
+    /// <summary>
+    /// Where to open the app, in one line, then what each web port serves. The URL is HTTPS when it runs: under the
+    /// certificate's own name when it has one, else the LAN address when bound to all interfaces (the address another
+    /// laptop types), else the bound address. Without HTTPS the line says why other machines get no camera.
+    /// </summary>
+    public static IEnumerable<string> Listeners(ServerOptions options, Uri http, IPEndPoint? https, X509Certificate2? certificate, IReadOnlyList<IPAddress> lan)
+    {
+        bool all = options.Bind.Equals(IPAddress.Any) || options.Bind.Equals(IPAddress.IPv6Any);
+        var local = new UriBuilder(https is null ? "http" : "https", "localhost", https?.Port ?? http.Port).Uri;
+        if (https is not null)
+        {
+            string? name = certificate is null ? null : PublicName(certificate);
+            Uri open = name is not null ? Url("https", name, https.Port)
+                : all && lan.Count > 0 ? Url("https", lan[0].ToString(), https.Port)
+                : IPAddress.IsLoopback(https.Address) || all ? local
+                : Url("https", https.Address.ToString(), https.Port);
+            yield return open == local
+                ? $"confer: open {open} in a browser (Ctrl-C to stop)"
+                : $"confer: open {open} in a browser; on this machine {local} (Ctrl-C to stop)";
+            string where = options.Dev && !options.BindGiven && IPAddress.IsLoopback(https.Address) ? $"localhost:{https.Port}" : ConferHost.Describe(https.Address, https.Port);
+            yield return $"confer: HTTPS on {where}: web app, SDK, /rtc, /api";
+            yield return options.HttpRedirect
+                ? $"confer: HTTP on {Authority(http)}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
+                : $"confer: HTTP on {Authority(http)}: web app, SDK, /rtc, /api (no camera for other machines over plain HTTP)";
+            if (certificate is not null) yield return Certificate(options, certificate);
+            yield break;
+        }
+        var plain = all && lan.Count > 0 ? Url("http", lan[0].ToString(), http.Port) : http;
+        yield return $"confer: open {(IPAddress.IsLoopback(options.Bind) || all ? Url("http", "localhost", http.Port) : plain)} in a browser (Ctrl-C to stop)";
+        yield return $"confer: HTTP on {Authority(http)}: web app, SDK, /rtc, /api";
+        if (!IPAddress.IsLoopback(options.Bind))
+            yield return $"confer: no HTTPS: browsers on other machines ({plain}) refuse the camera over plain HTTP; give --tls-cert and --tls-key.";
+    }
+
+    private static string Certificate(ServerOptions options, X509Certificate2 certificate)
+    {
+        if (options.TlsCert is null && options.Dev)
+            return $"confer: dev certificate, self-signed (the browser warns once): SHA-256 {Tls.CertificateFiles.Fingerprint(certificate)}";
+        string from = options.TlsCert is null ? "" : $" from {options.TlsCert} (reloaded when it changes)";
+        return $"confer: certificate {certificate.GetNameInfo(X509NameType.SimpleName, false)}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}{from}";
+    }
+
+    /// <summary>The first DNS name of the certificate that a browser can open (not localhost, not a wildcard).</summary>
+    private static string? PublicName(X509Certificate2 certificate)
+    {
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension is not X509SubjectAlternativeNameExtension names) continue;
+            foreach (var name in names.EnumerateDnsNames())
+                if (name != "localhost" && !name.StartsWith('*')) return name;
+        }
+        return null;
+    }
+
+    private static Uri Url(string scheme, string host, int port) => new UriBuilder(scheme, host, port).Uri;
+
+    private static string Authority(Uri uri) => uri.Authority;
 }

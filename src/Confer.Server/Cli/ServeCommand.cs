@@ -32,7 +32,9 @@ internal static class ServeCommand
         };
         signaling.AddTo(command);
         var turn = new TurnFlags();
-        turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
+        turn.AddTo(command);
+        var https = new HttpsFlags();
+        https.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
@@ -54,6 +56,11 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"confer: {turnProblem}");
                 return 2;
             }
+            if (https.Apply(parse, options) is { } httpsProblem)
+            {
+                await Console.Error.WriteLineAsync($"confer: {httpsProblem}");
+                return 2;
+            }
             return await RunAsync(options, ct);
         });
         return command;
@@ -64,6 +71,13 @@ internal static class ServeCommand
         if (IPAddress.TryParse(text, out var address)) return address;
         result.AddError($"'{text}' is not an IP address.");
         return IPAddress.None;
+    }
+
+    private static bool IsPermissionDenied(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied }) return true;
+        return false;
     }
 
     private static string InUseMessage(Exception e)
@@ -92,12 +106,21 @@ internal static class ServeCommand
             foreach (var failure in e.Failures) await Console.Error.WriteLineAsync($"confer: {failure}");
             return 2;
         }
-        catch (Exception e) when (ConferHost.IsAddressInUse(e))
+        catch (Exception e) when (IsPermissionDenied(e))
         {
-            await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--turn-port/--turn-tls-port or stop the other program.");
+            await Console.Error.WriteLineAsync($"confer: no permission to listen on a port below 1024 (--https-port {options.HttpsPort}, --http-port {options.HttpPort}): " +
+                "grant CAP_NET_BIND_SERVICE (the systemd unit does) or pick ports above 1023, like --https-port 8443.");
             return 3;
         }
-        Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
+        catch (Exception e) when (ConferHost.IsAddressInUse(e))
+        {
+            await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--https-port/--turn-port/--turn-tls-port or stop the other program.");
+            return 3;
+        }
+        var https = app.Services.GetRequiredService<Confer.Server.Tls.HttpsListener>().EndPoint;
+        var certificate = app.Services.GetRequiredService<Confer.Server.Tls.ServerCertificates>().Current;
+        foreach (var line in ServeBanner.Listeners(options, ConferHost.HttpAddress(app), https, certificate, [.. Confer.Server.Tls.DevCertificate.LocalAddresses()]))
+            Console.WriteLine(line);
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));
         foreach (var line in ServeBanner.Exposure(options)) Console.WriteLine(line);
         await app.WaitForShutdownAsync(ct);

@@ -21,8 +21,8 @@ internal sealed class TurnFlags
     private readonly Option<bool> _allowLoopback = new("--allow-loopback-peers") { Description = "Let TURN relay to loopback peers (on with --dev)." };
     private readonly Option<string[]> _allowPeers = new("--allow-peer") { Description = "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", AllowMultipleArgumentsPerToken = false };
     private readonly Option<int?> _tlsPort = new("--turn-tls-port") { Description = "TURN over TLS port (default 5349; needs --tls-cert/--tls-key or --dev)." };
-    private readonly Option<string?> _tlsCert = new("--tls-cert") { Description = "PEM certificate for TURN over TLS." };
-    private readonly Option<string?> _tlsKey = new("--tls-key") { Description = "PEM private key for TURN over TLS." };
+    private readonly Option<string?> _tlsCert = new("--tls-cert") { Description = "PEM certificate (with its intermediates) for HTTPS and TURN over TLS; reloaded when the file changes." };
+    private readonly Option<string?> _tlsKey = new("--tls-key") { Description = "PEM private key of --tls-cert." };
 
     public void AddTo(Command command)
     {
@@ -83,7 +83,7 @@ internal sealed class TurnFlags
     {
         Console.WriteLine($"confer: STUN/TURN on udp+tcp {Describe(endpoints.Primary)}");
         if (endpoints.Other is { } other) Console.WriteLine($"confer: RFC 5780 alternate address {Describe(other)}");
-        if (endpoints.Tls is { } tls) Console.WriteLine($"confer: TURN over TLS on {Describe(tls)}");
+        if (endpoints.Tls is { } tls) Console.WriteLine($"confer: TURN over TLS on {Describe(tls)} (turns: URLs for WebRTC clients, not a web page)");
     }
 
     private static string Describe(IPEndPoint e) => ConferHost.Describe(e.Address, e.Port);
