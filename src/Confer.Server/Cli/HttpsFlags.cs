@@ -16,7 +16,7 @@ internal sealed class HttpsFlags
 
     private readonly Option<bool?> _httpRedirect = new("--http-redirect")
     {
-        Description = "Redirect plain HTTP to HTTPS when both run (default true; /healthz, /readyz, /metrics and ACME's HTTP-01 stay on HTTP).",
+        Description = "Redirect plain HTTP to HTTPS (default: true with a real certificate, false with --dev's self-signed one; /healthz, /readyz, /metrics and ACME's HTTP-01 stay on HTTP).",
     };
 
     public void AddTo(Command command)

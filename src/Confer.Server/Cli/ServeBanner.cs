@@ -31,38 +31,44 @@ internal static class ServeBanner
     }
 
     /// <summary>
-    /// Where to open the app, in one line, then what each web port serves. The URL is HTTPS when it runs: under the
-    /// certificate's own name when it has one, else the LAN address when bound to all interfaces (the address another
-    /// laptop types), else the bound address. Without HTTPS the line says why other machines get no camera.
+    /// Where to open the app, in one line, printed last so it is what an operator sees. The URL is HTTPS when it runs:
+    /// under the certificate's own name when it has one, else the LAN address when bound to all interfaces (the
+    /// address another laptop types), else the bound address; "on this machine" adds the localhost URL.
     /// </summary>
-    public static IEnumerable<string> Listeners(ServerOptions options, Uri http, IPEndPoint? https, X509Certificate2? certificate, IReadOnlyList<IPAddress> lan)
+    public static string Open(ServerOptions options, Uri http, IPEndPoint? https, X509Certificate2? certificate, IReadOnlyList<IPAddress> lan)
     {
-        bool all = options.Bind.Equals(IPAddress.Any) || options.Bind.Equals(IPAddress.IPv6Any);
-        var local = new UriBuilder(https is null ? "http" : "https", "localhost", https?.Port ?? http.Port).Uri;
+        bool all = IsAll(options.Bind);
+        // On this machine plain http://localhost is a secure origin: it is the URL unless HTTP redirects to HTTPS.
+        var local = https is not null && options.HttpRedirect ? Url("https", "localhost", https.Port) : Url("http", "localhost", http.Port);
+        string? name = https is null || certificate is null ? null : PublicName(certificate);
+        Uri open = name is not null ? Url("https", name, https!.Port)
+            : all && lan.Count > 0 ? Url(https is null ? "http" : "https", lan[0].ToString(), https?.Port ?? http.Port)
+            : IPAddress.IsLoopback(options.Bind) || all ? local
+            : Url(https is null ? "http" : "https", options.Bind.ToString(), https?.Port ?? http.Port);
+        return open == local
+            ? $"confer: open {open} in a browser (Ctrl-C to stop)"
+            : $"confer: open {open} in a browser; on this machine {local} (Ctrl-C to stop)";
+    }
+
+    /// <summary>What each web port serves, the certificate, and why other machines get no camera without HTTPS.</summary>
+    public static IEnumerable<string> WebPorts(ServerOptions options, Uri http, IPEndPoint? https, X509Certificate2? certificate)
+    {
         if (https is not null)
         {
-            string? name = certificate is null ? null : PublicName(certificate);
-            Uri open = name is not null ? Url("https", name, https.Port)
-                : all && lan.Count > 0 ? Url("https", lan[0].ToString(), https.Port)
-                : IPAddress.IsLoopback(https.Address) || all ? local
-                : Url("https", https.Address.ToString(), https.Port);
-            yield return open == local
-                ? $"confer: open {open} in a browser (Ctrl-C to stop)"
-                : $"confer: open {open} in a browser; on this machine {local} (Ctrl-C to stop)";
             string where = options.Dev && !options.BindGiven && IPAddress.IsLoopback(https.Address) ? $"localhost:{https.Port}" : ConferHost.Describe(https.Address, https.Port);
             yield return $"confer: HTTPS on {where}: web app, SDK, /rtc, /api";
             yield return options.HttpRedirect
-                ? $"confer: HTTP on {Authority(http)}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
-                : $"confer: HTTP on {Authority(http)}: web app, SDK, /rtc, /api (no camera for other machines over plain HTTP)";
+                ? $"confer: HTTP on {http.Authority}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
+                : $"confer: HTTP on {http.Authority}: web app, SDK, /rtc, /api (a secure origin on this machine only: other machines need HTTPS for the camera)";
             if (certificate is not null) yield return Certificate(options, certificate);
             yield break;
         }
-        var plain = all && lan.Count > 0 ? Url("http", lan[0].ToString(), http.Port) : http;
-        yield return $"confer: open {(IPAddress.IsLoopback(options.Bind) || all ? Url("http", "localhost", http.Port) : plain)} in a browser (Ctrl-C to stop)";
-        yield return $"confer: HTTP on {Authority(http)}: web app, SDK, /rtc, /api";
+        yield return $"confer: HTTP on {http.Authority}: web app, SDK, /rtc, /api";
         if (!IPAddress.IsLoopback(options.Bind))
-            yield return $"confer: no HTTPS: browsers on other machines ({plain}) refuse the camera over plain HTTP; give --tls-cert and --tls-key.";
+            yield return "confer: no HTTPS: browsers on other machines refuse the camera over plain HTTP; give --tls-cert and --tls-key.";
     }
+
+    private static bool IsAll(IPAddress bind) => bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any);
 
     private static string Certificate(ServerOptions options, X509Certificate2 certificate)
     {
@@ -85,6 +91,4 @@ internal static class ServeBanner
     }
 
     private static Uri Url(string scheme, string host, int port) => new UriBuilder(scheme, host, port).Uri;
-
-    private static string Authority(Uri uri) => uri.Authority;
 }

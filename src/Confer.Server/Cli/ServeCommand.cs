@@ -119,10 +119,11 @@ internal static class ServeCommand
         }
         var https = app.Services.GetRequiredService<Confer.Server.Tls.HttpsListener>().EndPoint;
         var certificate = app.Services.GetRequiredService<Confer.Server.Tls.ServerCertificates>().Current;
-        foreach (var line in ServeBanner.Listeners(options, ConferHost.HttpAddress(app), https, certificate, [.. Confer.Server.Tls.DevCertificate.LocalAddresses()]))
-            Console.WriteLine(line);
+        var http = ConferHost.HttpAddress(app);
+        foreach (var line in ServeBanner.WebPorts(options, http, https, certificate)) Console.WriteLine(line);
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));
         foreach (var line in ServeBanner.Exposure(options)) Console.WriteLine(line);
+        Console.WriteLine(ServeBanner.Open(options, http, https, certificate, [.. Confer.Server.Tls.DevCertificate.LocalAddresses()]));
         await app.WaitForShutdownAsync(ct);
         await app.DisposeAsync();
         return 0;

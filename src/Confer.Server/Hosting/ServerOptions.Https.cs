@@ -36,11 +36,19 @@ public sealed partial class ServerOptions
     /// </summary>
     public bool HasCertificateSource => TlsCert is not null || Dev || ObtainsCertificate;
 
+    private bool? _httpRedirect;
+
     /// <summary>
-    /// Plain HTTP answers with a redirect to HTTPS when HTTPS runs (<c>--http-redirect false</c> turns it off), except
-    /// <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and ACME's <c>/.well-known/acme-challenge/</c>.
+    /// Plain HTTP answers with a redirect to HTTPS (<c>--http-redirect</c>), except <c>/healthz</c>, <c>/readyz</c>,
+    /// <c>/metrics</c> and ACME's <c>/.well-known/acme-challenge/</c>. Default: on with a real certificate (PEM files or
+    /// obtained), off with --dev's self-signed one, whose browser warning would stand between a developer and
+    /// <c>http://localhost</c> (already a secure context).
     /// </summary>
-    public bool HttpRedirect { get; set; } = true;
+    public bool HttpRedirect
+    {
+        get => _httpRedirect ?? (TlsCert is not null || ObtainsCertificate);
+        set => _httpRedirect = value;
+    }
 
     /// <summary>How long the PEM files must stay unchanged before they are reloaded (a writer replaces two files).</summary>
     public TimeSpan TlsReloadDelay { get; set; } = TimeSpan.FromSeconds(2);

@@ -30,8 +30,9 @@ internal static class CertificateFiles
         }
         if (now > leaf.NotAfter)
         {
+            var expired = leaf.NotAfter.ToUniversalTime();
             leaf.Dispose();
-            throw new CertificateFileException($"the certificate in {certificatePath} expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC: renew it.");
+            throw new CertificateFileException($"the certificate in {certificatePath} expired on {expired:yyyy-MM-dd HH:mm} UTC: renew it.");
         }
         if (OperatingSystem.IsWindows())
         {
