@@ -21,8 +21,8 @@ internal sealed partial class PemCertificateReloader : IHostedService, IDisposab
     private readonly TimeSpan _delay;
     private readonly Lock _gate = new();
     private readonly List<FileSystemWatcher> _watchers = [];
-    private ITimer? _debounce;
-    private ITimer? _poll;
+    private readonly ITimer _debounce;
+    private readonly ITimer _poll;
     private byte[]? _lastContent;
 
     public PemCertificateReloader(string certificatePath, string keyPath, ServerCertificates certificates, TimeProvider time, ILogger<PemCertificateReloader> logger, TimeSpan delay)
@@ -34,12 +34,12 @@ internal sealed partial class PemCertificateReloader : IHostedService, IDisposab
         _logger = logger;
         _delay = delay;
         _lastContent = ContentHash(); // what the host installed at start
+        _debounce = _time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _poll = _time.CreateTimer(_ => Reload(), null, PollInterval, PollInterval);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _debounce = _time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _poll = _time.CreateTimer(_ => Reload(), null, PollInterval, PollInterval);
         foreach (var directory in new[] { Path.GetDirectoryName(_certificatePath)!, Path.GetDirectoryName(_keyPath)! }.Distinct())
         {
             var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.DirectoryName };
@@ -54,7 +54,7 @@ internal sealed partial class PemCertificateReloader : IHostedService, IDisposab
     }
 
     /// <summary>Any change in the folders restarts the quiet period (symlinked files change under other names).</summary>
-    internal void OnChange(object? sender, FileSystemEventArgs e) => _debounce?.Change(_delay, Timeout.InfiniteTimeSpan);
+    internal void OnChange(object? sender, FileSystemEventArgs e) => _debounce.Change(_delay, Timeout.InfiniteTimeSpan);
 
     /// <summary>Loads the files when their content differs from the last seen; installs them or keeps the old certificate.</summary>
     internal void Reload()
@@ -104,8 +104,8 @@ internal sealed partial class PemCertificateReloader : IHostedService, IDisposab
     {
         foreach (var watcher in _watchers) watcher.Dispose();
         _watchers.Clear();
-        _debounce?.Dispose();
-        _poll?.Dispose();
+        _debounce.Dispose();
+        _poll.Dispose();
     }
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "TLS certificate reloaded from {Path}: {Subject}, valid until {NotAfter:yyyy-MM-dd HH:mm} UTC")]
