@@ -108,7 +108,9 @@ internal static class ServeCommand
         }
         catch (Exception e) when (IsPermissionDenied(e))
         {
-            await Console.Error.WriteLineAsync($"confer: no permission to listen on a port below 1024 (--https-port {options.HttpsPort}, --http-port {options.HttpPort}): " +
+            var low = new[] { ("--https-port", options.HttpsPort), ("--http-port", options.HttpPort), ("--turn-port", options.TurnPort), ("--turn-tls-port", options.TurnTlsPort) }
+                .Where(p => p.Item2 is > 0 and < 1024).Select(p => $"{p.Item1} {p.Item2}");
+            await Console.Error.WriteLineAsync($"confer: no permission to listen on a port below 1024 ({string.Join(", ", low)}): " +
                 "grant CAP_NET_BIND_SERVICE (the systemd unit does) or pick ports above 1023, like --https-port 8443.");
             return 3;
         }
