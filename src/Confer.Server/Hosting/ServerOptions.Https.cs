@@ -57,6 +57,10 @@ public sealed partial class ServerOptions
     internal string? ValidateHttps()
     {
         if (HttpsPort is < 0 or > 65535) return $"--https-port {HttpsPort} is not a port number (0-65535).";
+        if (HttpsPortGiven && HttpsPort != 0 && !HasCertificateSource)
+            return $"--https-port {HttpsPort} needs a certificate: give --tls-cert and --tls-key (or use --dev for a self-signed one).";
+        if (HasCertificateSource && HttpsPort != 0 && HttpsPort == TurnPort)
+            return $"--https-port {HttpsPort} is also the --turn-port (TURN listens on TCP there too): give them different ports.";
         if (HasCertificateSource && HttpsPort != 0 && HttpsPort == HttpPort)
             return $"--https-port {HttpsPort} is also the --http-port: give HTTPS and plain HTTP different ports.";
         if (HasCertificateSource && HttpsPort != 0 && HttpsPort == TurnTlsPort)

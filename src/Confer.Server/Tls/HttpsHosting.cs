@@ -88,7 +88,9 @@ internal static class HttpsHosting
             {
                 if (ctx.Request.IsHttps || StaysOnHttp(ctx.Request.Path) || listener.Port is not { } port) return next(ctx);
                 // 308 keeps the method and body (RFC 9110 §15.4.9); the port is left out when it is HTTPS's own.
-                var host = port == 443 ? new HostString(ctx.Request.Host.Host) : new HostString(ctx.Request.Host.Host, port);
+                // HTTP/1.0 may send no Host: then the address the client reached.
+                string name = ctx.Request.Host.HasValue ? ctx.Request.Host.Host : new HostString(ctx.Connection.LocalIpAddress?.ToString() ?? "localhost", 1).Host;
+                var host = port == 443 ? new HostString(name) : new HostString(name, port);
                 ctx.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
                 ctx.Response.Headers.Location = $"https://{host}{ctx.Request.PathBase}{ctx.Request.Path}{ctx.Request.QueryString}";
                 return Task.CompletedTask;
