@@ -45,7 +45,7 @@ internal static class ServeBanner
             : all && lan.Count > 0 ? Url(https is null ? "http" : "https", lan[0].ToString(), https?.Port ?? http.Port)
             : IPAddress.IsLoopback(options.Bind) || all ? local
             : Url(https is null ? "http" : "https", options.Bind.ToString(), https?.Port ?? http.Port);
-        return open == local
+        return open == local || name is not null // a named certificate may not cover localhost: its name is the one URL
             ? $"confer: open {open} in a browser (Ctrl-C to stop)"
             : $"confer: open {open} in a browser; on this machine {local} (Ctrl-C to stop)";
     }
@@ -53,17 +53,18 @@ internal static class ServeBanner
     /// <summary>What each web port serves, the certificate, and why other machines get no camera without HTTPS.</summary>
     public static IEnumerable<string> WebPorts(ServerOptions options, Uri http, IPEndPoint? https, X509Certificate2? certificate)
     {
+        string plain = options.Dev && !options.BindGiven ? $"localhost:{http.Port}" : ConferHost.Describe(options.Bind, http.Port);
         if (https is not null)
         {
             string where = options.Dev && !options.BindGiven && IPAddress.IsLoopback(https.Address) ? $"localhost:{https.Port}" : ConferHost.Describe(https.Address, https.Port);
             yield return $"confer: HTTPS on {where}: web app, SDK, /rtc, /api";
             yield return options.HttpRedirect
-                ? $"confer: HTTP on {http.Authority}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
-                : $"confer: HTTP on {http.Authority}: web app, SDK, /rtc, /api (a secure origin on this machine only: other machines need HTTPS for the camera)";
+                ? $"confer: HTTP on {plain}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
+                : $"confer: HTTP on {plain}: web app, SDK, /rtc, /api (a secure origin on this machine only: other machines need HTTPS for the camera)";
             if (certificate is not null) yield return Certificate(options, certificate);
             yield break;
         }
-        yield return $"confer: HTTP on {http.Authority}: web app, SDK, /rtc, /api";
+        yield return $"confer: HTTP on {plain}: web app, SDK, /rtc, /api";
         if (!IPAddress.IsLoopback(options.Bind))
             yield return "confer: no HTTPS: browsers on other machines refuse the camera over plain HTTP; give --tls-cert and --tls-key.";
     }
