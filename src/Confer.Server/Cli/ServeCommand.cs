@@ -32,9 +32,9 @@ internal static class ServeCommand
         };
         signaling.AddTo(command);
         var turn = new TurnFlags();
-        turn.AddTo(command);
+        turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
         var https = new HttpsFlags();
-        https.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
+        https.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
