@@ -141,6 +141,28 @@ public sealed class HttpsHostTests
     }
 
     [Fact]
+    public async Task FullChainFile_ServesTheIntermediateToo()
+    {
+        if (!File.Exists("/usr/bin/openssl")) return; // test.sh installs it; the other tests cover the leaf
+        using var pem = PemFiles.Create("placeholder");
+        pem.WriteIssued("leaf", "Confer Test Intermediate"); // leaf first, then the intermediate that issued it
+        await using var app = await StartAsync(pem);
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/openssl",
+            ["s_client", "-connect", $"127.0.0.1:{HttpsEndPoint(app).Port}", "-showcerts", "-alpn", "h2"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, output.Split("-----BEGIN CERTIFICATE-----").Length - 1);
+        Assert.Contains("Confer Test Intermediate", output);
+        Assert.Contains("ALPN protocol: h2", output);
+    }
+
+    [Fact]
     public void Start_WithExpiredCertificate_StopsWithOneSentence()
     {
         using var pem = PemFiles.Create("old", validFor: TimeSpan.FromDays(-1));

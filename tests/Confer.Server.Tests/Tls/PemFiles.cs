@@ -33,6 +33,36 @@ internal sealed class PemFiles : IDisposable
         return certificate;
     }
 
+    /// <summary>
+    /// Writes a "full chain": a leaf issued by an intermediate CA issued by a root, the file holding leaf then
+    /// intermediate (the root is the client's business, as with a public CA).
+    /// </summary>
+    public void WriteIssued(string commonName, string intermediateName)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=Confer Test Root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var root = rootRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(3));
+
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var intermediateRequest = new CertificateRequest($"CN={intermediateName}", intermediateKey, HashAlgorithmName.SHA256);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var intermediatePublic = intermediateRequest.Create(root, now.AddMinutes(-5), now.AddDays(2), [1]);
+        using var intermediate = intermediatePublic.CopyWithPrivateKey(intermediateKey);
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var leaf = request.Create(intermediate, now.AddMinutes(-5), now.AddDays(1), [2]);
+        File.WriteAllText(KeyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        File.WriteAllText(CertificatePath, leaf.ExportCertificatePem() + "\n" + intermediatePublic.ExportCertificatePem() + "\n");
+    }
+
     /// <summary>A self-signed certificate with its private key, for <c>ServerCertificates.Install</c>.</summary>
     public static X509Certificate2 InMemory(string commonName, string? dnsName = null)
     {
