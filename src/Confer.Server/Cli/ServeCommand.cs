@@ -65,6 +65,13 @@ internal static class ServeCommand
         }
     }
 
+    private static bool IsPermissionDenied(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied }) return true;
+        return false;
+    }
+
     private static string InUseMessage(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
@@ -86,15 +93,27 @@ internal static class ServeCommand
             foreach (var failure in e.Failures) await Console.Error.WriteLineAsync($"confer: {failure}");
             return ServeSetup.ExitInvalid;
         }
+        catch (Exception e) when (IsPermissionDenied(e))
+        {
+            var low = new[] { ("--https-port", options.HttpsPort), ("--http-port", options.HttpPort), ("--turn-port", options.TurnPort), ("--turn-tls-port", options.TurnTlsPort) }
+                .Where(p => p.Item2 is > 0 and < 1024).Select(p => $"{p.Item1} {p.Item2}");
+            await Console.Error.WriteLineAsync($"confer: no permission to listen on a port below 1024 ({string.Join(", ", low)}): " +
+                "grant CAP_NET_BIND_SERVICE (the systemd unit does) or pick ports above 1023, like --https-port 8443.");
+            return ServeSetup.ExitPortInUse;
+        }
         catch (Exception e) when (ConferHost.IsAddressInUse(e))
         {
             // Taken between the check and the bind: the same advice, less precise.
-            await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--turn-port/--turn-tls-port or stop the other program.");
+            await Console.Error.WriteLineAsync($"confer: a port is already in use ({InUseMessage(e)}); pick another with --http-port/--https-port/--turn-port/--turn-tls-port or stop the other program.");
             return ServeSetup.ExitPortInUse;
         }
-        Console.WriteLine($"confer: listening on {ConferHost.HttpAddress(app)} (Ctrl-C to stop)");
+        var https = app.Services.GetRequiredService<Confer.Server.Tls.HttpsListener>().EndPoint;
+        var certificate = app.Services.GetRequiredService<Confer.Server.Tls.ServerCertificates>().Current;
+        var http = ConferHost.HttpAddress(app);
+        foreach (var line in ServeBanner.WebPorts(options, http, https, certificate)) Console.WriteLine(line);
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));
         foreach (var line in ServeBanner.Exposure(options)) Console.WriteLine(line);
+        Console.WriteLine(ServeBanner.Open(options, http, https, certificate, [.. Confer.Server.Tls.DevCertificate.LocalAddresses()]));
         await app.WaitForShutdownAsync(ct);
         await app.DisposeAsync();
         return 0;

@@ -27,7 +27,7 @@ internal sealed class TurnFlags
         Setting.Switch("Turn:AllowLoopbackPeers", "--allow-loopback-peers", "Let TURN relay to loopback peers (on with --dev on loopback).", o => o.AllowLoopbackPeers, (o, v) => o.AllowLoopbackPeers = v),
         Setting.List("Turn:AllowPeers", "--allow-peer", "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", o => o.AllowedPeers, (o, v) => { o.AllowedPeers.Add(v); return null; }),
         Setting.Port("Turn:TlsPort", "--turn-tls-port", "TURN over TLS port (needs --tls-cert/--tls-key or --dev).", o => o.TurnTlsPort, (o, v) => o.TurnTlsPort = v),
-        Setting.Text("Tls:Cert", "--tls-cert", "PEM certificate (TURN over TLS).", o => o.TlsCert, (o, v) => o.TlsCert = v),
+        Setting.Text("Tls:Cert", "--tls-cert", "PEM certificate (with its intermediates) for HTTPS and TURN over TLS; reloaded when the file changes.", o => o.TlsCert, (o, v) => o.TlsCert = v),
         Setting.Text("Tls:Key", "--tls-key", "PEM private key of --tls-cert.", o => o.TlsKey, (o, v) => o.TlsKey = v),
     ];
 
@@ -71,7 +71,7 @@ internal sealed class TurnFlags
     {
         Console.WriteLine($"confer: STUN/TURN on udp+tcp {Describe(endpoints.Primary)}");
         if (endpoints.Other is { } other) Console.WriteLine($"confer: RFC 5780 alternate address {Describe(other)}");
-        if (endpoints.Tls is { } tls) Console.WriteLine($"confer: TURN over TLS on {Describe(tls)}");
+        if (endpoints.Tls is { } tls) Console.WriteLine($"confer: TURN over TLS on {Describe(tls)} (turns: URLs for WebRTC clients, not a web page)");
     }
 
     private static string Describe(IPEndPoint e) => ConferHost.Describe(e.Address, e.Port);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Confer.Server.Signaling;
+using Confer.Server.Tls;
 using Confer.Server.Web;
 using Confer.Server.Turn;
 
@@ -22,11 +23,13 @@ public static class ConferHost
             builder.Configuration.AddConfiguration(configuration);
         }
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
+        builder.AddConferHttps(options); // ServerCertificates with its first certificate, and the HTTPS listener
         builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The banner names each port and what it serves; Kestrel's "Now listening on: https://…" would call TURN over TLS a web page.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -41,6 +44,7 @@ public static class ConferHost
         var app = builder.Build();
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
+        app.UseConferHttps(); // plain HTTP redirects to HTTPS when both run; ACME's HTTP-01 answers
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapConferSignaling();
         app.MapConferMetrics();
@@ -53,9 +57,17 @@ public static class ConferHost
     {
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
-        var uri = new Uri(addresses.First());
+        var uri = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)));
         var host = uri.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : uri.Host;
         return new UriBuilder(uri) { Host = host }.Uri;
+    }
+
+    /// <summary>The HTTPS address actually bound (useful with port 0), or null when HTTPS does not run.</summary>
+    public static Uri? HttpsAddress(WebApplication app)
+    {
+        if (app.Services.GetRequiredService<HttpsListener>().EndPoint is not { } endPoint) return null;
+        var host = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : endPoint.Address;
+        return new UriBuilder("https", host.ToString(), endPoint.Port).Uri;
     }
 
     /// <summary>The STUN/TURN addresses actually bound (useful with port 0).</summary>

@@ -143,6 +143,7 @@ public sealed partial class ServerOptions
         if ((TlsCert is null) != (TlsKey is null)) return "--tls-cert and --tls-key go together: give both PEM files.";
         if (TlsCert is not null && !File.Exists(TlsCert)) return $"--tls-cert {TlsCert}: no such file.";
         if (TlsKey is not null && !File.Exists(TlsKey)) return $"--tls-key {TlsKey}: no such file.";
+        if (ValidateHttps() is { } https) return https;
         foreach (var user in TurnUsers)
         {
             int colon = user.IndexOf(':', StringComparison.Ordinal);

@@ -30,11 +30,11 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
             if (token.Expires < expires) expires = token.Expires;
             var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", expires);
             List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
-            // TURN over TLS only with the operator's certificate: browsers refuse the --dev self-signed one.
+            // TURN over TLS only with a real certificate (PEM files or obtained): browsers refuse the --dev self-signed one.
             // The certificate names a host, not the public IP: turns: keeps the name the client reached.
             var tlsHost = options.Signaling.PublicHost ?? requestHost ?? host;
             if (tlsHost.Contains(':') && !tlsHost.StartsWith('[')) tlsHost = $"[{tlsHost}]";
-            if (turn?.Tls is { } tls && options.TlsCert is not null) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
+            if (turn?.Tls is { } tls && (options.TlsCert is not null || options.ObtainsCertificate)) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
             list.Add(new IceServer([.. urls], username, credential));
         }
         if (options.Signaling.ExternalIceServers.Count > 0)

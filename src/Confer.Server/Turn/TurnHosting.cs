@@ -38,8 +38,7 @@ internal static class TurnHosting
             throw;
         }
         IPEndPoint? tls = null;
-        var certificate = TurnCertificate.Load(options.TlsCert, options.TlsKey, options.Dev, options.Bind);
-        if (certificate is not null)
+        if (options.HasCertificateSource) // the certificate is ServerCertificates', chosen per handshake
         {
             int tlsPort = options.TurnTlsPort == 0 ? FreeTcpPort(options.Bind) : options.TurnTlsPort;
             tls = new IPEndPoint(options.Bind, tlsPort);
@@ -82,7 +81,7 @@ internal static class TurnHosting
                 k.Listen(tls, l =>
                 {
                     l.UseStreamConnectionGuard(tls: true);
-                    l.UseHttps(TurnCertificate.Handshake(certificate!, transport.Options.HandshakeTimeout)); // ALPN "stun.turn" (RFC 7443)
+                    l.UseHttps(TurnCertificate.Handshake(k.ApplicationServices.GetRequiredService<Confer.Server.Tls.ServerCertificates>(), transport.Options.HandshakeTimeout)); // ALPN "stun.turn" (RFC 7443)
                     l.UseConnectionHandler<StreamConnectionHandler>();
                 });
             }

@@ -29,7 +29,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         {
             if (e.Data is null) return;
             lock (serve._stdout) serve._stdout.AppendLine(e.Data);
-            if (e.Data.Contains("listening on", StringComparison.Ordinal)) serve._listening.TrySetResult();
+            if (e.Data.Contains("(Ctrl-C to stop)", StringComparison.Ordinal)) serve._listening.TrySetResult(); // the banner's last line
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (serve._stderr) serve._stderr.AppendLine(e.Data); };
         process.Start();

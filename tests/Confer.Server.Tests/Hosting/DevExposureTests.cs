@@ -38,7 +38,7 @@ public sealed partial class DevExposureTests
     public async Task ServeDev_NoBind_ListensOnLoopbackOnlyAndSaysSo()
     {
         int port = FreeTcpPort();
-        await using var serve = ServeProcess.Start(["--dev", "--http-port", port.ToString(), "--turn-port", "0", "--turn-tls-port", "0"]);
+        await using var serve = ServeProcess.Start(["--dev", "--http-port", port.ToString(), "--https-port", "0", "--turn-port", "0", "--turn-tls-port", "0"]);
         await serve.WaitListeningAsync(TimeSpan.FromSeconds(60));
 
         var http = ListeningSockets.Tcp(port);

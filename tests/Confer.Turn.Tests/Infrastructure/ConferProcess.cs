@@ -16,6 +16,9 @@ internal sealed record ConferProcessOptions
     /// <summary><c>--http-port</c>; 0 picks a free one.</summary>
     public int HttpPort { get; init; }
 
+    /// <summary><c>--https-port</c> (HTTPS runs with --dev or --tls-cert); 0, the default here, picks a free one; null leaves the server's default.</summary>
+    public int? HttpsPort { get; init; } = 0;
+
     /// <summary><c>--alt-ip</c> for RFC 5780; null leaves it off.</summary>
     public IPAddress? AltIP { get; init; }
 
@@ -131,6 +134,7 @@ internal sealed class ConferProcess : IAsyncDisposable
         if (options.AltPort != 0) arguments.AddRange(["--alt-port", options.AltPort.ToString(CultureInfo.InvariantCulture)]);
         if (options.Dev) arguments.Add("--dev");
         else if (!options.ExtraArguments.Contains("--keys")) arguments.Add("--turn-only"); // without API keys Confer starts only as STUN/TURN
+        if (options.HttpsPort is { } httpsPort) arguments.AddRange(["--https-port", httpsPort.ToString(CultureInfo.InvariantCulture)]);
         arguments.AddRange(options.ExtraArguments);
 
         var info = new ProcessStartInfo(fileName)

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Confer.Server.Hosting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace Confer.Server.Tls;
+
+/// <summary>
+/// Wires HTTPS into the host: the first certificate (PEM files or the --dev self-signed one) installed into
+/// <see cref="ServerCertificates"/> at build time, the PEM reloader, and the HTTPS listener. Every handshake picks its
+/// certificate from <see cref="ServerCertificates.CurrentContext"/>, so an install takes effect at the next one. The
+/// listener speaks h2 and http/1.1, and answers TLS-ALPN-01 (RFC 8737): a ClientHello offering "acme-tls/1" for a
+/// name with a pending challenge gets that challenge's certificate and the connection is closed after the handshake.
+/// </summary>
+internal static class HttpsHosting
+{
+    private static readonly object AlpnKey = new();
+
+    /// <summary>Registers <see cref="ServerCertificates"/> with its first certificate; an unusable one stops the start with one sentence.</summary>
+    public static ServerCertificates AddConferHttps(this WebApplicationBuilder builder, ServerOptions options)
+    {
+        var certificates = new ServerCertificates();
+        var listener = new HttpsListener();
+        builder.Services.AddSingleton(certificates);
+        builder.Services.AddSingleton(listener);
+        InstallFirst(options, certificates, TimeProvider.System.GetUtcNow());
+        if (options.TlsCert is { } cert && options.TlsKey is { } key)
+        {
+            builder.Services.AddHostedService(sp => new PemCertificateReloader(cert, key, certificates,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<PemCertificateReloader>>(), options.TlsReloadDelay));
+        }
+        if (!options.HasCertificateSource) return certificates;
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var time = k.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
+            void Configure(ListenOptions l)
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.Use(next => ctx => PeekClientHelloAsync(ctx, next, time));
+                l.UseHttps(Handshake(certificates));
+                l.Use(next => ctx => IsAcmeTls1(ctx) ? Task.CompletedTask : next(ctx)); // RFC 8737 §3: the handshake is the whole answer
+                listener.Add(l);
+            }
+            // --dev without --bind: 127.0.0.1 and ::1 like the HTTP listener; port 0 binds the one address.
+            if (options.Dev && !options.BindGiven && options.HttpsPort != 0) k.ListenLocalhost(options.HttpsPort, Configure);
+            else k.Listen(options.Bind, options.HttpsPort, Configure);
+        });
+        return certificates;
+    }
+
+    /// <summary>The PEM files when given, else the --dev self-signed certificate, else nothing yet.</summary>
+    private static void InstallFirst(ServerOptions options, ServerCertificates certificates, DateTimeOffset now)
+    {
+        if (options.TlsCert is { } cert && options.TlsKey is { } key)
+        {
+            try
+            {
+                var loaded = CertificateFiles.LoadFiles(cert, key, now);
+                certificates.Install(loaded.Certificate, loaded.Chain);
+            }
+            catch (CertificateFileException e)
+            {
+                throw new OptionsValidationException("Tls", typeof(ServerOptions), [$"--tls-cert {cert} / --tls-key {key}: {e.Message}"]);
+            }
+        }
+        else if (options.Dev)
+        {
+            certificates.Install(DevCertificate.Create(options.Bind, now));
+        }
+    }
+
+    /// <summary>Maps ACME's HTTP-01 answers and, when HTTPS runs, redirects plain HTTP to it.</summary>
+    public static WebApplication UseConferHttps(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<ServerOptions>();
+        var certificates = app.Services.GetRequiredService<ServerCertificates>();
+        var listener = app.Services.GetRequiredService<HttpsListener>();
+        if (options.HasCertificateSource && options.HttpRedirect)
+        {
+            app.Use((ctx, next) =>
+            {
+                if (ctx.Request.IsHttps || StaysOnHttp(ctx.Request.Path) || listener.Port is not { } port) return next(ctx);
+                // 308 keeps the method and body (RFC 9110 §15.4.9); the port is left out when it is HTTPS's own.
+                // HTTP/1.0 may send no Host: then the address the client reached.
+                string name = ctx.Request.Host.HasValue ? ctx.Request.Host.Host : new HostString(ctx.Connection.LocalIpAddress?.ToString() ?? "localhost", 1).Host;
+                var host = port == 443 ? new HostString(name) : new HostString(name, port);
+                ctx.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+                ctx.Response.Headers.Location = $"https://{host}{ctx.Request.PathBase}{ctx.Request.Path}{ctx.Request.QueryString}";
+                return Task.CompletedTask;
+            });
+        }
+        // RFC 8555 §8.3: GET /.well-known/acme-challenge/{token} answers the key authorization, over plain HTTP (port 80).
+        app.MapGet("/.well-known/acme-challenge/{token}", (string token) =>
+            certificates.HttpChallenge(token) is { } answer ? Results.Text(answer, "application/octet-stream") : Results.NotFound());
+        return app;
+    }
+
+    /// <summary>What plain HTTP still serves when it redirects the rest: probes, the local scraper, and ACME's HTTP-01.</summary>
+    internal static bool StaysOnHttp(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics")
+        || path.StartsWithSegments("/.well-known/acme-challenge");
+
+    private static TlsHandshakeCallbackOptions Handshake(ServerCertificates certificates) => new()
+    {
+        HandshakeTimeout = TimeSpan.FromSeconds(10),
+        OnConnection = context =>
+        {
+            if (context.Connection.Items.TryGetValue(AlpnKey, out var offered) && offered is IReadOnlyList<SslApplicationProtocol> alpn
+                && alpn.Contains(ServerCertificates.AcmeTls1)
+                && context.ClientHelloInfo.ServerName is { Length: > 0 } name && certificates.AlpnChallenge(name) is { } challenge)
+            {
+                return ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = challenge,
+                    ApplicationProtocols = [ServerCertificates.AcmeTls1], // RFC 8737 §3: the only protocol of this handshake
+                });
+            }
+            var current = certificates.CurrentContext
+                ?? throw new AuthenticationException("No certificate yet: HTTPS serves handshakes once one is installed.");
+            return ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = current,
+                ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+            });
+        },
+    };
+
+    /// <summary>
+    /// Reads the ALPN ids of the ClientHello without consuming a byte (SslStream reads it next). Bounded: one record of
+    /// at most 16 KiB, within the handshake timeout; a stranger sending nothing is closed then.
+    /// </summary>
+    private static async Task PeekClientHelloAsync(ConnectionContext ctx, ConnectionDelegate next, TimeProvider time)
+    {
+        var input = ctx.Transport.Input;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ctx.ConnectionClosed))
+        {
+            try
+            {
+                while (true)
+                {
+                    var result = await input.ReadAsync(linked.Token);
+                    var buffer = result.Buffer;
+                    var status = ClientHello.TryRead(buffer, out var alpn);
+                    if (status == ClientHello.Status.Parsed) ctx.Items[AlpnKey] = alpn;
+                    if (status != ClientHello.Status.Incomplete || result.IsCompleted || buffer.Length >= ClientHello.MaxRecordBytes)
+                    {
+                        input.AdvanceTo(buffer.Start);
+                        break;
+                    }
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return; // no ClientHello in time, or the client left: close
+            }
+        }
+        await next(ctx);
+    }
+
+    private static bool IsAcmeTls1(ConnectionContext ctx) =>
+        ctx.Features.Get<ITlsApplicationProtocolFeature>() is { } tls && tls.ApplicationProtocol.Span.SequenceEqual(ServerCertificates.AcmeTls1.Protocol.Span);
+}
+
+/// <summary>The HTTPS listener's address once bound (with port 0, Kestrel writes the chosen port back).</summary>
+public sealed class HttpsListener
+{
+    private readonly List<ListenOptions> _listeners = [];
+
+    internal void Add(ListenOptions listener)
+    {
+        lock (_listeners) _listeners.Add(listener);
+    }
+
+    /// <summary>The bound endpoint, or null when HTTPS does not run (no certificate source) or has not started.</summary>
+    public IPEndPoint? EndPoint
+    {
+        get
+        {
+            lock (_listeners) return _listeners.Count == 0 ? null : _listeners[0].IPEndPoint is { Port: > 0 } e ? e : null;
+        }
+    }
+
+    public int? Port => EndPoint?.Port;
+}
