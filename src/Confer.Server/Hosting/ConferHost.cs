@@ -17,6 +17,7 @@ public static class ConferHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
+        Confer.Server.Acme.AcmeHosting.AddConferAcme(builder.Services, options); // --domain: certificates over ACME
         builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
@@ -36,6 +37,7 @@ public static class ConferHost
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        Confer.Server.Acme.AcmeHosting.MapConferAcmeChallenges(app); // HTTP-01 answers (RFC 8555 §8.3)
         app.MapConferSignaling();
         app.MapConferMetrics();
         app.MapConferWebApp();
