@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Confer test. Installs the system packages the tests drive (coturn's tools, Chromium,
-# iproute2/nftables for namespaces, NSS tools for trusting a test certificate) when they are missing.
+# iproute2/nftables for namespaces, NSS tools for trusting a test certificate, Pebble for ACME) when they are missing.
 # Ends with one line: "tests: N passed, N failed", summed from the test runs' TRX results.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +13,7 @@ command -v unshare >/dev/null || missing+=(util-linux)
 command -v nft >/dev/null || missing+=(nftables)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v pebble >/dev/null || missing+=(pebble)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
