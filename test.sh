@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Confer test. Installs the system packages the tests drive (coturn's tools, Chromium,
-# iproute2/nftables for namespaces, NSS tools for trusting a test certificate, Pebble for ACME) when they are missing.
+# iproute2/nftables for namespaces, NSS tools for trusting a test certificate) when they are missing.
 # Ends with one line: "tests: N passed, N failed", summed from the test runs' TRX results.
 set -uo pipefail
 cd "$(dirname "$0")"
