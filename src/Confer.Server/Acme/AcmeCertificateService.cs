@@ -68,7 +68,7 @@ internal sealed class AcmeCertificateService(
                     failures++;
                     var backoff = settings.FirstRetry * Math.Pow(2, Math.Min(failures - 1, 20));
                     wait = backoff < settings.MaxRetry ? backoff : settings.MaxRetry;
-                    AcmeLog.Failed(logger, reason, wait.TotalMinutes);
+                    AcmeLog.Failed(logger, reason, AcmeLog.Duration(wait));
                 }
             }
             try { await Task.Delay(wait, time, stoppingToken); }

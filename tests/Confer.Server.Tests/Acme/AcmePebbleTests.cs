@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using Confer.Server.Acme;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace Confer.Server.Tests.Acme;
 
@@ -9,7 +10,7 @@ namespace Confer.Server.Tests.Acme;
 /// The ACME client against real Pebble: certificates issued through TLS-ALPN-01 and HTTP-01 answered by a real
 /// Kestrel listener, renewed without a restart while a real TLS client watches, and a refusal that gives a sentence.
 /// </summary>
-public sealed class AcmePebbleTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
+public sealed class AcmePebbleTests(PebbleFixture pebble, ITestOutputHelper output) : IClassFixture<PebbleFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
@@ -79,6 +80,7 @@ public sealed class AcmePebbleTests(PebbleFixture pebble) : IClassFixture<Pebble
         finally
         {
             await service.StopAsync(CancellationToken.None);
+            foreach (var line in logger.Lines) output.WriteLine($"{line.Level}: {line.Text}");
         }
 
         // A restart serves the stored (renewed) certificate at once, before any ACME traffic.
@@ -99,6 +101,7 @@ public sealed class AcmePebbleTests(PebbleFixture pebble) : IClassFixture<Pebble
         var error = await Assert.ThrowsAsync<AcmeException>(() =>
             Issuer(http, accountKey, NullLogger.Instance).ObtainAsync(["bad_name!.confer.test"], AcmeIssuer.Http01, null, cts.Token));
         Assert.StartsWith("Ordering a certificate for bad_name!.confer.test failed: ", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
         Assert.Contains("HTTP 400", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
     }
@@ -117,6 +120,7 @@ public sealed class AcmePebbleTests(PebbleFixture pebble) : IClassFixture<Pebble
         bool retried = await TlsProbe.UntilAsync(() => logger.Lines.Count(l => l.Level == LogLevel.Warning) >= 2, Bound);
         Assert.False(service.ExecuteTask!.IsCompleted);
         await service.StopAsync(CancellationToken.None);
+        foreach (var line in logger.Lines) output.WriteLine($"{line.Level}: {line.Text}");
         Assert.True(retried, string.Join("\n", logger.Lines));
         var warning = logger.Lines.First(l => l.Level == LogLevel.Warning).Text;
         Assert.Contains("no certificate this time: Ordering a certificate for bad_name!.confer.test failed:", warning, StringComparison.Ordinal);
