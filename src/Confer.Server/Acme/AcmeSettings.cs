@@ -22,7 +22,10 @@ internal sealed record AcmeSettings(IReadOnlyList<string> Domains, Uri Directory
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     public static AcmeSettings From(ServerOptions options) =>
-        new(options.AcmeDomains.ToArray(), new Uri(options.AcmeDirectory), options.AcmeEmail, options.AcmeCaRoot, options.DataDirectory);
+        new(options.AcmeDomains.ToArray(), new Uri(options.AcmeDirectory), options.AcmeEmail, options.AcmeCaRoot, options.DataDirectory)
+        {
+            Challenges = options.AcmeChallengeOrder.ToArray(),
+        };
 
     /// <summary>
     /// The HTTP client for the ACME server: 30 s per request, 10 s to connect, and the server's certificate checked

@@ -20,6 +20,15 @@ public sealed partial class ServerOptions
     /// <summary>PEM file of extra root certificates to trust for the ACME server's own HTTPS (<c>--acme-ca-root</c>).</summary>
     public string? AcmeCaRoot { get; set; }
 
+    /// <summary>
+    /// The challenges to answer, in order of preference (<c>--acme-challenge</c>, repeatable): "tls-alpn-01" on the HTTPS
+    /// port, "http-01" on the HTTP port. After a failed order the next one tries the next challenge.
+    /// </summary>
+    public List<string> AcmeChallenges { get; } = [];
+
+    /// <summary>The challenges in use: <see cref="AcmeChallenges"/>, or both with TLS-ALPN-01 first.</summary>
+    public IReadOnlyList<string> AcmeChallengeOrder => AcmeChallenges.Count > 0 ? AcmeChallenges : ["tls-alpn-01", "http-01"];
+
     /// <summary>Where Confer keeps state such as certificates and the ACME account key (<c>--data-dir</c>); null: <see cref="DefaultDataDir"/>.</summary>
     public string? DataDir { get; set; }
 
@@ -48,6 +57,8 @@ public sealed partial class ServerOptions
             return $"--acme-directory '{AcmeDirectory}' must be an https:// URL (like {LetsEncryptDirectory}).";
         if (AcmeEmail is { } email && (email.Length > 254 || email.Count(c => c == '@') != 1 || email.StartsWith('@') || email.EndsWith('@') || email.Any(char.IsWhiteSpace)))
             return $"--acme-email '{email}' is not an email address.";
+        foreach (var challenge in AcmeChallenges)
+            if (challenge is not ("tls-alpn-01" or "http-01")) return $"--acme-challenge '{challenge}' must be tls-alpn-01 or http-01.";
         if (AcmeCaRoot is not null && !File.Exists(AcmeCaRoot)) return $"--acme-ca-root {AcmeCaRoot}: no such file.";
         if (DataDir is { Length: 0 }) return "--data-dir must not be empty.";
         return null;

@@ -7,26 +7,63 @@ using System.Text;
 
 namespace Confer.Server.Tests.Acme;
 
+/// <summary>Pebble started for a test class, validating against <see cref="Host"/>'s ports.</summary>
+public sealed class PebbleFixture : IAsyncLifetime
+{
+    private PebbleServer _pebble = null!;
+
+    internal AcmeTestHost Host { get; private set; } = null!;
+    public Uri DirectoryUrl => _pebble.DirectoryUrl;
+    public string CaRootFile => _pebble.CaRootFile;
+    public HttpClient Http() => _pebble.Http();
+    public Task<X509Certificate2> RootAsync() => _pebble.RootAsync();
+
+    public async Task InitializeAsync()
+    {
+        Host = await AcmeTestHost.StartAsync();
+        _pebble = await PebbleServer.StartAsync(Host.HttpPort, Host.TlsPort);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pebble.DisposeAsync();
+        await Host.DisposeAsync();
+    }
+}
+
 /// <summary>
-/// Pebble (Let's Encrypt's test ACME server) and pebble-challtestsrv (its DNS, every name → 127.0.0.1), started for
-/// the test class with a certificate of their own for 127.0.0.1, and validating against <see cref="Host"/>'s ports.
+/// Pebble (Let's Encrypt's test ACME server) and pebble-challtestsrv (its DNS, every name → 127.0.0.1), with a
+/// certificate of their own for 127.0.0.1, validating HTTP-01 on <c>httpPort</c> and TLS-ALPN-01 on <c>tlsPort</c>.
 /// Only processes started here are stopped, by their own handles.
 /// </summary>
-public sealed class PebbleFixture : IAsyncLifetime
+internal sealed class PebbleServer : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly StringBuilder _output = new();
 
-    internal AcmeTestHost Host { get; private set; } = null!;
     public string Dir { get; } = Directory.CreateTempSubdirectory("confer-pebble-").FullName;
     public Uri DirectoryUrl { get; private set; } = null!;
     public string CaRootFile => Path.Combine(Dir, "pebble-tls.pem");
     public int ManagementPort { get; private set; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public async Task InitializeAsync()
+    public static async Task<PebbleServer> StartAsync(int httpPort, int tlsPort)
     {
-        Host = await AcmeTestHost.StartAsync();
+        var pebble = new PebbleServer();
+        try { await pebble.StartProcessesAsync(httpPort, tlsPort); }
+        catch { await pebble.DisposeAsync(); throw; }
+        return pebble;
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private async Task StartProcessesAsync(int httpPort, int tlsPort)
+    {
         WriteOwnCertificate();
         int acme = FreePort(), management = FreePort(), dns = FreeUdpPort(), challManagement = FreePort();
         ManagementPort = management;
@@ -35,7 +72,7 @@ public sealed class PebbleFixture : IAsyncLifetime
             { "pebble": {
                 "listenAddress": "127.0.0.1:{{acme}}", "managementListenAddress": "127.0.0.1:{{management}}",
                 "certificate": "{{CaRootFile}}", "privateKey": "{{Path.Combine(Dir, "pebble-tls.key")}}",
-                "httpPort": {{Host.HttpPort}}, "tlsPort": {{Host.TlsPort}}, "ocspResponderURL": "", "externalAccountBindingRequired": false } }
+                "httpPort": {{httpPort}}, "tlsPort": {{tlsPort}}, "ocspResponderURL": "", "externalAccountBindingRequired": false } }
             """);
         Start("pebble-challtestsrv", ["-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", $"127.0.0.1:{dns}",
             "-http01", "", "-https01", "", "-tlsalpn01", "", "-management", $"127.0.0.1:{challManagement}"]);
@@ -63,7 +100,7 @@ public sealed class PebbleFixture : IAsyncLifetime
         return X509Certificate2.CreateFromPem(pem);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var p in _processes)
         {
@@ -71,7 +108,6 @@ public sealed class PebbleFixture : IAsyncLifetime
             catch (InvalidOperationException) { }
             p.Dispose();
         }
-        await Host.DisposeAsync();
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }
 
@@ -99,13 +135,6 @@ public sealed class PebbleFixture : IAsyncLifetime
         using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(2));
         File.WriteAllText(CaRootFile, cert.ExportCertificatePem());
         File.WriteAllText(Path.Combine(Dir, "pebble-tls.key"), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     private static int FreeUdpPort()
