@@ -29,6 +29,16 @@ public sealed class AcmeFlagsTests
     }
 
     [Fact]
+    public void AcmeChallenge_OrderOfPreference_DefaultTlsAlpnThenHttp()
+    {
+        Assert.Equal(["tls-alpn-01", "http-01"], Apply("--domain", "meet.example.org").Options.AcmeChallengeOrder);
+        var (problem, options) = Apply("--domain", "meet.example.org", "--acme-challenge", "HTTP-01");
+        Assert.Null(problem);
+        Assert.Equal(["http-01"], options.AcmeChallengeOrder);
+        Assert.Equal(["http-01"], Confer.Server.Acme.AcmeSettings.From(options).Challenges);
+    }
+
+    [Fact]
     public void NoDomain_NoAcme() => Assert.Empty(Apply().Options.AcmeDomains);
 
     [Theory]
@@ -39,6 +49,7 @@ public sealed class AcmeFlagsTests
     [InlineData("--acme-directory", "http://ca.example/dir", "must be an https:// URL")]
     [InlineData("--acme-email", "not-an-address", "is not an email address")]
     [InlineData("--acme-ca-root", "/nonexistent/root.pem", "no such file")]
+    [InlineData("--acme-challenge", "dns-01", "must be tls-alpn-01 or http-01")]
     public void ImpossibleValue_OneSentenceNamingTheFlag(string flag, string value, string says)
     {
         var (problem, _) = Apply("--domain", "meet.example.org", flag, value);
