@@ -66,6 +66,7 @@ internal sealed class AcmeCertificateService(
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested && Explain(e) is { } reason)
                 {
                     failures++;
+                    client = null; // next time: the directory, a nonce and the account afresh (the CA may have changed them)
                     var backoff = settings.FirstRetry * Math.Pow(2, Math.Min(failures - 1, 20));
                     wait = backoff < settings.MaxRetry ? backoff : settings.MaxRetry;
                     AcmeLog.Failed(logger, reason, AcmeLog.Duration(wait));
