@@ -104,6 +104,8 @@ internal sealed class AcmeCertificateService(
     {
         AcmeException a => a.Message,
         HttpRequestException { InnerException: SocketException s } => $"Could not reach the ACME server ({s.SocketErrorCode}).",
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException t } =>
+            $"The ACME server's HTTPS certificate is not trusted ({t.Message.TrimEnd('.')}); for a private CA give its root with --acme-ca-root.",
         HttpRequestException h => $"Could not talk to the ACME server: {h.GetBaseException().Message.TrimEnd('.')}.",
         TaskCanceledException => "The ACME server did not answer within 30 s.",
         IOException or UnauthorizedAccessException => $"Could not store the certificate or account key: {e.Message.TrimEnd('.')}.",

@@ -127,4 +127,22 @@ public sealed class AcmePebbleTests(PebbleFixture pebble, ITestOutputHelper outp
         Assert.DoesNotContain("EXCEPTION", warning, StringComparison.Ordinal);
         Directory.Delete(dataDir, recursive: true);
     }
+
+    [Fact]
+    public async Task Service_CaRootNotGiven_SaysTheCaIsNotTrusted_AndNamesTheFlag()
+    {
+        string dataDir = Directory.CreateTempSubdirectory("confer-acme-").FullName;
+        var logger = new ListLogger<AcmeCertificateService>();
+        var service = new AcmeCertificateService(new AcmeSettings(["trust.confer.test"], pebble.DirectoryUrl, null, null, dataDir),
+            new Confer.Server.Tls.ServerCertificates(), TimeProvider.System, logger);
+        await service.StartAsync(CancellationToken.None);
+        bool warned = await TlsProbe.UntilAsync(() => logger.Lines.Any(l => l.Level == LogLevel.Warning), Bound);
+        await service.StopAsync(CancellationToken.None);
+        Directory.Delete(dataDir, recursive: true);
+        Assert.True(warned);
+        var warning = logger.Lines.Single(l => l.Level == LogLevel.Warning).Text;
+        output.WriteLine(warning);
+        Assert.Contains("The ACME server's HTTPS certificate is not trusted", warning, StringComparison.Ordinal);
+        Assert.Contains("--acme-ca-root", warning, StringComparison.Ordinal);
+    }
 }
