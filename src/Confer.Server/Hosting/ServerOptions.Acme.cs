@@ -52,6 +52,8 @@ public sealed partial class ServerOptions
         foreach (var domain in AcmeDomains)
             if (DomainProblem(domain) is { } problem) return $"--domain '{domain}' {problem}";
         if (AcmeDomains.Count != AcmeDomains.Distinct(StringComparer.OrdinalIgnoreCase).Count()) return "--domain names a domain twice.";
+        if (AcmeDomains.Count > 0 && TlsCert is not null)
+            return "--domain and --tls-cert both give the server's certificate: keep --domain for automatic certificates, or --tls-cert/--tls-key for your own.";
         if (AcmeDomains.Count > 100) return "--domain: a certificate holds at most 100 names.";
         if (!Uri.TryCreate(AcmeDirectory, UriKind.Absolute, out var directory) || directory.Scheme != Uri.UriSchemeHttps)
             return $"--acme-directory '{AcmeDirectory}' must be an https:// URL (like {LetsEncryptDirectory}).";

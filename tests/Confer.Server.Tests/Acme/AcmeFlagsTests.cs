@@ -39,6 +39,14 @@ public sealed class AcmeFlagsTests
     }
 
     [Fact]
+    public void Domain_WithTlsCert_IsRefused()
+    {
+        var options = new ServerOptions { TlsCert = "c.pem", TlsKey = "k.pem" };
+        options.AcmeDomains.Add("meet.example.org");
+        Assert.StartsWith("--domain and --tls-cert both give the server's certificate", options.ValidateAcme(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoDomain_NoAcme() => Assert.Empty(Apply().Options.AcmeDomains);
 
     [Theory]
