@@ -2,6 +2,7 @@ using System.Net;
 using Confer.Server.Hosting;
 using Confer.Server.Tls;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Confer.Server.Tests.Acme;
 
@@ -26,11 +27,14 @@ public sealed class AcmeConferHostTests
         options.AcmeChallenges.Add("http-01");
         Assert.Null(options.ValidateAcme());
         await using var app = ConferHost.Build(options);
+        var log = new ListLoggerProvider();
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
         await app.StartAsync();
         try
         {
             var certificates = app.Services.GetRequiredService<ServerCertificates>();
-            Assert.True(await TlsProbe.UntilAsync(() => certificates.Current is not null, TimeSpan.FromSeconds(60)), pebble.Output);
+            // Normally a few seconds; the bound leaves room for one retry (the service waits 2 minutes after a failure).
+            Assert.True(await TlsProbe.UntilAsync(() => certificates.Current is not null, TimeSpan.FromSeconds(150)), string.Join("\n", log.Lines) + "\n" + pebble.Output);
             Assert.True(certificates.Current!.MatchesHostname("host.confer.test"));
             Assert.True(File.Exists(Path.Combine(dataDir, "acme", "certificates", "host.confer.test", "fullchain.pem")));
             Assert.Single(Directory.GetDirectories(Path.Combine(dataDir, "acme", "accounts")));

@@ -22,6 +22,30 @@ internal sealed class ListLogger<T> : ILogger<T>
     }
 }
 
+/// <summary>Keeps every line of every logger (Information and above) of a host.</summary>
+internal sealed class ListLoggerProvider : ILoggerProvider
+{
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines { get { lock (_lines) return _lines.ToArray(); } }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class Logger(ListLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            lock (owner._lines) owner._lines.Add($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        }
+    }
+}
+
 /// <summary>The real clock moved by <see cref="Shift"/>: timers stay real, "now" jumps (a renewal due without waiting months).</summary>
 internal sealed class ShiftedTime : TimeProvider
 {
