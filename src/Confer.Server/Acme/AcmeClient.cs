@@ -45,7 +45,11 @@ internal sealed class AcmeClient
             using var response = await _http.GetAsync(_directoryUrl, ct);
             string text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode) throw AcmeException.FromProblem($"Reading the ACME directory {_directoryUrl}", (int)response.StatusCode, text);
-            try { _directory = JsonDocument.Parse(text).RootElement.Clone(); }
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                _directory = document.RootElement.Clone();
+            }
             catch (JsonException) { throw new AcmeException($"Reading the ACME directory {_directoryUrl} failed: the answer is not JSON; check --acme-directory."); }
         }
         if (_directory.Value.ValueKind == JsonValueKind.Object && _directory.Value.TryGetProperty(name, out var url) && url.ValueKind == JsonValueKind.String)
@@ -142,7 +146,11 @@ internal sealed class AcmeClient
     private static JsonElement ParseOrEmpty(string text, string? accept)
     {
         if (accept is not null || string.IsNullOrWhiteSpace(text)) return default;
-        try { return JsonDocument.Parse(text).RootElement.Clone(); }
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
         catch (JsonException) { throw new AcmeException($"The ACME server answered with text that is not JSON: \"{(text.Length > 100 ? text[..100] : text)}\"."); }
     }
 
