@@ -13,6 +13,7 @@ command -v unshare >/dev/null || missing+=(util-linux)
 command -v nft >/dev/null || missing+=(nftables)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v pebble >/dev/null || missing+=(pebble)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -24,6 +24,7 @@ public static class ConferHost
         }
         builder.Services.AddSingleton(options);
         builder.AddConferHttps(options); // ServerCertificates with its first certificate, and the HTTPS listener
+        Confer.Server.Acme.AcmeHosting.AddConferAcme(builder.Services, options); // --domain: certificates over ACME
         builder.Services.AddConferSignaling(options);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.

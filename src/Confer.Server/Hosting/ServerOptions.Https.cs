@@ -28,7 +28,13 @@ public sealed partial class ServerOptions
     /// Set by a certificate source that has no files at start (automatic certificates over ACME): HTTPS and TURN over
     /// TLS listen, and serve whatever <see cref="Confer.Server.Tls.ServerCertificates"/> holds once it is installed.
     /// </summary>
-    public bool ObtainsCertificate { get; set; }
+    public bool ObtainsCertificate
+    {
+        get => _obtainsCertificate || AcmeDomains.Count > 0;
+        set => _obtainsCertificate = value;
+    }
+
+    private bool _obtainsCertificate;
 
     /// <summary>
     /// Whether there is a certificate to serve over HTTPS and TURN over TLS: PEM files (<c>--tls-cert</c>/<c>--tls-key</c>),

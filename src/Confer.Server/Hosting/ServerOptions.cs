@@ -144,6 +144,7 @@ public sealed partial class ServerOptions
         if (TlsCert is not null && !File.Exists(TlsCert)) return $"--tls-cert {TlsCert}: no such file.";
         if (TlsKey is not null && !File.Exists(TlsKey)) return $"--tls-key {TlsKey}: no such file.";
         if (ValidateHttps() is { } https) return https;
+        if (ValidateAcme() is { } acme) return acme;
         foreach (var user in TurnUsers)
         {
             int colon = user.IndexOf(':', StringComparison.Ordinal);
