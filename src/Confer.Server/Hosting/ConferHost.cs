@@ -18,9 +18,8 @@ public static class ConferHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
         builder.Services.AddConferSignaling(options);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
+        builder.AddConferMetrics(options);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {

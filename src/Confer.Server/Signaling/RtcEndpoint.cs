@@ -25,8 +25,11 @@ internal static class RtcEndpoint
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
         var router = services.GetRequiredService<IRoomRouter>();
         var metrics = services.GetService<SignalingMetrics>();
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection");
         var connection = new WebSocketConnection(ws, services.GetRequiredService<SignalingOptions>(), services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection"), services.GetService<ISignalingCounters>());
+            log, services.GetService<ISignalingCounters>());
+        // Every line logged for this connection (room, connection, TURN credentials minted) carries its room and identity.
+        using var scope = validation.Token is { } scoped ? Hosting.LoggingScopes.BeginConnection(log, scoped.Video.Room ?? "", scoped.Identity ?? "") : null;
         if (validation.Token is not { } token)
         {
             await connection.RefuseAsync(CloseCodes.InvalidToken, $"invalid token: {validation.Error}", ctx.RequestAborted);
@@ -49,6 +52,7 @@ internal static class RtcEndpoint
             return;
         }
         if (request.ResumeToken is null) metrics?.Joined(Stopwatch.GetElapsedTime(arrived));
+        using var participantScope = Hosting.LoggingScopes.BeginParticipant(log, participant.Value);
         await connection.RunAsync(router, reply.Room, participant, ctx.RequestAborted);
     }
 
