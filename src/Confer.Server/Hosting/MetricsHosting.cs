@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -28,11 +29,18 @@ public static class MetricsHosting
 
         var listener = new MetricsListener();
         builder.Services.AddSingleton(listener);
-        builder.Services.AddSingleton<MetricsRegistry>();
-        builder.Services.AddSingleton<IMetricFactory>(sp => sp.GetRequiredService<MetricsRegistry>().Factory);
+        builder.Services.AddConferMetricsRegistry();
         if (options.MetricsPort is { } listenPort)
             builder.WebHost.ConfigureKestrel(k => k.Listen(options.MetricsBind, listenPort, l => listener.Options = l));
         return builder;
+    }
+
+    /// <summary>The host's registry and its <see cref="IMetricFactory"/>, once (signaling adds them too, for hosts of its own).</summary>
+    public static IServiceCollection AddConferMetricsRegistry(this IServiceCollection services)
+    {
+        services.TryAddSingleton<MetricsRegistry>();
+        services.TryAddSingleton<IMetricFactory>(sp => sp.GetRequiredService<MetricsRegistry>().Factory);
+        return services;
     }
 
     private static OptionsValidationException Invalid(string problem) => new(MetricsOptions.Section, typeof(MetricsOptions), [problem]);

@@ -38,8 +38,6 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
     private readonly (byte[] Type, Counter.Child Counter)[] _messagesOut;
     private readonly Histogram _joinSeconds;
 
-    public SignalingMetrics() : this(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())) { }
-
     public SignalingMetrics(IMetricFactory factory)
     {
         _rooms = factory.CreateGauge("confer_signaling_rooms", "Rooms open now (read from the room manager when scraped).");
