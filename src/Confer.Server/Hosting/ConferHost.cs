@@ -19,7 +19,6 @@ public static class ConferHost
         builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
         builder.Services.AddConferSignaling(options);
         builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
-        builder.AddConferMetrics(options);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -30,6 +29,7 @@ public static class ConferHost
             else k.Listen(options.Bind, options.HttpPort);
         });
         builder.AddConferTurn(options);
+        builder.AddConferMetrics(options); // after the HTTP listener: HttpAddress takes the first address bound
 
         var app = builder.Build();
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
