@@ -8,7 +8,7 @@ namespace Confer.Server.Turn;
 /// TURN, transport and process figures. On the HTTP port it is not public (<see cref="MetricsAccess"/>); the metrics
 /// listener (<c>--metrics-port</c>) answers <c>/metrics</c> and nothing else.
 /// </summary>
-internal static class TurnMetricsEndpoint
+internal static partial class TurnMetricsEndpoint
 {
     public static WebApplication MapConferMetrics(this WebApplication app)
     {
@@ -28,8 +28,17 @@ internal static class TurnMetricsEndpoint
             return onListener.Guard(c => WriteAsync(c, registry))(ctx);
         });
         app.MapGet("/metrics", access.Guard(ctx => WriteAsync(ctx, registry)));
+        if (listener.Enabled)
+        {
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Server.Metrics");
+            var bind = app.Services.GetRequiredService<ServerOptions>().MetricsBind;
+            app.Lifetime.ApplicationStarted.Register(() => LogMetricsListener(log, ConferHost.Describe(bind, listener.Port)));
+        }
         return app;
     }
+
+    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Metrics on http://{Address}/metrics (this listener serves nothing else)")]
+    private static partial void LogMetricsListener(ILogger logger, string address);
 
     private static async Task WriteAsync(HttpContext ctx, CollectorRegistry registry)
     {
