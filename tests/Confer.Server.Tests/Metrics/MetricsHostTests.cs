@@ -82,6 +82,13 @@ public sealed class MetricsHostTests
             Assert.True(relayed.Where(m => m.Key.StartsWith("confer_turn_allocations_refused_total{", StringComparison.Ordinal)).Sum(m => m.Value) >= 1,
                 "the allocation over the user's quota was not counted");
 
+            using (var tcp = new System.Net.Sockets.TcpClient())
+            {
+                await tcp.ConnectAsync(turn, cts.Token); // a TURN-over-TCP client, counted by the connection guard
+                var open = await EventuallyAsync(scraper, m => m.GetValueOrDefault("confer_transport_stream_connections_open") == 1, "the TCP connection");
+                Assert.True(open["confer_transport_stream_connections_max"] > 0);
+            }
+
             await alice.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
             var left = await EventuallyAsync(scraper, m => m["confer_signaling_participants"] == 1, "alice's leave");
             Assert.Equal(1, left["confer_signaling_messages_in_total{type=\"chat\"}"]);
