@@ -18,7 +18,7 @@ public static class MetricsHosting
         var section = builder.Configuration.GetSection(MetricsOptions.Section);
         if (options.MetricsPort is null && section["Port"] is { Length: > 0 } port)
             options.MetricsPort = int.TryParse(port, out var p) ? p : throw Invalid($"Metrics:Port '{port}' is not a port number.");
-        if (section["Bind"] is { Length: > 0 } bind && options.MetricsBind.Equals(IPAddress.Loopback))
+        if (section["Bind"] is { Length: > 0 } bind && !options.MetricsBindGiven)
             options.MetricsBind = IPAddress.TryParse(bind, out var a) ? a : throw Invalid($"Metrics:Bind '{bind}' is not an IP address.");
         if (options.MetricsPort is { } metricsPort)
         {

@@ -9,7 +9,8 @@ namespace Confer.Server.Hosting;
 /// its Prometheus registry. Confer's instruments are observable (a field each, read when asked), so nothing is recorded
 /// per packet: <see cref="Collect"/> runs just before a scrape, reads every instrument once and copies the values into
 /// prometheus-net series. Names are <c>confer_&lt;meter&gt;_&lt;instrument&gt;</c>, counters end in <c>_total</c>, and tags become
-/// labels. Only meters of this host's <see cref="IMeterFactory"/> are exported, so two hosts in one process (tests) keep
+/// labels. Synchronous instruments (<c>Counter&lt;T&gt;.Add</c> on a hot path) are not exported: give a Confer meter
+/// observable instruments, as <c>TurnMetrics</c> does. Only meters of this host's <see cref="IMeterFactory"/> are exported, so two hosts in one process (tests) keep
 /// their figures apart.
 /// </summary>
 internal sealed class MetricsMeterExport : IDisposable

@@ -13,7 +13,16 @@ public sealed partial class ServerOptions
     public int? MetricsPort { get; set; }
 
     /// <summary>Address of the metrics listener (<c>--metrics-bind</c>, <c>Metrics:Bind</c>); default 127.0.0.1, a scraper on this host.</summary>
-    public IPAddress MetricsBind { get; set; } = IPAddress.Loopback;
+    public IPAddress MetricsBind
+    {
+        get => _metricsBind ?? IPAddress.Loopback;
+        set => _metricsBind = value;
+    }
+
+    private IPAddress? _metricsBind;
+
+    /// <summary>True when <see cref="MetricsBind"/> was set (flag) rather than taken from the default.</summary>
+    public bool MetricsBindGiven => _metricsBind is not null;
 
     /// <summary>Console log format (<c>--log-format</c>, <c>Logging:Format</c>): <c>simple</c> (one line each, the default) or <c>json</c>.</summary>
     public string? LogFormat { get; set; }

@@ -178,6 +178,18 @@ public sealed class MetricsHostTests
     }
 
     [Fact]
+    public async Task MetricsPort_FromConfiguration_ServesThere()
+    {
+        await using var app = ConferHost.Build(Options(), ["--Metrics:Port=0", "--Metrics:Bind=127.0.0.1"]);
+        await app.StartAsync();
+        var listener = app.Services.GetRequiredService<MetricsListener>();
+        Assert.True(listener.Enabled);
+        using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listener.Port}") };
+        Assert.Contains("confer_signaling_participants", await metrics.GetStringAsync("/metrics"));
+        await app.StopAsync();
+    }
+
+    [Fact]
     public void MetricsPort_SameAsHttpPort_OneSentence()
     {
         var options = Options();
