@@ -9,7 +9,7 @@ using Confer.Signaling.Routing;
 namespace Confer.Server.Signaling;
 
 /// <summary><c>/rtc</c>: the signaling WebSocket (docs/protocol.md, "Connecting").</summary>
-internal static class RtcEndpoint
+internal static partial class RtcEndpoint
 {
     public static async Task HandleAsync(HttpContext ctx)
     {
@@ -32,6 +32,7 @@ internal static class RtcEndpoint
         using var scope = validation.Token is { } scoped ? Hosting.LoggingScopes.BeginConnection(log, scoped.Video.Room ?? "", scoped.Identity ?? "") : null;
         if (validation.Token is not { } token)
         {
+            LogRefused(log, validation.Error ?? "invalid token"); // a fixed sentence, never the token
             await connection.RefuseAsync(CloseCodes.InvalidToken, $"invalid token: {validation.Error}", ctx.RequestAborted);
             return;
         }
@@ -74,4 +75,7 @@ internal static class RtcEndpoint
         var header = ctx.Request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
     }
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Debug, Message = "Refused a signaling connection: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }

@@ -306,10 +306,10 @@ public sealed partial class WebSocketConnection : IParticipantSink
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Unexpected error on a signaling connection")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Debug, Message = "Received {Type}")]
+    [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Received {Type}")]
     private static partial void LogReceived(ILogger logger, string type);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Debug, Message = "Answered a bad frame with {Code}: {Reason}")]
+    [LoggerMessage(EventId = 207, Level = LogLevel.Debug, Message = "Answered a bad frame with {Code}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string code, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Closing a slow consumer: its queue reached {Queue} frames or {QueueBytes} bytes")]

@@ -56,6 +56,15 @@ public sealed partial class LogTests
             await bob.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
             await alice.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
         }
+        // A token signed with another secret: refused, and the refusal logged without it.
+        var forged = AccessTokenBuilder.Create("auditkey", "forged-secret-0123456789abcdef0123456789", "mallory",
+            new VideoGrant { Room = "audited", RoomJoin = true }, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        tokens.Add(forged);
+        using (var refused = new ClientWebSocket())
+        {
+            await refused.ConnectAsync(new Uri(new UriBuilder(http) { Scheme = "ws" }.Uri, $"/rtc?access_token={forged}"), cts.Token);
+            Assert.Equal("leave", (await ReceiveAsync(refused, cts.Token)).GetProperty("type").GetString());
+        }
         // A token in the query of a plain HTTP request too (the app's URL, /rtc/validate), as a browser might send it.
         using (var plain = new HttpClient { BaseAddress = http })
         {
@@ -85,6 +94,7 @@ public sealed partial class LogTests
         Assert.Contains("joined audited", log);
         Assert.Matches(@"Allocation .* relays on .* for \d+:alice", log);
         Assert.Contains("static", log);
+        Assert.Contains("Refused a signaling connection: signature does not match", log);
         foreach (var secret in secrets.Concat([ApiSecret, TurnSecret, StaticPassword]))
         {
             Assert.DoesNotContain(secret, log);
