@@ -13,6 +13,9 @@ public interface ISignalingCounters
     /// <summary>A frame was written to a client's socket.</summary>
     void MessageOut();
 
+    /// <summary>A frame was written to a client's socket; <paramref name="body"/> is its shared body (<c>{"type":…}</c>), for counting by type.</summary>
+    void MessageOut(ReadOnlySpan<byte> body) => MessageOut();
+
     /// <summary>The room-event queue was full and an event was not delivered.</summary>
     void EventDropped();
 

@@ -26,11 +26,7 @@ public static class ConferHost
         builder.AddConferHttps(options); // ServerCertificates with its first certificate, and the HTTPS listener
         Confer.Server.Acme.AcmeHosting.AddConferAcme(builder.Services, options); // --domain: certificates over ACME
         builder.Services.AddConferSignaling(options);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // The banner names each port and what it serves; Kestrel's "Now listening on: https://…" would call TURN over TLS a web page.
-        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -41,6 +37,7 @@ public static class ConferHost
             else k.Listen(options.Bind, options.HttpPort);
         });
         builder.AddConferTurn(options);
+        builder.AddConferMetrics(options); // after the HTTP listener: HttpAddress takes the first address bound
 
         var app = builder.Build();
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit

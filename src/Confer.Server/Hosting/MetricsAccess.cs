@@ -25,13 +25,40 @@ public sealed class MetricsOptions
 internal sealed class MetricsAccess
 {
     private readonly byte[]? _tokenHash;
+    private readonly Without _without;
 
-    private MetricsAccess(string? token) => _tokenHash = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    /// <summary>Who may read without a token: callers on this host (the HTTP port's default), nobody, or anyone.</summary>
+    private enum Without { LocalCallers, Nobody, Anyone }
+
+    private MetricsAccess(string? token, Without without = Without.LocalCallers)
+    {
+        _tokenHash = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _without = without;
+    }
+
+    private MetricsAccess(byte[]? tokenHash, Without without)
+    {
+        _tokenHash = tokenHash;
+        _without = without;
+    }
+
+    /// <summary>
+    /// The access of the metrics listener (<c>--metrics-port</c>): the same token when one is set, else every caller that
+    /// reaches it (its bind address, loopback by default, is the boundary).
+    /// </summary>
+    public MetricsAccess ForMetricsListener() => new(_tokenHash, Without.Anyone);
 
     public bool HasToken => _tokenHash is not null;
 
     /// <summary>Reads the section; an unusable setting stops the start with one sentence.</summary>
-    public static MetricsAccess From(IConfiguration configuration)
+    /// <param name="metricsListener">True when a metrics listener serves /metrics: the HTTP port then answers only the token.</param>
+    public static MetricsAccess From(IConfiguration configuration, bool metricsListener = false)
+    {
+        var access = Read(configuration);
+        return metricsListener ? new MetricsAccess(access._tokenHash, Without.Nobody) : access;
+    }
+
+    private static MetricsAccess Read(IConfiguration configuration)
     {
         var options = new MetricsOptions();
         configuration.GetSection(MetricsOptions.Section).Bind(options);
@@ -52,6 +79,8 @@ internal sealed class MetricsAccess
     /// <summary>Null when the request may read the metrics, else the status to answer (401 or 403).</summary>
     public int? Refusal(HttpContext ctx)
     {
+        if (_tokenHash is null && _without == Without.Anyone) return null;
+        if (_tokenHash is null && _without == Without.Nobody) return StatusCodes.Status404NotFound;
         if (_tokenHash is null)
             return IsLocalCaller(ctx.Connection.RemoteIpAddress, ctx.Request.Headers) ? null : StatusCodes.Status403Forbidden;
         var header = ctx.Request.Headers.Authorization.ToString();
@@ -86,6 +115,10 @@ internal sealed class MetricsAccess
                 ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 ctx.Response.Headers.WWWAuthenticate = "Bearer";
                 await ctx.Response.WriteAsync("metrics need Authorization: Bearer <Metrics:Token>\n");
+                break;
+            case StatusCodes.Status404NotFound:
+                ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+                await ctx.Response.WriteAsync("metrics are served on the metrics port (--metrics-port); set Metrics:Token to scrape them here too\n");
                 break;
             case { } status:
                 ctx.Response.StatusCode = status;

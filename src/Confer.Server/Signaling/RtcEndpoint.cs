@@ -9,7 +9,7 @@ using Confer.Signaling.Routing;
 namespace Confer.Server.Signaling;
 
 /// <summary><c>/rtc</c>: the signaling WebSocket (docs/protocol.md, "Connecting").</summary>
-internal static class RtcEndpoint
+internal static partial class RtcEndpoint
 {
     public static async Task HandleAsync(HttpContext ctx)
     {
@@ -25,10 +25,14 @@ internal static class RtcEndpoint
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
         var router = services.GetRequiredService<IRoomRouter>();
         var metrics = services.GetService<SignalingMetrics>();
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection");
         var connection = new WebSocketConnection(ws, services.GetRequiredService<SignalingOptions>(), services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Signaling.Connection"), services.GetService<ISignalingCounters>());
+            log, services.GetService<ISignalingCounters>());
+        // Every line logged for this connection (room, connection, TURN credentials minted) carries its room and identity.
+        using var scope = validation.Token is { } scoped ? Hosting.LoggingScopes.BeginConnection(log, scoped.Video.Room ?? "", scoped.Identity ?? "") : null;
         if (validation.Token is not { } token)
         {
+            LogRefused(log, validation.Error ?? "invalid token"); // a fixed sentence, never the token
             await connection.RefuseAsync(CloseCodes.InvalidToken, $"invalid token: {validation.Error}", ctx.RequestAborted);
             return;
         }
@@ -49,6 +53,7 @@ internal static class RtcEndpoint
             return;
         }
         if (request.ResumeToken is null) metrics?.Joined(Stopwatch.GetElapsedTime(arrived));
+        using var participantScope = Hosting.LoggingScopes.BeginParticipant(log, participant.Value);
         await connection.RunAsync(router, reply.Room, participant, ctx.RequestAborted);
     }
 
@@ -70,4 +75,7 @@ internal static class RtcEndpoint
         var header = ctx.Request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
     }
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Debug, Message = "Refused a signaling connection: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }

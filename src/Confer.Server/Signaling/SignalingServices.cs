@@ -23,6 +23,7 @@ public static class SignalingServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options.Signaling);
         // Room events: rooms raise them, one queue delivers them to every IRoomEventObserver (metrics first).
+        services.AddConferMetricsRegistry(); // the host's own Prometheus registry (Hosting/MetricsRegistry.cs)
         services.TryAddSingleton<SignalingMetrics>();
         services.AddSingleton<IRoomEventObserver>(sp => sp.GetRequiredService<SignalingMetrics>());
         services.TryAddSingleton<ISignalingCounters>(sp => sp.GetRequiredService<SignalingMetrics>());

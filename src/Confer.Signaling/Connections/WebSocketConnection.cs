@@ -192,11 +192,13 @@ public sealed partial class WebSocketConnection : IParticipantSink
             return null;
         }
         _counters.MessageIn(ClientTypes.Known(message.Type));
+        LogReceived(_log, ClientTypes.Known(message.Type));
         return message;
     }
 
     private bool Reject(string code, string message)
     {
+        LogRejected(_log, code, message);
         TrySend(Frame.Local(new ErrorMessage(code, message, null)));
         return false;
     }
@@ -230,7 +232,7 @@ public sealed partial class WebSocketConnection : IParticipantSink
                     Interlocked.Add(ref _queuedBytes, -frame.Length);
                     if (Volatile.Read(ref _close) is { Drain: false }) goto close;
                     await SendFrameAsync(frame).ConfigureAwait(false);
-                    _counters.MessageOut();
+                    _counters.MessageOut(frame.Body);
                 }
             }
         close:
@@ -303,6 +305,12 @@ public sealed partial class WebSocketConnection : IParticipantSink
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Unexpected error on a signaling connection")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Received {Type}")]
+    private static partial void LogReceived(ILogger logger, string type);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Debug, Message = "Answered a bad frame with {Code}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string code, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Closing a slow consumer: its queue reached {Queue} frames or {QueueBytes} bytes")]
     private static partial void LogSlowConsumer(ILogger logger, int queue, int queueBytes);

@@ -80,6 +80,9 @@ public sealed partial class Allocation : IDisposable
 
     public int PermissionCount => _permissions.Count;
 
+    /// <summary>Channel bindings held now (expired ones not yet swept included).</summary>
+    public int ChannelCount => _channels.Count;
+
     /// <summary>Permissions this allocation may hold at once (508 beyond, RFC 8656 §9.2); set from the options when it is made.</summary>
     public int MaxPermissions { get; set; } = int.MaxValue;
 

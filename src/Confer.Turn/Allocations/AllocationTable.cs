@@ -44,6 +44,18 @@ public sealed partial class AllocationTable : IDisposable
 
     public int Count => _allocations.Count;
 
+    /// <summary>Permissions and channel bindings held by all allocations now: for metrics, read when scraped.</summary>
+    public (int Permissions, int Channels) CountBindings()
+    {
+        int permissions = 0, channels = 0;
+        foreach (var allocation in _allocations.Values)
+        {
+            permissions += allocation.PermissionCount;
+            channels += allocation.ChannelCount;
+        }
+        return (permissions, channels);
+    }
+
     public long Now => _time.GetUtcNow().UtcTicks;
 
     public bool TryGet(in FiveTuple tuple, out Allocation allocation)
@@ -111,7 +123,7 @@ public sealed partial class AllocationTable : IDisposable
         (allocation.Sink as IStreamSession)?.MarkIdle(); // a TCP/TLS connection left holding nothing is closed after its idle time
         Unreserve(allocation.Username);
         if (expired) _metrics.AllocationExpired(); else _metrics.AllocationDeleted();
-        Log.Removed(_logger, tuple, expired);
+        Log.Removed(_logger, tuple, allocation.Username, expired);
     }
 
     public void Sweep()
@@ -154,7 +166,7 @@ public sealed partial class AllocationTable : IDisposable
         [LoggerMessage(EventId = 312, Level = LogLevel.Debug, Message = "Allocation {Tuple} relays on {Relayed} and {Additional} for {User}")]
         public static partial void CreatedDual(ILogger logger, FiveTuple tuple, TransportAddress relayed, TransportAddress additional, string user);
 
-        [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Allocation {Tuple} removed (expired: {Expired})")]
-        public static partial void Removed(ILogger logger, FiveTuple tuple, bool expired);
+        [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Allocation {Tuple} of {User} removed (expired: {Expired})")]
+        public static partial void Removed(ILogger logger, FiveTuple tuple, string user, bool expired);
     }
 }

@@ -104,12 +104,12 @@ public sealed class ExitCodeTests : IDisposable
         await using (var serve = ServeProcess.Start(["--config", path], environment))
         {
             await serve.WaitListeningAsync(TimeSpan.FromSeconds(60));
-            Assert.Contains($"listening on http://127.0.0.1:{ports[1]}/", serve.Stdout);
+            Assert.Contains($"confer: HTTP on 127.0.0.1:{ports[1]}: ", serve.Stdout);
         }
         await using (var serve = ServeProcess.Start(["--config", path, "--http-port", ports[2].ToString()], environment))
         {
             await serve.WaitListeningAsync(TimeSpan.FromSeconds(60));
-            Assert.Contains($"listening on http://127.0.0.1:{ports[2]}/", serve.Stdout);
+            Assert.Contains($"confer: HTTP on 127.0.0.1:{ports[2]}: ", serve.Stdout);
         }
     }
 

@@ -62,13 +62,19 @@ internal sealed class ServeProcess : IAsyncDisposable
         await Task.Delay(300); // the banner lines after "listening on"
     }
 
+    /// <summary>Ends the process (if it still runs) with its output drained; disposing again does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+        _process.WaitForExit(); // drains the output readers
         _process.Dispose();
     }
+
+    private bool _disposed;
 }

@@ -14,6 +14,11 @@ internal sealed class LongTermClient(IPEndPoint server, string username, string 
     private readonly Socket _socket = Bound();
     private string? _realm, _nonce;
 
+    /// <summary>The client's socket, for ChannelData and indications that need no answer.</summary>
+    public Socket Socket => _socket;
+
+    public IPEndPoint ServerEndPoint => server;
+
     private static Socket Bound()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

@@ -1,11 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Confer.Signaling.Tests.Support;
 
 namespace Confer.Signaling.Tests.Server;
 
 /// <summary>
-/// The signaling metrics are process-wide (prometheus-net's default registry), so these tests run alone,
-/// after the parallel ones, and compare values before and after.
+/// Each host has its own registry now (Hosting/MetricsRegistry.cs); these tests still run alone and compare values
+/// before and after, which holds either way.
 /// </summary>
 [CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
 public sealed class MetricsCollection;
@@ -36,7 +37,11 @@ public sealed class MetricsTests
         Assert.Equal(2, Delta(joined, before, "confer_signaling_messages_in_total{type=\"chat\"}"));
         Assert.Equal(1, Delta(joined, before, "confer_signaling_messages_in_total{type=\"invalid\"}"));
         // join ×2, participantJoined, chat ×2 to each of two, an error: at least 7 frames written.
-        Assert.True(Delta(joined, before, "confer_signaling_messages_out_total") >= 7, "frames out were not counted");
+        var outTotal = joined.Where(m => m.Key.StartsWith("confer_signaling_messages_out_total{", StringComparison.Ordinal)).Sum(m => m.Value - before.GetValueOrDefault(m.Key));
+        Assert.True(outTotal >= 7, "frames out were not counted");
+        Assert.Equal(2, Delta(joined, before, "confer_signaling_messages_out_total{type=\"join\"}"));
+        Assert.Equal(1, Delta(joined, before, "confer_signaling_messages_out_total{type=\"error\"}"));
+        Assert.True(Delta(joined, before, "confer_signaling_messages_out_total{type=\"chat\"}") >= 2, "chat frames out were not counted by type");
 
         alice.Drop();
         await TestServer.EventuallyAsync(() => server.Rooms.IsConnected(new("metrics"), "alice") == false, "alice's connection to be detached");
@@ -55,6 +60,38 @@ public sealed class MetricsTests
         Assert.Equal(2, Delta(left, before, "confer_signaling_messages_in_total{type=\"leave\"}"));
         server.Time.Advance(TimeSpan.FromSeconds(20));
         await EventuallyAsync(http, m => Delta(m, before, "confer_signaling_rooms") == 0, "the room to be counted as finished");
+    }
+
+    [Fact]
+    public async Task Metrics_EventQueueOverflows_RoomAndParticipantGaugesStayExact()
+    {
+        // An observer that holds the queue: events pile up past its capacity (16) and are dropped. The gauges are read
+        // from the room manager when scraped, so they still say exactly how many rooms and participants there are.
+        using var gate = new ManualResetEventSlim(false);
+        await using var server = await TestServer.StartAsync(o => o.EventQueue = 16,
+            s => s.AddSingleton<Confer.Signaling.Events.IRoomEventObserver>(new BlockingObserver(gate)));
+        using var http = new HttpClient { BaseAddress = server.Http };
+        var clients = new List<TestClient>();
+        try
+        {
+            for (int i = 0; i < 12; i++) clients.Add(await server.JoinAsync($"drift-{i}", "alice")); // 24 events: room started, joined
+            var metrics = await ScrapeAsync(http);
+            Assert.True(metrics.GetValueOrDefault("confer_signaling_events_dropped_total") > 0, "the queue was expected to overflow");
+            Assert.Equal(12, metrics["confer_signaling_rooms"]);
+            Assert.Equal(12, metrics["confer_signaling_participants"]);
+            foreach (var client in clients[..5]) await client.SendAsync(new { type = "leave" });
+            await EventuallyAsync(http, m => m["confer_signaling_participants"] == 7, "seven participants after five leaves");
+        }
+        finally
+        {
+            gate.Set();
+            foreach (var client in clients) await client.DisposeAsync();
+        }
+    }
+
+    private sealed class BlockingObserver(ManualResetEventSlim gate) : Confer.Signaling.Events.IRoomEventObserver
+    {
+        public void OnEvent(Confer.Signaling.Events.RoomEvent e) => gate.Wait(TimeSpan.FromSeconds(20));
     }
 
     private static double Delta(Dictionary<string, double> now, Dictionary<string, double> before, string series) =>

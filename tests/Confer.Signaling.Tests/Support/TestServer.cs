@@ -61,7 +61,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         app.MapConferSignaling();
-        app.MapMetrics("/metrics");
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<Confer.Server.Hosting.MetricsRegistry>().Registry);
         await app.StartAsync();
         return new TestServer(app, options, time);
     }
