@@ -33,6 +33,7 @@ internal static class ServeCommand
         signaling.AddTo(command);
         var turn = new TurnFlags();
         turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
+        var webhooks = new WebhookFlags(); webhooks.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
@@ -49,6 +50,7 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"confer: {problem}");
                 return 2;
             }
+            if (webhooks.Apply(parse, options) is { } webhookProblem) { await Console.Error.WriteLineAsync($"confer: {webhookProblem}"); return 2; }
             if (turn.Apply(parse, options) is { } turnProblem)
             {
                 await Console.Error.WriteLineAsync($"confer: {turnProblem}");

@@ -18,6 +18,7 @@ public static class ConferHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<Confer.Server.Tls.ServerCertificates>();
         builder.Services.AddConferSignaling(options);
+        Confer.Server.Webhooks.WebhookServices.AddConferWebhooks(builder.Services);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // ASP.NET's request logs print whole URLs, and /rtc carries the access token in its query: keep them quiet.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
