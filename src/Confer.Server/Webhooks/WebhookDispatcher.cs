@@ -15,11 +15,12 @@ namespace Confer.Server.Webhooks;
 /// <see cref="WebhookOptions.DrainTimeout"/>.
 /// </summary>
 internal sealed partial class WebhookDispatcher(ServerOptions server, SignalingOptions signaling, WebhookMetrics metrics,
-    RoomEventQueue events, TimeProvider time, ILogger<WebhookDispatcher> log, IConfiguration? configuration = null) : IHostedService, IDisposable
+    IServiceProvider services, TimeProvider time, ILogger<WebhookDispatcher> log, IConfiguration? configuration = null) : IHostedService, IDisposable
 {
     private WebhookQueue[] _queues = [];
     private Task[] _loops = [];
     private HttpClient? _http;
+    private int _disposed;
     private readonly CancellationTokenSource _abort = new();
 
     public WebhookOptions Options => server.Webhooks;
@@ -73,15 +74,18 @@ internal sealed partial class WebhookDispatcher(ServerOptions server, SignalingO
     {
         if (_queues.Length == 0) return;
         // Stopping the event queue delivers its last events (to us among others); stopping it twice is harmless.
-        await events.StopAsync(cancellationToken).ConfigureAwait(false);
+        // (Asked for here, not in the constructor: the event queue holds our observer, which holds us.)
+        await services.GetRequiredService<RoomEventQueue>().StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var queue in _queues) queue.Complete();
         _abort.CancelAfter(server.Webhooks.DrainTimeout); // then whatever is left is dropped and counted
         try { await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { await _abort.CancelAsync().ConfigureAwait(false); }
     }
 
+    /// <summary>Idempotent: the container disposes this twice (as itself and as the hosted service it also is).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _abort.Cancel();
         _abort.Dispose();
         _http?.Dispose();
