@@ -88,7 +88,12 @@ internal sealed class RtcClient : IAsyncDisposable
                     r = await _ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
                     length += r.Count;
                 } while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
-                if (r.MessageType == WebSocketMessageType.Close) break;
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    if (_ws.State == WebSocketState.CloseReceived)
+                        await _ws.CloseOutputAsync(_ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    break;
+                }
                 using var doc = JsonDocument.Parse(buffer.AsMemory(0, length));
                 _inbox.Writer.TryWrite(doc.RootElement.Clone());
             }
