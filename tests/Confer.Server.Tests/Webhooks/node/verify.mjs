@@ -1,7 +1,11 @@
 // Verifies webhooks Confer posted with LiveKit's own server SDK (the test's compatibility proof).
 // stdin: a JSON array of {"body": "...", "auth": "..."}; env WEBHOOK_API_KEY, WEBHOOK_API_SECRET.
 // stdout: a JSON array, one entry per input: {"ok": true, "event": {...}} or {"ok": false, "error": "..."}.
+import { webcrypto } from 'node:crypto';
 import { WebhookReceiver } from 'livekit-server-sdk';
+
+// The SDK hashes with globalThis.crypto.subtle, which Node 18 (Debian 12's) has only as node:crypto's webcrypto.
+if (!globalThis.crypto?.subtle) globalThis.crypto = webcrypto;
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
