@@ -45,6 +45,9 @@ internal sealed partial class WebhookDispatcher(ServerOptions server, SignalingO
         if (configuration?.GetSection("Webhooks") is { } section && section.Exists())
         {
             section.Bind(options);
+            // One string works too (an environment variable, Webhooks__Urls="https://a/x,https://b/y").
+            if (section["Urls"] is { Length: > 0 } list)
+                options.Urls.AddRange(list.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             options.Urls = [.. options.Urls.Distinct(StringComparer.Ordinal)];
         }
         if (options.Urls.Count == 0) return Task.CompletedTask;

@@ -74,4 +74,14 @@ public sealed class WebhookSettingsTests
         Assert.Equal("second", options.Webhooks.ApiKey);
         await app.StopAsync();
     }
+
+    [Fact]
+    public async Task Configuration_UrlsAsOneString_AreSplit()
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, TurnTlsPort = 0, Dev = true };
+        await using var app = ConferHost.Build(options, ["--Webhooks:Urls=http://127.0.0.1:9/a, http://127.0.0.1:9/b"]);
+        await app.StartAsync();
+        Assert.Equal(["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"], options.Webhooks.Urls);
+        await app.StopAsync();
+    }
 }
