@@ -14,7 +14,7 @@ internal sealed record WebhookItem(WebhookEvent Event, byte[] Body);
 /// at most <see cref="WebhookOptions.MaxAttempts"/> attempts within <see cref="WebhookOptions.MaxRetryTime"/>),
 /// and while it is retried the later events wait behind it. What waits is bounded in events and bytes: when
 /// full, the oldest waiting event is dropped and counted, and the next delivered event says how many were lost
-/// (<c>numDropped</c>). Overflow is logged once when it starts and once when it ends, not per event.
+/// before it (<c>numDropped</c>: those and any given up after their last retry). Overflow is logged once when it starts and once when it ends, not per event.
 /// </summary>
 internal sealed partial class WebhookQueue(Uri url, WebhookOptions options, WebhookSigner signer, HttpClient http,
     WebhookMetrics metrics, TimeProvider time, ILogger log)
@@ -143,6 +143,7 @@ internal sealed partial class WebhookQueue(Uri url, WebhookOptions options, Webh
             if (attempt >= options.MaxAttempts || time.GetElapsedTime(started) + wait > options.MaxRetryTime)
             {
                 metrics.Dropped("retries");
+                lock (_gate) _unreportedDrops = (int)Math.Min(int.MaxValue, (long)_unreportedDrops + drops + 1); // the next one tells
                 LogGaveUp(log, item.Event.Event, item.Event.Room?.Name ?? "", _target, attempt, failure, status);
                 return;
             }

@@ -27,7 +27,8 @@ internal sealed class WebhookSigner(string apiKey, string apiSecret, TimeProvide
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var payload = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(payload))
+        // Relaxed escaping: base64's "+" stays "+", not "\u002B" (both are valid JSON; the plain one is what others send).
+        using (var json = new Utf8JsonWriter(payload, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("iss", apiKey);
