@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Confer.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Xunit.Abstractions;
 
 namespace Confer.Server.Tests.Webhooks;
 
 /// <summary>A receiver that is down or slow costs bounded memory and never slows a meeting.</summary>
-public sealed class WebhookLimitsTests
+public sealed class WebhookLimitsTests(ITestOutputHelper output)
 {
     /// <summary>Join latencies of <paramref name="count"/> participants who join and leave one after another.</summary>
     private static async Task<List<double>> JoinLeaveAsync(Uri http, string room, int count, Action? afterEach = null)
@@ -54,6 +55,8 @@ public sealed class WebhookLimitsTests
         await JoinLeaveAsync(ConferHost.HttpAddress(app), "warmup", 3, Sample);
         var withDeadReceiver = await JoinLeaveAsync(ConferHost.HttpAddress(app), "busy", 20, Sample); // 20 × 5 events + room start/finish
 
+        output.WriteLine($"join median {Median(baseline):F1} ms without webhooks, {Median(withDeadReceiver):F1} ms with a dead receiver " +
+            $"(max {withDeadReceiver.Max():F1} ms); queue peak {maxQueued} events / {maxBytes} bytes; dropped {metrics.DroppedCount}, failed attempts {metrics.FailedCount}");
         Assert.InRange(maxQueued, 1, 10);
         Assert.InRange(maxBytes, 1, 4096);
         Assert.True(metrics.DroppedCount > 50, $"dropped {metrics.DroppedCount}");
@@ -80,6 +83,7 @@ public sealed class WebhookLimitsTests
         var joins = await JoinLeaveAsync(http, "slow", 3); // 3 rooms × 5 events = 15 events, ≈ 10 s at the receiver
         watch.Stop();
 
+        output.WriteLine($"meeting took {watch.Elapsed.TotalMilliseconds:F0} ms, slowest join {joins.Max():F1} ms; the receiver had {receiver.Count} of 15 requests by then");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"the meeting took {watch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(joins.Max() < 1000, $"slowest join {joins.Max():F0} ms");
         Assert.True(receiver.Count < 15, "the receiver should still be busy when the meeting is over");

@@ -85,3 +85,19 @@ public sealed class WebhookSettingsTests
         await app.StopAsync();
     }
 }
+
+/// <summary>The real <c>confer serve</c> process: a bad --webhook or Webhooks:Urls stops it with one line and exit code 2.</summary>
+public sealed class WebhookServeTests
+{
+    [Theory]
+    [InlineData(new[] { "--webhook", "ftp://files.example/hook" }, null, "confer: --webhook 'ftp://files.example/hook' must be an absolute http:// or https:// URL, like https://example.org/hooks/confer.")]
+    [InlineData(new string[0], "gopher://old.example/", "confer: Webhooks:Urls entry 'gopher://old.example/' must be an absolute http:// or https:// URL, like https://example.org/hooks/confer.")]
+    public async Task Serve_BadWebhookUrl_StopsWithOneLine(string[] flags, string? environmentUrl, string expected)
+    {
+        var environment = environmentUrl is null ? null : new Dictionary<string, string> { ["Webhooks__Urls__0"] = environmentUrl };
+        await using var serve = Confer.Server.Tests.Cli.ServeProcess.Start(
+            ["--dev", "--bind", "127.0.0.1", "--http-port", "0", "--turn-port", "0", "--turn-tls-port", "0", .. flags], environment);
+        Assert.Equal(2, await serve.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(expected, Assert.Single(serve.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+}
