@@ -80,7 +80,8 @@ internal sealed partial class WebhookDispatcher(ServerOptions server, SignalingO
         // (Asked for here, not in the constructor: the event queue holds our observer, which holds us.)
         await services.GetRequiredService<RoomEventQueue>().StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var queue in _queues) queue.Complete();
-        _abort.CancelAfter(server.Webhooks.DrainTimeout); // then whatever is left is dropped and counted
+        // After the drain time whatever is left is dropped and counted (the clock is the TimeProvider's, like the backoff's).
+        await using var drain = time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), _abort, server.Webhooks.DrainTimeout, Timeout.InfiniteTimeSpan);
         try { await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { await _abort.CancelAsync().ConfigureAwait(false); }
     }

@@ -122,4 +122,30 @@ public sealed class WebhookDeliveryTests
         await carol.DisposeAsync();
         await app.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Webhooks_ShutdownWithAHangingReceiver_GivesUpAfterTheDrainTimeAndCounts()
+    {
+        await using var receiver = await HookReceiver.StartAsync(async (_, abort) => { await Task.Delay(TimeSpan.FromMinutes(1), abort); return 200; });
+        var app = await WebhookTestHost.StartAsync([receiver.Url], o =>
+        {
+            o.RequestTimeout = TimeSpan.FromMinutes(1);
+            o.DrainTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        var dave = await RtcClient.JoinAsync(ConferHost.HttpAddress(app), WebhookTestHost.Token("stuck", "dave"));
+        var metrics = WebhookTestHost.Metrics(app);
+        var deadline = Environment.TickCount64 + 5000;
+        while (receiver.Count == 0 && Environment.TickCount64 < deadline) await Task.Delay(10);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await app.StopAsync();
+        watch.Stop();
+
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(4));
+        Assert.Equal(0, metrics.DeliveredCount);
+        Assert.Equal(4, metrics.DroppedCount); // room_started (in flight), participant_joined, participant_left, room_finished
+        Assert.Equal(0, metrics.QueuedCount);
+        await dave.DisposeAsync();
+        await app.DisposeAsync();
+    }
 }
