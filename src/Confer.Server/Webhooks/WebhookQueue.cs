@@ -22,7 +22,8 @@ internal sealed partial class WebhookQueue(Uri url, WebhookOptions options, Webh
     private readonly Queue<WebhookItem> _items = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
-    private readonly string _target = url.GetLeftPart(UriPartial.Path); // never the query: it may hold a receiver's secret
+    // Logs name the receiver by scheme, host and port only: a path, query or user info may hold a receiver's own secret.
+    private readonly string _target = url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
     private long _bytes;
     private int _unreportedDrops;
     private long _burstDrops;
