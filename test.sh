@@ -14,12 +14,17 @@ command -v nft >/dev/null || missing+=(nftables)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v pebble >/dev/null || missing+=(pebble)
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || { echo "test.sh: could not install ${missing[*]}"; echo "tests: 0 passed, 1 failed"; exit 1; }
 fi
+
+# LiveKit's server SDK for Node (version pinned by the lock file) checks that Confer's webhooks verify with it.
+(cd tests/Confer.Server.Tests/Webhooks/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+  || echo "test.sh: npm ci failed in tests/Confer.Server.Tests/Webhooks/node; the LiveKit SDK compatibility test will fail"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if ! dotnet build Confer.slnx -c Release -nologo -v:q; then

@@ -27,6 +27,7 @@ public static class ConferHost
         Confer.Server.Acme.AcmeHosting.AddConferAcme(builder.Services, options); // --domain: certificates over ACME
         builder.Services.AddConferSignaling(options);
         builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
+        Confer.Server.Webhooks.WebhookServices.AddConferWebhooks(builder.Services);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -10,15 +10,17 @@ namespace Confer.Signaling.Events;
 /// </summary>
 public abstract record RoomEvent(RoomName Room, RoomSid RoomSid, DateTimeOffset At);
 
-/// <summary>A room came into being (by a first join or the server API).</summary>
-public sealed record RoomStarted(RoomName Room, RoomSid RoomSid, DateTimeOffset At) : RoomEvent(Room, RoomSid, At);
+/// <summary>A room came into being (by a first join or the server API), with its settings (for webhooks).</summary>
+public sealed record RoomStarted(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
+    TimeSpan EmptyTimeout = default, int MaxParticipants = 0, string? Metadata = null) : RoomEvent(Room, RoomSid, At);
 
 /// <summary>A room ended: empty past its timeout, deleted, or the server shut down.</summary>
 public sealed record RoomFinished(RoomName Room, RoomSid RoomSid, DateTimeOffset At) : RoomEvent(Room, RoomSid, At);
 
 /// <summary>A participant joined (hidden ones too: other participants are not told, observers are).</summary>
 public sealed record ParticipantJoined(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
-    ParticipantSid Participant, ParticipantIdentity Identity, bool Hidden) : RoomEvent(Room, RoomSid, At);
+    ParticipantSid Participant, ParticipantIdentity Identity, bool Hidden,
+    string? Name = null, string? Metadata = null) : RoomEvent(Room, RoomSid, At);
 
 /// <summary>A participant came back on a new connection within its grace period (same sid, frames replayed).</summary>
 public sealed record ParticipantResumed(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
@@ -34,7 +36,8 @@ public sealed record ParticipantUpdated(RoomName Room, RoomSid RoomSid, DateTime
 
 /// <summary>A participant announced a track.</summary>
 public sealed record TrackPublished(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
-    ParticipantSid Participant, TrackSid Track, string Kind, string Source) : RoomEvent(Room, RoomSid, At);
+    ParticipantSid Participant, TrackSid Track, string Kind, string Source,
+    string? Name = null, bool Muted = false, int? Width = null, int? Height = null) : RoomEvent(Room, RoomSid, At);
 
 /// <summary>A track was withdrawn by its publisher.</summary>
 public sealed record TrackUnpublished(RoomName Room, RoomSid RoomSid, DateTimeOffset At,

@@ -87,7 +87,7 @@ internal sealed partial class Room
         p.AddTrack(sid, track);
         p.Deliver(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track)));
         BroadcastLocked(Frame.Serialize(new TrackPublishedMessage(p.Sid.Value, track with { Cid = null })), p);
-        Raise(new TrackPublished(Name, Sid, Now, p.Sid, sid, track.Kind, track.Source));
+        Raise(new TrackPublished(Name, Sid, Now, p.Sid, sid, track.Kind, track.Source, track.Name, track.Muted, track.Width, track.Height));
         return true;
     }
 

@@ -98,7 +98,7 @@ internal sealed partial class Room
                 VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))),
                 replayable: false);
             if (!p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantJoinedMessage(p.ToInfo(forSelf: false))), p);
-            Raise(new ParticipantJoined(Name, Sid, Now, p.Sid, p.Identity, p.Hidden));
+            Raise(new ParticipantJoined(Name, Sid, Now, p.Sid, p.Identity, p.Hidden, p.Name, p.Metadata));
             LogJoined(_log, Name.Value, p.Identity.Value, p.Sid.Value);
             return new JoinReply(Name, p.Sid);
         }
@@ -228,7 +228,7 @@ internal sealed partial class Room
     {
         if (_started) return false;
         _started = true;
-        Raise(new RoomStarted(Name, Sid, Now));
+        Raise(new RoomStarted(Name, Sid, Now, EmptyTimeout, MaxParticipants, Metadata));
         LogRoomCreated(_log, Name.Value);
         return true;
     }
