@@ -33,6 +33,8 @@ internal static class ServeCommand
         signaling.AddTo(command);
         var turn = new TurnFlags();
         turn.AddTo(command); // --turn-secret belongs to the signaling flags: signaling mints REST credentials, TURN checks them
+        var drain = new DrainFlags();
+        drain.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var options = new ServerOptions
@@ -52,6 +54,11 @@ internal static class ServeCommand
             if (turn.Apply(parse, options) is { } turnProblem)
             {
                 await Console.Error.WriteLineAsync($"confer: {turnProblem}");
+                return 2;
+            }
+            if (drain.Apply(parse, options) is { } drainProblem)
+            {
+                await Console.Error.WriteLineAsync($"confer: {drainProblem}");
                 return 2;
             }
             return await RunAsync(options, ct);

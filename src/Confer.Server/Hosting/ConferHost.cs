@@ -31,11 +31,13 @@ public static class ConferHost
             else k.Listen(options.Bind, options.HttpPort);
         });
         builder.AddConferTurn(options);
+        builder.Services.AddConferDrain(options);
 
         var app = builder.Build();
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapConferReadiness();
         app.MapConferSignaling();
         app.MapConferMetrics();
         app.MapConferWebApp();
