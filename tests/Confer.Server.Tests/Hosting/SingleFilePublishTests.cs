@@ -46,7 +46,7 @@ public sealed class SingleFilePublishTests : IDisposable
         var publish = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { "publish", Path.Combine(RepositoryRoot(), "src", "Confer.Server", "Confer.Server.csproj"), "-c", "Release", "-r", "linux-x64",
-                "-o", output, "-nologo", "-v:q", "-nodeReuse:false", "-p:UseSharedCompilation=false" },
+                "-o", output, "-nologo", "-v:q", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-p:NuGetAudit=false" }, // offline: no audit feed
         };
         publish.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0"; // leave no build server running after the test
         var clock = Stopwatch.StartNew();
