@@ -107,7 +107,7 @@ function wire(r) {
   r.on(RoomEvent.LocalTrackUnpublished, (pub, p) => refresh(p));
   r.on(RoomEvent.ActiveSpeakersChanged, (speakers) => tiles.speakers(new Set(speakers.map((/** @type {any} */ s) => s.identity))));
   r.on(RoomEvent.ChatMessage, (msg, p) => panels.addChat(msg, !!p?.isLocal));
-  r.on(RoomEvent.Reconnecting, () => banner('Connection lost. Reconnecting…'));
+  r.on(RoomEvent.Reconnecting, (reason) => banner(reason === 'serverRestart' ? 'The server is restarting. Rejoining…' : 'Connection lost. Reconnecting…'));
   r.on(RoomEvent.Reconnected, () => banner(''));
   r.on(RoomEvent.Disconnected, (reason) => ended(reason));
 }

@@ -122,9 +122,9 @@ export class Room extends Emitter {
     this.#local = new LocalParticipant(join.participant, localParticipantHost(this));
     this.#iceServers = join.iceServers ?? [];
     signal.on('message', (f) => onSignalMessage(this, f));
-    signal.on('reconnecting', () => {
+    signal.on('reconnecting', (/** @type {string} */ reason) => {
       this.#setState(ConnectionState.Reconnecting);
-      this.emit(RoomEvent.Reconnecting);
+      this.emit(RoomEvent.Reconnecting, reason);
     });
     signal.on('resumed', (f) => this.#onResumed(f));
     signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });

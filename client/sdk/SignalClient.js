@@ -6,8 +6,16 @@ import { ConferError } from './ConferError.js';
 const RESUMABLE = new Set([1006, 4010, 4011]);
 /** The server no longer has our session (docs/protocol.md): join afresh. */
 const SESSION_GONE = 4008;
+/** The server is going away and wants us back, on it once it has restarted or elsewhere (docs/protocol.md, "reconnect"). */
+const RESTART = new Set([1001, 1012]);
+/** Refusals that mean "not now": a server draining (1013), restarting (1012) or not reachable yet (1006). */
+const TRY_LATER = new Set([1006, 1012, 1013]);
 /** How long we keep trying to resume; the server's grace period is 20 s by default. */
 const RESUME_WINDOW_MS = 18000;
+/** How long we keep trying to join again after a restart or a lost session: a restart may take a drain and a start. */
+const REJOIN_WINDOW_MS = 5 * 60 * 1000;
+/** The longest wait between two attempts. */
+const MAX_BACKOFF_MS = 2500;
 
 /**
  * Speaks the signaling protocol (docs/protocol.md, version 1) over one WebSocket and nothing else:
@@ -15,9 +23,11 @@ const RESUME_WINDOW_MS = 18000;
  *
  * After a drop it resumes; when the server says the session is gone (4008, e.g. the grace period
  * ran out while we were away) it joins afresh with the same access token and emits `rejoined`.
+ * When the server restarts (a `reconnect` frame, close 1012 or 1001), or stays away past the resume
+ * window, it joins afresh too, with backoff, for up to 5 minutes and while the token is accepted.
  *
- * Emits (internal): `message` (frame), `reconnecting` (), `resumed` (frame), `rejoined` (join frame),
- * `closed` (reason: string, code: number, resumeFailed: boolean).
+ * Emits (internal): `message` (frame), `reconnecting` (reason: 'connectionLost' | 'serverRestart'),
+ * `resumed` (frame), `rejoined` (join frame), `closed` (reason: string, code: number, resumeFailed: boolean).
  * @internal
  */
 export class SignalClient extends Emitter {
@@ -38,6 +48,8 @@ export class SignalClient extends Emitter {
   #closing = false;
   #resuming = false;
   #nextId = 1;
+  /** @type {number | null} the delay hint of a `reconnect` frame, until the close that follows it */
+  #restartDelay = null;
 
   /**
    * @param {string} url WebSocket URL of /rtc.
@@ -103,12 +115,19 @@ export class SignalClient extends Emitter {
         try { frame = JSON.parse(typeof ev.data === 'string' ? ev.data : ''); } catch { return; }
         if (!frame || typeof frame.type !== 'string') return;
         if (first) {
-          first = false;
           if (frame.type === 'join' || frame.type === 'resumed') {
+            first = false;
             this.#startSession(frame);
             resolve(frame);
             return;
           }
+          if (frame.type === 'leave') return; // refused: the close that follows says why, and rejects
+          first = false;
+        }
+        if (frame.type === 'reconnect') {
+          // The server is going away (docs/protocol.md, "reconnect"): the close that follows starts a fresh join.
+          this.#restartDelay = Math.min(Math.max(Number(frame.delay) || 0, 0), 30000);
+          return;
         }
         if (frame.id > 0) {
           if (frame.id <= this.#lastSeen) return; // already processed before a resume
@@ -168,16 +187,23 @@ export class SignalClient extends Emitter {
    */
   async #onDrop(code, reason) {
     if (this.#closing) return;
-    let fresh = code === SESSION_GONE;
+    const restart = this.#restartDelay !== null || RESTART.has(code);
+    const hint = this.#restartDelay ?? 0;
+    this.#restartDelay = null;
+    // After a restart the server has no session of ours: join afresh, as after 4008.
+    let fresh = code === SESSION_GONE || restart;
     if (!fresh && (!RESUMABLE.has(code) || !this.#resumeToken)) {
       this.#shutdown(reason || `closed (${code})`, code, false);
       return;
     }
     this.#resuming = true;
-    this.emit('reconnecting');
-    const deadline = Date.now() + RESUME_WINDOW_MS;
-    let delay = 100;
-    while (!this.#closing && Date.now() < deadline) {
+    this.emit('reconnecting', restart ? 'serverRestart' : 'connectionLost');
+    const started = Date.now();
+    let delay = restart ? 250 : 100;
+    if (hint > 0) await sleep(hint);
+    while (!this.#closing && Date.now() - started < REJOIN_WINDOW_MS) {
+      // Past the grace period the server has ended the session, wherever it is: stop asking to resume it.
+      if (!fresh && Date.now() - started >= RESUME_WINDOW_MS) fresh = true;
       try {
         const frame = await this.#open(!fresh);
         if (this.#closing) return;
@@ -189,13 +215,13 @@ export class SignalClient extends Emitter {
           fresh = true; // no session to resume: join again at once
           continue;
         }
-        if (closeCode !== undefined && closeCode !== 1006 && !RESUMABLE.has(closeCode)) {
+        if (closeCode !== undefined && !TRY_LATER.has(closeCode) && !RESUMABLE.has(closeCode)) {
           this.#shutdown(e instanceof Error ? e.message : 'resume failed', closeCode, closeCode === SESSION_GONE);
           return;
         }
       }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 2000);
+      await sleep(delay * (0.75 + Math.random() / 2)); // jittered, so a room's clients spread out
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     }
     if (!this.#closing) this.#shutdown('could not reconnect to the server', 1006, true);
   }
@@ -214,6 +240,11 @@ export class SignalClient extends Emitter {
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
     this.emit('closed', reason, code, resumeFailed);
   }
+}
+
+/** @param {number} ms */
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**

@@ -34,9 +34,15 @@ export const RoomEvent = Object.freeze({
   ChatMessage: 'chatMessage',
   /** (state: ConnectionState) */
   ConnectionStateChanged: 'connectionStateChanged',
-  /** () the signaling connection dropped; the SDK is resuming the session. */
+  /**
+   * (reason: 'connectionLost' | 'serverRestart') the signaling connection dropped, or the server is
+   * restarting; the SDK resumes the session or joins the room again by itself, media going on meanwhile.
+   */
   Reconnecting: 'reconnecting',
-  /** () the session was resumed; nobody saw us leave. */
+  /**
+   * () back in the room: the session was resumed (nobody saw us leave), or joined again after the
+   * server restarted or ended it (a new sid; our tracks are published again and media renegotiates).
+   */
   Reconnected: 'reconnected',
   /** (reason: string) the room is over for us. */
   Disconnected: 'disconnected',

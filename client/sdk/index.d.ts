@@ -6,7 +6,10 @@ export type TrackSourceValue = 'camera' | 'microphone' | 'screen_share' | 'scree
 export type DisconnectReason =
   | 'clientInitiated' | 'serverShutdown' | 'connectionLost' | 'frameTooLarge' | 'tokenRejected'
   | 'permissionDenied' | 'roomFull' | 'duplicateIdentity' | 'removed' | 'roomDeleted' | 'resumeFailed'
-  | 'rateLimited' | 'pingTimeout' | 'slowConsumer' | 'tooManyErrors';
+  | 'rateLimited' | 'pingTimeout' | 'slowConsumer' | 'tooManyErrors' | 'serverRestart' | 'serverUnavailable';
+
+/** Why the SDK is reconnecting: the connection dropped, or the server is restarting (it joins again by itself). */
+export type ReconnectReason = 'connectionLost' | 'serverRestart';
 
 export declare const RoomEvent: Readonly<{
   ParticipantConnected: 'participantConnected';
@@ -57,7 +60,9 @@ export interface RoomEventMap {
   dataReceived: [payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined];
   chatMessage: [message: ChatMessage, participant: Participant | undefined];
   connectionStateChanged: [state: ConnectionStateValue];
-  reconnecting: [];
+  /** The SDK resumes the session, or joins again by itself after a server restart; media goes on meanwhile. */
+  reconnecting: [reason?: ReconnectReason];
+  /** Back in the room (resumed, or joined again with a new sid after a restart). */
   reconnected: [];
   disconnected: [reason: DisconnectReason, message: string];
   peerConnectionStateChanged: [participant: RemoteParticipant, state: RTCPeerConnectionState];

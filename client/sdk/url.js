@@ -17,7 +17,7 @@ const REASONS = /** @type {Record<number, string>} */ ({
   1000: 'clientInitiated', 1001: 'serverShutdown', 1006: 'connectionLost', 1009: 'frameTooLarge',
   4001: 'tokenRejected', 4003: 'permissionDenied', 4004: 'roomFull', 4005: 'duplicateIdentity',
   4006: 'removed', 4007: 'roomDeleted', 4008: 'resumeFailed', 4009: 'rateLimited', 4010: 'pingTimeout',
-  4011: 'slowConsumer', 4012: 'tooManyErrors',
+  4011: 'slowConsumer', 4012: 'tooManyErrors', 1012: 'serverRestart', 1013: 'serverUnavailable',
 });
 
 /** @param {number} code */

@@ -15,6 +15,8 @@ public static class ConferCli
             ParticipantCommand.Create(),
             ConfigCommand.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        // No termination handling of System.CommandLine's (it would end the process 2 s after SIGTERM): `serve` drains on
+        // SIGTERM and Ctrl-C itself (Hosting/DrainLifetime.cs), the other verbs are short.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

@@ -39,12 +39,14 @@ public static class ConferHost
         });
         builder.AddConferTurn(options);
         builder.AddConferMetrics(options); // after the HTTP listener: HttpAddress takes the first address bound
+        builder.Services.AddConferDrain(options);
 
         var app = builder.Build();
         app.UseConferHttpHardening(); // first: every response below gets the security headers and the body limit
         app.Services.GetRequiredService<TurnEndpoints>(); // owns the bound UDP sockets: dispose them with the app
         app.UseConferHttps(); // plain HTTP redirects to HTTPS when both run; ACME's HTTP-01 answers
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapConferReadiness();
         app.MapConferSignaling();
         app.MapConferMetrics();
         app.MapConferWebApp();

@@ -145,6 +145,7 @@ public sealed partial class ServerOptions
         if (TlsKey is not null && !File.Exists(TlsKey)) return $"--tls-key {TlsKey}: no such file.";
         if (ValidateHttps() is { } https) return https;
         if (ValidateAcme() is { } acme) return acme;
+        if (ValidateDrain() is { } drain) return drain;
         if (MetricsBindGiven && MetricsPort is null) return "--metrics-bind needs --metrics-port: there is no metrics listener without a port.";
         foreach (var user in TurnUsers)
         {

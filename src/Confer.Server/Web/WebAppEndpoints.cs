@@ -4,24 +4,31 @@ using Microsoft.Extensions.FileProviders;
 namespace Confer.Server.Web;
 
 /// <summary>
-/// Serves the browser side of Confer from <c>wwwroot/</c> next to the binary (copied there from
-/// <c>client/</c> at build and publish): the SDK at <c>/sdk/*</c>, the meeting app's assets at
-/// <c>/app/*</c>, the start page at <c>/</c> and a meeting at <c>/room/{name}</c>.
+/// Serves the browser side of Confer from inside the binary (<c>client/</c> is embedded at build, so the published
+/// single file needs nothing beside it): the SDK at <c>/sdk/*</c>, the meeting app's assets at <c>/app/*</c>, the start
+/// page at <c>/</c> and a meeting at <c>/room/{name}</c>. With <c>CONFER_CLIENT_DIR</c> set they come from that folder
+/// instead (edit and reload while working on the client).
 /// </summary>
 public static class WebAppEndpoints
 {
-    /// <summary>Where the client files are: <c>CONFER_CLIENT_DIR</c> when set (edit-and-reload), else <c>wwwroot</c> beside the binary.</summary>
-    public static string ClientRoot =>
-        Environment.GetEnvironmentVariable("CONFER_CLIENT_DIR") is { Length: > 0 } dir
-            ? Path.GetFullPath(dir)
-            : Path.Combine(AppContext.BaseDirectory, "wwwroot");
+    /// <summary><c>CONFER_CLIENT_DIR</c> when set: the client files are read from there; null: from the binary.</summary>
+    public static string? ClientDirectory =>
+        Environment.GetEnvironmentVariable("CONFER_CLIENT_DIR") is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+
+    /// <summary>The client files: the folder of <see cref="ClientDirectory"/>, else the embedded copy.</summary>
+    internal static IFileProvider ClientFiles(string sub)
+    {
+        if (ClientDirectory is { } dir)
+            return Directory.Exists(Path.Combine(dir, sub)) ? new PhysicalFileProvider(Path.Combine(dir, sub)) : new NullFileProvider();
+        return new ManifestEmbeddedFileProvider(typeof(WebAppEndpoints).Assembly, "client/" + sub);
+    }
 
     public static WebApplication MapConferWebApp(this WebApplication app)
     {
-        var root = ClientRoot;
-        if (!Directory.Exists(Path.Combine(root, "sdk")) || !Directory.Exists(Path.Combine(root, "app")))
+        IFileProvider sdk = ClientFiles("sdk"), pages = ClientFiles("app");
+        if (!sdk.GetFileInfo("confer.js").Exists || !pages.GetFileInfo("index.html").Exists)
         {
-            app.Logger.LogWarning("Web app not found under {Root}: /, /room and /sdk will answer 404", root);
+            app.Logger.LogWarning("Web app not found under {Root}: /, /room and /sdk will answer 404", ClientDirectory ?? "the binary");
             return app;
         }
 
@@ -29,25 +36,28 @@ public static class WebAppEndpoints
         types.Mappings[".js"] = "text/javascript; charset=utf-8";
         types.Mappings[".ts"] = "text/plain; charset=utf-8"; // index.d.ts, not an MPEG transport stream
         types.Mappings[".webmanifest"] = "application/manifest+json";
-        foreach (var (path, dir) in new[] { ("/sdk", "sdk"), ("/app", "app") })
+        foreach (var (path, files) in new[] { ("/sdk", sdk), ("/app", pages) })
         {
             app.UseStaticFiles(new StaticFileOptions
             {
                 RequestPath = path,
-                FileProvider = new PhysicalFileProvider(Path.Combine(root, dir)),
+                FileProvider = files,
                 ContentTypeProvider = types,
                 // Modules are small and change with the server: always revalidate (ETag makes it cheap).
                 OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
             });
         }
 
-        var index = Path.Combine(root, "app", "index.html");
-        var room = Path.Combine(root, "app", "room.html");
-        app.MapGet("/", () => Page(index));
-        app.MapGet("/room/{name}", (string name) => Page(room));
+        app.MapGet("/", () => Page(pages, "index.html"));
+        app.MapGet("/room/{name}", (string name) => Page(pages, "room.html"));
         return app;
     }
 
-    private static IResult Page(string file) =>
-        File.Exists(file) ? Results.File(file, "text/html; charset=utf-8") : Results.NotFound();
+    private static IResult Page(IFileProvider files, string name)
+    {
+        var file = files.GetFileInfo(name);
+        return file.Exists
+            ? Results.Stream(file.CreateReadStream(), "text/html; charset=utf-8", lastModified: file.LastModified)
+            : Results.NotFound();
+    }
 }

@@ -21,6 +21,15 @@ public static class CloseCodes
     public const int InvalidToken = 4001, PermissionDenied = 4003, RoomFull = 4004, Replaced = 4005, Removed = 4006;
     public const int RoomDeleted = 4007, ResumeFailed = 4008, RateLimited = 4009, PingTimeout = 4010;
     public const int SlowConsumer = 4011, TooManyErrors = 4012;
+
+    /// <summary>RFC 6455 registry: the server is restarting (after a <c>reconnect</c> frame); try again later (a join refused while draining).</summary>
+    public const int ServiceRestart = 1012, TryAgainLater = 1013;
+}
+
+/// <summary><c>reconnect.reason</c> values.</summary>
+public static class ReconnectReasons
+{
+    public const string ServerRestart = "serverRestart";
 }
 
 /// <summary><c>participantLeft.reason</c> values.</summary>

@@ -23,6 +23,7 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(PongMessage), "pong")]
 [JsonDerivedType(typeof(ErrorMessage), "error")]
 [JsonDerivedType(typeof(LeaveMessage), "leave")]
+[JsonDerivedType(typeof(ReconnectMessage), "reconnect")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
@@ -56,3 +57,9 @@ public sealed record ChatMessage(
 public sealed record PongMessage(long Timestamp, long ServerTime) : ServerMessage;
 public sealed record ErrorMessage(string Code, string Message, long? Re) : ServerMessage;
 public sealed record LeaveMessage(string Reason, string? Message) : ServerMessage;
+
+/// <summary>
+/// The server is going away (restart, drain): join again, here once it is back or elsewhere, after about
+/// <paramref name="Delay"/> milliseconds (docs/protocol.md, "reconnect"). Sent just before close 1012.
+/// </summary>
+public sealed record ReconnectMessage(string Reason, string? Message, int Delay) : ServerMessage;

@@ -154,7 +154,10 @@ internal sealed partial class Room
             return _byIdentity.GetValueOrDefault(identity)?.Connected;
     }
 
-    /// <summary>Server shutdown: closes every connection with 1001 and ends the room, telling nobody in it.</summary>
+    /// <summary>
+    /// Server shutdown (a restart, a drain): tells every connected client to join again (<c>reconnect</c>, then close 1012)
+    /// and ends the room, telling nobody that the others left: they all come back together.
+    /// </summary>
     public void Shutdown()
     {
         lock (_gate)
@@ -162,10 +165,20 @@ internal sealed partial class Room
             if (_closed) return;
             _closed = true; // no empty-room timer while everyone is removed
             foreach (var p in _bySid.Values.ToList())
-                RemoveLocked(p, LeaveReasons.Disconnected, CloseCodes.GoingAway, "server shutting down", announce: false);
+            {
+                // A spread of first attempts, so a full server's clients do not all knock at once.
+                var reconnect = Frame.Local(new ReconnectMessage(ReconnectReasons.ServerRestart, RestartText, Random.Shared.Next(ReconnectSpreadMs)));
+                RemoveLocked(p, LeaveReasons.Disconnected, CloseCodes.ServiceRestart, RestartText, announce: false, final: reconnect);
+            }
             CloseLocked();
         }
     }
+
+    /// <summary>The close reason (and <c>reconnect.message</c>) of a shutdown.</summary>
+    public const string RestartText = "server restarting: join again";
+
+    /// <summary><c>reconnect.delay</c> is drawn from 0 to this many milliseconds.</summary>
+    public const int ReconnectSpreadMs = 2000;
 
     private sealed record GraceState(Room Room, Participant Participant)
     {
@@ -177,13 +190,14 @@ internal sealed partial class Room
     }
 
     /// <summary>Removes a participant, closes its connection when asked, tells the others.</summary>
-    private void RemoveLocked(Participant p, string reason, int? closeCode, string? closeReason, bool announce = true, bool replacing = false)
+    private void RemoveLocked(Participant p, string reason, int? closeCode, string? closeReason, bool announce = true, bool replacing = false,
+        OutboundFrame? final = null)
     {
         if (p.Gone || !_bySid.Remove(p.Sid.Value) || !_byIdentity.Remove(p.Identity.Value)) return;
         Volatile.Write(ref _count, _byIdentity.Count);
         var sink = p.End();
         if (sink is not null && closeCode is { } code)
-            sink.Close(code, closeReason ?? reason, Frame.Local(new LeaveMessage(reason, closeReason)), drain: true);
+            sink.Close(code, closeReason ?? reason, final ?? Frame.Local(new LeaveMessage(reason, closeReason)), drain: true);
         if (announce && !p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantLeftMessage(p.Sid.Value, p.Identity.Value, reason)), null);
         Raise(new ParticipantLeft(Name, Sid, Now, p.Sid, p.Identity, reason));
         LogLeft(_log, Name.Value, p.Identity.Value, reason);

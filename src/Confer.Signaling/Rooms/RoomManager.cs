@@ -72,13 +72,16 @@ public sealed class RoomManager
         var name = request.Room;
         if (_removed.Contains(request.Token))
             return JoinReply.Refused(name, CloseCodes.Removed, "removed: this token's participant was removed from the room; it needs a new token");
+        if (_draining) return DrainingReply(name);
         if (request.ResumeToken is not null)
             return Find(name)?.Resume(request, sink) ?? JoinReply.Refused(name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
         for (var attempt = 0; attempt < 16; attempt++)
         {
             var room = GetOrCreate(name, null, null, null);
             // Null: lost a race with the empty-room timer; the next attempt makes a fresh room.
-            if (room.Join(request, sink) is { } reply) return reply;
+            if (room.Join(request, sink) is not { } reply) continue;
+            if (_draining) room.Shutdown(); // a room made after Shutdown looked: its newcomer is told to go again
+            return reply;
         }
         return JoinReply.Refused(name, CloseCodes.GoingAway, "room is closing, try again");
     }
@@ -120,11 +123,23 @@ public sealed class RoomManager
         }
     }
 
-    /// <summary>Server shutdown: closes every connection with 1001 and forgets all rooms, telling nobody in them.</summary>
+    /// <summary>
+    /// Server shutdown: from now on joins and resumes are refused (1013, try again later); every connected client is
+    /// told to join again (<c>reconnect</c>, close 1012) and all rooms are forgotten, telling nobody in them.
+    /// </summary>
     public void Shutdown()
     {
+        _draining = true;
         foreach (var room in _rooms.Values) room.Shutdown();
     }
+
+    /// <summary>True once <see cref="Shutdown"/> has begun: this node takes no more joins.</summary>
+    public bool Draining => _draining;
+
+    private volatile bool _draining;
+
+    private static JoinReply DrainingReply(RoomName room) =>
+        JoinReply.Refused(room, CloseCodes.TryAgainLater, "server restarting: try again in a moment");
 
     /// <summary>True when the participant has a live connection, false in its grace period, null when absent.</summary>
     internal bool? IsConnected(RoomName name, string identity) => Find(name)?.IsConnected(identity);

@@ -21,6 +21,6 @@ public interface IRoomRouter
     /// <summary>A server-API operation on rooms (list, create, delete, participants, mute, data).</summary>
     ValueTask<RoomReply> RequestAsync(RoomRequest request, CancellationToken ct = default);
 
-    /// <summary>This node is stopping: close its connections with 1001 and forget its rooms.</summary>
+    /// <summary>This node is stopping: refuse joins from now on (1013), tell its clients to join again (<c>reconnect</c>, 1012), forget its rooms.</summary>
     void Shutdown();
 }

@@ -56,6 +56,14 @@ public sealed partial class AllocationTable : IDisposable
         return (permissions, channels);
     }
 
+    /// <summary>
+    /// Set while the server drains before it stops: new allocations get 508 (Insufficient Capacity, RFC 8656 §6.2:
+    /// try another server) while the ones it holds keep refreshing until they are gone or the drain ends.
+    /// </summary>
+    public bool RefuseNew { get => Volatile.Read(ref _refuseNew); set => Volatile.Write(ref _refuseNew, value); }
+
+    private bool _refuseNew;
+
     public long Now => _time.GetUtcNow().UtcTicks;
 
     public bool TryGet(in FiveTuple tuple, out Allocation allocation)
@@ -79,7 +87,7 @@ public sealed partial class AllocationTable : IDisposable
     {
         lock (_perUser)
         {
-            if (_held + slots > _options.MaxAllocations) return ReserveResult.Capacity;
+            if (_held + slots > _options.MaxAllocations || RefuseNew) return ReserveResult.Capacity;
             int held = _perUser.GetValueOrDefault(username);
             if (held + slots > _options.MaxAllocationsPerUser) return ReserveResult.UserQuota;
             _perUser[username] = held + slots;

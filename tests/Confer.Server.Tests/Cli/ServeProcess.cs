@@ -13,6 +13,7 @@ internal sealed class ServeProcess : IAsyncDisposable
     private ServeProcess(Process process) => _process = process;
 
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 

@@ -76,16 +76,46 @@ public sealed class ConfigurationTests
 public sealed class ShutdownTests
 {
     [Fact]
-    public async Task Stop_ClosesConnectionsWith1001Promptly()
+    public async Task Stop_TellsClientsToReconnectAndClosesWith1012Promptly()
     {
         var server = await TestServer.StartAsync();
         await using var alice = await server.JoinAsync("r", "alice");
+        await using var bob = await server.JoinAsync("r", "bob");
+        await alice.ExpectAsync("participantJoined");
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync();
-        var (code, reason) = await alice.WaitClosedAsync();
-        Assert.Equal(1001, code);
-        Assert.Equal("server shutting down", reason);
+        foreach (var client in new[] { alice, bob })
+        {
+            var reconnect = await client.ExpectAsync("reconnect");
+            Assert.Equal("serverRestart", reconnect.GetProperty("reason").GetString());
+            Assert.Equal(0, reconnect.GetProperty("id").GetInt64()); // about this connection only, never replayed
+            Assert.InRange(reconnect.GetProperty("delay").GetInt32(), 0, 2000);
+            var (code, reason) = await client.WaitClosedAsync();
+            Assert.Equal(1012, code);
+            Assert.StartsWith("server restarting", reason);
+        }
+        // Nobody is told that the others left: they all come back together.
+        Assert.DoesNotContain(alice.Drain(), f => f.GetProperty("type").GetString() == "participantLeft");
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
         Assert.Equal(0, server.Rooms.ParticipantCount);
+    }
+
+    [Fact]
+    public async Task Shutdown_LaterJoinsAndResumes_RefusedWith1013()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("r", "alice");
+        var resumeToken = alice.ResumeToken;
+        server.Router.Shutdown();
+        Assert.Equal(1012, (await alice.WaitClosedAsync()).Code);
+
+        await using var late = await server.ConnectAsync(server.Token("r", "carol"));
+        var (code, reason) = await late.WaitClosedAsync();
+        Assert.Equal(1013, code);
+        Assert.StartsWith("server restarting", reason);
+        await using var resume = await server.ConnectAsync(server.Token("r", "alice"), $"&resume={Uri.EscapeDataString(resumeToken)}&lastSeen=1");
+        Assert.Equal(1013, (await resume.WaitClosedAsync()).Code);
+        Assert.Equal(0, server.Rooms.ParticipantCount);
+        Assert.True(server.Rooms.Draining);
     }
 }
