@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Confer.Server.Turn;
 
@@ -7,11 +8,20 @@ namespace Confer.Server.Turn;
 /// (<c>app.Services.GetRequiredService&lt;TurnEndpoints&gt;()</c> or <c>ConferHost.Turn(app)</c>).
 /// UDP and TCP always share <see cref="Primary"/>'s port.
 /// </summary>
-public sealed record TurnEndpoints(IPEndPoint Primary, IPEndPoint? Tls, IReadOnlyList<IPEndPoint> Udp, IPEndPoint? Other)
+public sealed record TurnEndpoints(IPEndPoint Primary, IReadOnlyList<IPEndPoint> Udp, IPEndPoint? Other)
 {
     /// <summary>The UDP and TCP port.</summary>
     public int Port => Primary.Port;
 
     /// <summary>RFC 5780 alternate (other IP, other port), or null without <c>--alt-ip</c>.</summary>
     public IPEndPoint? Alternate => Other;
+
+    /// <summary>The TURN over TLS listener, set when it is configured; Kestrel writes the chosen port back into it when it binds.</summary>
+    internal ListenOptions? TlsListener { get; set; }
+
+    /// <summary>
+    /// TURN over TLS, or null when it does not run. With port 0 the port is known once the host has started: Kestrel binds
+    /// port 0 itself, so no other program can take the port between choosing it and binding it.
+    /// </summary>
+    public IPEndPoint? Tls => TlsListener?.IPEndPoint is { } e ? e : null;
 }

@@ -40,12 +40,11 @@ internal static class TurnHosting
         IPEndPoint? tls = null;
         if (options.HasCertificateSource) // the certificate is ServerCertificates', chosen per handshake
         {
-            int tlsPort = options.TurnTlsPort == 0 ? FreeTcpPort(options.Bind) : options.TurnTlsPort;
-            tls = new IPEndPoint(options.Bind, tlsPort);
+            tls = new IPEndPoint(options.Bind, options.TurnTlsPort); // port 0: Kestrel picks it when it binds (TurnEndpoints.Tls)
         }
         var udpEndpoints = new List<IPEndPoint>();
         for (int i = 0; i < 4; i++) if (udp[i] is { } e) udpEndpoints.Add(e.EndPoint);
-        var endpoints = new TurnEndpoints(udp.Primary.EndPoint, tls, udpEndpoints, udp[3]?.EndPoint);
+        var endpoints = new TurnEndpoints(udp.Primary.EndPoint, udpEndpoints, udp[3]?.EndPoint);
 
         var services = builder.Services;
         services.AddSingleton(turn);
@@ -80,6 +79,7 @@ internal static class TurnHosting
             {
                 k.Listen(tls, l =>
                 {
+                    endpoints.TlsListener = l;
                     l.UseStreamConnectionGuard(tls: true);
                     l.UseHttps(TurnCertificate.Handshake(k.ApplicationServices.GetRequiredService<Confer.Server.Tls.ServerCertificates>(), transport.Options.HandshakeTimeout)); // ALPN "stun.turn" (RFC 7443)
                     l.UseConnectionHandler<StreamConnectionHandler>();
@@ -194,12 +194,5 @@ internal static class TurnHosting
         {
             return false;
         }
-    }
-
-    private static int FreeTcpPort(IPAddress bind)
-    {
-        using var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(bind, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

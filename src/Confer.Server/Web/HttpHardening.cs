@@ -6,7 +6,8 @@ namespace Confer.Server.Web;
 /// What every HTTP response carries and every request body may weigh. The meeting app runs under a strict
 /// Content-Security-Policy (its scripts and styles are files from this origin: no inline code, no eval, no
 /// framing); no response is sniffed into another type or leaks its URL as a referrer; and a request body larger
-/// than <see cref="MaxRequestBodyBytes"/> is refused with 413 before it is read, whatever its framing.
+/// than <see cref="MaxRequestBodyBytes"/> is refused with 413 before it is read, whatever its framing. With a real
+/// certificate, HTTPS responses also say to use nothing but HTTPS from now on (<see cref="StrictTransportSecurity"/>).
 /// </summary>
 public static class HttpHardening
 {
@@ -21,11 +22,20 @@ public static class HttpHardening
     /// <summary>Largest request body (the server API and <c>/api/token</c> take small JSON documents).</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>
+    /// HSTS (RFC 6797) on HTTPS responses when plain HTTP redirects to HTTPS (a real certificate): a browser that has been
+    /// here once never tries plain HTTP again. One year, this host only; never with --dev's self-signed certificate.
+    /// </summary>
+    public const string StrictTransportSecurity = "max-age=31536000";
+
     public static WebApplication UseConferHttpHardening(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<Confer.Server.Hosting.ServerOptions>();
+        bool hsts = options.HasCertificateSource && options.HttpRedirect;
         app.Use(async (ctx, next) =>
         {
             var headers = ctx.Response.Headers;
+            if (hsts && ctx.Request.IsHttps) headers.StrictTransportSecurity = StrictTransportSecurity;
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY"; // frame-ancestors for browsers that predate it

@@ -89,8 +89,17 @@ public sealed class LanMeetingTests
         // Two people on that laptop join one room over HTTPS (token, /rtc over wss, SDK) and see each other.
         await using var aliceContext = await NewContextAsync(chromium);
         await using var bobContext = await NewContextAsync(chromium);
-        var (alice, aliceId) = await JoinAsync(aliceContext, https, "lan", "alice");
-        var (bob, bobId) = await JoinAsync(bobContext, https, "lan", "bob");
+        IPage alice, bob;
+        string aliceId, bobId;
+        try
+        {
+            (alice, aliceId) = await JoinAsync(aliceContext, https, "lan", "alice");
+            (bob, bobId) = await JoinAsync(bobContext, https, "lan", "bob");
+        }
+        catch (PlaywrightException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- server ---\n{confer.Output}");
+        }
         try
         {
             await MeetingHarness.WaitForVideoFromAsync(alice, TimeSpan.FromSeconds(30), bobId);

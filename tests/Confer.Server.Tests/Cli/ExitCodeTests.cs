@@ -99,7 +99,7 @@ public sealed class ExitCodeTests : IDisposable
     public async Task Serve_ListensOnTheFlagsPort_OverTheEnvironments_OverTheFiles()
     {
         int[] ports = [FreePort(), FreePort(), FreePort()];
-        var path = Write("confer.json", $$"""{ "Dev": true, "Bind": "127.0.0.1", "HttpPort": {{ports[0]}}, "Turn": { "Port": 0, "TlsPort": 0 } }""");
+        var path = Write("confer.json", $$"""{ "Dev": true, "Bind": "127.0.0.1", "HttpPort": {{ports[0]}}, "HttpsPort": 0, "Turn": { "Port": 0, "TlsPort": 0 } }""");
         var environment = new Dictionary<string, string> { ["CONFER_HTTPPORT"] = ports[1].ToString() };
         await using (var serve = ServeProcess.Start(["--config", path], environment))
         {
@@ -113,11 +113,27 @@ public sealed class ExitCodeTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A port that is free now, chosen below Linux's ephemeral range (32768-60999): the other tests running in parallel
+    /// bind port 0 and get ephemeral ports, so they cannot take this one between the check and the server's bind.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+        throw new InvalidOperationException("no free port between 20000 and 32000");
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class GracefulRestartTests
     {
         int http = DrainClient.FreePort(), turn = DrainClient.FreePort();
         var process = ServeProcess.Start(["--dev", "--bind", "127.0.0.1", "--http-port", Port(http), "--turn-port", Port(turn),
-            "--turn-tls-port", "0", "--drain-timeout", drainTimeout]);
+            "--turn-tls-port", "0", "--https-port", "0", "--drain-timeout", drainTimeout]);
         await process.WaitListeningAsync(Start);
         return new Server(process, http, turn, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(5) });
     }

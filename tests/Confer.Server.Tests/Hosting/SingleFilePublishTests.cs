@@ -70,7 +70,7 @@ public sealed class SingleFilePublishTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             ArgumentList = { "serve", "--dev", "--bind", "127.0.0.1", "--http-port", http.ToString(CultureInfo.InvariantCulture),
-                "--turn-port", turn.ToString(CultureInfo.InvariantCulture), "--turn-tls-port", "0", "--drain-timeout", "2s" },
+                "--turn-port", turn.ToString(CultureInfo.InvariantCulture), "--turn-tls-port", "0", "--https-port", "0", "--drain-timeout", "2s" },
         };
         serve.Environment.Remove("CONFER_CLIENT_DIR");
         serve.Environment.Remove("DOTNET_ROOT"); // self-contained: it must not need an installed runtime

@@ -33,6 +33,7 @@ public sealed class HttpsHostTests
         using var page = await http.GetAsync(new Uri(https, "/"));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("max-age=31536000", Assert.Single(page.Headers.GetValues("Strict-Transport-Security"))); // RFC 6797: HTTPS from now on
         using var sdk = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/sdk/confer.js")) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
         Assert.Equal(HttpVersion.Version20, sdk.Version);
         Assert.Equal(HttpStatusCode.OK, sdk.StatusCode);
@@ -86,7 +87,9 @@ public sealed class HttpsHostTests
         Assert.Equal(HttpStatusCode.PermanentRedirect, room.StatusCode);
         Assert.Equal($"https://127.0.0.1:{httpsPort}/room/team?x=1", room.Headers.Location!.ToString());
 
-        Assert.Equal("ok\n", await http.GetStringAsync(new Uri(plain, "/healthz")));
+        using var healthz = await http.GetAsync(new Uri(plain, "/healthz"));
+        Assert.Equal("ok\n", await healthz.Content.ReadAsStringAsync());
+        Assert.False(healthz.Headers.Contains("Strict-Transport-Security")); // RFC 6797 §7.2: never over plain HTTP
         using var missing = await http.GetAsync(new Uri(plain, "/.well-known/acme-challenge/tok-1"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         app.Services.GetRequiredService<ServerCertificates>().AddHttpChallenge("tok-1", "tok-1.thumb");
