@@ -41,6 +41,14 @@ public sealed class LanMeetingTests
     {
         await using var server = await NetworkNamespace.CreateAsync("srv");
         await using var laptop = await NetworkNamespace.CreateAsync("lap");
+        // IPv4 only: an IPv6 link-local address finishing duplicate address detection a second or two after the link
+        // comes up makes Chromium see a network change (ERR_NETWORK_CHANGED), which drops a page load or WebSocket
+        // in flight at that moment.
+        foreach (var ns in (NetworkNamespace[])[server, laptop])
+        {
+            await ns.SetSysctlAsync("net/ipv6/conf/all/disable_ipv6", "1");
+            await ns.SetSysctlAsync("net/ipv6/conf/default/disable_ipv6", "1");
+        }
         await server.IpAsync("link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", laptop.Name);
         await server.IpAsync("addr", "add", $"{ServerAddress}/24", "dev", "eth0");
         await server.IpAsync("link", "set", "eth0", "up");
@@ -98,7 +106,7 @@ public sealed class LanMeetingTests
         }
         catch (PlaywrightException e)
         {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- server ---\n{confer.Output}");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- browser ---\n{string.Join('\n', Console)}\n--- server ---\n{confer.Output}");
         }
         try
         {
@@ -113,12 +121,15 @@ public sealed class LanMeetingTests
         Assert.StartsWith("https://", alice.Url, StringComparison.Ordinal);
     }
 
+    private static readonly List<string> Console = [];
+
     private static Task<IBrowserContext> NewContextAsync(ChromiumSession chromium) =>
         chromium.Browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"], BypassCSP = true });
 
     private static async Task<(IPage Page, string Identity)> JoinAsync(IBrowserContext context, string origin, string room, string name)
     {
         var page = await context.NewPageAsync();
+        page.Console += (_, m) => { lock (Console) Console.Add($"[{name}] {m.Type}: {m.Text}"); };
         await page.GotoAsync($"{origin}/healthz");
         await page.EvaluateAsync(PeerScript.Source);
         var identity = await page.EvaluateAsync<string>("([room, name]) => window.__peer.join(room, name, {})", new object[] { room, name });
