@@ -57,7 +57,7 @@ internal static class ServeBanner
         if (https is not null)
         {
             string where = options.Dev && !options.BindGiven && IPAddress.IsLoopback(https.Address) ? $"localhost:{https.Port}" : ConferHost.Describe(https.Address, https.Port);
-            yield return $"confer: HTTPS on {where}: web app, SDK, /rtc, /api";
+            yield return $"confer: HTTPS on {where}: web app, SDK, /rtc, /api; TURN over TLS and TCP on the same port";
             yield return options.HttpRedirect
                 ? $"confer: HTTP on {plain}: redirects to HTTPS (/healthz, /metrics and ACME's HTTP-01 stay)"
                 : $"confer: HTTP on {plain}: web app, SDK, /rtc, /api (a secure origin on this machine only: other machines need HTTPS for the camera)";

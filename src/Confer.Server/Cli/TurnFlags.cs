@@ -26,7 +26,7 @@ internal sealed class TurnFlags
         Setting.Switch("Turn:TcpRelay", "--tcp-relay", "Allow RFC 6062 TCP relaying (TCP allocations, Connect); browsers never use it.", o => o.TcpRelay, (o, v) => o.TcpRelay = v),
         Setting.Switch("Turn:AllowLoopbackPeers", "--allow-loopback-peers", "Let TURN relay to loopback peers (on with --dev on loopback).", o => o.AllowLoopbackPeers, (o, v) => o.AllowLoopbackPeers = v),
         Setting.List("Turn:AllowPeers", "--allow-peer", "An address range TURN may relay to although it is private or reserved, like 10.0.0.0/8 (repeatable).", o => o.AllowedPeers, (o, v) => { o.AllowedPeers.Add(v); return null; }),
-        Setting.Port("Turn:TlsPort", "--turn-tls-port", "TURN over TLS port (needs --tls-cert/--tls-key or --dev).", o => o.TurnTlsPort, (o, v) => o.TurnTlsPort = v),
+        Setting.Port("Turn:TlsPort", "--turn-tls-port", "TURN over TLS port (needs --tls-cert/--tls-key or --dev). The HTTPS port serves TURN over TLS and TCP too; this equal to --https-port means that one listener only.", o => o.TurnTlsPort, (o, v) => o.TurnTlsPort = v),
         Setting.Text("Tls:Cert", "--tls-cert", "PEM certificate (with its intermediates) for HTTPS and TURN over TLS; reloaded when the file changes.", o => o.TlsCert, (o, v) => o.TlsCert = v),
         Setting.Text("Tls:Key", "--tls-key", "PEM private key of --tls-cert.", o => o.TlsKey, (o, v) => o.TlsKey = v),
     ];

@@ -59,6 +59,12 @@ public sealed partial class ServerOptions
     /// <summary>How long the PEM files must stay unchanged before they are reloaded (a writer replaces two files).</summary>
     public TimeSpan TlsReloadDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// True when TURN over TLS has no port of its own: <c>--turn-tls-port</c> equals <c>--https-port</c>, and the HTTPS
+    /// listener, which serves TURN anyway (Tls/SharedPort.cs), is the only one.
+    /// </summary>
+    public bool TurnTlsOnHttpsPort => HasCertificateSource && HttpsPort != 0 && HttpsPort == TurnTlsPort;
+
     /// <summary>Checks the HTTPS settings; a sentence that says what to change, or null.</summary>
     internal string? ValidateHttps()
     {
@@ -69,8 +75,6 @@ public sealed partial class ServerOptions
             return $"--https-port {HttpsPort} is also the --turn-port (TURN listens on TCP there too): give them different ports.";
         if (HasCertificateSource && HttpsPort != 0 && HttpsPort == HttpPort)
             return $"--https-port {HttpsPort} is also the --http-port: give HTTPS and plain HTTP different ports.";
-        if (HasCertificateSource && HttpsPort != 0 && HttpsPort == TurnTlsPort)
-            return $"--https-port {HttpsPort} is also the --turn-tls-port: give HTTPS and TURN over TLS different ports.";
         return null;
     }
 }

@@ -7,11 +7,12 @@ namespace Confer.Server.Signaling;
 
 /// <summary>
 /// The <c>iceServers</c> of a join or resume: Confer's own STUN/TURN on the host the client reached us at, then the
-/// configured external servers. The TURN REST credentials are made afresh each time and expire after
+/// configured external servers. TURN over TLS is offered on the HTTPS port too, which serves it beside HTTPS.
+/// The TURN REST credentials are made afresh each time and expire after
 /// <c>Signaling:TurnCredentialLifetime</c> (4 h), or with the access token when that comes first: a credential
 /// copied out of a browser, or kept by a removed participant, is not a relay for the token's whole life.
 /// </summary>
-public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn = null, TimeProvider? time = null)
+public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn = null, TimeProvider? time = null, Tls.HttpsListener? https = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -34,7 +35,12 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
             // The certificate names a host, not the public IP: turns: keeps the name the client reached.
             var tlsHost = options.Signaling.PublicHost ?? requestHost ?? host;
             if (tlsHost.Contains(':') && !tlsHost.StartsWith('[')) tlsHost = $"[{tlsHost}]";
-            if (turn?.Tls is { } tls && (options.TlsCert is not null || options.ObtainsCertificate)) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
+            if (options.TlsCert is not null || options.ObtainsCertificate)
+            {
+                // The HTTPS port first: it is the one an office firewall lets out (Tls/SharedPort.cs serves TURN there).
+                if (https?.Port is { } httpsPort) urls.Add($"turns:{tlsHost}:{httpsPort}?transport=tcp");
+                if (turn?.Tls is { } tls && tls.Port != https?.Port) urls.Add($"turns:{tlsHost}:{tls.Port}?transport=tcp");
+            }
             list.Add(new IceServer([.. urls], username, credential));
         }
         if (options.Signaling.ExternalIceServers.Count > 0)

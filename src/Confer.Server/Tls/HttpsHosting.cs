@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net;
+using Confer.Server.Turn;
 using System.Net.Security;
 using System.Security.Authentication;
 using Confer.Server.Hosting;
@@ -17,6 +19,7 @@ namespace Confer.Server.Tls;
 /// certificate from <see cref="ServerCertificates.CurrentContext"/>, so an install takes effect at the next one. The
 /// listener speaks h2 and http/1.1, and answers TLS-ALPN-01 (RFC 8737): a ClientHello offering "acme-tls/1" for a
 /// name with a pending challenge gets that challenge's certificate and the connection is closed after the handshake.
+/// The same listener serves TURN over TLS and over plain TCP (<see cref="SharedPort"/>: one port for everything).
 /// </summary>
 internal static class HttpsHosting
 {
@@ -40,12 +43,14 @@ internal static class HttpsHosting
         builder.WebHost.ConfigureKestrel(k =>
         {
             var time = k.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
+            var shared = new SharedPort(k.ApplicationServices, time);
             void Configure(ListenOptions l)
             {
                 l.Protocols = HttpProtocols.Http1AndHttp2;
-                l.Use(next => ctx => PeekClientHelloAsync(ctx, next, time));
+                l.Use(next => ctx => shared.BeforeTlsAsync(ctx, next, ReadClientHello)); // TLS, or TURN over plain TCP
                 l.UseHttps(Handshake(certificates));
-                l.Use(next => ctx => IsAcmeTls1(ctx) ? Task.CompletedTask : next(ctx)); // RFC 8737 §3: the handshake is the whole answer
+                // RFC 8737 §3: for acme-tls/1 the handshake is the whole answer; else HTTPS, or TURN over TLS.
+                l.Use(next => ctx => IsAcmeTls1(ctx) ? Task.CompletedTask : shared.AfterTlsAsync(ctx, next));
                 listener.Add(l);
             }
             // --dev without --bind: 127.0.0.1 and ::1 like the HTTP listener; port 0 binds the one address.
@@ -112,7 +117,8 @@ internal static class HttpsHosting
         HandshakeTimeout = TimeSpan.FromSeconds(10),
         OnConnection = context =>
         {
-            if (context.Connection.Items.TryGetValue(AlpnKey, out var offered) && offered is IReadOnlyList<SslApplicationProtocol> alpn
+            context.Connection.Items.TryGetValue(AlpnKey, out var offered);
+            if (offered is IReadOnlyList<SslApplicationProtocol> alpn
                 && alpn.Contains(ServerCertificates.AcmeTls1)
                 && context.ClientHelloInfo.ServerName is { Length: > 0 } name && certificates.AlpnChallenge(name) is { } challenge)
             {
@@ -124,46 +130,26 @@ internal static class HttpsHosting
             }
             var current = certificates.CurrentContext
                 ?? throw new AuthenticationException("No certificate yet: HTTPS serves handshakes once one is installed.");
+            // A TURN client's ClientHello offers "stun.turn" (RFC 7443): the same port answers it as TURN over TLS.
+            bool turn = offered is IReadOnlyList<SslApplicationProtocol> ids && SharedPort.OffersTurn(ids);
             return ValueTask.FromResult(new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = current,
-                ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                ApplicationProtocols = turn ? [TurnCertificate.StunTurn, TurnCertificate.StunNatDiscovery] : [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             });
         },
     };
 
     /// <summary>
-    /// Reads the ALPN ids of the ClientHello without consuming a byte (SslStream reads it next). Bounded: one record of
-    /// at most 16 KiB, within the handshake timeout; a stranger sending nothing is closed then.
+    /// Reads the ALPN ids of the ClientHello without consuming a byte (SslStream reads it next): true once the first
+    /// record is parsed or is not a ClientHello (bounded by <see cref="SharedPort"/>: one record of at most 16 KiB,
+    /// within its timeout).
     /// </summary>
-    private static async Task PeekClientHelloAsync(ConnectionContext ctx, ConnectionDelegate next, TimeProvider time)
+    private static bool ReadClientHello(ReadOnlySequence<byte> buffer, ConnectionContext ctx)
     {
-        var input = ctx.Transport.Input;
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), time))
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ctx.ConnectionClosed))
-        {
-            try
-            {
-                while (true)
-                {
-                    var result = await input.ReadAsync(linked.Token);
-                    var buffer = result.Buffer;
-                    var status = ClientHello.TryRead(buffer, out var alpn);
-                    if (status == ClientHello.Status.Parsed) ctx.Items[AlpnKey] = alpn;
-                    if (status != ClientHello.Status.Incomplete || result.IsCompleted || buffer.Length >= ClientHello.MaxRecordBytes)
-                    {
-                        input.AdvanceTo(buffer.Start);
-                        break;
-                    }
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return; // no ClientHello in time, or the client left: close
-            }
-        }
-        await next(ctx);
+        var status = ClientHello.TryRead(buffer, out var alpn);
+        if (status == ClientHello.Status.Parsed) ctx.Items[AlpnKey] = alpn;
+        return status != ClientHello.Status.Incomplete;
     }
 
     private static bool IsAcmeTls1(ConnectionContext ctx) =>

@@ -38,7 +38,7 @@ internal static class TurnHosting
             throw;
         }
         IPEndPoint? tls = null;
-        if (options.HasCertificateSource) // the certificate is ServerCertificates', chosen per handshake
+        if (options.HasCertificateSource && !options.TurnTlsOnHttpsPort) // the certificate is ServerCertificates', chosen per handshake
         {
             tls = new IPEndPoint(options.Bind, options.TurnTlsPort); // port 0: Kestrel picks it when it binds (TurnEndpoints.Tls)
         }

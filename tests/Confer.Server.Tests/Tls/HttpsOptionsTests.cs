@@ -28,11 +28,20 @@ public sealed class HttpsOptionsTests
     [InlineData(8443, false, "--https-port 8443 needs a certificate")]
     [InlineData(7880, true, "is also the --http-port")]
     [InlineData(3478, true, "is also the --turn-port")]
-    [InlineData(5349, true, "is also the --turn-tls-port")]
     public void ImpossibleHttpsSettings_GetOneSentence(int port, bool dev, string expected)
     {
         var problem = new ServerOptions { Dev = dev, HttpsPort = port }.Validate();
         Assert.NotNull(problem);
         Assert.Contains(expected, problem);
+    }
+
+    [Fact]
+    public void TurnTlsPortEqualToHttpsPort_IsOneSharedListener_NotAnError()
+    {
+        var shared = new ServerOptions { Dev = true, HttpsPort = 5349 };
+        Assert.Null(shared.Validate());
+        Assert.True(shared.TurnTlsOnHttpsPort);
+        Assert.False(new ServerOptions { Dev = true, HttpsPort = 8443 }.TurnTlsOnHttpsPort);
+        Assert.False(new ServerOptions { HttpsPort = 5349 }.TurnTlsOnHttpsPort); // no certificate: no HTTPS at all
     }
 }

@@ -48,7 +48,11 @@ public sealed class TurnServers : IAsyncLifetime
     private TestCertificate? _certificate;
 
     /// <summary>A running server: UDP/TCP address, TLS address (LongTerm only), and its output for failure messages.</summary>
-    public sealed record RunningTurnServer(TurnServerKind Kind, IPEndPoint EndPoint, IPEndPoint? TlsEndPoint, int Pid, Func<string> Output, IAsyncDisposable Process);
+    public sealed record RunningTurnServer(TurnServerKind Kind, IPEndPoint EndPoint, IPEndPoint? TlsEndPoint, int Pid, Func<string> Output, IAsyncDisposable Process)
+    {
+        /// <summary>Confer's HTTPS port, which serves TURN over TLS and TCP too (the long-term profile only).</summary>
+        public IPEndPoint? HttpsEndPoint { get; init; }
+    }
 
     internal async Task<TurnutilsPeer> GetPeerAsync()
     {
@@ -87,16 +91,20 @@ public sealed class TurnServers : IAsyncLifetime
         arguments.AddRange(profile == TurnProfile.Rest ? ["--turn-secret", Secret] : ["--turn-user", $"{User}:{Password}"]);
         if (profile != TurnProfile.NoLoopbackPeers) arguments.Add("--allow-loopback-peers");
         if (profile == TurnProfile.IPv6Relay) arguments.AddRange(["--relay-ip", "::1"]);
-        int? tlsPort = null;
+        int? tlsPort = null, httpsPort = null;
         if (profile == TurnProfile.LongTerm)
         {
             tlsPort = FreePorts.FindTcp();
+            httpsPort = FreePorts.FindTcp();
             arguments.AddRange(["--turn-tls-port", tlsPort.Value.ToString(CultureInfo.InvariantCulture),
                 "--tls-cert", certificate.CertificatePath, "--tls-key", certificate.KeyPath]);
         }
-        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { ExtraArguments = arguments, Environment = TestTransport.ProcessEnvironment });
+        var confer = await ConferProcess.StartAsync(new ConferProcessOptions { ExtraArguments = arguments, Environment = TestTransport.ProcessEnvironment, HttpsPort = httpsPort ?? 0 });
         var tls = tlsPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
-        return new RunningTurnServer(TurnServerKind.Confer, confer.StunEndPoint, tls, confer.Pid, () => confer.Output, confer);
+        return new RunningTurnServer(TurnServerKind.Confer, confer.StunEndPoint, tls, confer.Pid, () => confer.Output, confer)
+        {
+            HttpsEndPoint = httpsPort is { } h ? new IPEndPoint(IPAddress.Loopback, h) : null,
+        };
     }
 
     private static async Task<RunningTurnServer> StartCoturnAsync(TurnProfile profile, TestCertificate certificate)

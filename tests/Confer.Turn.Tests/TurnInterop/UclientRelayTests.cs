@@ -15,6 +15,8 @@ public enum RelayMode
     DualToIPv4Peer,     // -Z: dual allocation (ADDITIONAL-ADDRESS-FAMILY), relayed to the echo peer on 127.0.0.1
     DualToIPv6Peer,     // -Z: dual allocation, relayed to the echo peer on ::1
     RestCredentials,    // -W: REST (shared-secret) credentials, channels over UDP
+    HttpsPortTls,       // -t -S to Confer's HTTPS port: TURN over TLS beside HTTPS (uclient offers ALPN http/1.1 and stun.turn)
+    HttpsPortTcp,       // -t to Confer's HTTPS port: TURN over plain TCP, told apart from TLS by its first bytes
 }
 
 /// <summary>
@@ -34,7 +36,8 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
     {
         var data = new TheoryData<TurnServerKind, RelayMode>();
         foreach (var mode in ConferModes) data.Add(TurnServerKind.Confer, mode);
-        foreach (var mode in Enum.GetValues<RelayMode>()) data.Add(TurnServerKind.Coturn, mode);
+        foreach (var mode in Enum.GetValues<RelayMode>())
+            if (mode is not (RelayMode.HttpsPortTls or RelayMode.HttpsPortTcp)) data.Add(TurnServerKind.Coturn, mode); // coturn has no HTTPS port
         return data;
     }
 
@@ -94,6 +97,8 @@ public sealed class UclientRelayTests(TurnServers servers) : IClassFixture<TurnS
             RelayMode.DualToIPv4Peer => options with { DualAllocation = true },
             RelayMode.DualToIPv6Peer => options with { DualAllocation = true, Peer = peer.IPv6 },
             RelayMode.RestCredentials => options with { Password = null, RestSecret = TurnServers.Secret },
+            RelayMode.HttpsPortTls => options with { Transport = UclientTransport.Tls, Server = server.HttpsEndPoint! },
+            RelayMode.HttpsPortTcp => options with { Transport = UclientTransport.Tcp, Server = server.HttpsEndPoint! },
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
         };
     }
