@@ -12,6 +12,7 @@ document.title = `${roomName} · Confer`;
 $('room-name-label').textContent = roomName;
 $('call-room').textContent = roomName;
 $('display-name').value = localStorage.getItem('confer.name') ?? '';
+$('check-link').href = `/diag#room=${encodeURIComponent(roomName)}`;
 
 const prejoin = new Prejoin();
 prejoin.start().catch((e) => console.warn(e));

@@ -7,7 +7,9 @@ import { LocalParticipant } from './LocalParticipant.js';
 import { RemoteParticipant } from './RemoteParticipant.js';
 import { MeshEngine } from './engine/MeshEngine.js';
 import { closeReason, toSignalUrl } from './url.js';
+import { runConnectionCheck } from './connectionCheck.js';
 import { SpeakerDetector } from './speakers.js';
+import { mediaPathOf } from './stats.js';
 import { PublishRequests } from './publishRequests.js';
 import { engineHost } from './roomEngineHost.js';
 import { onSignalMessage } from './roomSignals.js';
@@ -68,6 +70,10 @@ export class Room extends Emitter {
   #engineLive = false;
   /** @type {RTCIceServer[]} */
   #iceServers = [];
+  /** @type {Map<string, string>} the media path last reported to the server, by participant sid */
+  #paths = new Map();
+  /** What connect() was given, for runConnectionCheck(). */
+  #connectedWith = { url: '', token: '' };
   /** @type {Map<string, EarlyMedia>} by track sid */
   #early = new Map();
   /** @type {Participant[]} loudest first */
@@ -99,6 +105,19 @@ export class Room extends Emitter {
   get activeSpeakers() { return this.#speakers; }
 
   /**
+   * Checks each way this browser can reach the server (WebSocket, STUN, TURN over UDP, TCP and TLS, a media
+   * round trip) with this room's server and token, and says in plain words what is blocked and what calls use.
+   * Needs a connect() first; joins nothing more.
+   * @param {import('./connectionCheck.js').ConnectionCheckOptions} [options]
+   * @returns {Promise<import('./connectionCheck.js').ConnectionCheckReport>}
+   */
+  runConnectionCheck(options) {
+    const { url, token } = this.#connectedWith;
+    if (!token) return Promise.reject(new ConferError('invalid_argument', 'runConnectionCheck() needs a connect() first.'));
+    return runConnectionCheck(url, token, options);
+  }
+
+  /**
    * Connects to the room. Resolves once we are in it (media to others follows by itself).
    * @param {string} url server URL: `https://host`, `wss://host/rtc` or a path such as `/rtc`
    * @param {string} token access token
@@ -109,6 +128,7 @@ export class Room extends Emitter {
     this.#setState(ConnectionState.Connecting);
     const signal = new SignalClient(toSignalUrl(url), token);
     this.#signal = signal;
+    this.#connectedWith = { url, token };
     let join;
     try {
       join = await signal.join();
@@ -234,7 +254,10 @@ export class Room extends Emitter {
   _sampled(sample) {
     const local = this.#local;
     if (!local) return;
-    for (const [sid, stats] of sample.stats) this.#bySid.get(sid)?._setStats(stats);
+    for (const [sid, stats] of sample.stats) {
+      this.#bySid.get(sid)?._setStats(stats);
+      this.#reportPath(sid, stats);
+    }
     /** @type {{ p: Participant, level: number }[]} */
     const levels = [];
     for (const [sid, level] of sample.levels) {
@@ -247,6 +270,19 @@ export class Room extends Emitter {
     for (const { p, level, speaking } of states) p._setSpeaking(speaking, level);
     const same = speakers.length === this.#speakers.length && speakers.every((p) => this.#speakers.includes(p));
     if (!same) this.#setSpeakers(speakers);
+  }
+
+  /**
+   * Tells the server the path our media takes to one participant when it is first known and whenever it changes,
+   * so the operator sees who is relayed, and over what (log and metrics; nobody else is told).
+   * @param {string} sid @param {import('./stats.js').ConnectionStats} stats
+   */
+  #reportPath(sid, stats) {
+    const path = mediaPathOf(stats);
+    if (!path || this.#paths.get(sid) === path || !this.#bySid.has(sid)) return;
+    for (const known of this.#paths.keys()) if (!this.#bySid.has(known)) this.#paths.delete(known);
+    this.#paths.set(sid, path);
+    this._send('mediaPath', { to: sid, path });
   }
 
   /** @returns {import('./engine/MediaEngine.js').EngineInit} */

@@ -24,6 +24,7 @@ export async function connect(url, token, options) {
 }
 
 export { Room } from './Room.js';
+export { runConnectionCheck } from './connectionCheck.js';
 export { RoomEvent, ConnectionState, TrackSource } from './events.js';
 export { ConferError } from './ConferError.js';
 export { Participant } from './Participant.js';

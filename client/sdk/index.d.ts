@@ -200,6 +200,33 @@ export interface DeviceOptions {
 
 export declare function connect(url: string, token: string, options?: RoomOptions): Promise<Room>;
 
+export type CheckStatus = 'ok' | 'failed' | 'skipped';
+export interface CheckResult {
+  /** `websocket`, `iceServers`, `stun`, `turn-udp`, `turn-tcp`, `turn-tls`, `media` */
+  id: string;
+  label: string;
+  status: CheckStatus;
+  /** What happened, in words a person can act on. */
+  detail: string;
+  durationMs: number;
+  /** The STUN/TURN URL tried. */
+  url?: string;
+}
+export interface ConnectionCheckReport {
+  checks: CheckResult[];
+  /** The best way media can travel from this network. */
+  best: 'udp' | 'turn-udp' | 'turn-tcp' | 'turn-tls' | 'none';
+  /** Plain sentences: what works, what is blocked, what a call will use. */
+  summary: string[];
+}
+export interface ConnectionCheckOptions {
+  /** Per check, default 6000. */
+  timeoutMs?: number;
+  onCheck?: (check: CheckResult) => void;
+}
+/** Tries WebSocket, STUN, TURN over UDP/TCP/TLS and a media round trip without joining (any room's token). */
+export declare function runConnectionCheck(url: string, token: string, options?: ConnectionCheckOptions): Promise<ConnectionCheckReport>;
+
 export declare class Room extends Emitter<RoomEventMap> {
   constructor(options?: RoomOptions);
   readonly name: string;
@@ -212,6 +239,8 @@ export declare class Room extends Emitter<RoomEventMap> {
   readonly activeSpeakers: Participant[];
   connect(url: string, token: string): Promise<this>;
   disconnect(): Promise<void>;
+  /** runConnectionCheck() with this room's server and token. */
+  runConnectionCheck(options?: ConnectionCheckOptions): Promise<ConnectionCheckReport>;
   getParticipantByIdentity(identity: string): Participant | undefined;
 }
 

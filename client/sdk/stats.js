@@ -21,6 +21,22 @@
  */
 
 /**
+ * The path a connection's media takes from this side, as the server's `mediaPath` frame names it
+ * (docs/protocol.md): our own candidate relayed (over udp/tcp/tls), only the other side's, or direct.
+ * @param {ConnectionStats} stats
+ * @returns {'direct-udp' | 'direct-tcp' | 'relay-udp' | 'relay-tcp' | 'relay-tls' | 'peer-relay' | undefined}
+ */
+export function mediaPathOf(stats) {
+  if (stats.connectionType === 'unknown') return undefined;
+  if (stats.localCandidateType === 'relay') {
+    const via = stats.relayProtocol;
+    return via === 'tls' ? 'relay-tls' : via === 'tcp' ? 'relay-tcp' : 'relay-udp';
+  }
+  if (stats.remoteCandidateType === 'relay') return 'peer-relay';
+  return stats.protocol === 'tcp' ? 'direct-tcp' : 'direct-udp';
+}
+
+/**
  * @param {RTCStatsReport} report
  * @param {ConnectionStats | undefined} previous
  * @param {{ bytesIn: number, bytesOut: number, packetsIn: number, lostIn: number, at: number } | undefined} prevTotals

@@ -68,6 +68,26 @@ internal static partial class RtcEndpoint
         return Results.Text("ok\n");
     }
 
+    /// <summary>
+    /// <c>GET /rtc/ice-servers</c>: the iceServers a join with this token would get, without joining, so a connection
+    /// check (the SDK's <c>runConnectionCheck</c>, the <c>/diag</c> page) can try STUN and each TURN transport. The
+    /// same token rules as a join; the TURN credentials expire with the token, as a join's do.
+    /// </summary>
+    public static async Task IceServersAsync(HttpContext ctx)
+    {
+        var validation = await ctx.RequestServices.GetRequiredService<AccessTokenValidator>().ValidateAsync(TokenOf(ctx));
+        IResult result;
+        if (validation.Token is not { } token) result = RoomApi.Problem(401, $"invalid token: {validation.Error}");
+        else if (RoomManager.CheckJoinGrant(token) is { } refused) result = RoomApi.Problem(403, refused.Reason ?? "permission denied");
+        else
+        {
+            var ice = ctx.RequestServices.GetRequiredService<IceServerFactory>().Create(ctx.Request.Host.Host, token);
+            ctx.Response.Headers.CacheControl = "no-store"; // TURN credentials
+            result = Results.Json(new ApiIceServers(ice), ProtocolJsonContext.Default.ApiIceServers);
+        }
+        await result.ExecuteAsync(ctx);
+    }
+
     internal static string? TokenOf(HttpContext ctx)
     {
         var query = ctx.Request.Query["access_token"].ToString();

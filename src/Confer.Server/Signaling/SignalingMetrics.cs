@@ -19,7 +19,7 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
     [
         ClientTypes.Offer, ClientTypes.Answer, ClientTypes.Candidate, ClientTypes.PublishTrack, ClientTypes.UnpublishTrack,
         ClientTypes.MuteTrack, ClientTypes.Data, ClientTypes.Chat, ClientTypes.UpdateMetadata, ClientTypes.Leave, ClientTypes.Ping,
-        "unknown", "invalid",
+        ClientTypes.MediaPath, "unknown", "invalid",
     ];
 
     /// <summary>The server's message types (docs/protocol.md), as the body of a frame starts: <c>{"type":"join"</c>.</summary>
@@ -35,6 +35,7 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
     private readonly Counter _joins, _resumes, _eventsDropped;
     private readonly Counter.Child _unknownIn, _otherOut;
     private readonly FrozenDictionary<string, Counter.Child> _messagesIn;
+    private readonly FrozenDictionary<string, Counter.Child> _mediaPaths;
     private readonly (byte[] Type, Counter.Child Counter)[] _messagesOut;
     private readonly Histogram _joinSeconds;
 
@@ -50,6 +51,8 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
         var messagesOut = factory.CreateCounter("confer_signaling_messages_out_total", "Frames written to clients, by type.", ["type"]);
         _messagesOut = [.. OutTypes.Select(t => (Encoding.UTF8.GetBytes(t + "\""), messagesOut.WithLabels(t)))];
         _otherOut = messagesOut.WithLabels("other");
+        var mediaPaths = factory.CreateCounter("confer_media_paths_total", "Media paths browsers reported between two participants (mediaPath frames), by path: direct-udp, direct-tcp, relay-udp, relay-tcp, relay-tls, peer-relay.", ["path"]);
+        _mediaPaths = MediaPaths.All.ToFrozenDictionary(p => p, p => mediaPaths.WithLabels(p), StringComparer.Ordinal);
         _eventsDropped = factory.CreateCounter("confer_signaling_events_dropped_total", "Room events dropped because the observer queue was full.");
         _joinSeconds = factory.CreateHistogram("confer_signaling_join_seconds", "Time from a /rtc request arriving to its join frame queued.",
             new HistogramConfiguration { Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
@@ -61,6 +64,7 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
         {
             case ParticipantJoined: _joins.Inc(); break;
             case ParticipantResumed: _resumes.Inc(); break;
+            case MediaPathReported m: (_mediaPaths.GetValueOrDefault(m.Path) ?? _mediaPaths[MediaPaths.DirectUdp]).Inc(); break;
         }
     }
 

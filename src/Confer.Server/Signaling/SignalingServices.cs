@@ -55,6 +55,7 @@ public static class SignalingServices
         app.UseWebSockets();
         app.Map("/rtc", RtcEndpoint.HandleAsync);
         app.MapGet("/rtc/validate", RtcEndpoint.ValidateAsync);
+        app.MapGet("/rtc/ice-servers", RtcEndpoint.IceServersAsync);
         RoomApi.Map(app);
         TokenEndpoint.Map(app);
         return app;

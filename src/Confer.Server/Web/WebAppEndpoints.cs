@@ -50,6 +50,7 @@ public static class WebAppEndpoints
 
         app.MapGet("/", () => Page(pages, "index.html"));
         app.MapGet("/room/{name}", (string name) => Page(pages, "room.html"));
+        app.MapGet("/diag", () => Page(pages, "diag.html"));
         return app;
     }
 

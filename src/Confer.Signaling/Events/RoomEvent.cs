@@ -39,6 +39,13 @@ public sealed record TrackPublished(RoomName Room, RoomSid RoomSid, DateTimeOffs
     ParticipantSid Participant, TrackSid Track, string Kind, string Source,
     string? Name = null, bool Muted = false, int? Width = null, int? Height = null) : RoomEvent(Room, RoomSid, At);
 
+/// <summary>
+/// A participant's browser reported the path its media takes to another participant (<see cref="Protocol.MediaPaths"/>),
+/// for the operator's log and metrics: who is relayed, and over what.
+/// </summary>
+public sealed record MediaPathReported(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
+    ParticipantIdentity Identity, ParticipantIdentity Peer, string Path) : RoomEvent(Room, RoomSid, At);
+
 /// <summary>A track was withdrawn by its publisher.</summary>
 public sealed record TrackUnpublished(RoomName Room, RoomSid RoomSid, DateTimeOffset At,
     ParticipantSid Participant, TrackSid Track) : RoomEvent(Room, RoomSid, At);

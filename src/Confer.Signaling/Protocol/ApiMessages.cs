@@ -10,3 +10,6 @@ public sealed record ApiSendData(string? Payload, string? Encoding, string? Topi
 public sealed record ApiError(string Error);
 public sealed record ApiTokenRequest(string? Room, string? Name);
 public sealed record ApiTokenResponse(string Token, string Identity, string Url);
+
+/// <summary><c>GET /rtc/ice-servers</c>: the STUN/TURN servers a join would get, for a connection check without joining.</summary>
+public sealed record ApiIceServers(IReadOnlyList<IceServer> IceServers);

@@ -29,6 +29,7 @@ public sealed class ClientMessage
     public string? Metadata { get; set; }
     public long? Timestamp { get; set; }
     public long? LastSeen { get; set; }
+    public string? Path { get; set; }
 }
 
 /// <summary>The <c>type</c> values clients send.</summary>
@@ -37,12 +38,33 @@ public static class ClientTypes
     public const string Offer = "offer", Answer = "answer", Candidate = "candidate";
     public const string PublishTrack = "publishTrack", UnpublishTrack = "unpublishTrack", MuteTrack = "muteTrack";
     public const string Data = "data", Chat = "chat", UpdateMetadata = "updateMetadata", Leave = "leave", Ping = "ping";
+    public const string MediaPath = "mediaPath";
 
     /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
     public static string Known(string? type) => type switch
     {
         Offer => Offer, Answer => Answer, Candidate => Candidate, PublishTrack => PublishTrack, UnpublishTrack => UnpublishTrack,
-        MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping,
+        MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping, MediaPath => MediaPath,
         _ => "unknown",
     };
+}
+
+/// <summary>
+/// The <c>path</c> values of a <c>mediaPath</c> frame: how a participant's media reaches one other participant, as its
+/// browser's selected ICE candidate pair says. A bounded set, fit for a metric label.
+/// </summary>
+public static class MediaPaths
+{
+    /// <summary>Host or server-reflexive candidates, over UDP or TCP.</summary>
+    public const string DirectUdp = "direct-udp", DirectTcp = "direct-tcp";
+
+    /// <summary>This participant's own candidate is a TURN relay, reached over UDP, TCP or TLS.</summary>
+    public const string RelayUdp = "relay-udp", RelayTcp = "relay-tcp", RelayTls = "relay-tls";
+
+    /// <summary>Only the other side's candidate is a relay.</summary>
+    public const string PeerRelay = "peer-relay";
+
+    public static readonly IReadOnlyList<string> All = [DirectUdp, DirectTcp, RelayUdp, RelayTcp, RelayTls, PeerRelay];
+
+    public static bool IsValid(string? path) => path is not null && All.Contains(path);
 }

@@ -19,4 +19,5 @@ namespace Confer.Signaling.Protocol;
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(ApiTokenRequest))]
 [JsonSerializable(typeof(ApiTokenResponse))]
+[JsonSerializable(typeof(ApiIceServers))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

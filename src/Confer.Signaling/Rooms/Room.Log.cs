@@ -22,6 +22,9 @@ internal sealed partial class Room
     [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "{Identity} in {Room} disconnected; may resume within {Grace} s")]
     private static partial void LogDisconnected(ILogger logger, string room, string identity, int grace);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "{Identity} in {Room} reaches {Peer} by {Path}")]
+    private static partial void LogMediaPath(ILogger logger, string room, string identity, string peer, string path);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Debug, Message = "{Identity} resumed in {Room}: {Count} frames replayed, complete {Complete}")]
     private static partial void LogResumed(ILogger logger, string room, string identity, int count, bool complete);
 }

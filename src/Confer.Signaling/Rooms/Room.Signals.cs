@@ -51,6 +51,7 @@ internal sealed partial class Room
                 case ClientTypes.Leave:
                     RemoveLocked(p, LeaveReasons.Left, CloseCodes.Normal, "left");
                     return true;
+                case ClientTypes.MediaPath: return MediaPath(p, m);
                 case null:
                     return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
                 default:
@@ -66,6 +67,18 @@ internal sealed partial class Room
             return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(m.To!)}' in room '{Name}'");
         if (!TryDeliverFromPeerLocked(target, Frame.Serialize(message)))
             return Busy(p, m, $"'{Truncate(m.To!)}' is not keeping up with what it is sent; try again later");
+        return true;
+    }
+
+    /// <summary>A browser says how its media reaches a peer: logged and raised for the metrics, told to nobody else.</summary>
+    private bool MediaPath(Participant p, ClientMessage m)
+    {
+        if (!MediaPaths.IsValid(m.Path) || string.IsNullOrEmpty(m.To))
+            return Error(p, m, ErrorCodes.InvalidMessage, $"mediaPath needs 'to' and a 'path' of {string.Join(", ", MediaPaths.All)}");
+        if (FindLocked(m.To) is not { } peer || ReferenceEquals(peer, p))
+            return Error(p, m, ErrorCodes.UnknownParticipant, $"no participant '{Truncate(m.To)}' in room '{Name}'");
+        LogMediaPath(_log, Name.Value, p.Identity.Value, peer.Identity.Value, m.Path!);
+        Raise(new MediaPathReported(Name, Sid, Now, p.Identity, peer.Identity, m.Path!));
         return true;
     }
 

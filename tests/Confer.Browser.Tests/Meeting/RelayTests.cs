@@ -14,6 +14,17 @@ public sealed class RelayTests : IAsyncLifetime
     private string TurnCounters() =>
         string.Join(", ", _h.App.Services.GetRequiredService<Confer.Turn.TurnMetrics>().Snapshot().Select(kv => $"{kv.Key}={kv.Value}"));
 
+    private static double RelayedPaths(string metrics) =>
+        metrics.Split('\n').Where(l => l.StartsWith("confer_media_paths_total{path=\"relay-", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var stream = new MemoryStream();
+        await _h.App.Services.GetRequiredService<Confer.Server.Hosting.MetricsRegistry>().Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     [Fact]
     public async Task Connect_RelayOnly_MediaFlowsThroughConferTurn()
     {
@@ -51,5 +62,13 @@ public sealed class RelayTests : IAsyncLifetime
         // And the media really went through this server's relay, both ways.
         var metrics = _h.App.Services.GetRequiredService<Confer.Turn.TurnMetrics>();
         Assert.True(metrics.PacketsToPeer > 100 && metrics.PacketsToClient > 100, $"little relayed: {TurnCounters()}");
+
+        // The operator sees each participant's path: both browsers reported a relayed one (mediaPath frames).
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        string paths;
+        while (RelayedPaths(paths = await ScrapeAsync()) < 2 && DateTime.UtcNow < until) await Task.Delay(200);
+        Assert.True(RelayedPaths(paths) >= 2, "two relayed media paths should be counted in confer_media_paths_total:\n"
+            + string.Join("\n", paths.Split('\n').Where(l => l.StartsWith("confer_media_paths", StringComparison.Ordinal))));
+        Assert.DoesNotContain("confer_media_paths_total{path=\"direct-udp\"} 1", paths);
     }
 }

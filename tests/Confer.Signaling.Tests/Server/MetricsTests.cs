@@ -63,6 +63,28 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Metrics_MediaPathFrames_CountedByPath_BadOnesRefused()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.Http };
+        var before = await ScrapeAsync(http);
+        await using var alice = await server.JoinAsync("paths", "alice");
+        await using var bob = await server.JoinAsync("paths", "bob");
+        var bobSid = (await alice.ExpectAsync("participantJoined")).GetProperty("participant").GetProperty("sid").GetString();
+
+        await alice.SendAsync(new { type = "mediaPath", to = bobSid, path = "relay-tls" });
+        await alice.SendAsync(new { type = "mediaPath", to = bobSid, path = "carrier-pigeon" });
+        Assert.Equal("invalid_message", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+        await alice.SendAsync(new { type = "mediaPath", to = "PA_nobody", path = "direct-udp" });
+        Assert.Equal("unknown_participant", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+
+        var after = await EventuallyAsync(http, m => Delta(m, before, "confer_media_paths_total{path=\"relay-tls\"}") == 1, "one relay-tls path");
+        Assert.Equal(0, Delta(after, before, "confer_media_paths_total{path=\"direct-udp\"}"));
+        Assert.Equal(3, Delta(after, before, "confer_signaling_messages_in_total{type=\"mediaPath\"}"));
+        Assert.True(await bob.NoneAsync("mediaPath"), "a mediaPath frame is for the operator, not for the other participants");
+    }
+
+    [Fact]
     public async Task Metrics_EventQueueOverflows_RoomAndParticipantGaugesStayExact()
     {
         // An observer that holds the queue: events pile up past its capacity (16) and are dropped. The gauges are read
