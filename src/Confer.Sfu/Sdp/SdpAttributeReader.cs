@@ -26,7 +26,11 @@ internal static class SdpAttributeReader
             case "ice-pwd" when value is not null: media.IcePwd = value.Trim(); return true;
             case "ice-options" when value is not null: media.IceOptions = value.Trim(); return true;
             case "candidate" when value is not null: media.Candidates.Add(value); return true;
-            case "setup" when value is not null: media.Setup = SdpEnums.ParseSetup(value.Trim()); return media.Setup != SdpSetup.None;
+            case "setup" when value is not null:
+                var setup = SdpEnums.ParseSetup(value.Trim());
+                if (setup == SdpSetup.None) return false;   // kept as a line; an earlier valid one stays
+                media.Setup = setup;
+                return true;
             case "fingerprint" when value is not null:
                 if (!TryReadFingerprint(value, out var fingerprint)) return false;
                 media.Fingerprints.Add(fingerprint);

@@ -169,7 +169,11 @@ internal static class SdpParser
                 case "ice-ufrag" when value is not null: description.IceUfrag = value.Trim(); return true;
                 case "ice-pwd" when value is not null: description.IcePwd = value.Trim(); return true;
                 case "ice-options" when value is not null: description.IceOptions = value.Trim(); return true;
-                case "setup" when value is not null: description.Setup = SdpEnums.ParseSetup(value.Trim()); return description.Setup != SdpSetup.None;
+                case "setup" when value is not null:
+                    var setup = SdpEnums.ParseSetup(value.Trim());
+                    if (setup == SdpSetup.None) return false;
+                    description.Setup = setup;
+                    return true;
                 case "fingerprint" when value is not null:
                     if (!SdpAttributeReader.TryReadFingerprint(value, out var fingerprint)) return false;
                     description.Fingerprints.Add(fingerprint);

@@ -35,6 +35,9 @@ internal sealed class SubscriberOfferBuilder(SdpTransport transport, SubscriberO
     private int _nextMid;
     private SessionDescription? _pendingOffer;
 
+    /// <summary>The last offer, until an answer to it is applied.</summary>
+    public SessionDescription? PendingOffer => _pendingOffer;
+
     /// <summary>An offer for exactly <paramref name="tracks"/> (by <see cref="DownTrack.TrackId"/>), keeping every mid already used.</summary>
     public SubscriberOffer CreateOffer(IReadOnlyList<DownTrack> tracks)
     {
