@@ -30,6 +30,13 @@ internal static class PublisherAnswerBuilder
             return false;
         }
 
+        var mids = offer.Media.Where(m => m.Mid is not null).Select(m => m.Mid!).ToList();
+        if (mids.Distinct(StringComparer.Ordinal).Count() != mids.Count)
+        {
+            error = new SdpError(SdpErrorKind.NotAnOffer, 0, "two m= sections share a mid (RFC 9143 §4)");
+            return false;
+        }
+
         answer.SessionId = (options.SessionId ?? RandomSessionId()).ToString(CultureInfo.InvariantCulture);
         answer.SessionVersion = 2;
         answer.IceLite = true;

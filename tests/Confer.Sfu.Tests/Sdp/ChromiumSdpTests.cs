@@ -32,10 +32,43 @@ public sealed class ChromiumSdpTests(ITestOutputHelper output)
         output.WriteLine(answerText);
 
         Assert.Equal("ok", await chromium.ApplyPublisherAnswerAsync(answerText));
+        var transceivers = await chromium.PublisherTransceiversAsync();
+        output.WriteLine(string.Join("\n", transceivers));
+        Assert.Equal("0:sendonly::opus", transceivers[0]);
+        Assert.StartsWith($"1:sendonly:{string.Join(',', rids)}:VP8,rtx,H264,rtx", transceivers[1], StringComparison.Ordinal);
         var video = negotiation.Media.First(m => m.Kind == "video");
         Assert.Equal(rids, video.Rids);
         Assert.Equal(data, negotiation.Media.Any(m => m.Kind == "application"));
         Assert.Equal(screen ? 2 : 1, negotiation.Media.Count(m => m.Kind == "video"));
+    }
+
+    [Fact]
+    public async Task PublisherAnswer_RedEnabled_ChromiumSendsRedFirst()
+    {
+        await using var chromium = await SdpChromium.StartAsync();
+        var offer = SdpTestData.Parse(await chromium.CreatePublisherOfferAsync(["q", "h", "f"], screen: false, data: true));
+        Assert.True(PublisherAnswerBuilder.TryBuild(offer, SdpTestData.Server, SdpTestData.Answer with { AcceptOpusRed = true }, out var answer, out _, out var error), error.ToString());
+
+        Assert.Equal("ok", await chromium.ApplyPublisherAnswerAsync(SdpWriter.Write(answer)));
+        var transceivers = await chromium.PublisherTransceiversAsync();
+        Assert.StartsWith("0:sendonly::red,opus", transceivers[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubscriberOffer_FiftyTracks_ChromiumAnswers()
+    {
+        await using var chromium = await SdpChromium.StartAsync();
+        var builder = new SubscriberOfferBuilder(SdpTestData.Server, SdpTestData.Offer);
+        var tracks = Enumerable.Range(0, 50).Select(i => i % 2 == 0
+            ? SdpTestData.Video($"TR_v{i}", (uint)(100_000 + i * 2), $"PA_{i / 2}")
+            : SdpTestData.Audio($"TR_a{i}", (uint)(200_000 + i), $"PA_{i / 2}")).ToList();
+        var offer = builder.CreateOffer(tracks);
+
+        var answer = await AnswerAsync(chromium, builder, offer, log: false);
+        string answerText = await chromium.Page.EvaluateAsync<string>("() => window.sub.localDescription.sdp");
+        output.WriteLine($"50 tracks: offer {System.Text.Encoding.UTF8.GetByteCount(offer.Text)} bytes, Chromium's answer {System.Text.Encoding.UTF8.GetByteCount(answerText)} bytes");
+        Assert.Equal(51, answer.AcceptedMids.Count);
+        Assert.Equal(50, (await chromium.SubscriberTrackEventsAsync()).Length);
     }
 
     [Fact]
@@ -71,11 +104,14 @@ public sealed class ChromiumSdpTests(ITestOutputHelper output)
         Assert.Contains("4:recvonly:recvonly", transceivers);
     }
 
-    private async Task<SubscriberAnswer> AnswerAsync(SdpChromium chromium, SubscriberOfferBuilder builder, SubscriberOffer offer)
+    private async Task<SubscriberAnswer> AnswerAsync(SdpChromium chromium, SubscriberOfferBuilder builder, SubscriberOffer offer, bool log = true)
     {
         string answerText = await chromium.AnswerSubscriberOfferAsync(offer.Text);
-        output.WriteLine(offer.Text);
-        output.WriteLine(answerText);
+        if (log)
+        {
+            output.WriteLine(offer.Text);
+            output.WriteLine(answerText);
+        }
         Assert.DoesNotContain("error", answerText, StringComparison.Ordinal);
         var answer = SdpTestData.Parse(answerText);
         Assert.True(builder.TryApplyAnswer(answer, out var result, out var error), error.ToString());

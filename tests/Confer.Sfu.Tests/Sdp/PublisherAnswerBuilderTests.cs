@@ -175,7 +175,8 @@ public sealed class PublisherAnswerBuilderTests
     [Theory]
     [InlineData("v=0\r\ns=-\r\n")]
     [InlineData("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n")]
-    public void TryBuild_NoMediaOrNoBundle_NotAnOffer(string sdp)
+    [InlineData("v=0\r\na=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n")]
+    public void TryBuild_NoMediaNoBundleOrDuplicateMid_NotAnOffer(string sdp)
     {
         Assert.False(PublisherAnswerBuilder.TryBuild(SdpTestData.Parse(sdp), SdpTestData.Server, SdpTestData.Answer, out _, out _, out var error));
         Assert.Equal(SdpErrorKind.NotAnOffer, error.Kind);

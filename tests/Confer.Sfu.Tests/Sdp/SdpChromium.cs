@@ -135,6 +135,20 @@ internal sealed class SdpChromium : IAsyncDisposable
             }
             """, offer);
 
+    /// <summary>
+    /// "mid:currentDirection:rids:codecs" of each of window.pub's transceivers after the answer: the rids left in the
+    /// sender's encodings (Chromium drops simulcast layers the answer did not accept) and the negotiated codecs.
+    /// </summary>
+    public Task<string[]> PublisherTransceiversAsync() =>
+        Page.EvaluateAsync<string[]>("""
+            () => window.pub.getTransceivers().map(t => {
+              const p = t.sender.getParameters();
+              const rids = (p.encodings || []).map(e => e.rid || '').join(',');
+              const codecs = (p.codecs || []).map(c => c.mimeType.split('/')[1]).join(',');
+              return t.mid + ':' + t.currentDirection + ':' + rids + ':' + codecs;
+            })
+            """);
+
     /// <summary>"mid:kind:trackId" of each track event so far on window.sub.</summary>
     public Task<string[]> SubscriberTrackEventsAsync() => Page.EvaluateAsync<string[]>("() => window.subTracks");
 
