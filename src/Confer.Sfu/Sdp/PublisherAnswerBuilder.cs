@@ -42,13 +42,14 @@ internal static class PublisherAnswerBuilder
         answer.IceLite = true;
         answer.ExtmapAllowMixed = offer.ExtmapAllowMixed;
 
+        var bundleSet = bundle.ToHashSet(StringComparer.Ordinal);
         var accepted = new List<NegotiatedMedia>();
         var rejected = new List<string>();
         foreach (var offered in offer.Media)
         {
             NegotiatedMedia? result = null;
             MediaDescription section;
-            bool bundled = offered.Mid is not null && bundle.Contains(offered.Mid) && !offered.IsRejected;
+            bool bundled = offered.Mid is not null && bundleSet.Contains(offered.Mid) && !offered.IsRejected;
             if (bundled && offered.Kind is "audio" or "video" && offered.Proto == RtpProfile)
                 (section, result) = AnswerRtp(offered, options);
             else if (bundled && offered.Kind == "application" && offered.Proto.EndsWith("DTLS/SCTP", StringComparison.Ordinal) && offered.Formats.Contains("webrtc-datachannel"))
@@ -68,7 +69,8 @@ internal static class PublisherAnswerBuilder
 
         // RFC 8843 §7.3.1: the answer's BUNDLE group holds the accepted mids, in the offer's group order; the
         // first one is the answerer's tag and carries the candidates.
-        var bundleMids = bundle.Where(mid => accepted.Any(a => a.Mid == mid)).ToList();
+        var acceptedMids = accepted.Select(a => a.Mid).ToHashSet(StringComparer.Ordinal);
+        var bundleMids = bundle.Where(acceptedMids.Remove).ToList();
         if (bundleMids.Count > 0)
         {
             answer.Groups.Add(new SdpGroup("BUNDLE", bundleMids));
@@ -110,14 +112,16 @@ internal static class PublisherAnswerBuilder
         {
             // RFC 8853 §5.3: the answerer reverses the direction; rids it does not receive are left out (§5.3.2).
             var streams = new List<List<SdpSimulcastRid>>();
+            var sent = offered.Rids.Where(d => d.IsSend).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var answered = new HashSet<string>(StringComparer.Ordinal);
             foreach (var alternatives in simulcast.Send)
             {
-                var known = alternatives.Where(r => offered.Rids.Any(d => d.Id == r.Rid && d.IsSend)).ToList();
+                var known = alternatives.Where(r => sent.Contains(r.Rid) && !answered.Contains(r.Rid)).ToList();
                 if (known.Count == 0) continue;
                 streams.Add(known);
                 foreach (var rid in known)
                 {
-                    if (media.Rids.Any(d => d.Id == rid.Rid)) continue;
+                    if (!answered.Add(rid.Rid)) continue;
                     media.Rids.Add(new SdpRid(rid.Rid, "recv"));
                     rids.Add(rid.Rid);
                 }
@@ -212,15 +216,17 @@ internal static class PublisherAnswerBuilder
     private static List<NegotiatedSsrc> SsrcsOf(MediaDescription offered)
     {
         var result = new List<NegotiatedSsrc>();
-        var repair = new HashSet<uint>();
+        var seen = new HashSet<uint>();   // primaries and repair SSRCs already reported
         foreach (var group in offered.SsrcGroups.Where(g => g.Semantics == "FID" && g.Ssrcs.Count >= 2))
         {
+            if (seen.Contains(group.Ssrcs[0])) continue;
             result.Add(new NegotiatedSsrc(group.Ssrcs[0], group.Ssrcs[1]));
-            repair.Add(group.Ssrcs[1]);
+            seen.Add(group.Ssrcs[0]);
+            seen.Add(group.Ssrcs[1]);
         }
-        foreach (uint ssrc in offered.Ssrcs.Select(s => s.Ssrc).Distinct())
+        foreach (var line in offered.Ssrcs)
         {
-            if (!repair.Contains(ssrc) && result.All(r => r.Ssrc != ssrc)) result.Add(new NegotiatedSsrc(ssrc, null));
+            if (seen.Add(line.Ssrc)) result.Add(new NegotiatedSsrc(line.Ssrc, null));
         }
         return result;
     }

@@ -164,6 +164,27 @@ public sealed class PublisherAnswerBuilderTests
     }
 
     [Fact]
+    public void TryBuild_LargestHostileOffer_BoundedTime()
+    {
+        // Fill the limits: thousands of ssrc, FID, rid lines and a long simulcast list in one section.
+        var text = new System.Text.StringBuilder("v=0\r\na=group:BUNDLE 0 0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n");
+        text.Append("a=simulcast:send ").AppendJoin(';', Enumerable.Range(0, 800).Select(i => "r" + i)).Append("\r\n");
+        for (int i = 0; i < 2500; i++) text.Append("a=rid:r").Append(i % 900).Append(" send\r\n");
+        for (int i = 0; i < 2500; i++) text.Append("a=ssrc-group:FID ").Append(i).Append(' ').Append(i + 1).Append("\r\n");
+        for (int i = 0; i < SdpLimits.Default.MaxLines - 5100 && text.Length < SdpLimits.Default.MaxBytes - 64; i++) text.Append("a=ssrc:").Append(i).Append(" cname:x\r\n");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var offer = SdpTestData.Parse(text.ToString());
+        var (answer, negotiation) = Answer(offer);
+        clock.Stop();
+
+        Assert.Equal(["0"], answer.BundleMids);
+        Assert.InRange(negotiation.Media[0].Ssrcs.Count, 1000, 5000);
+        Assert.Equal(800, negotiation.Media[0].Rids.Count);
+        Assert.InRange(clock.ElapsedMilliseconds, 0, 2_000);   // shared CPU: generous; quadratic work took far longer
+    }
+
+    [Fact]
     public void TryBuild_RecvOnlyOffer_AnsweredInactive()
     {
         string sdp = CapturedSdp.Read(CapturedSdp.SingleLayer).Replace("a=sendonly", "a=recvonly", StringComparison.Ordinal);
