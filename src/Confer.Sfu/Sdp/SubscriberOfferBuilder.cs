@@ -45,7 +45,12 @@ internal sealed class SubscriberOfferBuilder(SdpTransport transport, SubscriberO
             _slots.Add(new Slot { Mid = NewMid(), Kind = "application", State = SlotState.Active });
 
         var wanted = new Dictionary<string, DownTrack>(StringComparer.Ordinal);
-        foreach (var track in tracks) wanted.TryAdd(track.TrackId, track);
+        foreach (var track in tracks)
+        {
+            if (track.Kind is not ("audio" or "video"))
+                throw new ArgumentException($"Down-track {track.TrackId} has kind '{track.Kind}'; only audio and video can be offered.", nameof(tracks));
+            wanted.TryAdd(track.TrackId, track);
+        }
 
         foreach (var slot in _slots.Where(s => s.Kind != "application" && s.State == SlotState.Active))
         {

@@ -185,6 +185,25 @@ public sealed class PublisherAnswerBuilderTests
     }
 
     [Fact]
+    public void TryBuild_BundleOnlySection_AcceptedDespitePortZero()
+    {
+        string sdp = CapturedSdp.Read(CapturedSdp.SimulcastLmh);
+        int video = sdp.IndexOf("m=video 9 ", StringComparison.Ordinal);
+        sdp = sdp[..video] + "m=video 0 " + sdp[(video + "m=video 9 ".Length)..].Replace("a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n", StringComparison.Ordinal);
+        var (answer, negotiation) = Answer(SdpTestData.Parse(sdp));
+        Assert.Equal(9, answer.Media[1].Port);   // RFC 8843 §7.3.1: the answerer gives it a port like any accepted section
+        Assert.Equal(["0", "1", "2"], negotiation.Media.Select(m => m.Mid));
+    }
+
+    [Fact]
+    public void TryBuild_RedOverAnotherPayloadType_NotAccepted()
+    {
+        string sdp = CapturedSdp.Read(CapturedSdp.SimulcastLmh).Replace("a=fmtp:63 111/111", "a=fmtp:63 9/9", StringComparison.Ordinal);
+        var (answer, _) = Answer(SdpTestData.Parse(sdp), SdpTestData.Answer with { AcceptOpusRed = true });
+        Assert.Equal(["111"], answer.Media[0].Formats);
+    }
+
+    [Fact]
     public void TryBuild_RecvOnlyOffer_AnsweredInactive()
     {
         string sdp = CapturedSdp.Read(CapturedSdp.SingleLayer).Replace("a=sendonly", "a=recvonly", StringComparison.Ordinal);

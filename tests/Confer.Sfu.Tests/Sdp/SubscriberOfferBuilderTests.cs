@@ -102,6 +102,13 @@ public sealed class SubscriberOfferBuilderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void CreateOffer_ApplicationKindTrack_Throws()
+    {
+        var track = SdpTestData.Audio("TR_x", 1) with { Kind = "application" };
+        Assert.Throws<ArgumentException>(() => NewBuilder().CreateOffer([track]));
+    }
+
+    [Fact]
     public void TryApplyAnswer_WrongSectionCount_Error()
     {
         var builder = NewBuilder();
