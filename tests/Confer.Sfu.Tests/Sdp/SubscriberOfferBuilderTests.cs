@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using Confer.Sfu.Sdp;
 using Xunit.Abstractions;
 
@@ -131,6 +132,41 @@ public sealed class SubscriberOfferBuilderTests(ITestOutputHelper output)
         Assert.InRange(bytes, 10_000, SdpLimits.Default.MaxBytes / 2);
         Assert.True(SdpParser.TryParse(offer.Text, out var parsed, out _));   // our own parser accepts it
         Assert.Equal(offer.Text, SdpWriter.Write(parsed));
+    }
+
+    [Fact]
+    public void CreateOffer_RandomRenegotiations_MidsStableUniqueAndSectionsNeverRemoved()
+    {
+        // Each step: a random subset of 12 possible tracks, and whether the browser answers before the next offer.
+        var steps = Gen.Select(Gen.Int[0, (1 << 12) - 1], Gen.Bool).Array[1, 12];
+        steps.Sample(sequence =>
+        {
+            var builder = NewBuilder();
+            var everUsed = new HashSet<string>();
+            var midOf = new Dictionary<string, string>();
+            int sections = 0;
+            foreach (var (mask, answered) in sequence)
+            {
+                var tracks = Enumerable.Range(0, 12).Where(i => (mask & (1 << i)) != 0)
+                    .Select(i => i % 3 == 0 ? SdpTestData.Audio($"T{i}", (uint)i * 10 + 1) : SdpTestData.Video($"T{i}", (uint)i * 10 + 1)).ToList();
+                var offer = builder.CreateOffer(tracks);
+                var mids = offer.Description.Media.Select(m => m.Mid!).ToList();
+                if (mids.Distinct().Count() != mids.Count) return false;                                  // unique within an offer
+                if (offer.Description.Media.Count < sections) return false;                               // never removed
+                sections = offer.Description.Media.Count;
+                foreach (var (track, mid) in offer.MidByTrack)
+                {
+                    if (midOf.TryGetValue(track, out var old) && old != mid) return false;                // stable while offered
+                    if (!midOf.ContainsKey(track) && everUsed.Contains(mid)) return false;                // never reused
+                }
+                midOf = new Dictionary<string, string>(offer.MidByTrack);
+                everUsed.UnionWith(mids);
+                if (offer.Description.BundleMids.Count != tracks.Count + 1) return false;                 // active sections only
+                if (!SdpParser.TryParse(offer.Text, out var parsed, out _) || SdpWriter.Write(parsed) != offer.Text) return false;
+                if (answered && !builder.TryApplyAnswer(BrowserAnswer(builder, offer.Description.Media.Count), out _, out _)) return false;
+            }
+            return true;
+        }, iter: 300);
     }
 
     /// <summary>An answer shaped like Chromium's: active, its own credentials and fingerprint in each accepted section.</summary>
