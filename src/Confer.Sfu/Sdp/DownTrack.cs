@@ -15,7 +15,7 @@ internal sealed record SubscriberOfferOptions
 {
     public static readonly SubscriberOfferOptions Default = new();
 
-    /// <summary>Offer an m=application data channel section first (it also keeps the BUNDLE tag stable: RFC 8843 §7.2).</summary>
+    /// <summary>Offer an m=application data channel section first (it also keeps the BUNDLE tag stable across offers, RFC 8843 §7).</summary>
     public bool IncludeDataChannel { get; init; } = true;
 
     public IReadOnlyList<SdpExtMap> AudioExtensions { get; init; } =

@@ -5,7 +5,7 @@ namespace Confer.Sfu.Sdp;
 /// <code>
 /// m=video 9 UDP/TLS/RTP/SAVPF 96 97     kind port proto fmt*
 /// c=IN IP4 0.0.0.0
-/// a=mid:1                               RFC 9143 / 5888
+/// a=mid:1                               RFC 5888 §4
 /// a=sendonly                            RFC 8866 §6.7
 /// a=msid:stream track                   RFC 8830
 /// a=rtpmap:96 VP8/90000                 per payload type: rtpmap, fmtp, rtcp-fb

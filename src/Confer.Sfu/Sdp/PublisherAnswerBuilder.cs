@@ -33,7 +33,7 @@ internal static class PublisherAnswerBuilder
         var mids = offer.Media.Where(m => m.Mid is not null).Select(m => m.Mid!).ToList();
         if (mids.Distinct(StringComparer.Ordinal).Count() != mids.Count)
         {
-            error = new SdpError(SdpErrorKind.NotAnOffer, 0, "two m= sections share a mid (RFC 9143 §4)");
+            error = new SdpError(SdpErrorKind.NotAnOffer, 0, "two m= sections share a mid (RFC 5888 §4: identification-tags are unique)");
             return false;
         }
 

@@ -6,7 +6,7 @@ internal sealed record PublisherNegotiation(IReadOnlyList<NegotiatedMedia> Media
     public NegotiatedMedia? Find(string mid) => Media.FirstOrDefault(m => m.Mid == mid);
 }
 
-/// <param name="Mid">The m= section's mid (RFC 9143).</param>
+/// <param name="Mid">The m= section's mid (RFC 5888 §4).</param>
 /// <param name="Kind">"audio", "video" or "application".</param>
 /// <param name="Direction">The answer's direction (recvonly, or inactive when the browser sends nothing).</param>
 /// <param name="Codecs">Accepted codecs in preference order, each with its RTX payload type if any.</param>

@@ -43,7 +43,7 @@ internal sealed record SdpTransport(string IceUfrag, string IcePwd, SdpFingerpri
 /// <summary>Header extension URIs the SFU understands (RFC 8285 §5 registry and the WebRTC ones).</summary>
 internal static class SdpExtensionUris
 {
-    public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";                                        // RFC 9143 §15
+    public const string Mid = "urn:ietf:params:rtp-hdrext:sdes:mid";                                        // RFC 8843 §15
     public const string Rid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";                              // RFC 8852 §3.1
     public const string RepairedRid = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";             // RFC 8852 §3.2
     public const string AbsSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";

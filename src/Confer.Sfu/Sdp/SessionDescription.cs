@@ -52,7 +52,7 @@ internal sealed class SessionDescription
 
     public List<MediaDescription> Media { get; } = [];
 
-    /// <summary>The BUNDLE group's mids, or an empty list (RFC 8843 §7.1).</summary>
+    /// <summary>The BUNDLE group's mids, or an empty list (RFC 8843 §7).</summary>
     public IReadOnlyList<string> BundleMids =>
         Groups.FirstOrDefault(g => g.Semantics == "BUNDLE")?.Mids ?? (IReadOnlyList<string>)[];
 

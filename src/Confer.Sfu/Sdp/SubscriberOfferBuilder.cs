@@ -10,9 +10,9 @@ namespace Confer.Sfu.Sdp;
 /// <list type="bullet">
 /// <item>a track keeps its m= section and mid for as long as it is offered (RFC 8829 §5.2.2);</item>
 /// <item>a removed track's section is offered with port 0 (stopped, RFC 8829 §5.2.2) and leaves the BUNDLE group
-/// (RFC 8843 §7.5);</item>
+/// (RFC 8843 §7.5.3);</item>
 /// <item>once an answer has completed that exchange, the section may be recycled for a new track, of either kind,
-/// with a new mid never used before (RFC 8829 §5.2.2, RFC 8843 §7.5.3).</item>
+/// with a new mid never used before (RFC 8829 §5.2.2).</item>
 /// </list>
 /// One instance per subscriber peer connection; not thread-safe (the participant's signaling loop owns it).
 /// </summary>
@@ -74,7 +74,7 @@ internal sealed class SubscriberOfferBuilder(SdpTransport transport, SubscriberO
             }
             else
             {
-                slot.Mid = NewMid();     // RFC 8843 §7.5.3: a recycled section gets a new mid
+                slot.Mid = NewMid();     // RFC 8829 §5.2.2: a recycled section gets a new mid
                 slot.Kind = track.Kind;
             }
             slot.Track = track;
