@@ -23,7 +23,8 @@ internal static class TwccFeedbackWriter
     /// Writes one feedback message with as many leading <paramref name="arrivals"/> as fit in
     /// <paramref name="maxLength"/> (and the destination), whose deltas fit 16 bits, and whose sequence span
     /// fits <see cref="MaxSymbolsPerPacket"/>. <paramref name="consumed"/> says how many were reported: call
-    /// again with the rest and the next feedback packet count to split a long list.
+    /// again with the rest and the next feedback packet count to split a long list (the next message starts
+    /// at the next listed arrival: list a lost packet explicitly to report it across a split).
     /// Arrivals must be in increasing transport-wide sequence order (wrap-aware), without duplicates.
     /// </summary>
     public static bool TryWrite(Span<byte> destination, int maxLength, uint senderSsrc, uint mediaSsrc, byte feedbackPacketCount,
