@@ -77,7 +77,9 @@ internal static class RtpHeaderExtensions
         while (position < block.Length)
         {
             byte b = block[position];
-            if (b == 0) { position++; continue; }
+            // A zero byte is padding in both forms; in the one-byte form any byte with ID 0 is skipped alone,
+            // its L ignored (as libwebrtc does), since ID 0 "MUST NOT be used" (RFC 8285 §4.2).
+            if (b == 0 || (form == 1 && b >> 4 == 0)) { position++; continue; }
             if (form == 1)
             {
                 if (b >> 4 == 15) { position = block.Length; return false; }

@@ -72,6 +72,18 @@ public sealed class RtpPacketTests
     }
 
     [Fact]
+    public void Extensions_OneByteIdZeroWithLength_SkippedAsSingleByte()
+    {
+        byte[] bytes = [0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xBE, 0xDE, 0x00, 0x01, 0x03, 0x10, 0xAA, 0x00];
+        Assert.True(RtpPacket.TryRead(bytes, out var packet, out _));
+        var ids = new List<byte>();
+        foreach (var e in packet.Extensions) ids.Add(e.Id);
+        Assert.Equal(new byte[] { 1 }, ids);
+        Assert.True(packet.TryGetExtension(1, out var first));
+        Assert.Equal(0xAA, first.Value[0]);
+    }
+
+    [Fact]
     public void Extensions_UnknownProfile_EnumerateNothingButPacketParses()
     {
         byte[] bytes = [0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xAB, 0xCD, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78, 0x99];
