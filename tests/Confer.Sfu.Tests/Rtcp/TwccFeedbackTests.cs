@@ -169,6 +169,16 @@ public sealed class TwccFeedbackTests
     }
 
     [Fact]
+    public void TryWrite_EverythingLost_ZeroReferenceNoDeltasOneRun()
+    {
+        TwccArrival[] arrivals = [new(7, false, 123), new(8, false, 456), new(9, false, 789)];
+        var buffer = Enumerable.Repeat((byte)0xFF, 32).ToArray();
+        Assert.True(TwccFeedbackWriter.TryWrite(buffer, 1200, 1, 2, 4, arrivals, out int written, out _, out _));
+        Assert.Equal("AFCD0005" + "00000001" + "00000002" + "00070003" + "00000004" + "00030002", Convert.ToHexString(buffer, 0, written));
+        Assert.All(ReadAll(buffer[..written], out _), s => Assert.False(s.Received));
+    }
+
+    [Fact]
     public void TryWrite_BadArguments_ReturnErrors()
     {
         var buffer = new byte[64];
