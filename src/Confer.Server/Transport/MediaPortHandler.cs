@@ -20,14 +20,15 @@ internal sealed class MediaPortHandler(IPacketHandler turn, IceCheckHandler ice,
     {
         if (context.Sink.Transport == ClientTransport.Udp)
         {
-            switch (PacketClassifier.Classify(packet))
+            var kind = PacketClassifier.Classify(packet);
+            if (kind == PacketKind.Stun)
             {
-                case PacketKind.Stun:
-                    if (ice.Handle(packet, context) != IceCheckResult.NotIce) return;
-                    break;
-                case PacketKind.Dtls or PacketKind.Rtp or PacketKind.Rtcp when sessions.TryGetPath(context.Tuple, out var path):
-                    media.OnPacket(path, PacketClassifier.Classify(packet), packet, context);
-                    return;
+                if (ice.Handle(packet, context) != IceCheckResult.NotIce) return;
+            }
+            else if (kind is PacketKind.Dtls or PacketKind.Rtp or PacketKind.Rtcp && sessions.TryGetPath(context.Tuple, out var path))
+            {
+                media.OnPacket(path, kind, packet, context);
+                return;
             }
         }
         turn.OnPacket(packet, context);

@@ -25,7 +25,7 @@ internal static class MediaPortHosting
         });
         services.TryAddSingleton<IIceSessionListener>(NullIceSessionListener.Instance);
         services.TryAddSingleton<IMediaPacketSink, DroppingMediaPacketSink>();
-        services.TryAddSingleton(sp => new IceSessionTable(sp.GetRequiredService<IceOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IIceSessionListener>()));
+        services.TryAddSingleton(sp => new IceSessionTable(sp.GetRequiredService<IceOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IIceSessionListener>(), sp.GetRequiredService<ILogger<IceSessionTable>>()));
         services.TryAddSingleton(sp => new IceCheckHandler(sp.GetRequiredService<IceSessionTable>(), sp.GetRequiredService<ILogger<IceCheckHandler>>()));
         services.TryAddSingleton(sp => new MediaPortHandler(sp.GetRequiredService<StunDispatcher>(), sp.GetRequiredService<IceCheckHandler>(),
             sp.GetRequiredService<IceSessionTable>(), sp.GetRequiredService<IMediaPacketSink>()));

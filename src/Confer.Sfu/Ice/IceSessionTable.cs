@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Confer.Sfu.Ice;
 
@@ -10,7 +12,7 @@ namespace Confer.Sfu.Ice;
 /// Bounded: at most <see cref="IceOptions.MaxSessions"/> sessions, each with at most
 /// <see cref="IceOptions.MaxPathsPerSession"/> paths. Thread-safe: checks arrive on several receive threads.
 /// </summary>
-public sealed class IceSessionTable : IDisposable
+public sealed partial class IceSessionTable : IDisposable
 {
     private readonly IceOptions _options;
     private readonly TimeProvider _time;
@@ -19,16 +21,18 @@ public sealed class IceSessionTable : IDisposable
     private readonly ConcurrentDictionary<string, IceSession>.AlternateLookup<ReadOnlySpan<char>> _byUfrag;
     private readonly ConcurrentDictionary<FiveTuple, IcePath> _paths = new();
     private readonly ITimer? _sweep;
+    private readonly ILogger _logger;
     private int _count;
 
-    public IceSessionTable(IceOptions options, TimeProvider time, IIceSessionListener? listener = null, bool startSweep = true)
+    public IceSessionTable(IceOptions options, TimeProvider time, IIceSessionListener? listener = null, ILogger<IceSessionTable>? logger = null, bool startSweep = true)
     {
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         if (options.Validate() is { } problem) throw new ArgumentException(problem, nameof(options));
         _options = options;
         _time = time;
         _listener = listener ?? NullIceSessionListener.Instance;
         _byUfrag = _sessions.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (startSweep) _sweep = time.CreateTimer(static s => ((IceSessionTable)s!).Sweep(), this, options.SweepInterval, options.SweepInterval);
+        if (startSweep) _sweep = time.CreateTimer(static s => ((IceSessionTable)s!).TimedSweep(), this, options.SweepInterval, options.SweepInterval);
     }
 
     public IceOptions Options => _options;
@@ -219,6 +223,25 @@ public sealed class IceSessionTable : IDisposable
             if (lost) _listener.OnConsentLost(session);
         }
         return removed;
+    }
+
+    // A timer callback that throws would end the process: a listener's bug is logged instead, and the next sweep runs.
+    private void TimedSweep()
+    {
+        try
+        {
+            Sweep();
+        }
+        catch (Exception e)
+        {
+            Log.SweepFailed(_logger, e);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "ICE consent sweep failed (a session listener threw)")]
+        public static partial void SweepFailed(ILogger logger, Exception exception);
     }
 
     private static SocketAddress Copy(SocketAddress address)

@@ -208,4 +208,26 @@ public sealed class IceSessionTableTests
         Assert.Contains("Ice:MaxSessions", new IceOptions { MaxSessions = 0 }.Validate());
         Assert.Null(new IceOptions().Validate());
     }
+
+    [Fact]
+    public void Sweep_ListenerThrows_TimerSurvivesAndKeepsSweeping()
+    {
+        using var table = new IceSessionTable(new IceOptions(), _time, new ThrowingListener());
+        var handler = new IceCheckHandler(table);
+        Assert.True(table.TryCreate("cLnT", out var first));
+        Assert.True(table.TryCreate("cLnT", out var second));
+        Check(handler, first, _sink, 45000, nominate: true);
+        _time.Advance(TimeSpan.FromSeconds(31)); // would end the process from a real timer if it escaped
+        Assert.Null(first.Selected);
+        Check(handler, second, _sink, 45001, nominate: true);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Null(second.Selected);
+        Assert.Equal(0, table.PathCount);
+    }
+
+    private sealed class ThrowingListener : IIceSessionListener
+    {
+        public void OnSelected(IceSession session, IcePath path) { }
+        public void OnConsentLost(IceSession session) => throw new InvalidOperationException("listener bug");
+    }
 }
