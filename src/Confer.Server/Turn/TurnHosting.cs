@@ -51,7 +51,7 @@ internal static class TurnHosting
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new TurnMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<StunDispatcher>();
-        services.AddSingleton<IPacketHandler>(sp => sp.GetRequiredService<StunDispatcher>());
+        services.AddConferMediaPort(); // the IPacketHandler: ICE-lite checks and SFU media in front of StunDispatcher
         services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
         services.AddSingleton(_ => udp); // created by a factory so the container disposes it
         // The runtime first: the container disposes in reverse order, so the engine stops after the sockets it serves.
