@@ -1,0 +1,54 @@
+using Confer.Sfu.Bandwidth;
+using Xunit.Abstractions;
+
+namespace Confer.Sfu.Tests.Bandwidth;
+
+public sealed class SendSideEstimatorTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void OnFeedback_Bottleneck300k_ConvergesAndBoundsQueue()
+    {
+        var link = new SimulatedLink(capacityBps: 300_000);
+        link.Run(TimeSpan.FromSeconds(20));
+        double sum = 0; int samples = 0; long min = long.MaxValue, max = 0, maxQueue = 0;
+        link.Run(TimeSpan.FromSeconds(40), l =>
+        {
+            long target = l.Estimator.TargetBitrate;
+            sum += target; samples++;
+            min = Math.Min(min, target); max = Math.Max(max, target);
+            maxQueue = Math.Max(maxQueue, l.QueueDelayMicros);
+        });
+        double mean = sum / samples;
+        output.WriteLine($"300 kb/s bottleneck, 20-60 s: mean {mean / 1000:F0} kb/s, min {min / 1000} kb/s, max {max / 1000} kb/s, max queue {maxQueue / 1000} ms, acked {link.Estimator.AcknowledgedBitrate / 1000} kb/s, threshold {link.Estimator.DetectorThreshold:F1}");
+        Assert.InRange(mean, 225_000, 375_000);
+        Assert.InRange(maxQueue, 0, 400_000);
+    }
+
+    [Fact]
+    public void OnFeedback_LimitLiftedTo3M_ClimbsAbove1500kWithin10s()
+    {
+        var link = new SimulatedLink(capacityBps: 300_000);
+        link.Run(TimeSpan.FromSeconds(30));
+        long before = link.Estimator.TargetBitrate;
+        link.CapacityBps = 3_000_000;
+        double lifted = link.ElapsedSeconds, reached = double.NaN;
+        link.Run(TimeSpan.FromSeconds(30), l =>
+        {
+            if (double.IsNaN(reached) && l.Estimator.TargetBitrate > 1_500_000) reached = l.ElapsedSeconds;
+        });
+        output.WriteLine($"lifted at {before / 1000} kb/s; above 1.5 Mb/s after {reached - lifted:F2} s; after 30 s {link.Estimator.TargetBitrate / 1000} kb/s");
+        Assert.False(double.IsNaN(reached));
+        Assert.InRange(reached - lifted, 0, 10);
+    }
+
+    [Fact]
+    public void OnFeedback_RandomLoss5PercentNoBottleneck_DoesNotCollapse()
+    {
+        var link = new SimulatedLink(capacityBps: 50_000_000, lossRate: 0.05, seed: 7);
+        long min = long.MaxValue;
+        link.Run(TimeSpan.FromSeconds(5));
+        link.Run(TimeSpan.FromSeconds(25), l => min = Math.Min(min, l.Estimator.TargetBitrate));
+        output.WriteLine($"5% loss: min {min / 1000} kb/s over 5-30 s, end {link.Estimator.TargetBitrate / 1000} kb/s, loss window {link.Estimator.LossFraction:P1}");
+        Assert.True(min >= 800_000, $"estimate fell to {min}");
+    }
+}
