@@ -11,7 +11,7 @@ internal sealed class SendSideEstimatorOptions
     public long MaxBitrate { get; set; } = 20_000_000;
 
     /// <summary>Growth per second of the delay-based estimate far from the known link capacity (GCC's eta − 1 is 0.08).</summary>
-    public double MultiplicativeIncreasePerSecond { get; set; } = 0.08;
+    public double MultiplicativeIncreasePerSecond { get; set; } = 0.25;
 
     /// <summary>Window of the acknowledged-bitrate meter.</summary>
     public TimeSpan AcknowledgedWindow { get; set; } = TimeSpan.FromMilliseconds(500);
