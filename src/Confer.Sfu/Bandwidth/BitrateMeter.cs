@@ -57,14 +57,15 @@ internal sealed class BitrateMeter
     }
 
     /// <summary>
-    /// Bits per second over the window ending at <paramref name="nowMicros"/>; while the meter has seen less than a
-    /// window of traffic, over the time since its first sample (at least one bucket), so a new stream is not underrated.
+    /// Bits per second over the window ending at <paramref name="nowMicros"/>: the bytes of the buckets in the window
+    /// over the time from the window's first bucket (or the meter's first sample, if later) to now, at least one bucket,
+    /// so neither a new stream nor a half-filled current bucket is underrated.
     /// </summary>
     public long BitsPerSecond(long nowMicros)
     {
         if (_firstMicros == long.MinValue) return 0;
-        long windowMicros = _bucketMicros * _bytes.Length;
-        long span = Math.Clamp(nowMicros - _firstMicros + _bucketMicros, _bucketMicros, windowMicros);
+        long windowStart = (FloorDiv(nowMicros, _bucketMicros) - _bytes.Length + 1) * _bucketMicros;
+        long span = Math.Max(nowMicros - Math.Max(windowStart, _firstMicros), _bucketMicros);
         return BytesInWindow(nowMicros) * 8 * 1_000_000 / span;
     }
 
