@@ -131,4 +131,7 @@ internal sealed class AimdRateController
         double responseSeconds = (Math.Max(rttMicros, 0) + 100_000) / 1e6;
         return Math.Max(4000, packetBits / responseSeconds);
     }
+
+    /// <summary>Lowers the estimate to at most <paramref name="bitrate"/> (the estimator's feedback timeout).</summary>
+    public void Cap(long bitrate) => Bitrate = Math.Clamp(Math.Min(Bitrate, bitrate), _options.MinBitrate, _options.MaxBitrate);
 }

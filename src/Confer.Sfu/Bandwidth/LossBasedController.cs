@@ -58,4 +58,7 @@ internal sealed class LossBasedController
         Bitrate = (long)Math.Clamp(bitrate, _options.MinBitrate, _options.MaxBitrate);
         return Bitrate;
     }
+
+    /// <summary>Lowers the estimate to at most <paramref name="bitrate"/> (the estimator's feedback timeout).</summary>
+    public void Cap(long bitrate) => Bitrate = Math.Clamp(Math.Min(Bitrate, bitrate), _options.MinBitrate, _options.MaxBitrate);
 }

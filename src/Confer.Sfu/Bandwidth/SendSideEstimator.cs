@@ -16,6 +16,9 @@ internal sealed class SendSideEstimatorOptions
     /// <summary>Window of the acknowledged-bitrate meter.</summary>
     public TimeSpan AcknowledgedWindow { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>With packets sent but no feedback for this long, <see cref="SendSideEstimator.OnTick"/> lowers the target by 20% per period.</summary>
+    public TimeSpan FeedbackTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Throws with a sentence naming the setting to change when the settings cannot work.</summary>
     public void Validate()
     {
@@ -27,6 +30,8 @@ internal sealed class SendSideEstimatorOptions
             throw new ArgumentOutOfRangeException(nameof(MultiplicativeIncreasePerSecond), "MultiplicativeIncreasePerSecond must be in (0, 1].");
         if (AcknowledgedWindow < TimeSpan.FromMilliseconds(50))
             throw new ArgumentOutOfRangeException(nameof(AcknowledgedWindow), "AcknowledgedWindow must be at least 50 ms.");
+        if (FeedbackTimeout < TimeSpan.FromMilliseconds(100))
+            throw new ArgumentOutOfRangeException(nameof(FeedbackTimeout), "FeedbackTimeout must be at least 100 ms.");
     }
 }
 
@@ -49,6 +54,8 @@ internal sealed class SendSideEstimator
     private readonly LossBasedController _lossBased;
     private readonly BitrateMeter _acknowledged;
     private long _lastArrivalMicros = long.MinValue;
+    private long _lastFeedbackMicros;
+    private long _bytesSentAtFeedback;
 
     public SendSideEstimator(SendHistory history, TimeProvider time, SendSideEstimatorOptions? options = null)
     {
@@ -63,6 +70,7 @@ internal sealed class SendSideEstimator
         _lossBased = new LossBasedController(options);
         _acknowledged = new BitrateMeter(options.AcknowledgedWindow, 10);
         TargetBitrate = options.StartBitrate;
+        _lastFeedbackMicros = MediaClock.NowMicros(time);
     }
 
     /// <summary>The bitrate the subscriber's downlink should be given, bits per second.</summary>
@@ -127,6 +135,8 @@ internal sealed class SendSideEstimator
 
         if (expected == 0) return TargetBitrate;
         FeedbackCount++;
+        _lastFeedbackMicros = now;
+        _bytesSentAtFeedback = _history.BytesSent;
 
         if (latestSend != long.MinValue && now >= latestSend)
         {
@@ -141,4 +151,26 @@ internal sealed class SendSideEstimator
         TargetBitrate = Math.Clamp(Math.Min(delayBased, lossBased), _options.MinBitrate, _options.MaxBitrate);
         return TargetBitrate;
     }
+
+    /// <summary>
+    /// Call periodically (e.g. every 100 ms): when packets have gone out but no feedback has come back for
+    /// <see cref="SendSideEstimatorOptions.FeedbackTimeout"/>, the path may be gone or the feedback lost, so the
+    /// target drops by 20% once per timeout period (libwebrtc backs off the same way). Returns the target.
+    /// </summary>
+    public long OnTick()
+    {
+        long now = MediaClock.NowMicros(_time);
+        long timeout = (long)_options.FeedbackTimeout.TotalMicroseconds;
+        if (now - _lastFeedbackMicros < timeout || _history.BytesSent == _bytesSentAtFeedback) return TargetBitrate;
+        long lowered = Math.Max(_options.MinBitrate, TargetBitrate * 4 / 5);
+        _delayBased.Cap(lowered);
+        _lossBased.Cap(lowered);
+        TargetBitrate = lowered;
+        _lastFeedbackMicros = now; // the next cut waits another period
+        TimeoutCuts++;
+        return TargetBitrate;
+    }
+
+    /// <summary>How many times <see cref="OnTick"/> lowered the target for missing feedback.</summary>
+    public long TimeoutCuts { get; private set; }
 }

@@ -108,4 +108,35 @@ public sealed class SendSideEstimatorUnitTests
             return true;
         });
     }
+
+    [Fact]
+    public void OnTick_SendingWithoutFeedback_BacksOffOncePerTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var history = new SendHistory(time);
+        var estimator = new SendSideEstimator(history, time);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1_000_000, estimator.OnTick()); // nothing sent: nothing to hear about
+        history.Record(1200);
+        Assert.Equal(800_000, estimator.OnTick());
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(800_000, estimator.OnTick());
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(640_000, estimator.OnTick());
+        Assert.Equal(2, estimator.TimeoutCuts);
+    }
+
+    [Fact]
+    public void OnTick_AfterFeedback_DoesNotBackOff()
+    {
+        var time = new FakeTimeProvider();
+        var history = new SendHistory(time);
+        var estimator = new SendSideEstimator(history, time);
+        ushort sequence = history.Record(1200);
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        estimator.OnFeedback([new TwccArrival(sequence, true, 5)]);
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Equal(estimator.TargetBitrate, estimator.OnTick());
+        Assert.Equal(0, estimator.TimeoutCuts);
+    }
 }
