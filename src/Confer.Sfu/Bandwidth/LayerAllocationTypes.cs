@@ -28,8 +28,12 @@ internal readonly record struct VideoLayer(int Spatial, int Temporal)
     public override string ToString() => IsPaused ? "paused" : $"S{Spatial}T{Temporal}";
 }
 
-/// <summary>One layer a publisher offers: its frame height and the bitrate measured for it (0 = not arriving now).</summary>
-internal readonly record struct LayerOffer(VideoLayer Layer, int Height, long Bitrate);
+/// <summary>One layer a publisher offers: its frame height (and width, when known) and the bitrate measured for it (0 = not arriving now).</summary>
+internal readonly record struct LayerOffer(VideoLayer Layer, int Height, long Bitrate)
+{
+    /// <summary>Frame width in pixels; 0 when unknown (then only the height is compared with the tile).</summary>
+    public int Width { get; init; }
+}
 
 /// <summary>What the allocator needs to know about one of a subscriber's down-tracks.</summary>
 internal sealed class DownTrackDemand
@@ -48,6 +52,9 @@ internal sealed class DownTrackDemand
 
     /// <summary>Height in pixels of the tile the application shows the track in; 0 when it is not visible.</summary>
     public int VisibleHeight { get; init; }
+
+    /// <summary>Width in pixels of the tile; 0 to compare heights only. A wide tile (a screen share) may need a taller layer.</summary>
+    public int VisibleWidth { get; init; }
 
     /// <summary>Highest temporal layer the subscriber asked for.</summary>
     public int MaxTemporal { get; init; } = int.MaxValue;

@@ -92,7 +92,7 @@ internal sealed class LayerAllocator(LayerAllocatorOptions? options = null)
         return total;
     }
 
-    /// <summary>The smallest spatial layer at least as tall as the tile (else the tallest), with the highest temporal layer allowed.</summary>
+    /// <summary>The smallest spatial layer at least as tall (and, when widths are known, as wide) as the tile, else the tallest; with the highest temporal layer allowed.</summary>
     internal static VideoLayer DesiredLayer(DownTrackDemand track)
     {
         int bestSpatial = -1, bestHeight = int.MaxValue, tallestSpatial = -1, tallestHeight = -1;
@@ -104,7 +104,9 @@ internal sealed class LayerAllocator(LayerAllocatorOptions? options = null)
                 tallestHeight = offer.Height;
                 tallestSpatial = offer.Layer.Spatial;
             }
-            if (offer.Height >= track.VisibleHeight && offer.Height < bestHeight)
+            bool coversTile = offer.Height >= track.VisibleHeight
+                && (track.VisibleWidth <= 0 || offer.Width <= 0 || offer.Width >= track.VisibleWidth);
+            if (coversTile && offer.Height < bestHeight)
             {
                 bestHeight = offer.Height;
                 bestSpatial = offer.Layer.Spatial;

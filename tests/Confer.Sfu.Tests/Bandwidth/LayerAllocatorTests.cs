@@ -130,6 +130,18 @@ public sealed class LayerAllocatorTests
         Assert.Equal(AllocationReason.Optimal, decision.Reason);
     }
 
+    [Theory]
+    [InlineData(600, 300, "S1T2")]   // 640×360 covers it
+    [InlineData(1000, 300, "S2T2")]  // a wide tile: 640 px is too narrow, 1280×720 is needed
+    [InlineData(0, 300, "S1T2")]     // width not reported: heights only
+    public void Allocate_TileWidth_PicksLayerCoveringBothSides(int width, int height, string expected)
+    {
+        int[] widths = [320, 640, 1280];
+        var layers = Camera.Select(l => l with { Width = widths[l.Layer.Spatial] }).ToArray();
+        var track = new DownTrackDemand { TrackId = "cam", VisibleWidth = width, VisibleHeight = height, Layers = layers };
+        Assert.Equal(expected, Allocate(5_000_000, out _, null, track)[0].Target.ToString());
+    }
+
     [Fact]
     public void Allocate_MaxTemporal_CapsFrameRate()
     {
