@@ -57,8 +57,7 @@ internal sealed class InterArrivalFilter
             sendDelta = _current.LastSend - _previous.LastSend;
             arrivalDelta = _current.LastArrival - _previous.LastArrival;
             groupArrival = _current.LastArrival;
-            produced = arrivalDelta >= 0 || -arrivalDelta < 3_000_000; // a clock jump larger than 3 s is not delay
-            if (-arrivalDelta >= 3_000_000) _hasPrevious = false;
+            produced = arrivalDelta > -3_000_000; // arrival time jumping back over 3 s is a clock reset, not delay
         }
         _previous = _current;
         _hasPrevious = true;
