@@ -1,7 +1,7 @@
 namespace Confer.Sfu.Srtp;
 
 /// <summary>Why an SRTP or SRTCP packet was not protected or unprotected. Bad packets are values, never exceptions.</summary>
-internal enum SrtpError
+public enum SrtpError
 {
     /// <summary>No error.</summary>
     None = 0,

@@ -4,7 +4,7 @@ namespace Confer.Sfu.Srtp;
 /// The DTLS-SRTP protection profiles Confer speaks (RFC 5764 §4.1.2, RFC 7714 §14.2). The numeric
 /// value is the two-byte identifier carried in the DTLS <c>use_srtp</c> extension.
 /// </summary>
-internal enum SrtpProfile : ushort
+public enum SrtpProfile : ushort
 {
     /// <summary>AES-128 counter mode, HMAC-SHA1 tag truncated to 80 bits (RFC 3711 §4.1.1, §4.2.1).</summary>
     Aes128CmHmacSha1Tag80 = 0x0001, // SRTP_AES128_CM_HMAC_SHA1_80
