@@ -58,6 +58,9 @@ internal sealed class SrtpDtlsServer : DefaultTlsServer
 
     public override bool RequiresExtendedMasterSecret() => true;
 
+    // AES-128-GCM first whatever the client prefers (OpenSSL lists AES-256 first): cheaper, and what browsers pick.
+    protected override bool PreferLocalCipherSuites() => true;
+
     public override int GetHandshakeTimeoutMillis() => _handshakeTimeoutMillis;
 
     protected override TlsCredentialedSigner GetECDsaSignerCredentials() => _certificate.CreateSigner(m_context);
@@ -94,7 +97,22 @@ internal sealed class SrtpDtlsServer : DefaultTlsServer
     {
         // RFC 5763 §5: the server MUST request a client certificate; its fingerprint authenticates the client.
         short[] types = [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign];
-        return new CertificateRequest(types, TlsUtilities.GetDefaultSupportedSignatureAlgorithms(m_context), null);
+        return new CertificateRequest(types, ClientSignatureAlgorithms(), null);
+    }
+
+    /// <summary>ECDSA, RSA (PKCS#1 and PSS) and EdDSA with SHA-2 or intrinsic hashes: no SHA-1, SHA-224 or DSA.</summary>
+    private List<SignatureAndHashAlgorithm> ClientSignatureAlgorithms()
+    {
+        var result = new List<SignatureAndHashAlgorithm>();
+        foreach (var algorithm in TlsUtilities.GetDefaultSupportedSignatureAlgorithms(m_context))
+        {
+            bool weakHash = algorithm.Hash is HashAlgorithm.md5 or HashAlgorithm.sha1 or HashAlgorithm.sha224;
+            if (!weakHash && algorithm.Signature != SignatureAlgorithm.dsa)
+            {
+                result.Add(algorithm);
+            }
+        }
+        return result;
     }
 
     public override void NotifyClientCertificate(Certificate clientCertificate)
