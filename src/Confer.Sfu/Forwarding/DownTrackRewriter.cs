@@ -18,8 +18,12 @@ internal enum RewriteOutcome : byte
     DroppedTooOld,
 }
 
-/// <summary>What went out under an outgoing sequence number: the NACK path's way back to the cached packet.</summary>
-internal readonly record struct SentPacket(ushort Sequence, uint Timestamp, uint SourceSsrc, ushort SourceSequence);
+/// <summary>
+/// What went out under an outgoing sequence number: the NACK path's way back to the cached packet, and the VP8
+/// picture id and TL0PICIDX written into it (<see cref="Vp8PictureIdMunger"/>) so a retransmission repeats them.
+/// </summary>
+internal readonly record struct SentPacket(ushort Sequence, uint Timestamp, uint SourceSsrc, ushort SourceSequence,
+    bool HasVp8 = false, ushort PictureId = 0, byte Tl0PicIdx = 0);
 
 /// <summary>
 /// One subscriber's view of one track (the rewriting half of LiveKit's DownTrack, mediasoup's
@@ -187,6 +191,14 @@ internal sealed class DownTrackRewriter
         _highestIn = sequence;
         _sequenceOffset--;
         return true;
+    }
+
+    /// <summary>Remembers the VP8 picture id and TL0PICIDX written into outgoing packet <paramref name="sequence"/>.</summary>
+    public void RecordVp8(ushort sequence, ushort pictureId, byte tl0PicIdx)
+    {
+        int slot = sequence & _historyMask;
+        if (_historyValid[slot] && _history[slot].Sequence == sequence)
+            _history[slot] = _history[slot] with { HasVp8 = true, PictureId = pictureId, Tl0PicIdx = tl0PicIdx };
     }
 
     /// <summary>What was sent as <paramref name="sequence"/>, if it is still remembered.</summary>

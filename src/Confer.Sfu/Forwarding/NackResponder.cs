@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Confer.Sfu.Codecs;
 
 namespace Confer.Sfu.Forwarding;
 
@@ -85,7 +86,7 @@ internal sealed class NackResponder
     public bool TryRetransmit(ushort sequence, Span<byte> destination, out int written, out RetransmitSkip skip)
     {
         written = 0;
-        skip = Check(sequence, out var source, out int headerLength, out uint timestamp);
+        skip = Check(sequence, out var sent, out var source, out int headerLength);
         if (skip == RetransmitSkip.None)
         {
             int length = source.Length + (_useRtx ? 2 : 0);
@@ -95,7 +96,7 @@ internal sealed class NackResponder
             {
                 source[..headerLength].CopyTo(destination);
                 var header = destination[..headerLength];
-                BinaryPrimitives.WriteUInt32BigEndian(header[4..], timestamp);
+                BinaryPrimitives.WriteUInt32BigEndian(header[4..], sent.Timestamp);
                 if (_useRtx)
                 {
                     header[1] = (byte)((header[1] & 0x80) | _rtxPayloadType);
@@ -111,6 +112,13 @@ internal sealed class NackResponder
                     source[headerLength..].CopyTo(destination[headerLength..]);
                 }
                 written = length;
+                if (sent.HasVp8)
+                {
+                    // Repeat the picture id / TL0PICIDX the subscriber saw the first time (the cache holds the source's).
+                    var payload = destination[(headerLength + (_useRtx ? 2 : 0))..length];
+                    if (Vp8Descriptor.TryRead(payload, out var vp8, out _))
+                        vp8.TryRewrite(payload, sent.PictureId, sent.Tl0PicIdx);
+                }
                 MarkResent(sequence);
                 Retransmitted++;
                 return true;
@@ -142,14 +150,12 @@ internal sealed class NackResponder
         return count;
     }
 
-    private RetransmitSkip Check(ushort sequence, out ReadOnlySpan<byte> source, out int headerLength, out uint timestamp)
+    private RetransmitSkip Check(ushort sequence, out SentPacket sent, out ReadOnlySpan<byte> source, out int headerLength)
     {
         source = default;
         headerLength = 0;
-        timestamp = 0;
-        if (!_rewriter.TryGetSent(sequence, out var sent))
+        if (!_rewriter.TryGetSent(sequence, out sent))
             return RetransmitSkip.NotSent;
-        timestamp = sent.Timestamp;
         int slot = sequence & (TrackSize - 1);
         if (_resentValid[slot] && _resentSequences[slot] == sequence && _time.GetTimestamp() - _resentAt[slot] < _minGapTicks)
             return RetransmitSkip.RecentlyResent;

@@ -8,7 +8,7 @@ namespace Confer.Sfu.Tests.Forwarding;
 
 /// <summary>
 /// The per-packet path — read the VP8 descriptor, decide the layer, cache the packet, copy it to the subscriber's
-/// buffer and rewrite its header — allocates nothing after warm-up; and how many packets a thread forwards.
+/// buffer and rewrite its header and VP8 picture id — allocates nothing after warm-up; and how many packets a thread forwards.
 /// </summary>
 public sealed class ForwardingHotPathTests(ITestOutputHelper output)
 {
@@ -26,6 +26,7 @@ public sealed class ForwardingHotPathTests(ITestOutputHelper output)
         public readonly DownTrackRewriter Rewriter = new(0xD0000001, 90000, TimeProvider.System, 1, 1);
         public readonly SimulcastSelector Selector = new(NullLogger.Instance, 0xD0000001);
         public readonly LossDetector Loss = new(TimeProvider.System);
+        public readonly Vp8PictureIdMunger Munger = new();
         public readonly NackResponder Nack;
         public readonly byte[] Packet = RtpTestPackets.Build(0, 0, Layer0, payloadLength: 1188);
         public readonly byte[] Out = new byte[1500];
@@ -58,7 +59,11 @@ public sealed class ForwardingHotPathTests(ITestOutputHelper output)
             if (decision == ForwardDecision.Drop)
                 return false;
             Packet.CopyTo(Out, 0);
-            return Rewriter.TryRewrite(Out, Layer0, seq, Timestamp, out _);
+            if (!Rewriter.TryRewrite(Out, Layer0, seq, Timestamp, out var outcome))
+                return false;
+            if (Munger.TryRewrite(Out.AsSpan(12), vp8, outcome == RewriteOutcome.Switched, out ushort pictureId, out byte tl0))
+                Rewriter.RecordVp8(Rewriter.LastSequence, pictureId, tl0);
+            return true;
         }
 
         public void Dispose()
@@ -119,7 +124,7 @@ public sealed class ForwardingHotPathTests(ITestOutputHelper output)
             packets += 10_000;
         }
         double perSecond = packets / watch.Elapsed.TotalSeconds;
-        output.WriteLine($"forwarded {perSecond / 1e6:F2} M packets/s per thread (VP8 read + selector + cache insert + copy 1200 B + rewrite)");
+        output.WriteLine($"forwarded {perSecond / 1e6:F2} M packets/s per thread (VP8 read + selector + cache insert + copy 1200 B + rewrite + VP8 picture id)");
         Assert.True(perSecond > 10_000, $"only {perSecond:F0} packets/s");
     }
 }
