@@ -16,6 +16,8 @@ internal enum RewriteOutcome : byte
     DroppedDuplicate,
     /// <summary>Dropped: further behind the highest sequence number than the reorder window reaches.</summary>
     DroppedTooOld,
+    /// <summary>Dropped: the buffer given is shorter than an RTP header.</summary>
+    DroppedInvalid,
 }
 
 /// <summary>
@@ -33,13 +35,17 @@ internal readonly record struct SentPacket(ushort Sequence, uint Timestamp, uint
 /// continues from the last one plus the wall time elapsed since it, in clock-rate units (at least 1),
 /// so the subscriber's decoder sees neither a gap nor time running backwards. Packets of the new source
 /// older than its first forwarded packet are dropped; reordering within a source is kept (a 128-packet
-/// window drops duplicates); wraps follow serial-number arithmetic.
+/// window drops duplicates); wraps follow serial-number arithmetic. A source that restarts its sequence
+/// numbers under the same SSRC is taken as a new start after 64 stale packets in a row.
 /// The last <c>historySize</c> outgoing packets are remembered (<see cref="TryGetSent"/>) so a NACK for an
 /// outgoing sequence number finds the source packet in that source's <see cref="PacketCache"/>.
 /// </summary>
 internal sealed class DownTrackRewriter
 {
     private const int Window = 128;
+    /// <summary>This many packets in a row behind the window or the switch point mean the source restarted its
+    /// sequence numbers under the same SSRC: the next one is taken as a new start.</summary>
+    private const int ResyncAfterStaleDrops = 64;
 
     private readonly TimeProvider _time;
     private readonly uint _clockRate;
@@ -59,6 +65,7 @@ internal sealed class DownTrackRewriter
     private ushort _lastSequence;
     private uint _lastTimestamp;
     private long _lastSentAt;
+    private int _staleDrops;
 
     /// <param name="ssrc">The SSRC this subscriber receives.</param>
     /// <param name="clockRate">RTP clock rate of the codec (90000 for video).</param>
@@ -102,7 +109,7 @@ internal sealed class DownTrackRewriter
     public bool TryRewrite(uint ssrc, ushort sequence, uint timestamp, out ushort outSequence, out uint outTimestamp, out RewriteOutcome outcome)
     {
         long now = _time.GetTimestamp();
-        if (!_started || ssrc != _sourceSsrc)
+        if (!_started || ssrc != _sourceSsrc || _staleDrops >= ResyncAfterStaleDrops)
         {
             SwitchTo(ssrc, sequence, timestamp, now);
             outcome = RewriteOutcome.Switched;
@@ -136,6 +143,10 @@ internal sealed class DownTrackRewriter
             }
         }
 
+        if (outcome is RewriteOutcome.DroppedBeforeSwitch or RewriteOutcome.DroppedTooOld)
+            _staleDrops++;
+        else
+            _staleDrops = 0;
         if (outcome is RewriteOutcome.Forwarded or RewriteOutcome.Switched)
         {
             outSequence = (ushort)(sequence + _sequenceOffset);
@@ -161,7 +172,7 @@ internal sealed class DownTrackRewriter
     {
         if (rtpHeader.Length < 12)
         {
-            outcome = RewriteOutcome.DroppedTooOld;
+            outcome = RewriteOutcome.DroppedInvalid;
             return false;
         }
         if (!TryRewrite(ssrc, sequence, timestamp, out ushort outSequence, out uint outTimestamp, out outcome))

@@ -160,3 +160,36 @@ public sealed class DownTrackRewriterTests
         Assert.True(r.TryGetSent(30, out _));
     }
 }
+
+public sealed class DownTrackRewriterRobustnessTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void TryRewrite_SourceRestartsSequenceUnderSameSsrc_ResyncsAfterStaleRun()
+    {
+        var r = new DownTrackRewriter(1, 90000, _time, 100, 0);
+        for (ushort s = 40000; s < 40010; s++)
+            r.TryRewrite(5, s, 0, out _, out _, out _);
+        ushort restart = 30000; // 10000 behind 40009: stale
+        for (int i = 0; i < 64; i++)
+        {
+            Assert.False(r.TryRewrite(5, (ushort)(restart + i), 0, out _, out _, out var dropped));
+            Assert.Equal(RewriteOutcome.DroppedBeforeSwitch, dropped);
+        }
+        Assert.True(r.TryRewrite(5, (ushort)(restart + 64), 0, out ushort seq, out _, out var outcome));
+        Assert.Equal(RewriteOutcome.Switched, outcome);
+        Assert.Equal(110, seq); // continues right after the last one sent
+        Assert.True(r.TryRewrite(5, (ushort)(restart + 65), 0, out seq, out _, out _));
+        Assert.Equal(111, seq);
+    }
+
+    [Fact]
+    public void TryRewrite_ShortBuffer_DroppedInvalid()
+    {
+        var r = new DownTrackRewriter(1, 90000, _time);
+        Assert.False(r.TryRewrite(new byte[11], 1, 1, 1, out var outcome));
+        Assert.Equal(RewriteOutcome.DroppedInvalid, outcome);
+        Assert.False(r.Started);
+    }
+}
