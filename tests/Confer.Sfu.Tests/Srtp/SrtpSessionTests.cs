@@ -28,7 +28,7 @@ public sealed class SrtpSessionTests
     public void TryProtectRtp_ThenUnprotect_RestoresPacketAndLeavesHeaderClear(SrtpProfile profile, int csrcs, bool extension, int payload)
     {
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-        byte[] buffer = Rtp(0x1234_5678, 1000, payload, csrcs, extension);
+        byte[] buffer = RtpBytes(0x1234_5678, 1000, payload, csrcs, extension);
         int length = RtpLength(buffer);
         byte[] original = buffer[..length];
         int headerLength = length - payload;
@@ -53,7 +53,7 @@ public sealed class SrtpSessionTests
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
         for (int i = 0; i < 3; i++)
         {
-            byte[] buffer = Rtcp(0xABCD_0001, extraWords: i * 5);
+            byte[] buffer = RtcpBytes(0xABCD_0001, extraWords: i * 5);
             int length = buffer.Length - SrtpProfiles.MaxProtectOverhead;
             byte[] original = buffer[..length];
 
@@ -164,7 +164,7 @@ public sealed class SrtpSessionTests
     public void TryUnprotectRtcp_ByteFlippedOrReplayed_Refused(SrtpProfile profile)
     {
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-        byte[] buffer = Rtcp(0x77);
+        byte[] buffer = RtcpBytes(0x77);
         int length = buffer.Length - SrtpProfiles.MaxProtectOverhead;
         Assert.True(sender.TryProtectRtcp(buffer, length, out int wireLength, out _));
         byte[] wire = buffer[..wireLength];
@@ -200,7 +200,7 @@ public sealed class SrtpSessionTests
     {
         (SrtpSession sender, _) = Pair(SrtpProfile.AeadAes128Gcm);
         Protect(sender, 1, 42);
-        byte[] again = Rtp(1, 42, 20);
+        byte[] again = RtpBytes(1, 42, 20);
 
         Assert.False(sender.TryProtectRtp(again, RtpLength(again), out _, out SrtpError error));
         Assert.Equal(SrtpError.Replayed, error);
@@ -214,17 +214,17 @@ public sealed class SrtpSessionTests
         (SrtpSession sender, SrtpSession receiver) = Pair(profile, maxSsrcs: 2);
         byte[] one = Protect(sender, 1, 1);
         byte[] two = Protect(sender, 2, 1);
-        byte[] three = Rtp(3, 1, 20);
-        byte[] rtcp = Rtcp(3);
+        byte[] three = RtpBytes(3, 1, 20);
+        byte[] rtcp = RtcpBytes(3);
 
         Assert.False(sender.TryProtectRtp(three, RtpLength(three), out _, out SrtpError rtpError));
         Assert.False(sender.TryProtectRtcp(rtcp, rtcp.Length - 20, out _, out SrtpError rtcpError));
         Assert.Equal(SrtpError.TooManySsrcs, rtpError);
         Assert.Equal(SrtpError.TooManySsrcs, rtcpError);
-        Assert.True(sender.TryProtectRtp(Rtp(1, 2, 20), RtpLength(Rtp(1, 2, 20)), out _, out _));
+        Assert.True(sender.TryProtectRtp(RtpBytes(1, 2, 20), RtpLength(RtpBytes(1, 2, 20)), out _, out _));
 
         // Forged packets do not take slots: only authenticated SSRCs are remembered.
-        byte[] forged = Rtp(99, 1, 20);
+        byte[] forged = RtpBytes(99, 1, 20);
         Assert.False(receiver.TryUnprotectRtp(forged, forged.Length, out _, out SrtpError forgedError));
         Assert.Equal(SrtpError.AuthenticationFailed, forgedError);
         Assert.True(receiver.TryUnprotectRtp(one, one.Length, out _, out _));
@@ -240,8 +240,8 @@ public sealed class SrtpSessionTests
     public void TryProtect_NoRoomForTag_BufferTooSmall(SrtpProfile profile)
     {
         (SrtpSession sender, _) = Pair(profile);
-        byte[] rtp = Rtp(1, 1, 20, headroom: SrtpProfiles.RtpOverhead(profile) - 1);
-        byte[] rtcp = Rtcp(1, headroom: SrtpProfiles.RtcpOverhead(profile) - 1);
+        byte[] rtp = RtpBytes(1, 1, 20, headroom: SrtpProfiles.RtpOverhead(profile) - 1);
+        byte[] rtcp = RtcpBytes(1, headroom: SrtpProfiles.RtcpOverhead(profile) - 1);
 
         Assert.False(sender.TryProtectRtp(rtp, rtp.Length - SrtpProfiles.RtpOverhead(profile) + 1, out _, out SrtpError rtpError));
         Assert.False(sender.TryProtectRtcp(rtcp, 28, out _, out SrtpError rtcpError));
@@ -285,7 +285,7 @@ public sealed class SrtpSessionTests
     public void TryProtectRtp_OnUnprotectSession_Throws()
     {
         (_, SrtpSession receiver) = Pair(SrtpProfile.AeadAes128Gcm);
-        byte[] packet = Rtp(1, 1, 10);
+        byte[] packet = RtpBytes(1, 1, 10);
 
         Assert.Throws<InvalidOperationException>(() => receiver.TryProtectRtp(packet, RtpLength(packet), out _, out _));
     }
@@ -295,8 +295,8 @@ public sealed class SrtpSessionTests
     {
         (SrtpSession sender, _) = Pair(SrtpProfile.Aes128CmHmacSha1Tag80);
         sender.SetNextRtcpIndex(5, 0x7FFF_FFFF);
-        byte[] last = Rtcp(5);
-        byte[] next = Rtcp(5);
+        byte[] last = RtcpBytes(5);
+        byte[] next = RtcpBytes(5);
 
         Assert.True(sender.TryProtectRtcp(last, 28, out _, out _));
         Assert.False(sender.TryProtectRtcp(next, 28, out _, out SrtpError error));
@@ -305,7 +305,7 @@ public sealed class SrtpSessionTests
 
     private static byte[] Protect(SrtpSession sender, uint ssrc, ushort seq, int csrcs = 0, bool extension = false, int payload = 30)
     {
-        byte[] buffer = Rtp(ssrc, seq, payload, csrcs, extension);
+        byte[] buffer = RtpBytes(ssrc, seq, payload, csrcs, extension);
         Assert.True(sender.TryProtectRtp(buffer, RtpLength(buffer), out int length, out SrtpError error), error.ToString());
         return buffer[..length];
     }

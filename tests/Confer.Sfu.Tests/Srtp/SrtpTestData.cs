@@ -39,7 +39,7 @@ internal static class SrtpTestData
     /// An RTP packet with <paramref name="csrcs"/> CSRCs, an optional one-byte-header extension
     /// (RFC 8285, 2 words) and a patterned payload, in a buffer with <paramref name="headroom"/> spare bytes.
     /// </summary>
-    public static byte[] Rtp(uint ssrc, ushort seq, int payload, int csrcs = 0, bool extension = false, int headroom = SrtpProfiles.MaxProtectOverhead)
+    public static byte[] RtpBytes(uint ssrc, ushort seq, int payload, int csrcs = 0, bool extension = false, int headroom = SrtpProfiles.MaxProtectOverhead)
     {
         int header = 12 + 4 * csrcs + (extension ? 12 : 0);
         byte[] buffer = new byte[header + payload + headroom];
@@ -78,7 +78,7 @@ internal static class SrtpTestData
     }
 
     /// <summary>A sender report (RFC 3550 §6.4.1) with no report blocks followed by padding words.</summary>
-    public static byte[] Rtcp(uint ssrc, int extraWords = 0, int headroom = SrtpProfiles.MaxProtectOverhead)
+    public static byte[] RtcpBytes(uint ssrc, int extraWords = 0, int headroom = SrtpProfiles.MaxProtectOverhead)
     {
         int length = 28 + 4 * extraWords;
         byte[] buffer = new byte[length + headroom];
