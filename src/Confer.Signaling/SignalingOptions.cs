@@ -18,6 +18,12 @@ public sealed class SignalingOptions
     /// <summary>When true, <c>POST /api/token</c> mints join tokens for anyone (always on in <c>--dev</c>).</summary>
     public bool OpenRooms { get; set; }
 
+    /// <summary>
+    /// How media travels in rooms: <c>mesh</c> (browser to browser, the default) or <c>sfu</c> (through Confer's SFU,
+    /// for clients that speak protocol 2; docs/protocol.md, "Through Confer's SFU").
+    /// </summary>
+    public string Topology { get; set; } = Topologies.Mesh;
+
     /// <summary>Host name put in ICE server URLs; null uses the host the client reached <c>/rtc</c> with.</summary>
     public string? PublicHost { get; set; }
 
@@ -68,6 +74,7 @@ public sealed class SignalingOptions
     public string? Validate()
     {
         if (MaxFrameBytes < 1024) return "Signaling:MaxFrameBytes must be at least 1024.";
+        if (!Topologies.IsValid(Topology)) return $"Signaling:Topology must be '{Topologies.Mesh}' or '{Topologies.Sfu}'.";
         if (MessagesPerSecond < 1 || MessageBurst < MessagesPerSecond) return "Signaling:MessagesPerSecond must be at least 1 and MessageBurst at least as large.";
         if (OutboundQueue < 16) return "Signaling:OutboundQueue must be at least 16.";
         if (OutboundQueueBytes < 256 * 1024) return "Signaling:OutboundQueueBytes must be at least 262144 (256 KiB).";
@@ -89,4 +96,12 @@ public sealed class SignalingOptions
                 return $"--ice-server '{url}' must start with stun:, stuns:, turn: or turns:.";
         return null;
     }
+}
+
+/// <summary>The values of <see cref="SignalingOptions.Topology"/> and of the <c>join</c> frame's <c>topology</c>.</summary>
+public static class Topologies
+{
+    public const string Mesh = "mesh", Sfu = "sfu";
+
+    public static bool IsValid(string? value) => value is Mesh or Sfu;
 }

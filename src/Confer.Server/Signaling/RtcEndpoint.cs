@@ -43,9 +43,10 @@ internal static partial class RtcEndpoint
         }
         var ice = services.GetRequiredService<IceServerFactory>().Create(ctx.Request.Host.Host, token);
         var resume = ctx.Request.Query["resume"].ToString();
+        int protocol = ctx.Request.Query["protocol"].ToString() == "2" ? 2 : 1;
         var request = string.IsNullOrEmpty(resume)
-            ? new JoinRequest(token, connection.Id, ice)
-            : new JoinRequest(token, connection.Id, ice, resume, long.TryParse(ctx.Request.Query["lastSeen"], out var seen) ? seen : 0);
+            ? new JoinRequest(token, connection.Id, ice) { Protocol = protocol }
+            : new JoinRequest(token, connection.Id, ice, resume, long.TryParse(ctx.Request.Query["lastSeen"], out var seen) ? seen : 0) { Protocol = protocol };
         var reply = await router.JoinAsync(request, connection, ctx.RequestAborted);
         if (reply.Participant is not { } participant)
         {

@@ -19,14 +19,14 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
     [
         ClientTypes.Offer, ClientTypes.Answer, ClientTypes.Candidate, ClientTypes.PublishTrack, ClientTypes.UnpublishTrack,
         ClientTypes.MuteTrack, ClientTypes.Data, ClientTypes.Chat, ClientTypes.UpdateMetadata, ClientTypes.Leave, ClientTypes.Ping,
-        ClientTypes.MediaPath, "unknown", "invalid",
+        ClientTypes.MediaPath, ClientTypes.PublisherOffer, ClientTypes.SubscriberAnswer, ClientTypes.UpdateSubscription, "unknown", "invalid",
     ];
 
     /// <summary>The server's message types (docs/protocol.md), as the body of a frame starts: <c>{"type":"join"</c>.</summary>
     private static readonly string[] OutTypes =
     [
         "join", "resumed", "participantJoined", "participantLeft", "participantUpdated", "trackPublished", "trackUnpublished",
-        "trackMuted", "offer", "answer", "candidate", "data", "chat", "pong", "error", "leave",
+        "trackMuted", "offer", "answer", "candidate", "data", "chat", "pong", "error", "leave", "publisherAnswer", "subscriberOffer",
     ];
 
     private static readonly byte[] TypePrefix = "{\"type\":\""u8.ToArray();

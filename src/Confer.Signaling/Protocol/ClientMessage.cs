@@ -30,6 +30,7 @@ public sealed class ClientMessage
     public long? Timestamp { get; set; }
     public long? LastSeen { get; set; }
     public string? Path { get; set; }
+    public bool? Subscribed { get; set; }
 }
 
 /// <summary>The <c>type</c> values clients send.</summary>
@@ -39,12 +40,14 @@ public static class ClientTypes
     public const string PublishTrack = "publishTrack", UnpublishTrack = "unpublishTrack", MuteTrack = "muteTrack";
     public const string Data = "data", Chat = "chat", UpdateMetadata = "updateMetadata", Leave = "leave", Ping = "ping";
     public const string MediaPath = "mediaPath";
+    public const string PublisherOffer = "publisherOffer", SubscriberAnswer = "subscriberAnswer", UpdateSubscription = "updateSubscription";
 
     /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
     public static string Known(string? type) => type switch
     {
         Offer => Offer, Answer => Answer, Candidate => Candidate, PublishTrack => PublishTrack, UnpublishTrack => UnpublishTrack,
         MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping, MediaPath => MediaPath,
+        PublisherOffer => PublisherOffer, SubscriberAnswer => SubscriberAnswer, UpdateSubscription => UpdateSubscription,
         _ => "unknown",
     };
 }

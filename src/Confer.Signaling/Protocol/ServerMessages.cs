@@ -24,12 +24,18 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(ErrorMessage), "error")]
 [JsonDerivedType(typeof(LeaveMessage), "leave")]
 [JsonDerivedType(typeof(ReconnectMessage), "reconnect")]
+[JsonDerivedType(typeof(PublisherAnswerMessage), "publisherAnswer")]
+[JsonDerivedType(typeof(SubscriberOfferMessage), "subscriberOffer")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
     int Protocol, string ServerVersion, RoomInfo Room, ParticipantInfo Participant,
     IReadOnlyList<ParticipantInfo> OtherParticipants, IReadOnlyList<IceServer> IceServers,
-    string ResumeToken, int PingInterval, int PingTimeout) : ServerMessage;
+    string ResumeToken, int PingInterval, int PingTimeout) : ServerMessage
+{
+    /// <summary><c>mesh</c> or <c>sfu</c>, for protocol-2 clients only (absent for protocol 1, which is always mesh).</summary>
+    public string? Topology { get; init; }
+}
 
 public sealed record ResumedMessage(
     RoomInfo Room, ParticipantInfo Participant, IReadOnlyList<ParticipantInfo> OtherParticipants,
@@ -45,6 +51,15 @@ public sealed record TrackUnpublishedMessage(string ParticipantSid, string Track
 public sealed record TrackMutedMessage(string ParticipantSid, string TrackSid, bool Muted) : ServerMessage;
 
 public sealed record OfferMessage(string From, string FromIdentity, string Sdp) : ServerMessage;
+
+/// <summary>The SFU's answer to the publisher connection's offer (protocol 2).</summary>
+public sealed record PublisherAnswerMessage(string Sdp) : ServerMessage;
+
+/// <summary>The SFU's offer for the subscriber connection, and which mid carries which track (protocol 2).</summary>
+public sealed record SubscriberOfferMessage(string Sdp, IReadOnlyList<SubscribedTrackInfo> Tracks) : ServerMessage;
+
+/// <summary>One sending section of a subscriber offer.</summary>
+public sealed record SubscribedTrackInfo(string Mid, string TrackSid, string ParticipantSid);
 public sealed record AnswerMessage(string From, string FromIdentity, string Sdp) : ServerMessage;
 public sealed record CandidateMessage(string From, string FromIdentity, IceCandidate? Candidate) : ServerMessage;
 

@@ -57,6 +57,12 @@ internal sealed class Participant : ISendableTracks
 
     public int TrackCount => _tracks.Count;
 
+    /// <summary>The participant's published tracks.</summary>
+    public IEnumerable<TrackInfo> Tracks => _tracks.Values;
+
+    /// <summary>True when this participant's media goes through the SFU (a protocol-2 client in an SFU room).</summary>
+    public bool UsesSfu { get; init; }
+
     /// <summary>True when frames from <paramref name="connection"/> speak for this participant.</summary>
     public bool Owns(ConnectionId connection) => !Gone && _sink is not null && _connection == connection;
 

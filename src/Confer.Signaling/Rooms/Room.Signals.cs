@@ -52,6 +52,9 @@ internal sealed partial class Room
                     RemoveLocked(p, LeaveReasons.Left, CloseCodes.Normal, "left");
                     return true;
                 case ClientTypes.MediaPath: return MediaPath(p, m);
+                case ClientTypes.PublisherOffer: return PublisherOffer(p, m);
+                case ClientTypes.SubscriberAnswer: return SubscriberAnswer(p, m);
+                case ClientTypes.UpdateSubscription: return UpdateSubscription(p, m);
                 case null:
                     return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
                 default:
@@ -111,6 +114,7 @@ internal sealed partial class Room
         if (!p.RemoveTrack(sid)) return Error(p, m, ErrorCodes.UnknownTrack, $"no track '{Truncate(m.TrackSid)}' of yours");
         BroadcastLocked(Frame.Serialize(new TrackUnpublishedMessage(p.Sid.Value, sid.Value)), null);
         Raise(new TrackUnpublished(Name, Sid, Now, p.Sid, sid));
+        SyncSubscriptionsLocked(except: p);
         return true;
     }
 

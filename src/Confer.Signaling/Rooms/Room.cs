@@ -10,7 +10,7 @@ namespace Confer.Signaling.Rooms;
 
 /// <summary>What a room needs from the node that hosts it.</summary>
 internal sealed record RoomContext(SignalingOptions Options, TimeProvider Time, RoomEventQueue Events, ILogger Log, Action<Room> Closed,
-    RemovedTokens Removed);
+    RemovedTokens Removed, Media.IMediaPlane? Media = null);
 
 /// <summary>
 /// A room and the participants in it. The room owns all of its state — participants, their tracks and
@@ -88,18 +88,26 @@ internal sealed partial class Room
             if (existing is not null)
                 RemoveLocked(existing, LeaveReasons.Replaced, CloseCodes.Replaced, "replaced: the same identity joined again", replacing: true);
 
-            var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer, _options.ReplayBufferBytes);
+            if (Media is not null && request.Protocol < 2)
+                return JoinReply.Refused(Name, CloseCodes.PermissionDenied,
+                    $"room '{Name}' takes media through Confer's SFU, which this client cannot use (it speaks protocol 1; update it)");
+            var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer, _options.ReplayBufferBytes)
+            {
+                UsesSfu = Media is not null,
+            };
             _byIdentity.Add(p.Identity.Value, p);
             _bySid.Add(p.Sid.Value, p);
             Volatile.Write(ref _count, _byIdentity.Count);
             StopEmptyTimerLocked();
             p.Attach(request.Connection, sink);
             p.Deliver(Frame.Serialize(new JoinMessage(Frame.Version, RoomManager.ServerVersion, ToInfoLocked(), p.ToInfo(forSelf: true),
-                VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))),
+                VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))
+                { Topology = TopologyFor(p, request.Protocol) }),
                 replayable: false);
             if (!p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantJoinedMessage(p.ToInfo(forSelf: false))), p);
             Raise(new ParticipantJoined(Name, Sid, Now, p.Sid, p.Identity, p.Hidden, p.Name, p.Metadata));
             LogJoined(_log, Name.Value, p.Identity.Value, p.Sid.Value);
+            SyncSubscriptionsLocked(only: p);
             return new JoinReply(Name, p.Sid);
         }
     }
@@ -201,6 +209,7 @@ internal sealed partial class Room
         if (announce && !p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantLeftMessage(p.Sid.Value, p.Identity.Value, reason)), null);
         Raise(new ParticipantLeft(Name, Sid, Now, p.Sid, p.Identity, reason));
         LogLeft(_log, Name.Value, p.Identity.Value, reason);
+        RemoveMediaLocked(p);
         if (_count == 0 && !replacing) ScheduleEmptyLocked();
     }
 

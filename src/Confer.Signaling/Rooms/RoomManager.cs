@@ -21,11 +21,12 @@ public sealed class RoomManager
     private readonly RoomContext _context;
     private readonly RemovedTokens _removed;
 
-    public RoomManager(SignalingOptions options, TimeProvider time, RoomEventQueue events, ILogger<RoomManager> log)
+    public RoomManager(SignalingOptions options, TimeProvider time, RoomEventQueue events, ILogger<RoomManager> log, Media.IMediaPlane? media = null)
     {
         _options = options;
         _removed = new RemovedTokens(time);
-        _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed);
+        _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed,
+            options.Topology == Topologies.Sfu ? media : null);
     }
 
     public int RoomCount => _rooms.Count;

@@ -19,6 +19,9 @@ public readonly record struct ConnectionId(long Value)
 public sealed record JoinRequest(AccessToken Token, ConnectionId Connection, IReadOnlyList<IceServer> IceServers,
     string? ResumeToken = null, long LastSeen = 0)
 {
+    /// <summary>The protocol the client speaks (<c>&amp;protocol=2</c>): 2 can take media through the SFU.</summary>
+    public int Protocol { get; init; } = 1;
+
     public RoomName Room => new(Token.Video.Room ?? "");
 }
 
