@@ -276,9 +276,18 @@ internal sealed class DtlsTransport : IDisposable
         {
             return new DtlsHandshakeException(DtlsHandshakeError.PeerClosed, "The client closed the DTLS connection during the handshake.", null, e);
         }
+        if (e is TlsFatalAlert { AlertDescription: AlertDescription.internal_error, InnerException: { } inner } && inner is not IOException)
+        {
+            return new DtlsHandshakeException(DtlsHandshakeError.Internal, "The DTLS handshake failed unexpectedly.", AlertDescription.internal_error, e);
+        }
         if (e is TlsFatalAlert fatal)
         {
             return new DtlsHandshakeException(DtlsHandshakeError.ProtocolError, $"The DTLS handshake failed: {AlertDescription.GetText(fatal.AlertDescription)}.", fatal.AlertDescription, e);
+        }
+        if (e is IOException)
+        {
+            // BouncyCastle reports a message that ends early (a malformed extension, say) as EndOfStreamException.
+            return new DtlsHandshakeException(DtlsHandshakeError.ProtocolError, "The DTLS handshake failed: a malformed message.", AlertDescription.decode_error, e);
         }
         return new DtlsHandshakeException(DtlsHandshakeError.Internal, "The DTLS handshake failed unexpectedly.", null, e);
     }

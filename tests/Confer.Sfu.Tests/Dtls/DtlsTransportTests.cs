@@ -213,6 +213,33 @@ public sealed class DtlsTransportTests
     }
 
     [Fact]
+    public async Task HandshakeAsync_SenderThrows_FailsWithInternalNotCrash()
+    {
+        using var transport = new DtlsTransport(TestCertificates.Server, new ThrowingSender());
+        var handshake = transport.HandshakeAsync(TestCertificates.Client.Fingerprint);
+        transport.OnDatagram(await CaptureClientHelloAsync());
+
+        var error = await Assert.ThrowsAsync<DtlsHandshakeException>(() => handshake.WaitAsync(Bound));
+        Assert.Equal(DtlsHandshakeError.Internal, error.Error);
+        await WaitUntilAsync(() => !transport.IsThreadAlive);
+    }
+
+    [Fact]
+    public async Task HandshakeAsync_TruncatedClientHello_FailsAsProtocolErrorOrTimeout()
+    {
+        var hello = await CaptureClientHelloAsync();
+        using var transport = new DtlsTransport(TestCertificates.Server, new NullSender(), new DtlsSettings { HandshakeTimeout = TimeSpan.FromMilliseconds(500) });
+        var handshake = transport.HandshakeAsync(TestCertificates.Client.Fingerprint);
+        // Shorten the record and its length fields consistently but cut the body: a malformed message, never a crash.
+        var cut = hello[..(hello.Length - 20)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(cut.AsSpan(11), (ushort)(cut.Length - 13));
+        transport.OnDatagram(cut);
+
+        var error = await Assert.ThrowsAsync<DtlsHandshakeException>(() => handshake.WaitAsync(Bound));
+        Assert.Contains(error.Error, new[] { DtlsHandshakeError.ProtocolError, DtlsHandshakeError.Timeout });
+    }
+
+    [Fact]
     public async Task HandshakeAsync_CallerCancels_TaskCancelledThreadEnds()
     {
         using var transport = new DtlsTransport(TestCertificates.Server, new NullSender());
@@ -309,6 +336,11 @@ public sealed class DtlsTransportTests
             Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
             await Task.Delay(10);
         }
+    }
+
+    private sealed class ThrowingSender : IDtlsSender
+    {
+        public void Send(ReadOnlySpan<byte> datagram) => throw new InvalidOperationException("socket gone");
     }
 
     internal sealed class NullSender : IDtlsSender
