@@ -18,7 +18,7 @@ namespace Confer.Sfu.Srtp;
 internal sealed class AesCounterMode : IDisposable
 {
     private const int BlockSize = 16;
-    private const int ChunkBlocks = 32;
+    private const int ChunkBlocks = 96; // 1536 bytes: one transform call per typical media packet
     private readonly Aes aes;
     private readonly ICryptoTransform ecb;
     private readonly byte[] counters = new byte[ChunkBlocks * BlockSize];
