@@ -7,23 +7,40 @@ namespace Confer.Sfu.Srtp;
 /// <summary>
 /// AES in counter mode as SRTP uses it (RFC 3711 §4.1.1): the 128-bit IV is the first counter
 /// block and the low 16 bits count blocks, so one IV covers at most 2^16 blocks (1 MiB).
-/// Counter blocks are encrypted with one <see cref="Aes.EncryptEcb(ReadOnlySpan{byte}, Span{byte}, PaddingMode)"/>
-/// call per chunk into stack buffers; nothing is allocated.
+/// <para>
+/// Counter blocks are encrypted with an ECB <see cref="ICryptoTransform"/> made once, into two
+/// scratch arrays owned by this object. <see cref="Aes.EncryptEcb(ReadOnlySpan{byte}, Span{byte}, PaddingMode)"/>
+/// into stack spans would be the obvious choice, but on .NET 10/Linux it allocates 64 bytes per call
+/// (a one-shot cipher object; measured), where <see cref="ICryptoTransform.TransformBlock"/> allocates nothing.
+/// Not thread-safe (the scratch arrays are shared by calls).
+/// </para>
 /// </summary>
-internal static class AesCounterMode
+internal sealed class AesCounterMode : IDisposable
 {
     private const int BlockSize = 16;
-    private const int ChunkBlocks = 32;
+    private const int ChunkBlocks = 96; // 1536 bytes: one transform call per typical media packet
+    private readonly Aes aes;
+    private readonly ICryptoTransform ecb;
+    private readonly byte[] counters = new byte[ChunkBlocks * BlockSize];
+    private readonly byte[] stream = new byte[ChunkBlocks * BlockSize];
+
+    /// <summary>Keys the block cipher with <paramref name="key"/> (16 bytes).</summary>
+    public AesCounterMode(ReadOnlySpan<byte> key)
+    {
+        aes = Aes.Create();
+        aes.Mode = CipherMode.ECB;
+        aes.Padding = PaddingMode.None;
+        aes.Key = key.ToArray();
+        ecb = aes.CreateEncryptor();
+    }
 
     /// <summary>XORs the keystream that starts at <paramref name="iv"/> (16 bytes) into <paramref name="data"/>.</summary>
-    public static void Xor(Aes aes, ReadOnlySpan<byte> iv, Span<byte> data)
+    public void Xor(ReadOnlySpan<byte> iv, Span<byte> data)
     {
-        Span<byte> counters = stackalloc byte[ChunkBlocks * BlockSize];
-        Span<byte> stream = stackalloc byte[ChunkBlocks * BlockSize];
         int firstChunkBlocks = Math.Min(ChunkBlocks, (data.Length + BlockSize - 1) / BlockSize);
         for (int b = 0; b < firstChunkBlocks; b++)
         {
-            iv[..14].CopyTo(counters.Slice(b * BlockSize, 14));
+            iv[..14].CopyTo(counters.AsSpan(b * BlockSize, 14));
         }
 
         ushort counter = BinaryPrimitives.ReadUInt16BigEndian(iv[14..]);
@@ -33,14 +50,21 @@ internal static class AesCounterMode
             int blocks = (count + BlockSize - 1) / BlockSize;
             for (int b = 0; b < blocks; b++)
             {
-                BinaryPrimitives.WriteUInt16BigEndian(counters.Slice(b * BlockSize + 14, 2), counter++);
+                BinaryPrimitives.WriteUInt16BigEndian(counters.AsSpan(b * BlockSize + 14, 2), counter++);
             }
 
-            int bytes = blocks * BlockSize;
-            aes.EncryptEcb(counters[..bytes], stream[..bytes], PaddingMode.None);
-            XorInPlace(data.Slice(offset, count), stream[..count]);
+            ecb.TransformBlock(counters, 0, blocks * BlockSize, stream, 0);
+            XorInPlace(data.Slice(offset, count), stream.AsSpan(0, count));
             offset += count;
         }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        ecb.Dispose();
+        aes.Dispose();
+        CryptographicOperations.ZeroMemory(stream);
     }
 
     /// <summary>data[i] ^= key[i] for every byte of <paramref name="data"/>.</summary>

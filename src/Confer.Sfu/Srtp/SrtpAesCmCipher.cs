@@ -16,15 +16,14 @@ namespace Confer.Sfu.Srtp;
 internal sealed class SrtpAesCmCipher : SrtpCipher
 {
     private const int Tag = 10;
-    private readonly Aes aes;
+    private readonly AesCounterMode aes;
     private readonly IncrementalHash hmac;
     private readonly byte[] salt;
 
     /// <summary>Builds the context from its session keys (16-byte key, 14-byte salt, 20-byte auth key).</summary>
     public SrtpAesCmCipher(ReadOnlySpan<byte> sessionKey, ReadOnlySpan<byte> sessionSalt, ReadOnlySpan<byte> authKey)
     {
-        aes = Aes.Create();
-        aes.Key = sessionKey.ToArray();
+        aes = new AesCounterMode(sessionKey);
         hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, authKey);
         salt = sessionSalt.ToArray();
     }
@@ -35,8 +34,7 @@ internal sealed class SrtpAesCmCipher : SrtpCipher
         Span<byte> key = stackalloc byte[16];
         Span<byte> salt = stackalloc byte[14];
         Span<byte> auth = stackalloc byte[20];
-        using Aes masterAes = Aes.Create();
-        masterAes.Key = master.Key.ToArray();
+        using var masterAes = new AesCounterMode(master.Key);
         SrtpKeyDerivation.Derive(masterAes, master.Salt, rtcp ? SrtpKeyDerivation.RtcpEncryption : SrtpKeyDerivation.RtpEncryption, key);
         SrtpKeyDerivation.Derive(masterAes, master.Salt, rtcp ? SrtpKeyDerivation.RtcpSalt : SrtpKeyDerivation.RtpSalt, salt);
         SrtpKeyDerivation.Derive(masterAes, master.Salt, rtcp ? SrtpKeyDerivation.RtcpAuthentication : SrtpKeyDerivation.RtpAuthentication, auth);
@@ -54,7 +52,7 @@ internal sealed class SrtpAesCmCipher : SrtpCipher
     {
         Span<byte> iv = stackalloc byte[16];
         MakeIv(iv, ssrc, index);
-        AesCounterMode.Xor(aes, iv, packet[headerLength..length]);
+        aes.Xor(iv, packet[headerLength..length]);
         Sign(packet[..length], (uint)(index >> 16), true, packet.Slice(length, Tag));
     }
 
@@ -70,7 +68,7 @@ internal sealed class SrtpAesCmCipher : SrtpCipher
 
         Span<byte> iv = stackalloc byte[16];
         MakeIv(iv, ssrc, index);
-        AesCounterMode.Xor(aes, iv, packet[headerLength..length]);
+        aes.Xor(iv, packet[headerLength..length]);
         return true;
     }
 
@@ -81,7 +79,7 @@ internal sealed class SrtpAesCmCipher : SrtpCipher
         {
             Span<byte> iv = stackalloc byte[16];
             MakeIv(iv, ssrc, index);
-            AesCounterMode.Xor(aes, iv, packet[8..length]);
+            aes.Xor(iv, packet[8..length]);
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(packet.Slice(length, 4), encrypt ? index | 0x8000_0000u : index);
@@ -104,7 +102,7 @@ internal sealed class SrtpAesCmCipher : SrtpCipher
         {
             Span<byte> iv = stackalloc byte[16];
             MakeIv(iv, ssrc, index);
-            AesCounterMode.Xor(aes, iv, packet[8..(tagOffset - 4)]);
+            aes.Xor(iv, packet[8..(tagOffset - 4)]);
         }
 
         return true;

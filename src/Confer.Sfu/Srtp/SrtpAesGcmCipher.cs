@@ -33,8 +33,7 @@ internal sealed class SrtpAesGcmCipher : SrtpCipher
     {
         Span<byte> key = stackalloc byte[16];
         Span<byte> salt = stackalloc byte[12];
-        using Aes masterAes = Aes.Create();
-        masterAes.Key = master.Key.ToArray();
+        using var masterAes = new AesCounterMode(master.Key);
         SrtpKeyDerivation.Derive(masterAes, master.Salt, rtcp ? SrtpKeyDerivation.RtcpEncryption : SrtpKeyDerivation.RtpEncryption, key);
         SrtpKeyDerivation.Derive(masterAes, master.Salt, rtcp ? SrtpKeyDerivation.RtcpSalt : SrtpKeyDerivation.RtpSalt, salt);
         var cipher = new SrtpAesGcmCipher(key, salt);

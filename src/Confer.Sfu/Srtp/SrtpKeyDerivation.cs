@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Confer.Sfu.Srtp;
 
 /// <summary>
@@ -36,19 +34,18 @@ internal static class SrtpKeyDerivation
     /// <summary>Fills <paramref name="output"/> with the session key for <paramref name="label"/>.</summary>
     public static void Derive(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, byte label, Span<byte> output)
     {
-        using Aes aes = Aes.Create();
-        aes.Key = masterKey.ToArray();
-        Derive(aes, masterSalt, label, output);
+        using var prf = new AesCounterMode(masterKey);
+        Derive(prf, masterSalt, label, output);
     }
 
-    /// <summary>Same as the other overload with an AES object already keyed with the master key.</summary>
-    public static void Derive(Aes masterAes, ReadOnlySpan<byte> masterSalt, byte label, Span<byte> output)
+    /// <summary>Same as the other overload with the AES-CM PRF already keyed with the master key.</summary>
+    public static void Derive(AesCounterMode prf, ReadOnlySpan<byte> masterSalt, byte label, Span<byte> output)
     {
         Span<byte> iv = stackalloc byte[16];
         iv.Clear();
         masterSalt[..Math.Min(14, masterSalt.Length)].CopyTo(iv);
         iv[7] ^= label; // the label sits 48 bits above the low end of the 112-bit x
         output.Clear();
-        AesCounterMode.Xor(masterAes, iv, output);
+        prf.Xor(iv, output);
     }
 }

@@ -303,6 +303,46 @@ public sealed class SrtpSessionTests
         Assert.Equal(SrtpError.IndexExhausted, error);
     }
 
+    [Theory]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1Tag80)]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    public void TryUnprotectRtcp_AuthenticatedOnlyPacket_AcceptedAndLeftClear(SrtpProfile profile)
+    {
+        (SrtpSession sender, SrtpSession receiver) = Pair(profile);
+        byte[] buffer = Rtcp(0x42, extraWords: 3);
+        int length = buffer.Length - SrtpProfiles.MaxProtectOverhead;
+        byte[] original = buffer[..length];
+
+        Assert.True(sender.TryProtectRtcp(buffer, length, encrypt: false, out int wireLength, out _));
+        Assert.Equal(original, buffer[..length]);
+        Assert.True(receiver.TryUnprotectRtcp(buffer, wireLength, out int plainLength, out SrtpError error), error.ToString());
+
+        Assert.Equal(original, buffer[..plainLength]);
+    }
+
+    [Theory]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1Tag80)]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    public void TryUnprotectRtcp_IndexBehindWindow_TooOld(SrtpProfile profile)
+    {
+        (SrtpSession sender, SrtpSession receiver) = Pair(profile);
+        var wire = new List<byte[]>();
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] buffer = Rtcp(0x43);
+            Assert.True(sender.TryProtectRtcp(buffer, 28, out int wireLength, out _));
+            wire.Add(buffer[..wireLength]);
+        }
+
+        for (int i = 1; i < 200; i++)
+        {
+            Assert.True(receiver.TryUnprotectRtcp(wire[i], wire[i].Length, out _, out SrtpError error), $"{i}: {error}");
+        }
+
+        Assert.False(receiver.TryUnprotectRtcp(wire[0], wire[0].Length, out _, out SrtpError old));
+        Assert.Equal(SrtpError.TooOld, old);
+    }
+
     private static byte[] Protect(SrtpSession sender, uint ssrc, ushort seq, int csrcs = 0, bool extension = false, int payload = 30)
     {
         byte[] buffer = RtpBytes(ssrc, seq, payload, csrcs, extension);
