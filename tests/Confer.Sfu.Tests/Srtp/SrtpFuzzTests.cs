@@ -31,10 +31,10 @@ public sealed class SrtpFuzzTests
     public void TryUnprotect_MutatedGenuinePackets_NeverThrowNeverAuthenticate(SrtpProfile profile)
     {
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-        byte[] rtpBuffer = Rtp(0x5555, 500, 64, csrcs: 2, extension: true);
+        byte[] rtpBuffer = RtpBytes(0x5555, 500, 64, csrcs: 2, extension: true);
         Assert.True(sender.TryProtectRtp(rtpBuffer, RtpLength(rtpBuffer), out int rtpLength, out _));
         byte[] rtp = rtpBuffer[..rtpLength];
-        byte[] rtcpBuffer = Rtcp(0x5555, extraWords: 4);
+        byte[] rtcpBuffer = RtcpBytes(0x5555, extraWords: 4);
         Assert.True(sender.TryProtectRtcp(rtcpBuffer, rtcpBuffer.Length - 20, out int rtcpLength, out _));
         byte[] rtcp = rtcpBuffer[..rtcpLength];
 

@@ -15,8 +15,8 @@ public sealed class SrtpPerformanceTests(ITestOutputHelper output)
     public void ProtectUnprotect_TenThousandPacketsAfterWarmUp_AllocateNothing(SrtpProfile profile)
     {
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-        byte[] rtp = Rtp(0x1111, 0, 1188, csrcs: 1, extension: true);
-        byte[] rtcp = Rtcp(0x1111, extraWords: 20);
+        byte[] rtp = RtpBytes(0x1111, 0, 1188, csrcs: 1, extension: true);
+        byte[] rtcp = RtcpBytes(0x1111, extraWords: 20);
         int rtpLength = RtpLength(rtp);
         int rtcpLength = rtcp.Length - SrtpProfiles.MaxProtectOverhead;
         ushort seq = 0;
@@ -49,7 +49,7 @@ public sealed class SrtpPerformanceTests(ITestOutputHelper output)
         foreach (SrtpProfile profile in new[] { SrtpProfile.Aes128CmHmacSha1Tag80, SrtpProfile.AeadAes128Gcm })
         {
             (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-            byte[] rtp = Rtp(0x2222, 0, 1200 - 12);
+            byte[] rtp = RtpBytes(0x2222, 0, 1200 - 12);
             int length = RtpLength(rtp);
             ushort seq = 0;
             bool ok = true;

@@ -309,7 +309,7 @@ public sealed class SrtpSessionTests
     public void TryUnprotectRtcp_AuthenticatedOnlyPacket_AcceptedAndLeftClear(SrtpProfile profile)
     {
         (SrtpSession sender, SrtpSession receiver) = Pair(profile);
-        byte[] buffer = Rtcp(0x42, extraWords: 3);
+        byte[] buffer = RtcpBytes(0x42, extraWords: 3);
         int length = buffer.Length - SrtpProfiles.MaxProtectOverhead;
         byte[] original = buffer[..length];
 
@@ -329,7 +329,7 @@ public sealed class SrtpSessionTests
         var wire = new List<byte[]>();
         for (int i = 0; i < 200; i++)
         {
-            byte[] buffer = Rtcp(0x43);
+            byte[] buffer = RtcpBytes(0x43);
             Assert.True(sender.TryProtectRtcp(buffer, 28, out int wireLength, out _));
             wire.Add(buffer[..wireLength]);
         }
