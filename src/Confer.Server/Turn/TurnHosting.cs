@@ -1,3 +1,4 @@
+using Confer.Server.Sfu;
 using System.Net;
 using System.Net.Sockets;
 using Confer.Server.Hosting;
@@ -52,6 +53,7 @@ internal static class TurnHosting
         services.AddSingleton(sp => new TurnMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<StunDispatcher>();
         services.AddConferMediaPort(); // the IPacketHandler: ICE-lite checks and SFU media in front of StunDispatcher
+        services.AddConferServerSfu(options); // with --topology sfu: the SFU takes what the media port hands on
         services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
         services.AddSingleton(_ => udp); // created by a factory so the container disposes it
         // The runtime first: the container disposes in reverse order, so the engine stops after the sockets it serves.

@@ -1,0 +1,32 @@
+using Confer.Sfu.Session;
+using Confer.Signaling.Media;
+
+namespace Confer.Server.Sfu;
+
+/// <summary>
+/// The rooms' <see cref="IMediaPlane"/> on this server: Confer's SFU (<see cref="SfuService"/>). Translates the
+/// signaling side's typed ids into the SFU's plain strings and back; nothing else.
+/// </summary>
+internal sealed class SfuMediaPlane(SfuService sfu) : IMediaPlane
+{
+    public MediaAnswer Publish(MediaParticipant who, string offerSdp, IReadOnlyList<MediaTrack> published)
+    {
+        var answer = sfu.Publish(who.Room.Value, who.Participant.Value, offerSdp, [.. published.Select(Of)]);
+        return new MediaAnswer(answer.Sdp, answer.Error);
+    }
+
+    public MediaOffer? Subscribe(MediaParticipant who, IReadOnlyList<MediaTrack> tracks) =>
+        sfu.Subscribe(who.Room.Value, who.Participant.Value, [.. tracks.Select(Of)]) is { } offer
+            ? new MediaOffer(offer.Sdp, [.. offer.Tracks.Select(t => new MediaOfferTrack(t.Mid, t.TrackSid, t.Publisher))])
+            : null;
+
+    public MediaAnswer SubscriberAnswer(MediaParticipant who, string answerSdp) =>
+        sfu.SubscriberAnswer(who.Room.Value, who.Participant.Value, answerSdp) is { } error ? MediaAnswer.Refused(error) : new MediaAnswer(null, null);
+
+    public void SetVisibleSize(MediaParticipant who, string trackSid, int width, int height) =>
+        sfu.SetVisibleSize(who.Room.Value, who.Participant.Value, trackSid, width, height);
+
+    public void Remove(MediaParticipant who) => sfu.Remove(who.Room.Value, who.Participant.Value);
+
+    private static SfuTrack Of(MediaTrack t) => new(t.TrackSid, t.Publisher.Value, t.Kind, t.Source);
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Confer.Sfu.Dtls;
+using Confer.Sfu.Sdp;
+using Microsoft.Extensions.Logging;
+
+namespace Confer.Sfu.Session;
+
+/// <summary>A published track as the SFU is told of it: its sid is the msid stream id of its publisher's m= section.</summary>
+public sealed record SfuTrack(string TrackSid, string Publisher, string Kind, string Source);
+
+/// <summary>An SDP the SFU made, or a sentence saying why it could not.</summary>
+public sealed record SfuAnswer(string? Sdp, string? Error);
+
+/// <summary>One sending section of a subscriber offer.</summary>
+public sealed record SfuOfferTrack(string Mid, string TrackSid, string Publisher);
+
+/// <summary>A subscriber offer and which mid carries which track.</summary>
+public sealed record SfuOffer(string Sdp, IReadOnlyList<SfuOfferTrack> Tracks);
+
+/// <summary>Where clients reach the SFU: the host candidates put in every answer and offer (RFC 8839 §5.1).</summary>
+public sealed class SfuServiceOptions
+{
+    /// <summary>UDP endpoints of the media port (the STUN/TURN port), as clients should dial them.</summary>
+    public Func<IReadOnlyList<IPEndPoint>> UdpCandidates { get; set; } = () => [];
+}
+
+/// <summary>
+/// The SFU as signaling sees it: per room and participant, the publisher connection (the browser offers, the SFU
+/// answers) and the subscriber connection (the SFU offers what the participant receives). It ties the SDP layer
+/// (<see cref="PublisherAnswerBuilder"/>, <see cref="SubscriberOfferBuilder"/>), the secure transports
+/// (<see cref="SfuTransports"/>) and each room's forwarding graph together. Every call answers at once and never
+/// blocks on the network; calls for one room are serialized by that room's lock here.
+/// </summary>
+public sealed partial class SfuService : IDisposable
+{
+    private readonly SfuTransports _transports;
+    private readonly SfuServiceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _logs;
+    private readonly ConcurrentDictionary<string, SfuRoomState> _rooms = new(StringComparer.Ordinal);
+
+    internal SfuService(SfuTransports transports, SfuServiceOptions options, TimeProvider time, ILoggerFactory logs)
+    {
+        _transports = transports;
+        _options = options;
+        _time = time;
+        _logs = logs;
+    }
+
+    /// <summary>Rooms with at least one participant on the SFU.</summary>
+    public int RoomCount => _rooms.Count;
+
+    /// <summary>Answers a publisher offer; tracks whose sid is no section's msid are simply not forwarded.</summary>
+    public SfuAnswer Publish(string room, string participant, string offerSdp, IReadOnlyList<SfuTrack> tracks)
+    {
+        var state = _rooms.GetOrAdd(room, r => new SfuRoomState(r, _time, _logs));
+        lock (state.Gate) return state.Peer(participant, _transports, _options).Publish(offerSdp, tracks);
+    }
+
+    /// <summary>Makes <paramref name="tracks"/> what the participant receives; the new offer, or null when nothing changed.</summary>
+    public SfuOffer? Subscribe(string room, string participant, IReadOnlyList<SfuTrack> tracks)
+    {
+        var state = _rooms.GetOrAdd(room, r => new SfuRoomState(r, _time, _logs));
+        lock (state.Gate) return state.Peer(participant, _transports, _options).Subscribe(tracks);
+    }
+
+    /// <summary>Applies the browser's answer to the last subscriber offer; an error sentence when it does not fit.</summary>
+    public string? SubscriberAnswer(string room, string participant, string answerSdp)
+    {
+        if (!_rooms.TryGetValue(room, out var state)) return "no subscriber offer was made";
+        lock (state.Gate) return state.Existing(participant)?.SubscriberAnswer(answerSdp) ?? "no subscriber offer was made";
+    }
+
+    /// <summary>The size the subscriber's app shows a track at (0×0: hidden); picks the layer it gets.</summary>
+    public void SetVisibleSize(string room, string participant, string trackSid, int width, int height)
+    {
+        if (!_rooms.TryGetValue(room, out var state)) return;
+        lock (state.Gate) state.Existing(participant)?.SetVisibleSize(trackSid, width, height);
+    }
+
+    /// <summary>The participant left: its transports, producers and consumers go; an empty room goes too.</summary>
+    public void Remove(string room, string participant)
+    {
+        if (!_rooms.TryGetValue(room, out var state)) return;
+        lock (state.Gate)
+        {
+            state.Remove(participant);
+            if (state.IsEmpty && _rooms.TryRemove(new KeyValuePair<string, SfuRoomState>(room, state))) state.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _rooms.Values)
+            lock (state.Gate) state.Dispose();
+        _rooms.Clear();
+    }
+
+    /// <summary>The SDP form of a transport's certificate fingerprint ("sha-256 AB:…") as the SDP model holds it.</summary>
+    internal static SdpFingerprint SdpFingerprintOf(string fingerprint)
+    {
+        int space = fingerprint.IndexOf(' ', StringComparison.Ordinal);
+        return new SdpFingerprint(fingerprint[..space], fingerprint[(space + 1)..]);
+    }
+
+    /// <summary>The client's DTLS fingerprint from its SDP (media level first, then session level).</summary>
+    internal static DtlsFingerprint? RemoteFingerprint(SessionDescription sdp)
+    {
+        foreach (var f in sdp.Media.SelectMany(m => m.Fingerprints).Concat(sdp.Fingerprints))
+            if (DtlsFingerprint.TryParse($"{f.Algorithm} {f.Value}", out var parsed, out _)) return parsed;
+        return null;
+    }
+
+    internal static string? RemoteUfrag(SessionDescription sdp) =>
+        sdp.Media.Select(m => m.IceUfrag).FirstOrDefault(u => !string.IsNullOrEmpty(u)) ?? sdp.IceUfrag;
+
+    internal static IReadOnlyList<string> Candidates(SfuServiceOptions options)
+    {
+        var list = new List<string>();
+        int foundation = 1;
+        foreach (var endpoint in options.UdpCandidates()) list.Add(SdpTransport.HostCandidate(foundation++, endpoint));
+        return list;
+    }
+}
