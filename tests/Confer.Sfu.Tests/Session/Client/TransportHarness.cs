@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confer.Sfu.Dtls;
+using Confer.Sfu.Ice;
+using Confer.Sfu.Session;
+
+namespace Confer.Sfu.Tests.Session.Client;
+
+/// <summary>
+/// The SFU's transport half on a real UDP socket: an ICE table, <see cref="SfuTransports"/> as its listener and media
+/// sink, and a <see cref="UdpMediaServer"/> doing the port's demux. <see cref="Connect"/> brings an
+/// <see cref="SfuTestClient"/> through ICE and DTLS to a connected <see cref="MediaTransport"/>.
+/// </summary>
+internal sealed class TransportHarness : IDisposable
+{
+    /// <summary>Made once: key generation is the slow part of a test.</summary>
+    public static readonly DtlsCertificate ServerCertificate = DtlsCertificate.Generate(TimeProvider.System);
+    public static readonly DtlsCertificate ClientCertificate = DtlsCertificate.Generate(TimeProvider.System);
+    public static readonly DtlsCertificate StrangerCertificate = DtlsCertificate.Generate(TimeProvider.System);
+
+    private readonly List<IDisposable> _owned = [];
+
+    public TransportHarness(SfuTransportOptions? options = null, IceOptions? ice = null)
+    {
+        Transports = new SfuTransports(() => Table!, options, TimeProvider.System, null, ServerCertificate);
+        Table = new IceSessionTable(ice ?? new IceOptions(), TimeProvider.System, Transports, startSweep: false);
+        Server = new UdpMediaServer(Table, Transports);
+    }
+
+    public IceSessionTable Table { get; }
+
+    public SfuTransports Transports { get; }
+
+    public UdpMediaServer Server { get; }
+
+    public SfuTestClient NewClient(DtlsCertificate? certificate = null)
+    {
+        var client = new SfuTestClient(Server.EndPoint, certificate ?? ClientCertificate);
+        _owned.Add(client);
+        return client;
+    }
+
+    /// <summary>A transport for a new client, checked (nominated) and DTLS-connected with the given profiles.</summary>
+    public (MediaTransport Transport, SfuTestClient Client) Connect(int[]? profiles = null, IRtpPacketReceiver? receiver = null)
+    {
+        var client = NewClient();
+        Assert.True(Transports.TryCreate(client.Fingerprint, client.Ufrag, out var transport));
+        transport.Receiver = receiver;
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd), "ICE check got no success response");
+        client.Connect(DtlsFingerprint.Parse(transport.Fingerprint), profiles);
+        WaitFor(() => transport.State == MediaTransportState.Connected, "transport connected");
+        return (transport, client);
+    }
+
+    public static void WaitFor(Func<bool> condition, string what, int timeoutMillis = 5000)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.ElapsedMilliseconds > timeoutMillis) Assert.Fail($"timed out waiting for: {what}");
+            Thread.Sleep(5);
+        }
+    }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        Transports.Dispose();
+        Table.Dispose();
+        foreach (var d in _owned) d.Dispose();
+    }
+}
+
+/// <summary>Keeps a copy of everything it is handed (functional tests; allocates).</summary>
+internal sealed class RecordingReceiver : IRtpPacketReceiver
+{
+    public ConcurrentQueue<byte[]> Rtp { get; } = new();
+    public ConcurrentQueue<byte[]> Rtcp { get; } = new();
+
+    public void OnRtp(Span<byte> packet) => Rtp.Enqueue(packet.ToArray());
+
+    public void OnRtcp(Span<byte> packet) => Rtcp.Enqueue(packet.ToArray());
+}
