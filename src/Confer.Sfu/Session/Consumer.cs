@@ -140,10 +140,10 @@ internal sealed partial class Consumer
     /// </summary>
     internal void Forward(ReadOnlySpan<byte> source, in RtpPacket packet, ProducerLayer layer, in FrameInfo frame, byte[] scratch)
     {
-        if (Paused || Closed)
+        if (Closed)
             return;
         ushort sequence = packet.SequenceNumber;
-        if (frame.Padding)
+        if (Paused || frame.Padding)
         {
             _rewriter.TrySkip(layer.Ssrc, sequence);
             return;

@@ -199,7 +199,8 @@ internal sealed partial class Producer : IPacketCacheSource
     internal void RequestKeyframe(int spatial)
     {
         var layer = Layers[Math.Clamp(spatial, 0, Layers.Length - 1)];
-        layer.Keyframes.Request();
+        if (layer.Ssrc != 0) // nothing to ask before the stream is known (the request would only start the throttle)
+            layer.Keyframes.Request();
     }
 
     /// <summary>The highest layer with a packet in the last <paramref name="activeTicks"/>; -1 when none.</summary>

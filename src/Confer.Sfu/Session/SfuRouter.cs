@@ -8,7 +8,7 @@ namespace Confer.Sfu.Session;
 internal sealed class SfuRouterOptions
 {
     /// <summary>The router's tick: TWCC feedback, NACK and key frame retries, dynacast of absent layers.</summary>
-    public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>RR to publishers and SR per down-track (RFC 3550 §6.2 allows ~5 s; browsers like ~1 s).</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Transport-cc feedback to publishers (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3).</summary>
