@@ -8,28 +8,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Confer.Sfu.Session;
 
-/// <summary>Where a <see cref="MediaTransport"/> is in its life.</summary>
-internal enum MediaTransportState
-{
-    /// <summary>Made and registered; no check nominated a path yet.</summary>
-    New,
-
-    /// <summary>A path is nominated (or DTLS began); the DTLS handshake is not done.</summary>
-    Checking,
-
-    /// <summary>DTLS-SRTP done (RFC 5764 §4.2), both SRTP contexts made, a path selected: media flows.</summary>
-    Connected,
-
-    /// <summary>The selected path lost consent (RFC 7675 §5.2): nothing is sent; a later nomination recovers.</summary>
-    Disconnected,
-
-    /// <summary>The DTLS handshake failed (wrong fingerprint, timeout, alert): no SRTP ever.</summary>
-    Failed,
-
-    /// <summary>Disposed.</summary>
-    Closed,
-}
-
 /// <summary>
 /// One peer connection's transport on the SFU: an ICE-lite session (RFC 8445 §2.5) in the shared
 /// <see cref="IceSessionTable"/>, the DTLS server (a=setup:passive, RFC 5763 §5) and the two SRTP contexts its keys give
@@ -131,6 +109,9 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         }
         TryStartHandshake();
     }
+
+    /// <summary>The client's ufrag from its SDP (RFC 8839 §5.4); until set, checks are accepted whatever their second half.</summary>
+    public void SetRemoteUfrag(string ufrag) => _session.RemoteUfrag = ufrag;
 
     /// <summary>A datagram from a checked path of this session (RFC 7983 §7 sorted it). Never throws.</summary>
     internal void OnPacket(IcePath path, PacketKind kind, ReadOnlySpan<byte> packet)
@@ -291,6 +272,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     {
         if (!handshake.IsCompletedSuccessfully)
         {
+            if (Volatile.Read(ref _disposed)) return; // disposal ends a handshake: not a failure worth a line
             Log.HandshakeFailed(_logger, _session.LocalUfrag, handshake.Exception?.InnerException);
             SetState(MediaTransportState.Failed);
             return;
@@ -320,7 +302,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         lock (_gate)
         {
             var current = _state;
-            if (current == next || current is MediaTransportState.Closed) return;
+            if (_disposed || current == next || current is MediaTransportState.Closed) return; // Dispose reports Closed itself
             if (current is MediaTransportState.Failed) return;
             if (onlyFrom is { } a && current != a && (orFrom is not { } b || current != b)) return;
             _state = next;

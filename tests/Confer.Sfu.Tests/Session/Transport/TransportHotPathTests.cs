@@ -42,37 +42,34 @@ public sealed class TransportHotPathTests(ITestOutputHelper output)
         transport.Receiver = forwarder;
         SocketAddress from = client.LocalEndPoint.Serialize();
 
-        const int warmUp = 1000, measured = 8000;
-        var packets = new byte[warmUp + measured][];
+        const int warmUp = 2000, measured = 5000, rounds = 3;
+        var packets = new byte[warmUp + rounds * measured][];
         for (int i = 0; i < packets.Length; i++) packets[i] = client.Protect(SfuTestClient.RtpPacket((ushort)(10 + i), payloadLength: 1100));
         var work = new byte[2048];
 
         for (int i = 0; i < warmUp; i++) Feed(harness, packets[i], work, from);
+        Thread.Sleep(200); // let tiered JIT finish promoting what the warm-up ran
+        // Up to three measured rounds: tiered JIT may allocate once while promoting a callee, a per-packet allocation
+        // shows in every round. The last round's figure is the one asserted.
         var clock = new Stopwatch(); // made before the count: it is an object
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        clock.Start();
-        for (int i = warmUp; i < packets.Length; i++) Feed(harness, packets[i], work, from);
-        clock.Stop();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = 0;
+        int next = warmUp;
+        for (int round = 0; round < rounds; round++)
+        {
+            clock.Reset();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            clock.Start();
+            for (int i = 0; i < measured; i++) Feed(harness, packets[next++], work, from);
+            clock.Stop();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) break;
+        }
 
-        Assert.Equal(packets.Length, forwarder.Forwarded);
+        Assert.Equal(next, forwarder.Forwarded);
         Assert.Equal(0, transport.DecryptFailures);
         AssertNoAllocation(transport, allocated, measured * 2);
         output.WriteLine($"{transport.Profile}: demux+unprotect+forward+protect+send {measured / clock.Elapsed.TotalSeconds:N0} packets/s " +
-                         $"({clock.Elapsed.TotalMicroseconds / measured:N2} µs each, 1112-byte RTP), {allocated} bytes allocated");
-    }
-
-    /// <summary>
-    /// Zero for AES-GCM. The AES-CM cipher (Srtp/AesCounterMode) calls Aes.EncryptEcb once per 512-byte chunk, and on
-    /// Linux each one-shot call builds a native cipher context: 64 bytes per chunk (measured), which is Srtp's to fix (a
-    /// kept ECB context). Until then the AES-CM case checks the transport adds nothing beyond that: 3 chunks of a
-    /// 1100-byte payload per cipher call, 64 bytes each.
-    /// </summary>
-    private void AssertNoAllocation(MediaTransport transport, long allocated, int cipherCalls)
-    {
-        output.WriteLine($"{transport.Profile}: {allocated} bytes allocated over {cipherCalls} cipher calls");
-        if (transport.Profile == Confer.Sfu.Srtp.SrtpProfile.AeadAes128Gcm) Assert.Equal(0, allocated);
-        else Assert.InRange(allocated, 0, cipherCalls * 3L * 64);
+                         $"({clock.Elapsed.TotalMicroseconds / measured:N2} µs each, 1112-byte RTP)");
     }
 
     private static void Feed(TransportHarness harness, byte[] packet, byte[] work, SocketAddress from)
@@ -96,21 +93,42 @@ public sealed class TransportHotPathTests(ITestOutputHelper output)
             BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), ++seq);
             return transport.SendRtp(buffer, template.Length);
         }
-        for (int i = 0; i < 1000; i++) Assert.True(SendOne());
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 2000 || (warm.ElapsedMilliseconds < 300 && i < 100_000); i++) Assert.True(SendOne());
 
         var clock = new Stopwatch();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        clock.Start();
+        long allocated = 0;
         int sent = 0;
-        while (sent < 60_000 && clock.ElapsedMilliseconds < 3000) // bounded in count and time
+        for (int round = 0; round < 3; round++) // as above: the last of up to three rounds is asserted
         {
-            if (SendOne()) sent++;
+            clock.Reset();
+            sent = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            clock.Start();
+            while (sent < 20_000 && clock.ElapsedMilliseconds < 1000) // bounded in count and time
+            {
+                if (SendOne()) sent++;
+            }
+            clock.Stop();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) break;
         }
-        clock.Stop();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(sent > 1000);
         AssertNoAllocation(transport, allocated, sent);
         output.WriteLine($"{transport.Profile}: protect+send {sent / clock.Elapsed.TotalSeconds:N0} packets/s " +
-                         $"({sent * (double)(template.Length + 16) * 8 / clock.Elapsed.TotalSeconds / 1e9:N2} Gbit/s of 1112-byte RTP), {allocated} bytes allocated");
+                         $"({sent * (double)(template.Length + 16) * 8 / clock.Elapsed.TotalSeconds / 1e9:N2} Gbit/s of 1112-byte RTP)");
+    }
+
+    /// <summary>
+    /// Zero for AES-GCM. The AES-CM cipher (Srtp/AesCounterMode) calls Aes.EncryptEcb once per 512-byte chunk, and on
+    /// Linux each one-shot call builds a native cipher context: 64 bytes per chunk (measured), which is Srtp's to fix (a
+    /// kept ECB context). Until then the AES-CM case checks the transport adds nothing beyond that: 3 chunks of a
+    /// 1100-byte payload per cipher call, 64 bytes each.
+    /// </summary>
+    private void AssertNoAllocation(MediaTransport transport, long allocated, int cipherCalls)
+    {
+        output.WriteLine($"{transport.Profile}: {allocated} bytes allocated over {cipherCalls} cipher calls");
+        if (transport.Profile == Confer.Sfu.Srtp.SrtpProfile.AeadAes128Gcm) Assert.Equal(0, allocated);
+        else Assert.InRange(allocated / (double)cipherCalls, 0, (3 * 64) + 8); // plus one-offs inside the platform cipher (448 B to 8 KB seen)
     }
 }
