@@ -119,6 +119,22 @@ public sealed class TransportHotPathTests(ITestOutputHelper output)
                          $"({sent * (double)(template.Length + 16) * 8 / clock.Elapsed.TotalSeconds / 1e9:N2} Gbit/s of 1112-byte RTP)");
     }
 
+    [Fact]
+    public void Connect_FiveInARow_ReportsIceAndDtlsSetupTime()
+    {
+        using var harness = new TransportHarness();
+        var times = new List<double>();
+        for (int i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var (transport, _) = harness.Connect();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.Equal(MediaTransportState.Connected, transport.State);
+        }
+        Assert.Equal(5, harness.Transports.Totals().Connected);
+        output.WriteLine($"check + DTLS handshake + SRTP setup: {string.Join(", ", times.Select(t => t.ToString("N1")))} ms (median {times.Order().ElementAt(2):N1})");
+    }
+
     /// <summary>
     /// Zero for AES-GCM. The AES-CM cipher (Srtp/AesCounterMode) calls Aes.EncryptEcb once per 512-byte chunk, and on
     /// Linux each one-shot call builds a native cipher context: 64 bytes per chunk (measured), which is Srtp's to fix (a
