@@ -37,6 +37,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     private IcePath? _lastDtlsPath;
     private volatile MediaTransportState _state;
     private volatile bool _keysReady;
+    private volatile bool _failed;
+    private volatile bool _consentLost;
     private bool _sawDtls;
     private bool _handshakeStarted;
     private bool _disposed;
@@ -144,7 +146,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         }
         if (first)
         {
-            SetState(MediaTransportState.Checking, onlyFrom: MediaTransportState.New);
+            UpdateState();
             TryStartHandshake();
         }
     }
@@ -238,13 +240,16 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>The client nominated a path (RFC 8445 §7.3.1.5): media may flow again once keys are ready.</summary>
     internal void OnSelected()
     {
-        if (_keysReady) SetState(MediaTransportState.Connected, onlyFrom: MediaTransportState.Disconnected, orFrom: MediaTransportState.Checking);
-        else SetState(MediaTransportState.Checking, onlyFrom: MediaTransportState.New);
+        _consentLost = false;
+        UpdateState();
     }
 
     /// <summary>The nominated path lost consent (RFC 7675 §5.2): stop sending until a new nomination.</summary>
-    internal void OnConsentLost() =>
-        SetState(MediaTransportState.Disconnected, onlyFrom: MediaTransportState.Connected, orFrom: MediaTransportState.Checking);
+    internal void OnConsentLost()
+    {
+        _consentLost = true;
+        UpdateState();
+    }
 
     private void TryStartHandshake()
     {
@@ -274,7 +279,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         {
             if (Volatile.Read(ref _disposed)) return; // disposal ends a handshake: not a failure worth a line
             Log.HandshakeFailed(_logger, _session.LocalUfrag, handshake.Exception?.InnerException);
-            SetState(MediaTransportState.Failed);
+            _failed = true;
+            UpdateState();
             return;
         }
         var keys = handshake.Result;
@@ -282,7 +288,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         if (!SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var clientKey, out _)
             || !SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var serverKey, out _))
         {
-            SetState(MediaTransportState.Failed);
+            _failed = true;
+            UpdateState();
             return;
         }
         lock (_gate)
@@ -293,18 +300,26 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
             Profile = profile;
             _keysReady = true;
         }
-        SetState(_session.Selected is null ? MediaTransportState.Disconnected : MediaTransportState.Connected,
-            onlyFrom: MediaTransportState.Checking, orFrom: MediaTransportState.New);
+        UpdateState();
     }
 
-    private void SetState(MediaTransportState next, MediaTransportState? onlyFrom = null, MediaTransportState? orFrom = null)
+    /// <summary>
+    /// Recomputes the state from the facts (handshake failed, keys ready, a path nominated, consent lost) under the lock,
+    /// so events racing on several threads still leave the right state; raises <see cref="StateChanged"/> on a change.
+    /// </summary>
+    private void UpdateState()
     {
+        MediaTransportState next;
         lock (_gate)
         {
-            var current = _state;
-            if (_disposed || current == next || current is MediaTransportState.Closed) return; // Dispose reports Closed itself
-            if (current is MediaTransportState.Failed) return;
-            if (onlyFrom is { } a && current != a && (orFrom is not { } b || current != b)) return;
+            if (_disposed) return; // Dispose reports Closed itself
+            bool selected = _session.Selected is not null;
+            next = _failed ? MediaTransportState.Failed
+                : _consentLost ? MediaTransportState.Disconnected
+                : _keysReady ? (selected ? MediaTransportState.Connected : MediaTransportState.Disconnected)
+                : selected || _sawDtls ? MediaTransportState.Checking
+                : MediaTransportState.New;
+            if (next == _state) return;
             _state = next;
         }
         try

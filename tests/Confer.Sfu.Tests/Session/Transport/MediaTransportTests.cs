@@ -188,6 +188,25 @@ public sealed class MediaTransportTests
         Assert.Equal(MediaTransportState.Connected, transport.State);
     }
 
+    [Fact]
+    public void ConsentLostBeforeHandshake_RenominatedThenHandshake_EndsConnected()
+    {
+        using var harness = new TransportHarness();
+        var client = harness.NewClient();
+        var states = new List<MediaTransportState>();
+        Assert.True(harness.Transports.TryCreate(client.Fingerprint, client.Ufrag, out var transport));
+        transport.StateChanged += (_, s) => { lock (states) states.Add(s); };
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd));
+        Assert.Equal(MediaTransportState.Checking, transport.State);
+        harness.Table.RemovePath(transport.IceSession.Selected!.Tuple);
+        Assert.Equal(MediaTransportState.Disconnected, transport.State);
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd));
+        Assert.Equal(MediaTransportState.Checking, transport.State);
+        client.Connect(DtlsFingerprint.Parse(transport.Fingerprint));
+        TransportHarness.WaitFor(() => transport.State == MediaTransportState.Connected, "connected after the earlier consent loss");
+        lock (states) Assert.Equal([MediaTransportState.Checking, MediaTransportState.Disconnected, MediaTransportState.Checking, MediaTransportState.Connected], states);
+    }
+
     internal static List<Confer.Transport.FiveTuple> PathsOf(TransportHarness harness, MediaTransport transport)
     {
         var selected = transport.IceSession.Selected;
