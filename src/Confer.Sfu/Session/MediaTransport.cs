@@ -8,28 +8,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Confer.Sfu.Session;
 
-/// <summary>Where a <see cref="MediaTransport"/> is in its life.</summary>
-internal enum MediaTransportState
-{
-    /// <summary>Made and registered; no check nominated a path yet.</summary>
-    New,
-
-    /// <summary>A path is nominated (or DTLS began); the DTLS handshake is not done.</summary>
-    Checking,
-
-    /// <summary>DTLS-SRTP done (RFC 5764 §4.2), both SRTP contexts made, a path selected: media flows.</summary>
-    Connected,
-
-    /// <summary>The selected path lost consent (RFC 7675 §5.2): nothing is sent; a later nomination recovers.</summary>
-    Disconnected,
-
-    /// <summary>The DTLS handshake failed (wrong fingerprint, timeout, alert): no SRTP ever.</summary>
-    Failed,
-
-    /// <summary>Disposed.</summary>
-    Closed,
-}
-
 /// <summary>
 /// One peer connection's transport on the SFU: an ICE-lite session (RFC 8445 §2.5) in the shared
 /// <see cref="IceSessionTable"/>, the DTLS server (a=setup:passive, RFC 5763 §5) and the two SRTP contexts its keys give
@@ -41,7 +19,8 @@ internal enum MediaTransportState
 ///   forwarding ─▶ IRtpPacketSender.SendRtp: protect in place ─▶ selected IcePath.Send ──▶ client
 /// </code>
 /// Thread-safety: packets arrive on receive threads, sends come from any publisher's receive thread; the inbound and
-/// outbound SRTP contexts are each guarded by their own lock. Nothing on the per-packet path allocates.
+/// outbound SRTP contexts are each guarded by their own lock. Nothing here allocates per packet (the AES-CM cipher
+/// below still does, 64 B per Aes.EncryptEcb call on Linux; AES-GCM allocates nothing).
 /// </summary>
 internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, IDisposable
 {
@@ -59,6 +38,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     private IcePath? _lastDtlsPath;
     private volatile MediaTransportState _state;
     private volatile bool _keysReady;
+    private volatile bool _failed;
+    private volatile bool _consentLost;
     private bool _sawDtls;
     private bool _handshakeStarted;
     private bool _disposed;
@@ -132,6 +113,9 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         TryStartHandshake();
     }
 
+    /// <summary>The client's ufrag from its SDP (RFC 8839 §5.4); until set, checks are accepted whatever their second half.</summary>
+    public void SetRemoteUfrag(string ufrag) => _session.RemoteUfrag = ufrag;
+
     /// <summary>A datagram from a checked path of this session (RFC 7983 §7 sorted it). Never throws.</summary>
     internal void OnPacket(IcePath path, PacketKind kind, ReadOnlySpan<byte> packet)
     {
@@ -163,7 +147,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         }
         if (first)
         {
-            SetState(MediaTransportState.Checking, onlyFrom: MediaTransportState.New);
+            UpdateState();
             TryStartHandshake();
         }
     }
@@ -257,13 +241,16 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>The client nominated a path (RFC 8445 §7.3.1.5): media may flow again once keys are ready.</summary>
     internal void OnSelected()
     {
-        if (_keysReady) SetState(MediaTransportState.Connected, onlyFrom: MediaTransportState.Disconnected, orFrom: MediaTransportState.Checking);
-        else SetState(MediaTransportState.Checking, onlyFrom: MediaTransportState.New);
+        _consentLost = false;
+        UpdateState();
     }
 
     /// <summary>The nominated path lost consent (RFC 7675 §5.2): stop sending until a new nomination.</summary>
-    internal void OnConsentLost() =>
-        SetState(MediaTransportState.Disconnected, onlyFrom: MediaTransportState.Connected, orFrom: MediaTransportState.Checking);
+    internal void OnConsentLost()
+    {
+        _consentLost = true;
+        UpdateState();
+    }
 
     private void TryStartHandshake()
     {
@@ -291,8 +278,10 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     {
         if (!handshake.IsCompletedSuccessfully)
         {
+            if (Volatile.Read(ref _disposed)) return; // disposal ends a handshake: not a failure worth a line
             Log.HandshakeFailed(_logger, _session.LocalUfrag, handshake.Exception?.InnerException);
-            SetState(MediaTransportState.Failed);
+            _failed = true;
+            UpdateState();
             return;
         }
         var keys = handshake.Result;
@@ -300,7 +289,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         if (!SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var clientKey, out _)
             || !SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var serverKey, out _))
         {
-            SetState(MediaTransportState.Failed);
+            _failed = true;
+            UpdateState();
             return;
         }
         lock (_gate)
@@ -311,18 +301,26 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
             Profile = profile;
             _keysReady = true;
         }
-        SetState(_session.Selected is null ? MediaTransportState.Disconnected : MediaTransportState.Connected,
-            onlyFrom: MediaTransportState.Checking, orFrom: MediaTransportState.New);
+        UpdateState();
     }
 
-    private void SetState(MediaTransportState next, MediaTransportState? onlyFrom = null, MediaTransportState? orFrom = null)
+    /// <summary>
+    /// Recomputes the state from the facts (handshake failed, keys ready, a path nominated, consent lost) under the lock,
+    /// so events racing on several threads still leave the right state; raises <see cref="StateChanged"/> on a change.
+    /// </summary>
+    private void UpdateState()
     {
+        MediaTransportState next;
         lock (_gate)
         {
-            var current = _state;
-            if (current == next || current is MediaTransportState.Closed) return;
-            if (current is MediaTransportState.Failed) return;
-            if (onlyFrom is { } a && current != a && (orFrom is not { } b || current != b)) return;
+            if (_disposed) return; // Dispose reports Closed itself
+            bool selected = _session.Selected is not null;
+            next = _failed ? MediaTransportState.Failed
+                : _consentLost ? MediaTransportState.Disconnected
+                : _keysReady ? (selected ? MediaTransportState.Connected : MediaTransportState.Disconnected)
+                : selected || _sawDtls ? MediaTransportState.Checking
+                : MediaTransportState.New;
+            if (next == _state) return;
             _state = next;
         }
         try

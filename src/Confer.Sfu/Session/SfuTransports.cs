@@ -122,6 +122,28 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
 
     public void OnConsentLost(IceSession session) => (session.Tag as MediaTransport)?.OnConsentLost();
 
+    /// <summary>The counters of every transport held now, summed (for metrics; walks the set, not for the packet path).</summary>
+    public SfuTransportTotals Totals()
+    {
+        var totals = new SfuTransportTotals();
+        foreach (var (t, _) in _transports)
+        {
+            totals = totals with
+            {
+                Transports = totals.Transports + 1,
+                Connected = totals.Connected + (t.State == MediaTransportState.Connected ? 1 : 0),
+                PacketsIn = totals.PacketsIn + t.PacketsIn,
+                BytesIn = totals.BytesIn + t.BytesIn,
+                PacketsOut = totals.PacketsOut + t.PacketsOut,
+                BytesOut = totals.BytesOut + t.BytesOut,
+                DecryptFailures = totals.DecryptFailures + t.DecryptFailures,
+                DroppedIn = totals.DroppedIn + t.DroppedIn,
+                DroppedOut = totals.DroppedOut + t.DroppedOut,
+            };
+        }
+        return totals;
+    }
+
     /// <summary>Disposes every transport (their ICE sessions leave the table).</summary>
     public void Dispose()
     {
@@ -129,3 +151,7 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
         foreach (var (transport, _) in _transports) transport.Dispose();
     }
 }
+
+/// <summary>A sum of <see cref="MediaTransport"/> counters at one moment (see <see cref="SfuTransports.Totals"/>).</summary>
+internal readonly record struct SfuTransportTotals(int Transports, int Connected, long PacketsIn, long BytesIn, long PacketsOut,
+    long BytesOut, long DecryptFailures, long DroppedIn, long DroppedOut);

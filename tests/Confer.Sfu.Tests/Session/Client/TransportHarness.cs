@@ -20,10 +20,11 @@ internal sealed class TransportHarness : IDisposable
 
     private readonly List<IDisposable> _owned = [];
 
-    public TransportHarness(SfuTransportOptions? options = null, IceOptions? ice = null)
+    /// <param name="iceTime">The ICE table's clock (a FakeTimeProvider drives consent expiry); DTLS keeps the system clock.</param>
+    public TransportHarness(SfuTransportOptions? options = null, IceOptions? ice = null, TimeProvider? iceTime = null)
     {
         Transports = new SfuTransports(() => Table!, options, TimeProvider.System, null, ServerCertificate);
-        Table = new IceSessionTable(ice ?? new IceOptions(), TimeProvider.System, Transports, startSweep: false);
+        Table = new IceSessionTable(ice ?? new IceOptions(), iceTime ?? TimeProvider.System, Transports, startSweep: false);
         Server = new UdpMediaServer(Table, Transports);
     }
 

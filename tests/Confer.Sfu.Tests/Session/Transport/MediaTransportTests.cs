@@ -2,6 +2,7 @@ using Confer.Sfu.Dtls;
 using Confer.Sfu.Session;
 using Confer.Sfu.Srtp;
 using Confer.Sfu.Tests.Session.Client;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Confer.Sfu.Tests.Session.Transport;
 
@@ -140,6 +141,70 @@ public sealed class MediaTransportTests
         plain.CopyTo(buffer, 0);
         Assert.True(transport.SendRtp(buffer, plain.Length));
         Assert.Equal(plain, client.ReceiveMedia(2000));
+    }
+
+    [Fact]
+    public void ConsentExpires_SweepDisconnects_NextCheckReconnects()
+    {
+        var clock = new FakeTimeProvider();
+        using var harness = new TransportHarness(iceTime: clock);
+        var (transport, client) = harness.Connect();
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, harness.Table.Sweep());
+        Assert.Equal(MediaTransportState.Connected, transport.State);
+        clock.Advance(TimeSpan.FromSeconds(2)); // past IceOptions.ConsentTimeout (30 s) without a check (RFC 7675 §5.1)
+        Assert.Equal(1, harness.Table.Sweep());
+        Assert.Equal(MediaTransportState.Disconnected, transport.State);
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd));
+        Assert.Equal(MediaTransportState.Connected, transport.State);
+        var plain = SfuTestClient.RtpPacket(77);
+        var buffer = new byte[plain.Length + IRtpPacketSender.ProtectionHeadroom];
+        plain.CopyTo(buffer, 0);
+        Assert.True(transport.SendRtp(buffer, plain.Length));
+        Assert.Equal(plain, client.ReceiveMedia(2000));
+    }
+
+    [Fact]
+    public void Handshake_BeforeNomination_AnswersOnCheckedPathAndConnectsOnNomination()
+    {
+        using var harness = new TransportHarness();
+        var receiver = new RecordingReceiver();
+        var client = harness.NewClient();
+        Assert.True(harness.Transports.TryCreate(client.Fingerprint, client.Ufrag, out var transport));
+        transport.Receiver = receiver;
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd, useCandidate: false)); // valid, not nominated
+        Assert.Null(transport.IceSession.Selected);
+        client.Connect(DtlsFingerprint.Parse(transport.Fingerprint)); // DTLS answers go where DTLS came from
+        TransportHarness.WaitFor(() => transport.State == MediaTransportState.Disconnected, "keys ready, nothing nominated");
+        var buffer = new byte[400];
+        SfuTestClient.RtpPacket(1).CopyTo(buffer, 0);
+        Assert.False(transport.SendRtp(buffer, 212)); // nothing is sent before nomination
+        var inbound = SfuTestClient.RtpPacket(2);
+        client.SendMedia(inbound); // but what the client sends on a checked path is received
+        TransportHarness.WaitFor(() => !receiver.Rtp.IsEmpty, "RTP before nomination");
+        Assert.Equal(inbound, Assert.Single(receiver.Rtp));
+
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd, useCandidate: true));
+        Assert.Equal(MediaTransportState.Connected, transport.State);
+    }
+
+    [Fact]
+    public void ConsentLostBeforeHandshake_RenominatedThenHandshake_EndsConnected()
+    {
+        using var harness = new TransportHarness();
+        var client = harness.NewClient();
+        var states = new List<MediaTransportState>();
+        Assert.True(harness.Transports.TryCreate(client.Fingerprint, client.Ufrag, out var transport));
+        transport.StateChanged += (_, s) => { lock (states) states.Add(s); };
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd));
+        Assert.Equal(MediaTransportState.Checking, transport.State);
+        harness.Table.RemovePath(transport.IceSession.Selected!.Tuple);
+        Assert.Equal(MediaTransportState.Disconnected, transport.State);
+        Assert.True(client.Check(transport.IceUfrag, transport.IcePwd));
+        Assert.Equal(MediaTransportState.Checking, transport.State);
+        client.Connect(DtlsFingerprint.Parse(transport.Fingerprint));
+        TransportHarness.WaitFor(() => transport.State == MediaTransportState.Connected, "connected after the earlier consent loss");
+        lock (states) Assert.Equal([MediaTransportState.Checking, MediaTransportState.Disconnected, MediaTransportState.Checking, MediaTransportState.Connected], states);
     }
 
     internal static List<Confer.Transport.FiveTuple> PathsOf(TransportHarness harness, MediaTransport transport)
