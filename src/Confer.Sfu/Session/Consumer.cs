@@ -138,7 +138,7 @@ internal sealed partial class Consumer
     /// Forwards one publisher packet to this subscriber: choose, copy into <paramref name="scratch"/>, rewrite, send.
     /// Under the publisher connection's lock; allocates nothing.
     /// </summary>
-    internal void Forward(ReadOnlySpan<byte> source, in RtpPacket packet, ProducerLayer layer, in FrameInfo frame, byte[] scratch)
+    internal void Forward(ReadOnlySpan<byte> source, in RtpPacket packet, ProducerLayer layer, in FrameInfo frame, byte[] scratch, long now)
     {
         if (Closed)
             return;
@@ -178,7 +178,7 @@ internal sealed partial class Consumer
         }
         _lastSourceTimestamp = packet.Timestamp;
         _lastOutTimestamp = BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]);
-        _lastSentAt = Producer.Connection.Router.Time.GetTimestamp();
+        _lastSentAt = now;
         if (Subscriber.Sender.SendRtp(scratch, length))
         {
             PacketsSent++;

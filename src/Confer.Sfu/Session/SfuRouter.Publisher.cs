@@ -86,21 +86,25 @@ internal sealed class PublisherConnection : IRtpPacketReceiver
             return;
         }
         long now = Router.Time.GetTimestamp();
+        Producer? producer;
         lock (Gate)
         {
             RtpPackets++;
             if (_twccId != 0 && rtp.TryGetTransportSequenceNumber(_twccId, out ushort transportSequence))
                 _twcc.Record(transportSequence);
-            if (!_bySsrc.TryGetValue(rtp.Ssrc, out var producer) && !TryFindByMid(in rtp, out producer))
+            if (!_bySsrc.TryGetValue(rtp.Ssrc, out producer) && !TryFindByMid(in rtp, out producer))
             {
                 Unrouted++;
                 return;
             }
             producer.OnRtp(packet, now);
+            if (!producer.HasPendingEvents)
+                return;
         }
+        producer.RaisePendingEvents();
     }
 
-    private bool TryFindByMid(in RtpPacket rtp, out Producer producer)
+    private bool TryFindByMid(in RtpPacket rtp, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Producer? producer)
     {
         foreach (var candidate in _producers)
         {
@@ -117,7 +121,7 @@ internal sealed class PublisherConnection : IRtpPacketReceiver
             producer = _producers[0];
             return true;
         }
-        producer = null!;
+        producer = null;
         return false;
     }
 
