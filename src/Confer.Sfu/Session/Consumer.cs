@@ -169,7 +169,7 @@ internal sealed partial class Consumer
             return;
         RtpPacketEditor.SetPayloadType(buffer, PayloadType);
         if (packet.ExtensionOffset >= 0)
-            RewriteExtensions(buffer.Slice(packet.ExtensionOffset, packet.ExtensionLength), packet.IsOneByteExtension);
+            RewriteExtensions(buffer.Slice(packet.ExtensionOffset, packet.ExtensionLength), packet.IsOneByteExtension, length, now);
         if (_munger is not null && frame.HasVp8)
         {
             var payload = buffer.Slice(packet.PayloadOffset, packet.PayloadLength);
@@ -191,6 +191,7 @@ internal sealed partial class Consumer
     internal int Retransmit(ReadOnlySpan<ushort> lost, byte[] scratch)
     {
         int sent = 0;
+        long now = Producer.Connection.Router.Time.GetTimestamp();
         var room = scratch.AsSpan(0, scratch.Length - IRtpPacketSender.ProtectionHeadroom);
         foreach (ushort sequence in lost)
         {
@@ -200,7 +201,7 @@ internal sealed partial class Consumer
             if (RtxSsrc == 0)
                 RtpPacketEditor.SetPayloadType(packet, PayloadType);
             if (RtpPacket.TryRead(packet, out var parsed, out _) && parsed.ExtensionOffset >= 0)
-                RewriteExtensions(packet.Slice(parsed.ExtensionOffset, parsed.ExtensionLength), parsed.IsOneByteExtension);
+                RewriteExtensions(packet.Slice(parsed.ExtensionOffset, parsed.ExtensionLength), parsed.IsOneByteExtension, written, now);
             if (Subscriber.Sender.SendRtp(scratch, written))
                 sent++;
         }

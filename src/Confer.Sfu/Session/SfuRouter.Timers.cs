@@ -43,6 +43,8 @@ internal sealed partial class SfuRouter
                         }
                     }
                 }
+            foreach (var subscriber in Volatile.Read(ref _subscriberSnapshot))
+                subscriber.OnTick();
             if (now - _lastSpeakersAt >= frequency / 4)
             {
                 _lastSpeakersAt = now;

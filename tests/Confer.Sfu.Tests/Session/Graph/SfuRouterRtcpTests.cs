@@ -197,4 +197,47 @@ public sealed class SfuRouterRtcpTests
         room.Time.Advance(TimeSpan.FromSeconds(3));
         Assert.Empty(raised);
     }
+
+    private sealed class FeedbackCounter : ISubscriberFeedbackSink
+    {
+        public int Count;
+        public ushort LastBase;
+        public void OnTransportFeedback(in TwccFeedback feedback)
+        {
+            Count++;
+            LastBase = feedback.BaseSequence;
+        }
+    }
+
+    [Fact]
+    public void SubscriberTwcc_MatchesSendHistoryAndReachesEstimatorAndSink()
+    {
+        using var room = new GraphRoom();
+        var producer = room.Router.AddProducer("alice", GraphTestKit.Vp8Simulcast());
+        var (bobReceiver, bobSender) = room.AddSubscriber("bob");
+        room.Router.Subscribe("bob", producer);
+        var sink = new FeedbackCounter();
+        var bobConnection = room.Router.FindSubscriber("bob")!;
+        bobConnection.FeedbackSink = sink;
+        room.SendFrame(true, 0, 1, 2);
+        for (int i = 0; i < 9; i++)
+            room.SendFrame(false, 0, 1, 2);
+        var arrivals = new List<Confer.Sfu.Rtcp.TwccArrival>();
+        foreach (var bytes in bobSender.Rtp)
+        {
+            Assert.True(Confer.Sfu.Rtp.RtpPacket.TryRead(bytes, out var packet, out _));
+            Assert.True(packet.TryGetTransportSequenceNumber(3, out ushort sequence));
+            arrivals.Add(new Confer.Sfu.Rtcp.TwccArrival(sequence, true, 1_000_000 + arrivals.Count * 33_000));
+        }
+        var buffer = new byte[1200];
+        Assert.True(TwccFeedbackWriter.TryWrite(buffer, 1200, 77, 1, 0, arrivals.ToArray(), out int written, out _, out _));
+
+        bobReceiver.OnRtcp(buffer.AsSpan(0, written));
+
+        Assert.Equal(1, sink.Count);
+        Assert.Equal(1, sink.LastBase);
+        Assert.Equal(1, bobConnection.Estimator.FeedbackCount);
+        Assert.Equal(0, bobConnection.Estimator.UnmatchedReports);
+        Assert.True(bobConnection.TargetBitrate > 0);
+    }
 }
