@@ -10,7 +10,8 @@ namespace Confer.Sfu.Session;
 /// extension (RFC 9143 §15) for a stream not seen before, to its <see cref="Producer"/>; records transport-wide arrival
 /// times for TWCC feedback; reads the publisher's SRs. <see cref="Gate"/> serializes everything about this publisher's
 /// producers and their consumers: the receive thread, subscribers' NACK/PLI handling and the router's tick. It is the
-/// one lock on the per-packet path, uncontended except when the tick or a subscriber's feedback runs.
+/// one lock the per-packet path takes for the graph itself (uncontended except when the tick or a subscriber's feedback
+/// runs); besides it only the subscriber's send-history lock (transport-cc numbering) and the sender's own are taken.
 /// </summary>
 internal sealed class PublisherConnection : IRtpPacketReceiver
 {

@@ -100,4 +100,23 @@ public sealed class SfuRouterLifecycleTests
             Assert.True(ssrcs.Add(consumer.RtxSsrc));
         }
     }
+
+    [Fact]
+    public void ProducerStarted_HandlerSubscribes_NoDeadlockAndForwardsNextKeyframe()
+    {
+        using var room = new GraphRoom();
+        var video = room.Router.AddProducer("alice", GraphTestKit.Vp8Simulcast());
+        var (_, bobSender) = room.AddSubscriber("bob");
+        Consumer? bob = null;
+        room.Router.ProducerStarted += p => bob = room.Router.Subscribe("bob", p);
+        var worker = new Thread(() =>
+        {
+            room.SendFrame(false, 0, 1, 2);
+            room.SendFrame(true, 0, 1, 2);
+        });
+        worker.Start();
+        Assert.True(worker.Join(TimeSpan.FromSeconds(10)));
+        Assert.NotNull(bob);
+        Assert.Single(bobSender.Rtp);
+    }
 }
