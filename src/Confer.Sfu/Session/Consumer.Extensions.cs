@@ -15,7 +15,7 @@ internal sealed partial class Consumer
     ///  two-byte:  | ID(8) | L(8) | data (L)   |  ...  | 0 padding |
     /// </code>
     /// </summary>
-    private void RewriteExtensions(Span<byte> block, bool oneByte)
+    private void RewriteExtensions(Span<byte> block, bool oneByte, int packetLength, long now)
     {
         int read = 0, write = 0;
         while (read < block.Length)
@@ -47,7 +47,7 @@ internal sealed partial class Consumer
                 if (oneByte) block[write] = (byte)((target << 4) | (length - 1));
                 else block[write] = (byte)target;
                 if (id == _producerTwccId && length == 2)
-                    BinaryPrimitives.WriteUInt16BigEndian(block[(write + headerSize)..], Subscriber.NextTransportSequence());
+                    BinaryPrimitives.WriteUInt16BigEndian(block[(write + headerSize)..], Subscriber.NextTransportSequence(packetLength, now));
                 write += total;
             }
             read += total;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Confer.Sfu.Bandwidth;
 using Confer.Sfu.Forwarding;
 using Confer.Sfu.Rtcp;
 using Confer.Sfu.Rtp;
@@ -31,6 +32,10 @@ internal sealed partial class Consumer
     private long _lastSentAt;
     private int _maxSpatial = SimulcastSelector.MaxSpatialLayers - 1;
     private int _maxTemporal = 3;
+    private int _highestActive = int.MaxValue;
+    private int _allocatedSpatial = int.MaxValue;
+    private int _visibleWidth;
+    private int _visibleHeight = int.MaxValue; // unknown: as large as the publisher sends
 
     internal Consumer(string id, Producer producer, SubscriberConnection subscriber, uint ssrc, uint rtxSsrc,
         IReadOnlyDictionary<string, int> subscriberExtensions, TimeProvider time, ILogger logger)
@@ -115,6 +120,8 @@ internal sealed partial class Consumer
     /// </summary>
     public void SetVisibleSize(int width, int height)
     {
+        _visibleWidth = Math.Max(width, 0);
+        _visibleHeight = Math.Max(height, 0);
         var layers = Producer.Layers;
         int top = layers[^1].Height;
         int choice = layers.Length - 1;
@@ -126,19 +133,68 @@ internal sealed partial class Consumer
         SetMaxLayer(width <= 0 || height <= 0 ? 0 : choice, _maxTemporal, LayerSwitchReason.TileSize);
     }
 
-    /// <summary>Re-aims the selector at min(max layer, highest layer the publisher is sending). Under the lock.</summary>
-    internal void ApplyTarget(LayerSwitchReason reason, int highestActive = int.MaxValue)
+    /// <summary>
+    /// Re-aims the selector at the least of: the API's max layer, the producer's layers, the highest layer the publisher
+    /// is sending, and the allocator's choice (-1 pauses). Under the lock.
+    /// </summary>
+    internal void ApplyTarget(LayerSwitchReason reason)
     {
         if (_selector is null) return;
-        int spatial = Paused ? -1 : Math.Min(Math.Min(_maxSpatial, Producer.Layers.Length - 1), Math.Max(highestActive, 0));
+        int spatial = Math.Min(Math.Min(_maxSpatial, Producer.Layers.Length - 1), Math.Max(_highestActive, 0));
+        spatial = Paused || _allocatedSpatial < 0 ? -1 : Math.Min(spatial, _allocatedSpatial);
         _selector.SetTarget(spatial, _maxTemporal, reason);
+    }
+
+    /// <summary>The highest layer the publisher sends now (the tick's view). Under the lock.</summary>
+    internal void SetHighestActive(int spatial)
+    {
+        if (spatial == _highestActive) return;
+        var reason = spatial < _highestActive ? LayerSwitchReason.LayerLost : LayerSwitchReason.Resume;
+        _highestActive = spatial;
+        ApplyTarget(reason);
+    }
+
+    /// <summary>What the layer allocator needs about this down-track. Under the lock.</summary>
+    internal DownTrackDemand Demand(long nowMicros, bool activeSpeaker)
+    {
+        var layers = Producer.Layers;
+        var offers = new List<LayerOffer>(layers.Length);
+        int top = layers[^1].Height;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            long bitrate = layers[i].Bitrate.BitsPerSecond(nowMicros);
+            if (bitrate <= 0) continue;
+            int height = layers[i].Height != 0 ? layers[i].Height : top != 0 ? top >> (layers.Length - 1 - i) : 180 << i;
+            offers.Add(new LayerOffer(new VideoLayer(i, 0), height, bitrate) { Width = layers[i].Width });
+        }
+        return new DownTrackDemand
+        {
+            TrackId = Id,
+            Kind = Producer.IsAudio ? TrackKind.Audio : TrackKind.Video,
+            Source = Producer.IsAudio ? TrackSource.Microphone : TrackSource.Camera,
+            ActiveSpeaker = activeSpeaker,
+            VisibleHeight = _visibleHeight,
+            VisibleWidth = _visibleWidth,
+            Layers = [.. offers],
+        };
+    }
+
+    /// <summary>Applies the allocator's decision: a spatial cap, or a pause for lack of budget. Under the lock.</summary>
+    internal void ApplyAllocation(in LayerDecision decision)
+    {
+        if (Producer.IsAudio || decision.Reason == AllocationReason.PausedNoLayers) return;
+        int spatial = decision.Target.IsPaused ? -1 : decision.Target.Spatial;
+        if (spatial == _allocatedSpatial) return;
+        var reason = decision.Reason == AllocationReason.PausedNotVisible ? LayerSwitchReason.TileSize : LayerSwitchReason.Estimate;
+        _allocatedSpatial = spatial;
+        ApplyTarget(reason);
     }
 
     /// <summary>
     /// Forwards one publisher packet to this subscriber: choose, copy into <paramref name="scratch"/>, rewrite, send.
     /// Under the publisher connection's lock; allocates nothing.
     /// </summary>
-    internal void Forward(ReadOnlySpan<byte> source, in RtpPacket packet, ProducerLayer layer, in FrameInfo frame, byte[] scratch)
+    internal void Forward(ReadOnlySpan<byte> source, in RtpPacket packet, ProducerLayer layer, in FrameInfo frame, byte[] scratch, long now)
     {
         if (Closed)
             return;
@@ -169,7 +225,7 @@ internal sealed partial class Consumer
             return;
         RtpPacketEditor.SetPayloadType(buffer, PayloadType);
         if (packet.ExtensionOffset >= 0)
-            RewriteExtensions(buffer.Slice(packet.ExtensionOffset, packet.ExtensionLength), packet.IsOneByteExtension);
+            RewriteExtensions(buffer.Slice(packet.ExtensionOffset, packet.ExtensionLength), packet.IsOneByteExtension, length, now);
         if (_munger is not null && frame.HasVp8)
         {
             var payload = buffer.Slice(packet.PayloadOffset, packet.PayloadLength);
@@ -178,7 +234,7 @@ internal sealed partial class Consumer
         }
         _lastSourceTimestamp = packet.Timestamp;
         _lastOutTimestamp = BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]);
-        _lastSentAt = Producer.Connection.Router.Time.GetTimestamp();
+        _lastSentAt = now;
         if (Subscriber.Sender.SendRtp(scratch, length))
         {
             PacketsSent++;
@@ -191,6 +247,7 @@ internal sealed partial class Consumer
     internal int Retransmit(ReadOnlySpan<ushort> lost, byte[] scratch)
     {
         int sent = 0;
+        long now = Producer.Connection.Router.Time.GetTimestamp();
         var room = scratch.AsSpan(0, scratch.Length - IRtpPacketSender.ProtectionHeadroom);
         foreach (ushort sequence in lost)
         {
@@ -200,7 +257,7 @@ internal sealed partial class Consumer
             if (RtxSsrc == 0)
                 RtpPacketEditor.SetPayloadType(packet, PayloadType);
             if (RtpPacket.TryRead(packet, out var parsed, out _) && parsed.ExtensionOffset >= 0)
-                RewriteExtensions(packet.Slice(parsed.ExtensionOffset, parsed.ExtensionLength), parsed.IsOneByteExtension);
+                RewriteExtensions(packet.Slice(parsed.ExtensionOffset, parsed.ExtensionLength), parsed.IsOneByteExtension, written, now);
             if (Subscriber.Sender.SendRtp(scratch, written))
                 sent++;
         }

@@ -77,7 +77,7 @@ internal sealed partial class Producer : IPacketCacheSource
         if (!SeenFirstPacket)
         {
             SeenFirstPacket = true;
-            Connection.Router.RaiseFirstPacket(this);
+            _pendingEvents |= FirstPacketEvent;
         }
         if (layer.Loss.Tracked > 0 && now - layer.LastNackCollectAt >= Connection.NackIntervalTicks)
             Connection.SendNacks(layer, now);
@@ -95,7 +95,7 @@ internal sealed partial class Producer : IPacketCacheSource
             if (!SeenFirstKeyframe)
             {
                 SeenFirstKeyframe = true;
-                Connection.Router.RaiseFirstKeyframe(this);
+                _pendingEvents |= FirstKeyframeEvent;
             }
         }
         if (IsAudio && Extensions.AudioLevel != 0 && packet.TryGetAudioLevel(Extensions.AudioLevel, out bool voice, out byte level) && voice)
@@ -108,7 +108,21 @@ internal sealed partial class Producer : IPacketCacheSource
         var consumers = Volatile.Read(ref _consumers);
         var scratch = Connection.SendBuffer;
         foreach (var consumer in consumers)
-            consumer.Forward(bytes, in packet, layer, in frame, scratch);
+            consumer.Forward(bytes, in packet, layer, in frame, scratch, now);
+    }
+
+    private const int FirstPacketEvent = 1, FirstKeyframeEvent = 2;
+    private int _pendingEvents;
+
+    /// <summary>Whether events wait to be raised; read under the lock, raised after it (<see cref="RaisePendingEvents"/>).</summary>
+    internal bool HasPendingEvents => _pendingEvents != 0;
+
+    /// <summary>Raises first-packet / first-key-frame events outside the publisher lock, so handlers may call the router.</summary>
+    internal void RaisePendingEvents()
+    {
+        int events = Interlocked.Exchange(ref _pendingEvents, 0);
+        if ((events & FirstPacketEvent) != 0) Connection.Router.RaiseFirstPacket(this);
+        if ((events & FirstKeyframeEvent) != 0) Connection.Router.RaiseFirstKeyframe(this);
     }
 
     private FrameInfo Inspect(in RtpPacket packet)
@@ -199,7 +213,7 @@ internal sealed partial class Producer : IPacketCacheSource
     internal void RequestKeyframe(int spatial)
     {
         var layer = Layers[Math.Clamp(spatial, 0, Layers.Length - 1)];
-        if (layer.Ssrc != 0) // nothing to ask before the stream is known (the request would only start the throttle)
+        if (layer.Ssrc != 0 && !IsAudio) // nothing to ask before the stream is known (the request would only start the throttle)
             layer.Keyframes.Request();
     }
 

@@ -28,7 +28,8 @@ internal sealed class ProducerLayer : IKeyframeRequestSink, IDisposable
         Rid = rid;
         Ssrc = ssrc;
         RtxSsrc = rtxSsrc;
-        Cache = new PacketCache(PacketCache.DefaultCapacity);
+        // Audio packets are small and few (50/s): 128 of them reach back 2.5 s, as far as a NACK is still useful.
+        Cache = new PacketCache(producer.IsAudio ? 128 : PacketCache.DefaultCapacity);
         Loss = new LossDetector(time, firstNackDelay: TimeSpan.FromMilliseconds(10));
         Keyframes = new KeyframeRequester(0, this, time);
         Bitrate = new BitrateMeter(TimeSpan.FromSeconds(1), 10);

@@ -10,7 +10,8 @@ namespace Confer.Sfu.Session;
 /// extension (RFC 9143 §15) for a stream not seen before, to its <see cref="Producer"/>; records transport-wide arrival
 /// times for TWCC feedback; reads the publisher's SRs. <see cref="Gate"/> serializes everything about this publisher's
 /// producers and their consumers: the receive thread, subscribers' NACK/PLI handling and the router's tick. It is the
-/// one lock on the per-packet path, uncontended except when the tick or a subscriber's feedback runs.
+/// one lock the per-packet path takes for the graph itself (uncontended except when the tick or a subscriber's feedback
+/// runs); besides it only the subscriber's send-history lock (transport-cc numbering) and the sender's own are taken.
 /// </summary>
 internal sealed class PublisherConnection : IRtpPacketReceiver
 {
@@ -86,21 +87,25 @@ internal sealed class PublisherConnection : IRtpPacketReceiver
             return;
         }
         long now = Router.Time.GetTimestamp();
+        Producer? producer;
         lock (Gate)
         {
             RtpPackets++;
             if (_twccId != 0 && rtp.TryGetTransportSequenceNumber(_twccId, out ushort transportSequence))
                 _twcc.Record(transportSequence);
-            if (!_bySsrc.TryGetValue(rtp.Ssrc, out var producer) && !TryFindByMid(in rtp, out producer))
+            if (!_bySsrc.TryGetValue(rtp.Ssrc, out producer) && !TryFindByMid(in rtp, out producer))
             {
                 Unrouted++;
                 return;
             }
             producer.OnRtp(packet, now);
+            if (!producer.HasPendingEvents)
+                return;
         }
+        producer.RaisePendingEvents();
     }
 
-    private bool TryFindByMid(in RtpPacket rtp, out Producer producer)
+    private bool TryFindByMid(in RtpPacket rtp, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Producer? producer)
     {
         foreach (var candidate in _producers)
         {
@@ -117,7 +122,7 @@ internal sealed class PublisherConnection : IRtpPacketReceiver
             producer = _producers[0];
             return true;
         }
-        producer = null!;
+        producer = null;
         return false;
     }
 

@@ -1,3 +1,4 @@
+using Confer.Sfu.Bandwidth;
 using Confer.Sfu.Rtcp;
 
 namespace Confer.Sfu.Session;
@@ -16,19 +17,34 @@ internal interface ISubscriberFeedbackSink
 /// A subscriber's peer connection as the graph sees it: sends its down-tracks' RTP and SRs, and handles its RTCP —
 /// PLI/FIR (RFC 4585 §6.3.1, RFC 5104 §4.3.1) become the producer's throttled key frame request, NACKs (RFC 4585
 /// §6.2.1) are answered from the producer's cache, RR blocks (RFC 3550 §6.4.2) give loss and round trip per
-/// down-track, transport-cc feedback goes to <see cref="FeedbackSink"/>. Its consumer list is copy-on-write.
+/// down-track, transport-cc feedback feeds this transport's <see cref="Estimator"/> (draft-ietf-rmcat-gcc-02) and
+/// then <see cref="FeedbackSink"/> (where a layer allocator plugs in). Its consumer list is copy-on-write. The send
+/// history that numbers outgoing packets for transport-cc is shared by every publisher's receive thread, so it has
+/// one small lock (<c>_sendLock</c>, the sender's own, held for a ring-buffer write).
 /// </summary>
 internal sealed class SubscriberConnection : IRtpPacketReceiver
 {
+    private const int MaxStatuses = 1024;
     private Consumer[] _consumers = [];
-    private int _transportSequence;
+    private readonly object _sendLock = new();
+    private readonly SendHistory _history;
+    private readonly TwccPacketStatus[] _statuses = new TwccPacketStatus[MaxStatuses];
+    private readonly Bandwidth.TwccArrival[] _arrivals = new Bandwidth.TwccArrival[MaxStatuses];
 
     internal SubscriberConnection(SfuRouter router, string participantId, IRtpPacketSender sender)
     {
         Router = router;
         ParticipantId = participantId;
         Sender = sender;
+        _history = new SendHistory(router.Time);
+        Estimator = new SendSideEstimator(_history, router.Time);
     }
+
+    /// <summary>The send-side bandwidth estimate towards this subscriber; read <see cref="TargetBitrate"/> for its value.</summary>
+    internal SendSideEstimator Estimator { get; }
+
+    /// <summary>The estimator's current target, bits per second.</summary>
+    public long TargetBitrate { get { lock (_sendLock) return Estimator.TargetBitrate; } }
 
     public string ParticipantId { get; }
     internal SfuRouter Router { get; }
@@ -43,8 +59,38 @@ internal sealed class SubscriberConnection : IRtpPacketReceiver
     public long TransportFeedbacks => Interlocked.Read(ref _transportFeedbacks);
     private long _rtcpPackets, _malformed, _transportFeedbacks;
 
-    /// <summary>The next transport-wide sequence number on this subscriber's transport (draft-holmer §2).</summary>
-    internal ushort NextTransportSequence() => (ushort)Interlocked.Increment(ref _transportSequence);
+    /// <summary>Records a packet of <paramref name="size"/> bytes going out now and returns its transport-wide sequence number (draft-holmer §2).</summary>
+    internal ushort NextTransportSequence(int size, long nowTicks)
+    {
+        long frequency = Router.Time.TimestampFrequency;
+        long micros = nowTicks / frequency * 1_000_000 + nowTicks % frequency * 1_000_000 / frequency;
+        lock (_sendLock)
+            return _history.Record(size, micros);
+    }
+
+    /// <summary>The router's tick: the estimator backs off when feedback stops.</summary>
+    internal void OnTick()
+    {
+        lock (_sendLock)
+            Estimator.OnTick();
+    }
+
+    private void OnTransportFeedback(in TwccFeedback feedback)
+    {
+        if (feedback.StatusCount > MaxStatuses || !feedback.TryGetStatuses(_statuses, out int count, out _))
+            return;
+        lock (_sendLock)
+        {
+            long arrival = feedback.ReferenceTimeMicros;
+            for (int i = 0; i < count; i++)
+            {
+                var status = _statuses[i];
+                if (status.Received) arrival += status.DeltaMicros;
+                _arrivals[i] = new Bandwidth.TwccArrival(status.Sequence, status.Received, status.Received ? arrival : 0);
+            }
+            Estimator.OnFeedback(_arrivals.AsSpan(0, count));
+        }
+    }
 
     internal void AddConsumer(Consumer consumer)
     {
@@ -98,6 +144,7 @@ internal sealed class SubscriberConnection : IRtpPacketReceiver
                     if (TwccFeedback.TryRead(rtcp, out var twcc, out _))
                     {
                         Interlocked.Increment(ref _transportFeedbacks);
+                        OnTransportFeedback(in twcc);
                         FeedbackSink?.OnTransportFeedback(twcc);
                     }
                     break;

@@ -36,20 +36,23 @@ internal sealed partial class SfuRouter
                         foreach (var consumer in producer.Consumers)
                         {
                             if (highest >= 0)
-                                consumer.ApplyTarget(LayerSwitchReason.LayerLost, highest);
+                                consumer.SetHighestActive(highest);
                             if (reportDue && consumer.TryWriteSenderReport(_reportBuffer.AsSpan(0, _reportBuffer.Length - IRtpPacketSender.ProtectionHeadroom),
                                     utcNow, now, frequency, out int written))
                                 consumer.Subscriber.Sender.SendRtcp(_reportBuffer, written);
                         }
                     }
                 }
+            foreach (var subscriber in Volatile.Read(ref _subscriberSnapshot))
+                subscriber.OnTick();
+            Allocate(now, frequency);
             if (now - _lastSpeakersAt >= frequency / 4)
             {
                 _lastSpeakersAt = now;
                 UpdateSpeakers(now, frequency);
             }
         }
-        catch (Exception) when (!_disposed)
+        catch (Exception)
         {
             // A bug in one tick must not stop the timer; the next tick tries again.
         }

@@ -18,6 +18,9 @@ internal sealed class SfuRouterOptions
     /// <summary>Active speakers: voice within this window and smoothed loudness at least <see cref="SpeakerThreshold"/>.</summary>
     public TimeSpan SpeakerWindow { get; set; } = TimeSpan.FromSeconds(1);
     public double SpeakerThreshold { get; set; } = 40;
+    /// <summary>Share each subscriber's bandwidth estimate among its video down-tracks (LayerAllocator); off keeps the caps set by the API only.</summary>
+    public bool AllocateLayers { get; set; } = true;
+    public TimeSpan AllocationInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>An active speaker: the participant, its audio producer and smoothed loudness (0–127, higher is louder).</summary>

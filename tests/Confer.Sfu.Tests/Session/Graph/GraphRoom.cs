@@ -15,10 +15,11 @@ internal sealed class GraphRoom : IDisposable
     private uint _timestamp = 90_000;
     private ushort _twcc = 1;
 
-    public GraphRoom(SfuRouterOptions? options = null)
+    /// <param name="clock">The router's clock; the fake one (<see cref="Time"/>) unless given (throughput runs use the system's).</param>
+    public GraphRoom(SfuRouterOptions? options = null, TimeProvider? clock = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
-        Router = new SfuRouter(Time, options);
+        Router = new SfuRouter(clock ?? Time, options);
         Publisher = Router.AddPublisher("alice", PublisherSender);
     }
 

@@ -197,4 +197,81 @@ public sealed class SfuRouterRtcpTests
         room.Time.Advance(TimeSpan.FromSeconds(3));
         Assert.Empty(raised);
     }
+
+    private sealed class FeedbackCounter : ISubscriberFeedbackSink
+    {
+        public int Count;
+        public ushort LastBase;
+        public void OnTransportFeedback(in TwccFeedback feedback)
+        {
+            Count++;
+            LastBase = feedback.BaseSequence;
+        }
+    }
+
+    [Fact]
+    public void SubscriberTwcc_MatchesSendHistoryAndReachesEstimatorAndSink()
+    {
+        using var room = new GraphRoom();
+        var producer = room.Router.AddProducer("alice", GraphTestKit.Vp8Simulcast());
+        var (bobReceiver, bobSender) = room.AddSubscriber("bob");
+        room.Router.Subscribe("bob", producer);
+        var sink = new FeedbackCounter();
+        var bobConnection = room.Router.FindSubscriber("bob")!;
+        bobConnection.FeedbackSink = sink;
+        room.SendFrame(true, 0, 1, 2);
+        for (int i = 0; i < 9; i++)
+            room.SendFrame(false, 0, 1, 2);
+        var arrivals = new List<Confer.Sfu.Rtcp.TwccArrival>();
+        foreach (var bytes in bobSender.Rtp)
+        {
+            Assert.True(Confer.Sfu.Rtp.RtpPacket.TryRead(bytes, out var packet, out _));
+            Assert.True(packet.TryGetTransportSequenceNumber(3, out ushort sequence));
+            arrivals.Add(new Confer.Sfu.Rtcp.TwccArrival(sequence, true, 1_000_000 + arrivals.Count * 33_000));
+        }
+        var buffer = new byte[1200];
+        Assert.True(TwccFeedbackWriter.TryWrite(buffer, 1200, 77, 1, 0, arrivals.ToArray(), out int written, out _, out _));
+
+        bobReceiver.OnRtcp(buffer.AsSpan(0, written));
+
+        Assert.Equal(1, sink.Count);
+        Assert.Equal(1, sink.LastBase);
+        Assert.Equal(1, bobConnection.Estimator.FeedbackCount);
+        Assert.Equal(0, bobConnection.Estimator.UnmatchedReports);
+        Assert.True(bobConnection.TargetBitrate > 0);
+    }
+
+    [Fact]
+    public void SenderReport_MapsPublisherSrOntoRewrittenTimeline()
+    {
+        using var room = new GraphRoom();
+        var producer = room.Router.AddProducer("alice", GraphTestKit.Vp8Single(4242, null));
+        var (_, bobSender) = room.AddSubscriber("bob");
+        var bob = room.Router.Subscribe("bob", producer);
+        for (int i = 0; i < 5; i++)
+        {
+            room.Publisher.OnRtp(GraphTestKit.Vp8(4242, (ushort)(10 + i), (uint)(i * 3000), i == 0, (ushort)i, rid: null));
+            room.Time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+        var last = GraphTestKit.Read(bobSender.Rtp[^1]);
+        uint offset = last.Timestamp - 4 * 3000;
+        // RFC 3550 §6.4.1: the publisher says RTP time 500000 is now.
+        var arrival = room.Time.GetUtcNow().UtcDateTime;
+        var buffer = new byte[64];
+        var info = RtcpSenderInfo.At(arrival.AddSeconds(-30), 500_000, 5, 500); // its wall clock differs from ours
+        Assert.True(RtcpReport.TryWriteSenderReport(buffer, 4242, info, [], out int written, out _));
+        room.Publisher.OnRtcp(buffer.AsSpan(0, written));
+        bobSender.Rtcp.Clear();
+
+        room.Time.Advance(TimeSpan.FromSeconds(1.2));
+
+        var srBytes = bobSender.RtcpOf(RtcpPacketType.SenderReport).Last();
+        Assert.True(RtcpPacket.TryRead(srBytes, out var packet, out _, out _));
+        Assert.True(RtcpReport.TryRead(packet, out var sr, out _));
+        Assert.Equal(bob.Ssrc, sr.Ssrc);
+        double elapsed = (RtcpSenderInfo.FromNtp(sr.SenderInfo.NtpTimestamp) - arrival).TotalSeconds;
+        uint expected = unchecked(500_000u + (uint)Math.Round(elapsed * 90_000) + offset);
+        Assert.InRange((int)(sr.SenderInfo.RtpTimestamp - expected), -2, 2);
+        Assert.Equal(5u, sr.SenderInfo.PacketCount);
+    }
 }
