@@ -172,6 +172,45 @@ internal sealed class VirtualInternet : IAsyncDisposable
         return new NatHome(router, host, wan, routerLan, hostAddress);
     }
 
+    /// <summary>
+    /// Gives the internet bridge an IPv6 address too (a dual-stack server; use a ULA or 2001:db8:: address). Duplicate
+    /// address detection is off so the address is usable at once.
+    /// </summary>
+    public async Task AddServerIpv6Async(IPAddress address)
+    {
+        foreach (var name in (string[])["all", "default", "br0"])
+        {
+            await Internet.SetSysctlAsync($"net/ipv6/conf/{name}/disable_ipv6", "0");
+            await Internet.SetSysctlAsync($"net/ipv6/conf/{name}/accept_dad", "0");
+        }
+        await Internet.IpAsync("addr", "add", $"{address}/64", "dev", "br0", "nodad");
+    }
+
+    /// <summary>
+    /// Adds a host with no IPv4 address at all, straight on the bridge with <paramref name="address"/> in the server's
+    /// IPv6 /64 (call <see cref="AddServerIpv6Async"/> first). IPv6 is enabled before its link comes up and duplicate
+    /// address detection is off, so no address changes after start (which a browser would see as a network change).
+    /// </summary>
+    public async Task<NetworkNamespace> AddIpv6OnlyHostAsync(IPAddress address)
+    {
+        int index = ++_homes;
+        if (index > 200) throw new InvalidOperationException("At most 200 networks.");
+        string i = index.ToString(CultureInfo.InvariantCulture);
+        var host = await NetworkNamespace.CreateAsync($"six{i}");
+        _made.Add(host);
+        foreach (var name in (string[])["all", "default"])
+        {
+            await host.SetSysctlAsync($"net/ipv6/conf/{name}/disable_ipv6", "0");
+            await host.SetSysctlAsync($"net/ipv6/conf/{name}/accept_dad", "0");
+        }
+        await host.IpAsync("link", "add", "eth0", "type", "veth", "peer", "name", $"r{i}", "netns", Internet.Name);
+        await Internet.IpAsync("link", "set", $"r{i}", "master", "br0");
+        await Internet.IpAsync("link", "set", $"r{i}", "up");
+        await host.IpAsync("addr", "add", $"{address}/64", "dev", "eth0", "nodad");
+        await host.IpAsync("link", "set", "eth0", "up");
+        return host;
+    }
+
     private async Task PrepareAsync(NetworkNamespace ns)
     {
         if (!_ipv4Only) return;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Confer.Browser.Tests.Https;
 using Confer.Browser.Tests.Infrastructure;
 using Confer.Browser.Tests.Meeting;
 using Confer.Browser.Tests.Relay;
@@ -18,9 +17,11 @@ namespace Confer.Browser.Tests.Lab;
 ///      ├─ home2  router 198.19.0.12  endpoint-independent NAT   host 198.18.2.2
 ///      ├─ office router 198.19.0.13  no NAT; forwards only TCP to 443   host 198.18.3.2 (routed)
 ///      ├─ hotel1 router 198.19.0.14  symmetric NAT (fully-random ports)  host 198.18.4.2
-///      └─ hotel2 router 198.19.0.15  symmetric NAT (fully-random ports)  host 198.18.5.2
+///      ├─ hotel2 router 198.19.0.15  symmetric NAT (fully-random ports)  host 198.18.5.2
+///      └─ ipv6   fd00:198:19::20/64 on the bridge, no IPv4 address       (the server has fd00:198:19::1 too)
 /// </code>
-/// Everything is IPv4 in 198.18.0.0/15; no namespace touches the machine's own network and none has a default
+/// Confer listens on both families (<c>--bind ::</c>) and relays from 198.19.0.1 and fd00:198:19::1. IPv4 is in
+/// 198.18.0.0/15 and IPv6 in a unique local prefix; no namespace touches the machine's own network and none has a default
 /// route. Disposing stops Confer and removes every namespace and its nftables tables, also after a failed start.
 /// </summary>
 public sealed class LabFixture : IAsyncLifetime
@@ -28,10 +29,13 @@ public sealed class LabFixture : IAsyncLifetime
     internal const string Key = "lab";
     internal const string Secret = "lab-secret-0123456789abcdefghijklmnopqrstuv"; // 32+ characters outside --dev
     internal static readonly IPAddress Server = VirtualInternet.ServerAddress;
+    internal static readonly IPAddress ServerIpv6 = IPAddress.Parse("fd00:198:19::1");
+    internal static readonly IPAddress Ipv6HostAddress = IPAddress.Parse("fd00:198:19::20");
     internal static readonly string Origin = $"https://{Server}"; // port 443: the only port the office lets out
+    internal static readonly string Ipv6Origin = $"https://[{ServerIpv6}]";
 
     private VirtualInternet? _internet;
-    private TestAuthority? _authority;
+    private LabAuthority? _authority;
     private TrustedHome? _trust;
     private ConferProcess? _confer;
 
@@ -40,6 +44,7 @@ public sealed class LabFixture : IAsyncLifetime
     internal NatHome Office { get; private set; } = null!;
     internal NatHome Hotel1 { get; private set; } = null!;
     internal NatHome Hotel2 { get; private set; } = null!;
+    internal NetworkNamespace Ipv6Host { get; private set; } = null!;
 
     /// <summary>How long building the lab and starting Confer took.</summary>
     internal TimeSpan SetUpTime { get; private set; }
@@ -60,12 +65,14 @@ public sealed class LabFixture : IAsyncLifetime
             Office = await _internet.AddFirewalledOfficeAsync(443);
             Hotel1 = await _internet.AddNatHomeAsync(NatMapping.Symmetric);
             Hotel2 = await _internet.AddNatHomeAsync(NatMapping.Symmetric);
+            await _internet.AddServerIpv6Async(ServerIpv6);
+            Ipv6Host = await _internet.AddIpv6OnlyHostAsync(Ipv6HostAddress);
 
-            _authority = TestAuthority.Create(Server);
+            _authority = LabAuthority.Create(Server, ServerIpv6);
             _trust = await TrustedHome.CreateAsync(_authority.AuthorityPath);
             _confer = await ConferProcess.StartAsync(new ConferProcessOptions
             {
-                Bind = Server,
+                Bind = IPAddress.IPv6Any, // both families: the IPv6-only host reaches it too
                 NetworkNamespace = _internet.Internet.Name,
                 HttpsPort = 443,
                 TurnPort = 3478,
@@ -74,7 +81,8 @@ public sealed class LabFixture : IAsyncLifetime
                     "--tls-cert", _authority.CertificatePath, "--tls-key", _authority.KeyPath,
                     "--keys", $"{Key}: {Secret}", "--open-rooms",
                     "--turn-tls-port", "443", // the HTTPS listener is the only TLS port
-                    "--allow-peer", "198.18.0.0/15", // the lab's "public" addresses are in the benchmarking range
+                    "--relay-ip", Server.ToString(), "--relay-ip", ServerIpv6.ToString(), // the dual-stack relay
+                    "--allow-peer", "198.18.0.0/15", "--allow-peer", "fd00::/8", // the lab's "public" addresses are reserved ones
                 ],
             });
         }
@@ -87,15 +95,18 @@ public sealed class LabFixture : IAsyncLifetime
     }
 
     /// <summary>A Chromium inside <paramref name="network"/>'s host, trusting the lab's CA (pages and TURN over TLS).</summary>
-    internal Task<ChromiumSession> LaunchBrowserAsync(NatHome network) => ChromiumSession.LaunchAsync(network.Host, _trust!.Environment);
+    internal Task<ChromiumSession> LaunchBrowserAsync(NatHome network) => LaunchBrowserAsync(network.Host);
+
+    /// <summary>A Chromium inside <paramref name="host"/>, trusting the lab's CA.</summary>
+    internal Task<ChromiumSession> LaunchBrowserAsync(NetworkNamespace host) => ChromiumSession.LaunchAsync(host, _trust!.Environment);
 
     /// <summary>A person in <paramref name="browser"/> who joins <paramref name="room"/> over HTTPS with the SDK (fake camera).</summary>
-    internal static async Task<(IPage Page, string Identity)> JoinAsync(ChromiumSession browser, string room, string name, List<string> console)
+    internal static async Task<(IPage Page, string Identity)> JoinAsync(ChromiumSession browser, string origin, string room, string name, List<string> console)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"], BypassCSP = true });
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { lock (console) console.Add($"[{name}] {m.Type}: {m.Text}"); };
-        await page.GotoAsync($"{Origin}/healthz");
+        await page.GotoAsync($"{origin}/healthz");
         await page.EvaluateAsync(PeerScript.Source);
         var identity = await page.EvaluateAsync<string>("([room, name]) => window.__peer.join(room, name, {})", new object[] { room, name });
         return (page, identity);

@@ -20,7 +20,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
 
     [Fact]
     public Task HomeAndHome_ConnectWithoutTheRelay() =>
-        CallAsync("home", lab.Home1, "home", lab.Home2, "lab-home-home", (a, b) =>
+        CallAsync("home", lab.Home1.Host, "home", lab.Home2.Host, "lab-home-home", (a, b) =>
         {
             // Two endpoint-independent NATs: host ↔ server-reflexive (or peer-reflexive) candidates, no TURN.
             Assert.False(a.Relayed || b.Relayed, "two homes behind endpoint-independent NATs should connect without the relay");
@@ -30,7 +30,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
 
     [Fact]
     public Task HomeAndOffice_GoThroughTurnOverTlsOn443() =>
-        CallAsync("home", lab.Home1, "office", lab.Office, "lab-home-office", (home, office) =>
+        CallAsync("home", lab.Home1.Host, "office", lab.Office.Host, "lab-home-office", (home, office) =>
         {
             // The office lets out nothing but TCP 443: its side must be a relay candidate reached over TLS on 443.
             Assert.Equal("relay", office.Local);
@@ -40,12 +40,23 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
 
     [Fact]
     public Task HotelAndHotel_GoThroughTheRelay() =>
-        CallAsync("hotel", lab.Hotel1, "hotel", lab.Hotel2, "lab-hotel-hotel", (a, b) =>
+        CallAsync("hotel", lab.Hotel1.Host, "hotel", lab.Hotel2.Host, "lab-hotel-hotel", (a, b) =>
         {
             // Symmetric NATs map every destination to a new port: server-reflexive candidates do not work peer to peer.
             Assert.True(a.Relayed && b.Relayed, "two hotels behind symmetric NATs should need the relay");
             Assert.True(a.Local == "relay" || b.Local == "relay", "one side at least allocates on the relay");
         });
+
+    [Fact]
+    public Task Ipv6OnlyAndIpv4Home_MeetThroughTheDualStackRelay() =>
+        CallAsync("ipv6", lab.Ipv6Host, "home", lab.Home2.Host, "lab-ipv6-home", (six, home) =>
+        {
+            // No address family in common: the IPv6-only side talks to the relay over IPv6 and its allocation relays to
+            // the IPv4 world (RFC 8656: an IPv4 relayed address unless the client asks otherwise).
+            Assert.True(six.Relayed && home.Relayed, "an IPv6-only host and an IPv4-only one can meet only through the relay");
+            Assert.Equal("relay", six.Local);
+            Assert.StartsWith($"{LabFixture.Server}:", six.LocalAddress, StringComparison.Ordinal);
+        }, originA: LabFixture.Ipv6Origin);
 
     [Fact]
     public async Task DiagFromTheOffice_ReportsUdpBlocked_AndTlsOn443Best()
@@ -86,7 +97,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
     }
 
     /// <summary>One side's selected candidate pair toward the other.</summary>
-    private sealed record Side(string Local, string Remote, string? RelayProtocol, long FramesDecoded, string Detail)
+    private sealed record Side(string Local, string Remote, string? RelayProtocol, string LocalAddress, long FramesDecoded, string Detail)
     {
         public bool Relayed => Local == "relay" || Remote == "relay";
 
@@ -94,20 +105,21 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
         public string Path => Local == "relay" ? $"relay-{RelayProtocol}" : Remote == "relay" ? $"peer-relay ({Local}→relay)" : $"direct ({Local}→{Remote})";
     }
 
-    private async Task CallAsync(string nameA, NatHome networkA, string nameB, NatHome networkB, string room, Action<Side, Side> expect)
+    private async Task CallAsync(string nameA, NetworkNamespace hostA, string nameB, NetworkNamespace hostB, string room, Action<Side, Side> expect,
+        string? originA = null, string? originB = null)
     {
         var clock = Stopwatch.StartNew();
         var console = new List<string>();
-        var launchA = lab.LaunchBrowserAsync(networkA);
-        var launchB = lab.LaunchBrowserAsync(networkB);
+        var launchA = lab.LaunchBrowserAsync(hostA);
+        var launchB = lab.LaunchBrowserAsync(hostB);
         await using var browserA = await launchA;
         await using var browserB = await launchB;
         IPage a, b;
         string idA, idB;
         try
         {
-            (a, idA) = await LabFixture.JoinAsync(browserA, room, $"{nameA}-a", console);
-            (b, idB) = await LabFixture.JoinAsync(browserB, room, $"{nameB}-b", console);
+            (a, idA) = await LabFixture.JoinAsync(browserA, originA ?? LabFixture.Origin, room, $"{nameA}-a", console);
+            (b, idB) = await LabFixture.JoinAsync(browserB, originB ?? LabFixture.Origin, room, $"{nameB}-b", console);
         }
         catch (PlaywrightException e)
         {
@@ -141,15 +153,33 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
             TimeSpan.FromSeconds(15), $"a selected candidate pair toward {remote}");
         await Task.Delay(1000); // let a few more frames arrive so the count says "flowing", not "started"
         var videos = await page.EvaluateAsync<JsonElement>("() => window.__peer.videos()");
+        var localAddress = await page.EvaluateAsync<string>(SelectedLocalAddress, remote);
         long frames = videos.EnumerateArray().Where(v => v.GetProperty("identity").GetString() == remote)
             .Sum(v => v.GetProperty("framesDecoded").GetInt64());
         return new Side(
             found.GetProperty("local").GetString()!,
             found.GetProperty("remote").GetString()!,
             found.GetProperty("relayProtocol").ValueKind == JsonValueKind.String ? found.GetProperty("relayProtocol").GetString() : null,
+            localAddress,
             frames,
-            "  sdk: " + found.GetProperty("sdk") + "\n  " + string.Join("\n  ", found.GetProperty("pairs").EnumerateArray().Select(p => p.GetString())));
+            "  local address: " + localAddress + "\n  sdk: " + found.GetProperty("sdk") + "\n  " + string.Join("\n  ", found.GetProperty("pairs").EnumerateArray().Select(p => p.GetString())));
     }
+
+    /// <summary>The address and port of the selected pair's local candidate toward one remote participant.</summary>
+    private const string SelectedLocalAddress = """
+        async (remote) => {
+          const p = window.__peer.room.remoteParticipants.get(remote) ?? [...window.__peer.room.remoteParticipants.values()].find((x) => x.identity === remote);
+          const report = await p.getStats();
+          const byId = new Map();
+          report?.forEach((s) => byId.set(s.id, s));
+          for (const s of byId.values()) {
+            if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
+            const local = byId.get(byId.get(s.selectedCandidatePairId)?.localCandidateId);
+            if (local) return `${local.address ?? local.ip}:${local.port}`;
+          }
+          return '';
+        }
+        """;
 
     private void Report(string row)
     {
