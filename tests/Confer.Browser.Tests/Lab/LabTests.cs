@@ -35,6 +35,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
             // The office lets out nothing but TCP 443: its side must be a relay candidate reached over TLS on 443.
             Assert.Equal("relay", office.Local);
             Assert.Equal("tls", office.RelayProtocol);
+            Assert.Contains($"turns:{LabFixture.Server}:443", office.LocalAddress, StringComparison.Ordinal); // the HTTPS port
             Assert.Equal("relay", home.Remote);
         });
 
@@ -56,6 +57,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
             Assert.True(six.Relayed && home.Relayed, "an IPv6-only host and an IPv4-only one can meet only through the relay");
             Assert.Equal("relay", six.Local);
             Assert.StartsWith($"{LabFixture.Server}:", six.LocalAddress, StringComparison.Ordinal);
+            Assert.Contains($"[{LabFixture.ServerIpv6}]", six.LocalAddress, StringComparison.Ordinal); // allocated over IPv6
         }, originA: LabFixture.Ipv6Origin);
 
     [Fact]
@@ -165,7 +167,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
             "  local address: " + localAddress + "\n  sdk: " + found.GetProperty("sdk") + "\n  " + string.Join("\n  ", found.GetProperty("pairs").EnumerateArray().Select(p => p.GetString())));
     }
 
-    /// <summary>The address and port of the selected pair's local candidate toward one remote participant.</summary>
+    /// <summary>The address and port of the selected pair's local candidate toward one remote participant, and the STUN/TURN URL that gave it.</summary>
     private const string SelectedLocalAddress = """
         async (remote) => {
           const p = window.__peer.room.remoteParticipants.get(remote) ?? [...window.__peer.room.remoteParticipants.values()].find((x) => x.identity === remote);
@@ -175,7 +177,7 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassF
           for (const s of byId.values()) {
             if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
             const local = byId.get(byId.get(s.selectedCandidatePairId)?.localCandidateId);
-            if (local) return `${local.address ?? local.ip}:${local.port}`;
+            if (local) return `${local.address ?? local.ip}:${local.port}` + (local.url ? ` from ${local.url}` : '');
           }
           return '';
         }
