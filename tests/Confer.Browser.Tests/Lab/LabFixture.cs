@@ -8,9 +8,16 @@ using Microsoft.Playwright;
 
 namespace Confer.Browser.Tests.Lab;
 
+/// <summary>Every test class of the lab shares one <see cref="LabFixture"/>: one set of namespaces, one Confer.</summary>
+[CollectionDefinition(Name)]
+public sealed class LabCollection : ICollectionFixture<LabFixture>
+{
+    public const string Name = "Lab";
+}
+
 /// <summary>
 /// The lab (issue 14, item 2): one small internet of network namespaces and one Confer on it, shared by every test
-/// of <see cref="LabTests"/>.
+/// of <see cref="LabTests"/> and <see cref="NatMappingTests"/>.
 /// <code>
 ///   [internet]  br0 198.19.0.1/24: confer (HTTPS + TURN over TLS/TCP on 443, STUN/TURN on 3478)
 ///      ├─ home1  router 198.19.0.11  endpoint-independent NAT   host 198.18.1.2
@@ -45,6 +52,9 @@ public sealed class LabFixture : IAsyncLifetime
     internal NatHome Hotel1 { get; private set; } = null!;
     internal NatHome Hotel2 { get; private set; } = null!;
     internal NetworkNamespace Ipv6Host { get; private set; } = null!;
+
+    /// <summary>The namespace of the internet bridge, where Confer runs.</summary>
+    internal NetworkNamespace Internet => _internet!.Internet;
 
     /// <summary>How long building the lab and starting Confer took.</summary>
     internal TimeSpan SetUpTime { get; private set; }

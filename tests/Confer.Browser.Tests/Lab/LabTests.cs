@@ -14,7 +14,8 @@ namespace Confer.Browser.Tests.Lab;
 /// over HTTPS with the SDK and a fake camera, and the test reads from getStats which candidate pair carries the
 /// media. Every test prints its row of the path matrix (docs/connectivity.md, "The lab").
 /// </summary>
-public sealed class LabTests(LabFixture lab, ITestOutputHelper output) : IClassFixture<LabFixture>
+[Collection(LabCollection.Name)]
+public sealed class LabTests(LabFixture lab, ITestOutputHelper output)
 {
     private static readonly TimeSpan MediaTimeout = TimeSpan.FromSeconds(40);
 
