@@ -111,14 +111,16 @@ public sealed class LabFixture : IAsyncLifetime
     internal Task<ChromiumSession> LaunchBrowserAsync(NetworkNamespace host) => ChromiumSession.LaunchAsync(host, _trust!.Environment);
 
     /// <summary>A person in <paramref name="browser"/> who joins <paramref name="room"/> over HTTPS with the SDK (fake camera).</summary>
-    internal static async Task<(IPage Page, string Identity)> JoinAsync(ChromiumSession browser, string origin, string room, string name, List<string> console)
+    /// <param name="optionsJson">The helper's join options as JSON (for example an <c>rtcConfig</c> with other ICE servers).</param>
+    internal static async Task<(IPage Page, string Identity)> JoinAsync(ChromiumSession browser, string origin, string room, string name, List<string> console,
+        string optionsJson = "{}")
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"], BypassCSP = true });
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { lock (console) console.Add($"[{name}] {m.Type}: {m.Text}"); };
         await page.GotoAsync($"{origin}/healthz");
         await page.EvaluateAsync(PeerScript.Source);
-        var identity = await page.EvaluateAsync<string>("([room, name]) => window.__peer.join(room, name, {})", new object[] { room, name });
+        var identity = await page.EvaluateAsync<string>("([room, name, opts]) => window.__peer.join(room, name, JSON.parse(opts))", new object[] { room, name, optionsJson });
         return (page, identity);
     }
 

@@ -41,6 +41,40 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output)
         });
 
     [Fact]
+    public async Task HomeAndOffice_WithStunOnly_SeeEachOtherButGetNoMedia()
+    {
+        // The negative control for the row above: without a relay the office firewall leaves no path for media, while
+        // signaling (HTTPS on 443) still works. If this call got video, the office firewall would not be one.
+        var clock = Stopwatch.StartNew();
+        var console = new List<string>();
+        string stunOnly = JsonSerializer.Serialize(new { rtcConfig = new { iceServers = new[] { new { urls = $"stun:{LabFixture.Server}:3478" } } } });
+        var launchHome = lab.LaunchBrowserAsync(lab.Home1);
+        var launchOffice = lab.LaunchBrowserAsync(lab.Office);
+        await using var homeBrowser = await launchHome;
+        await using var officeBrowser = await launchOffice;
+        var (home, homeId) = await LabFixture.JoinAsync(homeBrowser, LabFixture.Origin, "lab-stun-only", "home-a", console, stunOnly);
+        var (office, officeId) = await LabFixture.JoinAsync(officeBrowser, LabFixture.Origin, "lab-stun-only", "office-b", console, stunOnly);
+
+        await MeetingHarness.WaitForAsync(home, $"window.__peer.remotes().includes({JsonSerializer.Serialize(officeId)})", TimeSpan.FromSeconds(15), "the office in the room");
+        await MeetingHarness.WaitForAsync(office, $"window.__peer.remotes().includes({JsonSerializer.Serialize(homeId)})", TimeSpan.FromSeconds(15), "the home in the room");
+        await Task.Delay(TimeSpan.FromSeconds(12)); // Chromium's ICE gives up on unanswered checks within about 10 s
+        long homeFrames = await FramesFromAsync(home, officeId), officeFrames = await FramesFromAsync(office, homeId);
+        Report($"home ↔ office : STUN only: frames {homeFrames} / {officeFrames} (negative control, {clock.Elapsed.TotalSeconds:0.0} s)");
+        Assert.True(homeFrames == 0 && officeFrames == 0,
+            $"with only STUN no media should pass the office firewall.\n{await MeetingHarness.DescribeAsync(home, office)}");
+        // And not because nothing was tried: ICE found no working pair at all.
+        foreach (var (page, remote) in new[] { (home, officeId), (office, homeId) })
+        {
+            var selected = await page.EvaluateAsync<string>(
+                "async (id) => JSON.stringify((await window.__peer.paths()).find((p) => p.identity === id) ?? null)", remote);
+            using var path = JsonDocument.Parse(selected);
+            Assert.True(path.RootElement.ValueKind == JsonValueKind.Object, $"no peer connection toward {remote}: {selected}");
+            Assert.True(path.RootElement.GetProperty("local").ValueKind == JsonValueKind.Null, $"a candidate pair was selected toward {remote}: {selected}");
+            Assert.NotEmpty(path.RootElement.GetProperty("pairs").EnumerateArray()); // pairs were formed and checked
+        }
+    }
+
+    [Fact]
     public Task HotelAndHotel_GoThroughTheRelay() =>
         CallAsync("hotel", lab.Hotel1.Host, "hotel", lab.Hotel2.Host, "lab-hotel-hotel", (a, b) =>
         {
@@ -155,10 +189,8 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output)
             $"window.__peer.paths().then(ps => ps.find(p => p.identity === {JsonSerializer.Serialize(remote)} && p.local && p.remote) ?? null)",
             TimeSpan.FromSeconds(15), $"a selected candidate pair toward {remote}");
         await Task.Delay(1000); // let a few more frames arrive so the count says "flowing", not "started"
-        var videos = await page.EvaluateAsync<JsonElement>("() => window.__peer.videos()");
+        long frames = await FramesFromAsync(page, remote);
         var localAddress = await page.EvaluateAsync<string>(SelectedLocalAddress, remote);
-        long frames = videos.EnumerateArray().Where(v => v.GetProperty("identity").GetString() == remote)
-            .Sum(v => v.GetProperty("framesDecoded").GetInt64());
         return new Side(
             found.GetProperty("local").GetString()!,
             found.GetProperty("remote").GetString()!,
@@ -166,6 +198,12 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output)
             localAddress,
             frames,
             "  local address: " + localAddress + "\n  sdk: " + found.GetProperty("sdk") + "\n  " + string.Join("\n  ", found.GetProperty("pairs").EnumerateArray().Select(p => p.GetString())));
+    }
+
+    private static async Task<long> FramesFromAsync(IPage page, string remote)
+    {
+        var videos = await page.EvaluateAsync<JsonElement>("() => window.__peer.videos()");
+        return videos.EnumerateArray().Where(v => v.GetProperty("identity").GetString() == remote).Sum(v => v.GetProperty("framesDecoded").GetInt64());
     }
 
     /// <summary>The address and port of the selected pair's local candidate toward one remote participant, and the STUN/TURN URL that gave it.</summary>
