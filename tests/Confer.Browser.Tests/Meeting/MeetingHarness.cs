@@ -45,9 +45,13 @@ public sealed class MeetingHarness : IAsyncDisposable
     /// bound port is written back there.
     /// </param>
     /// <param name="config">Extra configuration, e.g. <c>--Signaling:ResumeGrace=00:00:01</c>.</param>
-    public static async Task<MeetingHarness> StartAsync(bool withTurn = false, params string[] config)
+    public static Task<MeetingHarness> StartAsync(bool withTurn = false, params string[] config) => StartAsync(null, withTurn, config);
+
+    /// <param name="configure">Changes to the server's options before it is built (e.g. the topology).</param>
+    public static async Task<MeetingHarness> StartAsync(Action<ServerOptions>? configure, bool withTurn = false, params string[] config)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
+        configure?.Invoke(options);
         var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning", .. config]);
         if (withTurn) options.TurnPort = app.Services.GetRequiredService<Confer.Server.Turn.TurnEndpoints>().Port;
         await app.StartAsync();

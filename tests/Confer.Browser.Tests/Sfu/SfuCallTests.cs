@@ -14,7 +14,7 @@ public sealed class SfuCallTests : IAsyncLifetime
 {
     private MeetingHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await MeetingHarness.StartAsync(withTurn: true, "--Signaling:Topology=sfu");
+    public async Task InitializeAsync() => _h = await MeetingHarness.StartAsync(o => o.Signaling.Topology = Confer.Signaling.Topologies.Sfu, withTurn: true);
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     /// <summary>
@@ -27,10 +27,11 @@ public sealed class SfuCallTests : IAsyncLifetime
           const sfu = window.__sfu = { frames: [], errors: [], tracks: [], trackSids: {} };
           const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/rtc?access_token=${encodeURIComponent(token)}&protocol=2`);
           const waiting = [];
-          const next = (type) => new Promise((resolve) => {
+          const next = (type) => new Promise((resolve, reject) => {
             const i = sfu.frames.findIndex((f) => f.type === type);
             if (i >= 0) { resolve(sfu.frames.splice(i, 1)[0]); return; }
             waiting.push({ type, resolve });
+            setTimeout(() => reject(new Error(`no ${type} within 10 s; errors: ${JSON.stringify(sfu.errors)}; frames: ${sfu.frames.map((f) => f.type)}`)), 10000);
           });
           const send = (f) => ws.send(JSON.stringify(f));
           const sub = new RTCPeerConnection();
@@ -42,7 +43,7 @@ public sealed class SfuCallTests : IAsyncLifetime
           };
           ws.onmessage = async (m) => {
             const f = JSON.parse(m.data);
-            if (f.type === 'error') sfu.errors.push(f);
+            if (f.type === 'error') { sfu.errors.push(f); return; }
             if (f.type === 'subscriberOffer') {
               for (const t of f.tracks) sfu.trackSids[t.mid] = t.trackSid;
               await sub.setRemoteDescription({ type: 'offer', sdp: f.sdp });
