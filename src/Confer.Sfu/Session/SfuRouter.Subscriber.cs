@@ -92,25 +92,9 @@ internal sealed class SubscriberConnection : IRtpPacketReceiver
         }
     }
 
-    internal void AddConsumer(Consumer consumer)
-    {
-        var old = _consumers;
-        var next = new Consumer[old.Length + 1];
-        old.CopyTo(next, 0);
-        next[^1] = consumer;
-        Volatile.Write(ref _consumers, next);
-    }
+    internal void AddConsumer(Consumer consumer) => CopyOnWrite.Add(ref _consumers, consumer);
 
-    internal void RemoveConsumer(Consumer consumer)
-    {
-        var old = _consumers;
-        int index = Array.IndexOf(old, consumer);
-        if (index < 0) return;
-        var next = new Consumer[old.Length - 1];
-        Array.Copy(old, 0, next, 0, index);
-        Array.Copy(old, index + 1, next, index, old.Length - index - 1);
-        Volatile.Write(ref _consumers, next);
-    }
+    internal void RemoveConsumer(Consumer consumer) => CopyOnWrite.Remove(ref _consumers, consumer);
 
     private Consumer? Find(uint ssrc)
     {
