@@ -32,7 +32,7 @@ if ! dotnet build Confer.slnx -c Release -nologo -v:q; then
 fi
 
 # The publish test makes the single-file binary inside a namespace without network: restore its runtime packs now.
-dotnet restore src/Confer.Server -r linux-x64 -nologo -v:q >/dev/null || echo "test.sh: could not restore the linux-x64 runtime packs; the publish test will fail"
+dotnet restore src/Confer.Server -r linux-x64 -nologo -v:q -p:_RequiresILLinkPack=true >/dev/null || echo "test.sh: could not restore the linux-x64 runtime packs; the publish test will fail"
 
 results=TestResults
 rm -rf "$results"
