@@ -19,10 +19,17 @@ public sealed class SignalingOptions
     public bool OpenRooms { get; set; }
 
     /// <summary>
-    /// How media travels in rooms: <c>mesh</c> (browser to browser, the default) or <c>sfu</c> (through Confer's SFU,
-    /// for clients that speak protocol 2; docs/protocol.md, "Through Confer's SFU").
+    /// How media travels in rooms: <c>mesh</c> (browser to browser, the default), <c>sfu</c> (through Confer's SFU,
+    /// for clients that speak protocol 2; docs/protocol.md, "Through Confer's SFU") or <c>auto</c> (browser to browser
+    /// until <see cref="SfuFrom"/> people are in the room, then through the SFU).
     /// </summary>
     public string Topology { get; set; } = Topologies.Mesh;
+
+    /// <summary>With <c>auto</c>: the number of people in a room from which its media goes through the SFU.</summary>
+    public int SfuFrom { get; set; } = 3;
+
+    /// <summary>With <c>auto</c>: how long a room stays on the SFU after it fell below <see cref="SfuFrom"/> (someone reloading their page does not flip it).</summary>
+    public TimeSpan MeshReturnDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Host name put in ICE server URLs; null uses the host the client reached <c>/rtc</c> with.</summary>
     public string? PublicHost { get; set; }
@@ -74,7 +81,9 @@ public sealed class SignalingOptions
     public string? Validate()
     {
         if (MaxFrameBytes < 1024) return "Signaling:MaxFrameBytes must be at least 1024.";
-        if (!Topologies.IsValid(Topology)) return $"Signaling:Topology must be '{Topologies.Mesh}' or '{Topologies.Sfu}'.";
+        if (!Topologies.IsValid(Topology)) return $"Signaling:Topology must be '{Topologies.Mesh}', '{Topologies.Sfu}' or '{Topologies.Auto}'.";
+        if (SfuFrom < 2) return "Signaling:SfuFrom must be at least 2 (a room of one sends no media).";
+        if (MeshReturnDelay < TimeSpan.Zero) return "Signaling:MeshReturnDelay cannot be negative.";
         if (MessagesPerSecond < 1 || MessageBurst < MessagesPerSecond) return "Signaling:MessagesPerSecond must be at least 1 and MessageBurst at least as large.";
         if (OutboundQueue < 16) return "Signaling:OutboundQueue must be at least 16.";
         if (OutboundQueueBytes < 256 * 1024) return "Signaling:OutboundQueueBytes must be at least 262144 (256 KiB).";
@@ -101,7 +110,10 @@ public sealed class SignalingOptions
 /// <summary>The values of <see cref="SignalingOptions.Topology"/> and of the <c>join</c> frame's <c>topology</c>.</summary>
 public static class Topologies
 {
-    public const string Mesh = "mesh", Sfu = "sfu";
+    public const string Mesh = "mesh", Sfu = "sfu", Auto = "auto";
 
-    public static bool IsValid(string? value) => value is Mesh or Sfu;
+    public static bool IsValid(string? value) => value is Mesh or Sfu or Auto;
+
+    /// <summary>Whether rooms under this setting need the SFU's media plane.</summary>
+    public static bool NeedsSfu(string? value) => value is Sfu or Auto;
 }

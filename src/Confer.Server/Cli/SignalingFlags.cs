@@ -13,7 +13,8 @@ internal static class SignalingFlags
         Setting.Text("Turn:Secret", "--turn-secret", "Shared secret for TURN REST credentials (default: random per start; 32+ characters outside --dev).", o => o.TurnSecret, (o, v) => o.TurnSecret = v.Trim()).AsSecret(),
         Setting.List("Signaling:IceServers", "--ice-server", "Extra STUN/TURN URL handed to clients (repeatable).", o => o.Signaling.ExternalIceServers, (o, v) => { o.Signaling.ExternalIceServers.Add(v); return null; }),
         Setting.Text("Signaling:PublicHost", "--public-host", "Host name for the ICE server URLs given to clients (default: the public IP, else the host they reached).", o => o.Signaling.PublicHost, (o, v) => o.Signaling.PublicHost = v),
-        Setting.Text("Signaling:Topology", "--topology", "How media travels: mesh (browser to browser) or sfu (through Confer's SFU, for clients that speak protocol 2).", o => o.Signaling.Topology, (o, v) => o.Signaling.Topology = v.Trim().ToLowerInvariant()),
+        Setting.Text("Signaling:Topology", "--topology", "How media travels: mesh (browser to browser), sfu (through Confer's SFU, for clients that speak protocol 2) or auto (browser to browser until --sfu-from people, then the SFU).", o => o.Signaling.Topology, (o, v) => o.Signaling.Topology = v.Trim().ToLowerInvariant()),
+        Setting.Int("Signaling:SfuFrom", "--sfu-from", "With --topology auto: the number of people from which a room's media goes through the SFU.", o => o.Signaling.SfuFrom, (o, v) => o.Signaling.SfuFrom = v),
         Setting.Switch("Signaling:OpenRooms", "--open-rooms", "Let anyone get a join token from POST /api/token (always on with --dev).", o => o.Signaling.OpenRooms, (o, v) => o.Signaling.OpenRooms = v),
     ];
 

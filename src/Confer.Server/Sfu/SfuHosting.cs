@@ -8,7 +8,7 @@ using Confer.Signaling.Media;
 namespace Confer.Server.Sfu;
 
 /// <summary>
-/// Puts Confer's SFU on the media port when <c>Signaling:Topology</c> is <c>sfu</c>: its transports take the ICE
+/// Puts Confer's SFU on the media port when <c>Signaling:Topology</c> is <c>sfu</c> or <c>auto</c>: its transports take the ICE
 /// checks and media the port's demultiplexer hands on (Transport/MediaPortHandler.cs), and rooms reach it as their
 /// <see cref="IMediaPlane"/>.
 /// </summary>
@@ -16,7 +16,7 @@ internal static class ServerSfuHosting
 {
     public static IServiceCollection AddConferServerSfu(this IServiceCollection services, ServerOptions options)
     {
-        if (options.Signaling.Topology != Topologies.Sfu) return services;
+        if (!Topologies.NeedsSfu(options.Signaling.Topology)) return services;
         services.AddConferSfu(sp => new SfuServiceOptions { UdpCandidates = () => Candidates(options, sp.GetRequiredService<TurnEndpoints>()) });
         services.AddSingleton<IMediaPlane>(sp => new SfuMediaPlane(sp.GetRequiredService<SfuService>()));
         return services;

@@ -26,6 +26,7 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(ReconnectMessage), "reconnect")]
 [JsonDerivedType(typeof(PublisherAnswerMessage), "publisherAnswer")]
 [JsonDerivedType(typeof(SubscriberOfferMessage), "subscriberOffer")]
+[JsonDerivedType(typeof(TopologyMessage), "topology")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
@@ -40,7 +41,11 @@ public sealed record JoinMessage(
 public sealed record ResumedMessage(
     RoomInfo Room, ParticipantInfo Participant, IReadOnlyList<ParticipantInfo> OtherParticipants,
     IReadOnlyList<IceServer> IceServers, string ResumeToken, int Replayed, bool Complete,
-    int PingInterval, int PingTimeout) : ServerMessage;
+    int PingInterval, int PingTimeout) : ServerMessage
+{
+    /// <summary>The room's topology now, for protocol-2 clients only (as in <see cref="JoinMessage.Topology"/>).</summary>
+    public string? Topology { get; init; }
+}
 
 public sealed record ParticipantJoinedMessage(ParticipantInfo Participant) : ServerMessage;
 public sealed record ParticipantLeftMessage(string Sid, string Identity, string Reason) : ServerMessage;
@@ -51,6 +56,12 @@ public sealed record TrackUnpublishedMessage(string ParticipantSid, string Track
 public sealed record TrackMutedMessage(string ParticipantSid, string TrackSid, bool Muted) : ServerMessage;
 
 public sealed record OfferMessage(string From, string FromIdentity, string Sdp) : ServerMessage;
+
+/// <summary>
+/// A room with <c>auto</c> topology moved its media (protocol 2): to <c>sfu</c> when it reached <c>Signaling:SfuFrom</c> people,
+/// back to <c>mesh</c> when it stayed below that. <paramref name="Participants"/> is how many were in the room then.
+/// </summary>
+public sealed record TopologyMessage(string Topology, int Participants) : ServerMessage;
 
 /// <summary>The SFU's answer to the publisher connection's offer (protocol 2).</summary>
 public sealed record PublisherAnswerMessage(string Sdp) : ServerMessage;

@@ -60,8 +60,14 @@ internal sealed class Participant : ISendableTracks
     /// <summary>The participant's published tracks.</summary>
     public IEnumerable<TrackInfo> Tracks => _tracks.Values;
 
-    /// <summary>True when this participant's media goes through the SFU (a protocol-2 client in an SFU room).</summary>
-    public bool UsesSfu { get; init; }
+    /// <summary>
+    /// True when this participant's media goes through the SFU (a protocol-2 client in an SFU room, or in an <c>auto</c>
+    /// room that has moved to the SFU). Set by the room only, under its lock.
+    /// </summary>
+    public bool UsesSfu { get; set; }
+
+    /// <summary>The signaling protocol its client speaks (1 or 2): a protocol-1 client keeps an <c>auto</c> room in mesh.</summary>
+    public int Protocol { get; init; } = 1;
 
     /// <summary>True when frames from <paramref name="connection"/> speak for this participant.</summary>
     public bool Owns(ConnectionId connection) => !Gone && _sink is not null && _connection == connection;

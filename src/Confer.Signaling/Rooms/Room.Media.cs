@@ -77,8 +77,8 @@ internal sealed partial class Room
     /// <summary>A participant that used the SFU left: its connections go, and the others stop receiving its tracks.</summary>
     private void RemoveMediaLocked(Participant p)
     {
-        if (!p.UsesSfu || Media is not { } media) return;
-        media.Remove(Key(p));
-        SyncSubscriptionsLocked();
+        if (Media is not { } media) return;
+        media.Remove(Key(p)); // also after an auto room went back to mesh: its SFU connections may still be open
+        if (p.UsesSfu) SyncSubscriptionsLocked();
     }
 }

@@ -44,6 +44,7 @@ internal sealed partial class Room
         _options = context.Options;
         _time = context.Time;
         _log = context.Log;
+        _onSfu = context.Media is not null && context.Options.Topology != Topologies.Auto;
         CreationTime = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
@@ -88,12 +89,14 @@ internal sealed partial class Room
             if (existing is not null)
                 RemoveLocked(existing, LeaveReasons.Replaced, CloseCodes.Replaced, "replaced: the same identity joined again", replacing: true);
 
-            if (Media is not null && request.Protocol < 2)
+            EvaluateTopologyLocked(newcomerProtocol: request.Protocol);
+            if (_onSfu && request.Protocol < 2)
                 return JoinReply.Refused(Name, CloseCodes.PermissionDenied,
                     $"room '{Name}' takes media through Confer's SFU, which this client cannot use (it speaks protocol 1; update it)");
             var p = new Participant(token, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ReplayBuffer, _options.ReplayBufferBytes)
             {
-                UsesSfu = Media is not null,
+                UsesSfu = _onSfu,
+                Protocol = request.Protocol,
             };
             _byIdentity.Add(p.Identity.Value, p);
             _bySid.Add(p.Sid.Value, p);
@@ -127,7 +130,8 @@ internal sealed partial class Room
             var (missed, complete) = p.Replay(request.LastSeen);
             // The resumed frame, which counts the replayed ones, goes first.
             sink.TrySend(Frame.Local(new ResumedMessage(ToInfoLocked(), p.ToInfo(forSelf: true), VisibleInfosLocked(p), request.IceServers,
-                p.ResumeToken, missed.Count, complete, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))));
+                p.ResumeToken, missed.Count, complete, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))
+                { Topology = TopologyFor(p, p.Protocol) }));
             foreach (var frame in missed)
                 if (!sink.TrySend(frame)) { sink.Close(CloseCodes.SlowConsumer, "slow consumer", null, drain: false); break; }
             Raise(new ParticipantResumed(Name, Sid, Now, p.Sid, p.Identity, missed.Count, complete));
@@ -211,6 +215,7 @@ internal sealed partial class Room
         LogLeft(_log, Name.Value, p.Identity.Value, reason);
         RemoveMediaLocked(p);
         if (_count == 0 && !replacing) ScheduleEmptyLocked();
+        if (!replacing) EvaluateTopologyLocked();
     }
 
     private void ScheduleEmptyLocked()
@@ -235,6 +240,7 @@ internal sealed partial class Room
     private void CloseLocked()
     {
         StopEmptyTimerLocked();
+        StopTopologyTimersLocked();
         _context.Closed(this);
         if (_started) Raise(new RoomFinished(Name, Sid, Now));
         LogRoomClosed(_log, Name.Value);

@@ -26,7 +26,7 @@ public sealed class RoomManager
         _options = options;
         _removed = new RemovedTokens(time);
         _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed,
-            options.Topology == Topologies.Sfu ? media : null);
+            Topologies.NeedsSfu(options.Topology) ? media : null);
     }
 
     public int RoomCount => _rooms.Count;
