@@ -35,6 +35,7 @@ public static class SignalingServices
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
         services.AddSingleton(sp => new TokenRateLimiter(options.Signaling, sp.GetRequiredService<TimeProvider>()));
+        Hosts.HostEndpoints.AddConferHosts(services, options);
         return services;
     }
 
@@ -58,6 +59,7 @@ public static class SignalingServices
         app.MapGet("/rtc/ice-servers", RtcEndpoint.IceServersAsync);
         RoomApi.Map(app);
         TokenEndpoint.Map(app);
+        Hosts.HostEndpoints.Map(app);
         return app;
     }
 }

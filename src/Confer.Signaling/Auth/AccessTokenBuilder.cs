@@ -10,7 +10,7 @@ public static class AccessTokenBuilder
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromHours(6);
 
     public static string Create(string apiKey, string apiSecret, string? identity, VideoGrant grant,
-        DateTimeOffset now, TimeSpan ttl, string? name = null, string? metadata = null)
+        DateTimeOffset now, TimeSpan ttl, string? name = null, string? metadata = null, string? tokenId = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
         ArgumentException.ThrowIfNullOrEmpty(apiSecret);
@@ -19,7 +19,7 @@ public static class AccessTokenBuilder
         {
             Issuer = apiKey,
             Subject = identity,
-            Id = identity,
+            Id = tokenId ?? identity,
             Name = name,
             Metadata = metadata,
             NotBefore = now.ToUnixTimeSeconds(),

@@ -31,6 +31,9 @@ public sealed class ClientMessage
     public long? LastSeen { get; set; }
     public string? Path { get; set; }
     public bool? Subscribed { get; set; }
+    public string? Identity { get; set; }
+    public string? Guest { get; set; }
+    public bool? Locked { get; set; }
 }
 
 /// <summary>The <c>type</c> values clients send.</summary>
@@ -40,6 +43,9 @@ public static class ClientTypes
     public const string PublishTrack = "publishTrack", UnpublishTrack = "unpublishTrack", MuteTrack = "muteTrack";
     public const string Data = "data", Chat = "chat", UpdateMetadata = "updateMetadata", Leave = "leave", Ping = "ping";
     public const string MediaPath = "mediaPath";
+    public const string Admit = "admit", Deny = "deny", MuteParticipant = "muteParticipant", AskUnmute = "askUnmute";
+    public const string StopTrack = "stopTrack", RemoveParticipant = "removeParticipant", LockRoom = "lockRoom";
+    public const string EndMeeting = "endMeeting", MakeHost = "makeHost";
     public const string PublisherOffer = "publisherOffer", SubscriberAnswer = "subscriberAnswer", UpdateSubscription = "updateSubscription";
 
     /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
@@ -48,6 +54,8 @@ public static class ClientTypes
         Offer => Offer, Answer => Answer, Candidate => Candidate, PublishTrack => PublishTrack, UnpublishTrack => UnpublishTrack,
         MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping, MediaPath => MediaPath,
         PublisherOffer => PublisherOffer, SubscriberAnswer => SubscriberAnswer, UpdateSubscription => UpdateSubscription,
+        Admit => Admit, Deny => Deny, MuteParticipant => MuteParticipant, AskUnmute => AskUnmute, StopTrack => StopTrack,
+        RemoveParticipant => RemoveParticipant, LockRoom => LockRoom, EndMeeting => EndMeeting, MakeHost => MakeHost,
         _ => "unknown",
     };
 }

@@ -27,6 +27,9 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(PublisherAnswerMessage), "publisherAnswer")]
 [JsonDerivedType(typeof(SubscriberOfferMessage), "subscriberOffer")]
 [JsonDerivedType(typeof(TopologyMessage), "topology")]
+[JsonDerivedType(typeof(LobbyMessage), "lobby")]
+[JsonDerivedType(typeof(UnmuteRequestMessage), "unmuteRequest")]
+[JsonDerivedType(typeof(RoomUpdatedMessage), "roomUpdated")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
@@ -62,6 +65,15 @@ public sealed record OfferMessage(string From, string FromIdentity, string Sdp) 
 /// back to <c>mesh</c> when it stayed below that. <paramref name="Participants"/> is how many were in the room then.
 /// </summary>
 public sealed record TopologyMessage(string Topology, int Participants) : ServerMessage;
+
+/// <summary>To hosts: the guests waiting in the lobby now, in the order they came (sent whenever it changes).</summary>
+public sealed record LobbyMessage(IReadOnlyList<LobbyGuestInfo> Waiting) : ServerMessage;
+
+/// <summary>To a participant: a host asks them to turn on their microphone (or camera); only they can.</summary>
+public sealed record UnmuteRequestMessage(string From, string FromIdentity, string? TrackSid) : ServerMessage;
+
+/// <summary>The room's settings changed (a host locked or unlocked it).</summary>
+public sealed record RoomUpdatedMessage(RoomInfo Room) : ServerMessage;
 
 /// <summary>The SFU's answer to the publisher connection's offer (protocol 2).</summary>
 public sealed record PublisherAnswerMessage(string Sdp) : ServerMessage;

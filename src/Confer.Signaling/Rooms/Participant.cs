@@ -45,6 +45,10 @@ internal sealed class Participant : ISendableTracks
     public string? Name { get; private set; }
     public string? Metadata { get; private set; }
     public ParticipantPermission Permission { get; }
+
+    /// <summary>May moderate the room (docs/protocol.md, "Hosts, the lobby and moderation"); set by the room only.</summary>
+    public bool IsHost { get; set; }
+
     public long JoinedAt { get; }
     public bool Hidden => Permission.Hidden;
     public string ResumeToken { get; }
@@ -222,7 +226,7 @@ internal sealed class Participant : ISendableTracks
         var p = Permission;
         return new ParticipantInfo(Sid.Value, Identity.Value, Name, Metadata, JoinedAt,
             new PermissionInfo(p.CanPublish, p.CanSubscribe, p.CanPublishData, p.CanPublishSources, p.CanUpdateMetadata, p.Hidden),
-            tracks);
+            tracks) { Host = IsHost ? true : null };
     }
 
     private void StopGrace()

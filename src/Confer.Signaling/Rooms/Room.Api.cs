@@ -42,6 +42,7 @@ internal sealed partial class Room
                     // The same token may not bring it back.
                     _context.Removed.Add(removed.Token);
                     _context.Removed.Add(removed.ResumedWith);
+                    ForbidLocked(removed.Identity);
                     RemoveLocked(removed, LeaveReasons.Removed, CloseCodes.Removed, "removed by the server API");
                     return RoomReply.Done;
 
@@ -50,6 +51,12 @@ internal sealed partial class Room
                     return SetMutedLocked(muted, mute.Track, mute.Muted) is { } track
                         ? new RoomReply(ApiOutcome.Done) { Track = track with { Cid = null } }
                         : new RoomReply(ApiOutcome.NoTrack);
+
+                case KnockRequest knock:
+                    return new RoomReply(ApiOutcome.Done) { Knock = KnockLocked(knock.Identity, knock.Name) };
+
+                case LobbyPollRequest poll:
+                    return new RoomReply(ApiOutcome.Done) { Knock = PollLocked(poll.Ticket) };
 
                 case SendDataRequest send:
                     var data = send.Data;

@@ -55,6 +55,9 @@ internal sealed partial class Room
                 case ClientTypes.PublisherOffer: return PublisherOffer(p, m);
                 case ClientTypes.SubscriberAnswer: return SubscriberAnswer(p, m);
                 case ClientTypes.UpdateSubscription: return UpdateSubscription(p, m);
+                case ClientTypes.Admit or ClientTypes.Deny or ClientTypes.LockRoom or ClientTypes.EndMeeting or ClientTypes.MuteParticipant
+                    or ClientTypes.AskUnmute or ClientTypes.StopTrack or ClientTypes.RemoveParticipant or ClientTypes.MakeHost:
+                    return Moderate(p, m);
                 case null:
                     return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
                 default:

@@ -62,11 +62,13 @@ internal sealed partial class Room
     /// Opens a room made by the server API: it closes after its empty timeout unless someone joins.
     /// Null when it closed in the meantime.
     /// </summary>
-    public RoomInfo? Open()
+    public RoomInfo? Open(bool hosted = false, bool? lobby = null)
     {
         lock (_gate)
         {
             if (_closed) return null;
+            if (hosted) _hosted = true;
+            if (lobby is { } on) _lobby = on;
             if (StartLocked() && _count == 0) ScheduleEmptyLocked();
             return ToInfoLocked();
         }
@@ -89,6 +91,8 @@ internal sealed partial class Room
             if (existing is not null)
                 RemoveLocked(existing, LeaveReasons.Replaced, CloseCodes.Replaced, "replaced: the same identity joined again", replacing: true);
 
+            if (LockedOutLocked(token) is { } lockedOut)
+                return JoinReply.Refused(Name, CloseCodes.PermissionDenied, lockedOut);
             EvaluateTopologyLocked(newcomerProtocol: request.Protocol);
             if (_onSfu && request.Protocol < 2)
                 return JoinReply.Refused(Name, CloseCodes.PermissionDenied,
@@ -97,6 +101,7 @@ internal sealed partial class Room
             {
                 UsesSfu = _onSfu,
                 Protocol = request.Protocol,
+                IsHost = token.Video.RoomAdmin,
             };
             _byIdentity.Add(p.Identity.Value, p);
             _bySid.Add(p.Sid.Value, p);
@@ -111,6 +116,7 @@ internal sealed partial class Room
             Raise(new ParticipantJoined(Name, Sid, Now, p.Sid, p.Identity, p.Hidden, p.Name, p.Metadata));
             LogJoined(_log, Name.Value, p.Identity.Value, p.Sid.Value);
             SyncSubscriptionsLocked(only: p);
+            if (p.IsHost && _lobbyGuests.Count > 0) SendLobbyLocked(only: p);
             return new JoinReply(Name, p.Sid);
         }
     }
@@ -241,6 +247,7 @@ internal sealed partial class Room
     {
         StopEmptyTimerLocked();
         StopTopologyTimersLocked();
+        StopLobbyTimerLocked();
         _context.Closed(this);
         if (_started) Raise(new RoomFinished(Name, Sid, Now));
         LogRoomClosed(_log, Name.Value);
@@ -278,7 +285,11 @@ internal sealed partial class Room
     }
 
     private RoomInfo ToInfoLocked() =>
-        new(Sid.Value, Name.Value, Metadata, MaxParticipants, (int)EmptyTimeout.TotalSeconds, CreationTime, _byIdentity.Count);
+        new(Sid.Value, Name.Value, Metadata, MaxParticipants, (int)EmptyTimeout.TotalSeconds, CreationTime, _byIdentity.Count)
+        {
+            Locked = _locked ? true : null,
+            Lobby = _lobby ? true : null,
+        };
 
     private void Raise(RoomEvent e) => _context.Events.Raise(e);
     private DateTimeOffset Now => _time.GetUtcNow();

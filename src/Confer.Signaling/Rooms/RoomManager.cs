@@ -105,7 +105,8 @@ public sealed class RoomManager
                 if (create.Metadata is { } m && System.Text.Encoding.UTF8.GetByteCount(m) > _options.MaxMetadataBytes)
                     return new RoomReply(ApiOutcome.BadRequest, $"'metadata' is larger than {_options.MaxMetadataBytes} bytes");
                 for (var attempt = 0; attempt < 16; attempt++)
-                    if (GetOrCreate(create.Room, create.MaxParticipants, create.EmptyTimeout ?? _options.ApiRoomEmptyTimeout, create.Metadata).Open() is { } opened)
+                    if (GetOrCreate(create.Room, create.MaxParticipants, create.EmptyTimeout ?? _options.ApiRoomEmptyTimeout, create.Metadata)
+                            .Open(create.Hosted, create.Lobby) is { } opened)
                         return new RoomReply(ApiOutcome.Done) { Room = opened };
                 return new RoomReply(ApiOutcome.BadRequest, "the room is closing, try again");
             case DeleteRoomRequest delete:
@@ -114,6 +115,8 @@ public sealed class RoomManager
             case GetParticipantRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case RemoveParticipantRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case MuteTrackRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
+            case KnockRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
+            case LobbyPollRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case SendDataRequest r:
                 if (Room.ValidateData(r.Data.Payload, r.Data.Encoding, r.Data.Topic) is { } problem) return new RoomReply(ApiOutcome.BadRequest, problem);
                 if (System.Text.Encoding.UTF8.GetByteCount(r.Data.Payload!) > _options.MaxDataBytes)

@@ -44,7 +44,29 @@ public sealed record LeaveRequest(RoomName Room, ParticipantSid Participant, Con
 public abstract record RoomRequest;
 
 public sealed record ListRoomsRequest : RoomRequest;
-public sealed record CreateRoomRequest(RoomName Room, int? MaxParticipants, TimeSpan? EmptyTimeout, string? Metadata) : RoomRequest;
+public sealed record CreateRoomRequest(RoomName Room, int? MaxParticipants, TimeSpan? EmptyTimeout, string? Metadata) : RoomRequest
+{
+    /// <summary>Opened by a signed-in host (the meeting app): guests may then ask to join through its link.</summary>
+    public bool Hosted { get; init; }
+
+    /// <summary>With <see cref="Hosted"/>: whether guests wait in the lobby (null leaves an existing room's setting).</summary>
+    public bool? Lobby { get; init; }
+}
+
+/// <summary>
+/// A guest with the meeting link asks to join a hosted room as <see cref="Identity"/>: the reply's <see cref="RoomReply.Knock"/>
+/// says enter now, wait in the lobby (with a ticket to ask again), or why not.
+/// </summary>
+public sealed record KnockRequest(RoomName Room, ParticipantIdentity Identity, string Name) : RoomRequest;
+
+/// <summary>A waiting guest asks how its <see cref="Ticket"/> stands (and so shows it is still there).</summary>
+public sealed record LobbyPollRequest(RoomName Room, string Ticket) : RoomRequest;
+
+/// <summary>What a knock or a lobby poll came to.</summary>
+public enum KnockOutcome { Enter, Wait, Denied, Locked, Full, Unknown }
+
+/// <summary>The answer to a <see cref="KnockRequest"/> or <see cref="LobbyPollRequest"/>: the identity and name to mint a token for when it is <see cref="KnockOutcome.Enter"/>.</summary>
+public sealed record KnockResult(KnockOutcome Outcome, string? Ticket = null, ParticipantIdentity? Identity = null, string? Name = null);
 public sealed record DeleteRoomRequest(RoomName Room) : RoomRequest;
 public sealed record ListParticipantsRequest(RoomName Room) : RoomRequest;
 public sealed record GetParticipantRequest(RoomName Room, ParticipantIdentity Identity) : RoomRequest;
@@ -65,4 +87,5 @@ public sealed record RoomReply(ApiOutcome Outcome, string? Problem = null)
     public ParticipantInfo? Participant { get; init; }
     public IReadOnlyList<ParticipantInfo>? Participants { get; init; }
     public TrackInfo? Track { get; init; }
+    public KnockResult? Knock { get; init; }
 }

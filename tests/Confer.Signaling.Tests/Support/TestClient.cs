@@ -35,6 +35,18 @@ internal sealed class TestClient : IAsyncDisposable
         return new TestClient(ws, read);
     }
 
+    /// <summary>Connects to a server at <paramref name="ws"/> (a whole <c>confer</c> host) and waits for the <c>join</c> frame.</summary>
+    public static async Task<TestClient> JoinAsync(Uri ws, string token, string query = "")
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(new Uri(ws, $"/rtc?access_token={Uri.EscapeDataString(token)}{query}"), cts.Token);
+        var client = new TestClient(socket, true);
+        client.Join = await client.ExpectAsync("join");
+        return client;
+    }
+
     /// <summary>Connects and waits for the <c>join</c> frame.</summary>
     public static async Task<TestClient> JoinAsync(TestServer server, string token, string query = "")
     {

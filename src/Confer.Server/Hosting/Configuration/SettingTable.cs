@@ -30,7 +30,7 @@ internal static class SettingTable
     }
 
     /// <summary>Every setting, in the order <c>config check</c> prints them. Add a fragment here.</summary>
-    public static readonly IReadOnlyList<Setting> All = [.. Core, .. HttpsFlags.Settings, .. AcmeFlags.Settings, .. ObservabilityFlags.Settings, .. WebhookFlags.Settings, .. DrainFlags.Settings, .. SignalingFlags.Settings, .. TurnFlags.Settings];
+    public static readonly IReadOnlyList<Setting> All = [.. Core, .. HttpsFlags.Settings, .. AcmeFlags.Settings, .. ObservabilityFlags.Settings, .. WebhookFlags.Settings, .. DrainFlags.Settings, .. SignalingFlags.Settings, .. HostFlags.Settings, .. TurnFlags.Settings];
 
     /// <summary>Every setting with the <c>…File</c> companions of the secrets.</summary>
     public static readonly IReadOnlyList<Setting> WithFiles = [.. All.SelectMany(s => s.FileSetting is { } f ? new[] { s, f } : [s])];
@@ -42,6 +42,7 @@ internal static class SettingTable
         ("Signaling", typeof(Confer.Signaling.SignalingOptions)),
         (MetricsOptions.Section, typeof(MetricsOptions)),
         ("Webhooks", typeof(Confer.Server.Webhooks.WebhookOptions)),
+        (Confer.Server.Hosts.HostSignInOptions.Section, typeof(Confer.Server.Hosts.HostSignInOptions)),
     ];
 
     /// <summary>Sections where any key is valid (.NET's own: log levels per category).</summary>
