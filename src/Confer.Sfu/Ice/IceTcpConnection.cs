@@ -60,6 +60,8 @@ public sealed partial class IceTcpConnection : IClientSink, IIcePathObserver, IT
     private readonly ILogger _logger;
     private readonly Channel<(byte[] Buffer, int Length)> _queue;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Stack<byte[]> _free = new(); // slots of SlotSize, reused: the pool's per-thread caches do not survive
+                                                  // renting on the forwarding thread and returning on the writer's
     private int _queuedBytes;
     private volatile bool _closed;
     private bool _checked;
@@ -157,7 +159,8 @@ public sealed partial class IceTcpConnection : IClientSink, IIcePathObserver, IT
             {
                 // The writer ends with the connection; what it met is the connection's end, already handled.
             }
-            while (_queue.Reader.TryRead(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+            while (_queue.Reader.TryRead(out var item)) ReturnSlot(item.Buffer);
+            lock (_free) _free.Clear();
             Log.Closed(_logger, _tuple, reason);
         }
     }
@@ -256,18 +259,45 @@ public sealed partial class IceTcpConnection : IClientSink, IIcePathObserver, IT
             Interlocked.Add(ref _queuedBytes, -size);
             return Drop();
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = RentSlot(size);
         IceTcpFramer.WriteLength(buffer, bytes.Length);
         bytes.CopyTo(buffer.AsSpan(IceTcpFramer.LengthPrefix));
         if (!_queue.Writer.TryWrite((buffer, size)))
         {
             Interlocked.Add(ref _queuedBytes, -size);
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnSlot(buffer);
             return Drop();
         }
         Interlocked.Increment(ref _packetsOut);
         return true;
     }
+
+    /// <summary>A frame's buffer: a reused slot for a packet that fits an MTU (all media), the shared pool for more.</summary>
+    private byte[] RentSlot(int size)
+    {
+        if (size > SlotSize) return ArrayPool<byte>.Shared.Rent(size);
+        lock (_free)
+        {
+            if (_free.TryPop(out var slot)) return slot;
+        }
+        return new byte[SlotSize]; // at most MaxQueuedPackets of them live at once, then they are reused
+    }
+
+    private void ReturnSlot(byte[] buffer)
+    {
+        if (buffer.Length != SlotSize)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+        lock (_free)
+        {
+            if (!_closed && _free.Count < _limits.MaxQueuedPackets) _free.Push(buffer);
+        }
+    }
+
+    /// <summary>Slot size: an MTU-sized packet and its prefix (not a power of two, so never confused with a pooled array).</summary>
+    private const int SlotSize = 1536;
 
     private bool Drop()
     {
@@ -288,7 +318,7 @@ public sealed partial class IceTcpConnection : IClientSink, IIcePathObserver, IT
                 {
                     output.Write(item.Buffer.AsSpan(0, item.Length));
                     Interlocked.Add(ref _queuedBytes, -item.Length);
-                    ArrayPool<byte>.Shared.Return(item.Buffer);
+                    ReturnSlot(item.Buffer);
                 }
                 var flushed = await output.FlushAsync(ct).ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled) break;
