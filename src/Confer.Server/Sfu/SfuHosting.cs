@@ -17,7 +17,11 @@ internal static class ServerSfuHosting
     public static IServiceCollection AddConferServerSfu(this IServiceCollection services, ServerOptions options)
     {
         if (!Topologies.NeedsSfu(options.Signaling.Topology)) return services;
-        services.AddConferSfu(sp => new SfuServiceOptions { UdpCandidates = () => Candidates(options, sp.GetRequiredService<TurnEndpoints>()) });
+        services.AddConferSfu(sp => new SfuServiceOptions
+        {
+            UdpCandidates = () => Candidates(options, sp.GetRequiredService<TurnEndpoints>()),
+            TcpCandidates = () => TcpCandidates(options, sp.GetService<Tls.HttpsListener>()),
+        });
         services.AddSingleton<IMediaPlane>(sp => new SfuMediaPlane(sp.GetRequiredService<SfuService>()));
         return services;
     }
@@ -35,6 +39,22 @@ internal static class ServerSfuHosting
         if (list.Count > 0) return list;
         var bound = turn.Primary.Address;
         list.Add(new IPEndPoint(bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : bound, port));
+        return list;
+    }
+
+    /// <summary>
+    /// ICE-TCP's passive candidates (RFC 6544): the HTTPS port (Tls/SharedPort.cs hands ICE-TCP on), at the public
+    /// address(es) when known, else the bound one, else loopback. None when HTTPS does not run.
+    /// </summary>
+    internal static IReadOnlyList<IPEndPoint> TcpCandidates(ServerOptions options, Tls.HttpsListener? https)
+    {
+        if (https?.EndPoint is not { } bound) return [];
+        var list = new List<IPEndPoint>(2);
+        if (options.PublicIp.V4 is { } v4) list.Add(new IPEndPoint(v4, bound.Port));
+        if (options.PublicIp.V6 is { } v6) list.Add(new IPEndPoint(v6, bound.Port));
+        if (list.Count > 0) return list;
+        var address = bound.Address;
+        list.Add(new IPEndPoint(address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : address, bound.Port));
         return list;
     }
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Text;
+using Confer.Server.Transport;
 using Confer.Server.Turn;
+using Confer.Sfu.Ice;
 using Confer.Transport;
 using Confer.Transport.Classification;
 using Confer.Transport.Streams;
@@ -17,6 +19,8 @@ namespace Confer.Server.Tls;
 /// <code>
 ///   plain TCP   first bytes (StreamClassifier, RFC 7983's split)   TLS ClientHello  → the TLS handshake below
 ///                                                                  STUN, ChannelData → TURN over TCP (RFC 8656 §3.1)
+///                                                                  RFC 4571 length + a check for an SFU ufrag
+///                                                                                    → ICE-TCP to the SFU (RFC 6544)
 ///                                                                  HTTP             → one sentence: this port speaks HTTPS
 ///   after TLS   ALPN (RFC 7301)   "stun.turn", "stun.nat-discovery" (RFC 7443 §6) → TURN over TLS
 ///                                 "h2", "http/1.1"                              → HTTPS (Kestrel)
@@ -32,6 +36,22 @@ internal sealed class SharedPort(IServiceProvider services, TimeProvider time)
 
     private StreamConnectionHandler? _turn;
     private bool _resolved;
+    private IceTcpConnections? _iceTcp;
+    private bool _iceResolved;
+
+    /// <summary>The SFU's ICE-TCP connections, or null in a host without the media port.</summary>
+    private IceTcpConnections? IceTcp
+    {
+        get
+        {
+            if (!Volatile.Read(ref _iceResolved))
+            {
+                _iceTcp = services.GetService<IceTcpConnections>();
+                Volatile.Write(ref _iceResolved, true);
+            }
+            return _iceTcp;
+        }
+    }
 
     /// <summary>TURN's stream handler, or null in a host without TURN (made once, on first use: Kestrel is configured before the container is final).</summary>
     private StreamConnectionHandler? Turn
@@ -67,6 +87,11 @@ internal sealed class SharedPort(IServiceProvider services, TimeProvider time)
     public async Task BeforeTlsAsync(ConnectionContext ctx, ConnectionDelegate next, Func<ReadOnlySequence<byte>, ConnectionContext, bool> clientHello)
     {
         var kind = await PeekAsync(ctx, clientHello).ConfigureAwait(false);
+        if (kind == IceTcpKind && IceTcp is { } ice)
+        {
+            await ice.ServeAsync(ctx).ConfigureAwait(false);
+            return;
+        }
         switch (kind)
         {
             case StreamKind.Tls:
@@ -120,6 +145,21 @@ internal sealed class SharedPort(IServiceProvider services, TimeProvider time)
                 var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (!known) known = Classify(buffer, out kind);
+                // RFC 6544: an RFC 4571 length first, then a check whose ufrag is the SFU's (before TLS only).
+                if (known && kind == StreamKind.Unknown && clientHello is not null && IceTcp is { } ice)
+                {
+                    var probe = ice.Probe(buffer);
+                    if (probe == IceTcpProbe.Yes)
+                    {
+                        input.AdvanceTo(buffer.Start);
+                        return IceTcpKind;
+                    }
+                    if (probe == IceTcpProbe.NeedMore && !result.IsCompleted)
+                    {
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        continue;
+                    }
+                }
                 bool done = known && (kind != StreamKind.Tls || clientHello is null || clientHello(buffer, ctx));
                 if (done || result.IsCompleted || buffer.Length >= ClientHello.MaxRecordBytes)
                 {
@@ -134,6 +174,9 @@ internal sealed class SharedPort(IServiceProvider services, TimeProvider time)
             return StreamKind.Unknown; // nothing in time, or the client left
         }
     }
+
+    /// <summary>What <see cref="PeekAsync"/> says for ICE-TCP (not one of the transport's stream kinds).</summary>
+    private const StreamKind IceTcpKind = (StreamKind)0xFF;
 
     private static bool Classify(in ReadOnlySequence<byte> buffer, out StreamKind kind)
     {

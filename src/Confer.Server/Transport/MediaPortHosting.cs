@@ -30,6 +30,8 @@ internal static class MediaPortHosting
         services.TryAddSingleton(sp => new MediaPortHandler(sp.GetRequiredService<StunDispatcher>(), sp.GetRequiredService<IceCheckHandler>(),
             sp.GetRequiredService<IceSessionTable>(), sp.GetRequiredService<IMediaPacketSink>()));
         services.AddSingleton<IPacketHandler>(sp => sp.GetRequiredService<MediaPortHandler>());
+        services.TryAddSingleton(sp => new IceTcpConnections(sp.GetRequiredService<IceCheckHandler>(), sp.GetRequiredService<IceSessionTable>(),
+            sp.GetRequiredService<IMediaPacketSink>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IHostApplicationLifetime>()));
         return services;
     }
 }

@@ -50,18 +50,7 @@ public sealed partial class IceCheckHandler
         if (packet.Length < StunMessage.HeaderLength || packet[0] != 0 || packet[1] != 1 || !StunMessage.LooksLikeStun(packet)) return IceCheckResult.NotIce;
         if (!StunMessage.TryRead(packet, out var request, out _)) return IceCheckResult.NotIce;
         if (!request.TryGetAttribute(StunAttributeType.Username, out var username)) return IceCheckResult.NotIce;
-
-        // USERNAME = "ourUfrag:theirUfrag" (RFC 8445 §7.2.2). Ufrags are ice-chars, so ASCII: one char per byte.
-        int colon = username.IndexOf((byte)':');
-        var localPart = colon < 0 ? username : username[..colon];
-        if (localPart.IsEmpty || localPart.Length > MaxUfragChars) return IceCheckResult.NotIce;
-        Span<char> ufrag = stackalloc char[MaxUfragChars];
-        for (int i = 0; i < localPart.Length; i++)
-        {
-            if (!IceCredentials.IsIceChar(localPart[i])) return IceCheckResult.NotIce;
-            ufrag[i] = (char)localPart[i];
-        }
-        if (!_table.TryGet(ufrag[..localPart.Length], out var session)) return IceCheckResult.NotIce;
+        if (!TryFindSession(username, out var session, out int colon)) return IceCheckResult.NotIce;
 
         // Ours from here. ICE requires FINGERPRINT on checks (RFC 8445 §7.2.2); a wrong one means not STUN (RFC 8489 §7.3).
         if (request.FingerprintOffset < 0 || !Fingerprint.Verify(request))
@@ -122,6 +111,35 @@ public sealed partial class IceCheckHandler
         writer.AddFingerprint();
         Send(context, buffer, writer.Length, framed);
         return useCandidate ? IceCheckResult.Nominated : IceCheckResult.Success;
+    }
+
+    /// <summary>
+    /// True when <paramref name="packet"/> is a Binding request whose USERNAME starts with the ufrag of a session here
+    /// (nothing is verified or answered): how a new ICE-TCP connection is told apart from TURN's (RFC 6544 §3).
+    /// Allocation-free; never throws.
+    /// </summary>
+    public bool IsCheckForKnownSession(ReadOnlySpan<byte> packet)
+    {
+        if (packet.Length < StunMessage.HeaderLength || packet[0] != 0 || packet[1] != 1 || !StunMessage.LooksLikeStun(packet)) return false;
+        return StunMessage.TryRead(packet, out var request, out _)
+            && request.TryGetAttribute(StunAttributeType.Username, out var username)
+            && TryFindSession(username, out _, out _);
+    }
+
+    // USERNAME = "ourUfrag:theirUfrag" (RFC 8445 §7.2.2). Ufrags are ice-chars, so ASCII: one char per byte.
+    private bool TryFindSession(ReadOnlySpan<byte> username, out IceSession session, out int colon)
+    {
+        session = null!;
+        colon = username.IndexOf((byte)':');
+        var localPart = colon < 0 ? username : username[..colon];
+        if (localPart.IsEmpty || localPart.Length > MaxUfragChars) return false;
+        Span<char> ufrag = stackalloc char[MaxUfragChars];
+        for (int i = 0; i < localPart.Length; i++)
+        {
+            if (!IceCredentials.IsIceChar(localPart[i])) return false;
+            ufrag[i] = (char)localPart[i];
+        }
+        return _table.TryGet(ufrag[..localPart.Length], out session);
     }
 
     private static bool RemoteMatches(IceSession session, ReadOnlySpan<byte> remotePart)

@@ -43,5 +43,29 @@ public sealed class IcePath
     /// <summary>Sends one datagram (or one message on an ICE-TCP connection, already framed) to the client. False when dropped.</summary>
     public bool Send(ReadOnlySpan<byte> bytes) => Sink.Send(bytes, Destination);
 
+    /// <summary>The table let go of this path (consent expired, its session went, or another took its 5-tuple).</summary>
+    internal void NotifyRemoved()
+    {
+        if (Sink is not IIcePathObserver observer) return;
+        try
+        {
+            observer.OnPathRemoved(this);
+        }
+        catch (Exception)
+        {
+            // The contract says it must not throw; a table operation must not fail for it.
+        }
+    }
+
     public override string ToString() => $"{Session} via {Tuple}";
+}
+
+/// <summary>
+/// A sink that wants to know when a path through it leaves the <see cref="IceSessionTable"/>: an ICE-TCP connection
+/// (RFC 6544) closes once it carries no path. Called under the table's locks: return at once, never call the table back
+/// on the same thread, never throw.
+/// </summary>
+public interface IIcePathObserver
+{
+    void OnPathRemoved(IcePath path);
 }

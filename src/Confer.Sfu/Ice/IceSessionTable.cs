@@ -94,7 +94,11 @@ public sealed partial class IceSessionTable : IDisposable
         lock (session.Gate)
         {
             session.MarkRemoved();
-            foreach (var path in session.Paths) _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(path.Tuple, path));
+            foreach (var path in session.Paths)
+            {
+                _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(path.Tuple, path));
+                path.NotifyRemoved();
+            }
             session.Paths.Clear();
             session.SetSelected(null);
         }
@@ -105,7 +109,9 @@ public sealed partial class IceSessionTable : IDisposable
     public void RemovePath(in FiveTuple tuple)
     {
         if (!_paths.TryRemove(tuple, out var path)) return;
-        if (Detach(path)) _listener.OnConsentLost(path.Session);
+        bool lost = Detach(path);
+        path.NotifyRemoved();
+        if (lost) _listener.OnConsentLost(path.Session);
     }
 
     /// <summary>
@@ -129,14 +135,25 @@ public sealed partial class IceSessionTable : IDisposable
     private IcePath? AddPath(IceSession session, in PacketContext context, long now)
     {
         var tuple = context.Tuple;
+        IcePath? pendingNotify = null;
         // The 5-tuple belonged to another session (an ICE restart with new credentials, or a client reusing its port).
         if (_paths.TryGetValue(tuple, out var other) && !ReferenceEquals(other.Session, session)
-            && _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(tuple, other)) && Detach(other))
+            && _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(tuple, other)))
         {
-            _listener.OnConsentLost(other.Session);
+            if (Detach(other)) _listener.OnConsentLost(other.Session);
+            pendingNotify = other;
         }
         IcePath? evicted = null;
-        IcePath path;
+        var path = AddPathLocked(session, context, now, ref evicted);
+        // After the new path is in: an ICE-TCP connection that moved to another session keeps its 5-tuple's new path.
+        pendingNotify?.NotifyRemoved();
+        evicted?.NotifyRemoved();
+        return path;
+    }
+
+    private IcePath? AddPathLocked(IceSession session, in PacketContext context, long now, ref IcePath? evicted)
+    {
+        var tuple = context.Tuple;
         lock (session.Gate)
         {
             if (session.IsRemoved) return null;
@@ -148,11 +165,11 @@ public sealed partial class IceSessionTable : IDisposable
                 session.Paths.Remove(evicted);
                 _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(evicted.Tuple, evicted));
             }
-            path = new IcePath(session, tuple, context.Sink, Copy(context.ClientAddress), now);
+            var path = new IcePath(session, tuple, context.Sink, Copy(context.ClientAddress), now);
             session.Paths.Add(path);
             _paths[tuple] = path;
+            return path;
         }
-        return path;
     }
 
     private static IcePath? OldestUnselected(IceSession session)
@@ -212,6 +229,7 @@ public sealed partial class IceSessionTable : IDisposable
                     if (_time.GetElapsedTime(path.LastCheck, now) < _options.ConsentTimeout) continue;
                     paths.RemoveAt(i);
                     _paths.TryRemove(new KeyValuePair<FiveTuple, IcePath>(path.Tuple, path));
+                    path.NotifyRemoved();
                     removed++;
                     if (ReferenceEquals(session.Selected, path))
                     {

@@ -23,6 +23,12 @@ public sealed class SfuServiceOptions
 {
     /// <summary>UDP endpoints of the media port (the STUN/TURN port), as clients should dial them.</summary>
     public Func<IReadOnlyList<IPEndPoint>> UdpCandidates { get; set; } = () => [];
+
+    /// <summary>
+    /// TCP endpoints where ICE-TCP is served (RFC 6544, passive: the HTTPS port), as clients should dial them; written as
+    /// "tcptype passive" host candidates with a lower priority than every UDP one.
+    /// </summary>
+    public Func<IReadOnlyList<IPEndPoint>> TcpCandidates { get; set; } = () => [];
 }
 
 /// <summary>
@@ -120,6 +126,10 @@ public sealed partial class SfuService : IDisposable
         var list = new List<string>();
         int foundation = 1;
         foreach (var endpoint in options.UdpCandidates()) list.Add(SdpTransport.HostCandidate(foundation++, endpoint));
+        // RFC 6544 §4.2: local preference 2^13 × direction preference (passive: 4) + other preference, under UDP's 65535.
+        int index = 0;
+        foreach (var endpoint in options.TcpCandidates())
+            list.Add(SdpTransport.HostCandidate(foundation++, endpoint, tcp: true, localPreference: (Ice.IceCandidate.PassiveDirectionPreference << 13) + 8191 - index++));
         return list;
     }
 }

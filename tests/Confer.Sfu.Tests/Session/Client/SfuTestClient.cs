@@ -18,18 +18,25 @@ namespace Confer.Sfu.Tests.Session.Client;
 /// USERNAME "server:client", PRIORITY, ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY keyed with the server's
 /// password, FINGERPRINT), the DTLS client handshake (a=setup:active, BouncyCastle, its own certificate) and SRTP with
 /// the exported keys (RFC 5764 §4.2: it protects with the client write key, unprotects with the server's).
-/// Blocking calls, bounded by timeouts; for tests and benchmarks.
+/// Blocking calls, bounded by timeouts; for tests and benchmarks. With <c>tcp</c> it is an ICE-TCP active client
+/// (RFC 6544) instead: one TCP connection, every packet framed by its 16-bit length (RFC 4571 §2).
 /// </summary>
 internal sealed class SfuTestClient : DatagramTransport, IDisposable
 {
-    private readonly Socket _socket;
-    private readonly byte[] _receive = new byte[4096];
+    private Socket _socket;
+    private readonly IPEndPoint _server;
+    private readonly byte[] _receive = new byte[70_000];
+    private readonly bool _tcp;
     private SrtpSession? _outbound;
     private SrtpSession? _inbound;
 
-    public SfuTestClient(IPEndPoint server, DtlsCertificate? certificate = null)
+    public SfuTestClient(IPEndPoint server, DtlsCertificate? certificate = null, bool tcp = false)
     {
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+        _tcp = tcp;
+        _server = server;
+        _socket = tcp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _socket.Connect(server);
         Certificate = certificate ?? DtlsCertificate.Generate(TimeProvider.System);
@@ -111,7 +118,65 @@ internal sealed class SfuTestClient : DatagramTransport, IDisposable
     /// <summary>Protects and sends one RTP (or RTCP) packet.</summary>
     public void SendMedia(ReadOnlySpan<byte> plain, bool rtcp = false) => SendRaw(Protect(plain, rtcp));
 
-    public void SendRaw(ReadOnlySpan<byte> datagram) => _socket.Send(datagram);
+    public void SendRaw(ReadOnlySpan<byte> datagram)
+    {
+        if (!_tcp)
+        {
+            _socket.Send(datagram);
+            return;
+        }
+        var frame = new byte[2 + datagram.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)datagram.Length);
+        datagram.CopyTo(frame.AsSpan(2));
+        try
+        {
+            _socket.Send(frame);
+        }
+        catch (SocketException)
+        {
+            // Closed by the server: what a test may be checking.
+        }
+    }
+
+    /// <summary>
+    /// The client's address changes (a new UDP socket on a new port, or a new TCP connection), keeping ICE credentials,
+    /// DTLS keys and SRTP contexts: what a network change looks like to the server.
+    /// </summary>
+    public void Rebind()
+    {
+        var old = _socket;
+        var socket = _tcp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Connect(_server);
+        _socket = socket;
+        old.Dispose();
+    }
+
+    /// <summary>Raw bytes on the TCP connection, unframed (bad framing for tests).</summary>
+    public void SendStreamBytes(ReadOnlySpan<byte> bytes) => _socket.Send(bytes);
+
+    /// <summary>ICE-TCP: true once the server closed the connection (read end), within the timeout.</summary>
+    public bool WaitClosed(int timeoutMillis)
+    {
+        long deadline = Environment.TickCount64 + timeoutMillis;
+        var scratch = new byte[4096];
+        while (Environment.TickCount64 < deadline)
+        {
+            int wait = (int)Math.Max(1, deadline - Environment.TickCount64);
+            if (!_socket.Poll(wait * 1000, SelectMode.SelectRead)) continue;
+            try
+            {
+                if (_socket.Receive(scratch) == 0) return true;
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>
     /// The next SRTP (or SRTCP) packet from the server, unprotected; other datagrams (DTLS retransmissions, STUN) are skipped.
@@ -137,9 +202,10 @@ internal sealed class SfuTestClient : DatagramTransport, IDisposable
         return null;
     }
 
-    /// <summary>Reads one datagram into the receive buffer; -1 on timeout.</summary>
+    /// <summary>Reads one datagram (or one ICE-TCP frame's packet) into the receive buffer; -1 on timeout.</summary>
     private int ReceiveRaw(int timeoutMillis)
     {
+        if (_tcp) return ReceiveFrame(timeoutMillis);
         if (timeoutMillis <= 0 || !_socket.Poll(timeoutMillis * 1000L > int.MaxValue ? int.MaxValue : timeoutMillis * 1000, SelectMode.SelectRead)) return -1;
         try
         {
@@ -148,6 +214,33 @@ internal sealed class SfuTestClient : DatagramTransport, IDisposable
         catch (SocketException)
         {
             return -1;
+        }
+    }
+
+    private int ReceiveFrame(int timeoutMillis)
+    {
+        if (timeoutMillis <= 0 || !_socket.Poll(timeoutMillis * 1000L > int.MaxValue ? int.MaxValue : timeoutMillis * 1000, SelectMode.SelectRead)) return -1;
+        if (!ReadExactly(_receive.AsSpan(0, 2))) return -1;
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(_receive);
+        return ReadExactly(_receive.AsSpan(0, length)) ? length : -1;
+    }
+
+    private bool ReadExactly(Span<byte> into)
+    {
+        _socket.ReceiveTimeout = 5000;
+        try
+        {
+            while (!into.IsEmpty)
+            {
+                int n = _socket.Receive(into);
+                if (n == 0) return false;
+                into = into[n..];
+            }
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

@@ -21,12 +21,16 @@ internal sealed class TransportHarness : IDisposable
     private readonly List<IDisposable> _owned = [];
 
     /// <param name="iceTime">The ICE table's clock (a FakeTimeProvider drives consent expiry); DTLS keeps the system clock.</param>
-    public TransportHarness(SfuTransportOptions? options = null, IceOptions? ice = null, TimeProvider? iceTime = null)
+    public TransportHarness(SfuTransportOptions? options = null, IceOptions? ice = null, TimeProvider? iceTime = null, IceTcpLimits? tcpLimits = null)
     {
         Transports = new SfuTransports(() => Table!, options, TimeProvider.System, null, ServerCertificate);
         Table = new IceSessionTable(ice ?? new IceOptions(), iceTime ?? TimeProvider.System, Transports, startSweep: false);
         Server = new UdpMediaServer(Table, Transports);
+        TcpServer = new TcpMediaServer(Table, Transports, tcpLimits);
     }
+
+    /// <summary>ICE-TCP (RFC 6544) in front of the same table and transports.</summary>
+    public TcpMediaServer TcpServer { get; }
 
     public IceSessionTable Table { get; }
 
@@ -34,17 +38,17 @@ internal sealed class TransportHarness : IDisposable
 
     public UdpMediaServer Server { get; }
 
-    public SfuTestClient NewClient(DtlsCertificate? certificate = null)
+    public SfuTestClient NewClient(DtlsCertificate? certificate = null, bool tcp = false)
     {
-        var client = new SfuTestClient(Server.EndPoint, certificate ?? ClientCertificate);
+        var client = new SfuTestClient(tcp ? TcpServer.EndPoint : Server.EndPoint, certificate ?? ClientCertificate, tcp);
         _owned.Add(client);
         return client;
     }
 
     /// <summary>A transport for a new client, checked (nominated) and DTLS-connected with the given profiles.</summary>
-    public (MediaTransport Transport, SfuTestClient Client) Connect(int[]? profiles = null, IRtpPacketReceiver? receiver = null)
+    public (MediaTransport Transport, SfuTestClient Client) Connect(int[]? profiles = null, IRtpPacketReceiver? receiver = null, bool tcp = false)
     {
-        var client = NewClient();
+        var client = NewClient(tcp: tcp);
         Assert.True(Transports.TryCreate(client.Fingerprint, client.Ufrag, out var transport));
         transport.Receiver = receiver;
         Assert.True(client.Check(transport.IceUfrag, transport.IcePwd), "ICE check got no success response");
@@ -66,6 +70,7 @@ internal sealed class TransportHarness : IDisposable
     public void Dispose()
     {
         Server.Dispose();
+        TcpServer.Dispose();
         Transports.Dispose();
         Table.Dispose();
         foreach (var d in _owned) d.Dispose();
