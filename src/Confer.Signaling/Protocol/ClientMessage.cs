@@ -41,13 +41,14 @@ public static class ClientTypes
     public const string Data = "data", Chat = "chat", UpdateMetadata = "updateMetadata", Leave = "leave", Ping = "ping";
     public const string MediaPath = "mediaPath";
     public const string PublisherOffer = "publisherOffer", SubscriberAnswer = "subscriberAnswer", UpdateSubscription = "updateSubscription";
+    public const string RestartIce = "restartIce";
 
     /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
     public static string Known(string? type) => type switch
     {
         Offer => Offer, Answer => Answer, Candidate => Candidate, PublishTrack => PublishTrack, UnpublishTrack => UnpublishTrack,
         MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping, MediaPath => MediaPath,
-        PublisherOffer => PublisherOffer, SubscriberAnswer => SubscriberAnswer, UpdateSubscription => UpdateSubscription,
+        PublisherOffer => PublisherOffer, SubscriberAnswer => SubscriberAnswer, UpdateSubscription => UpdateSubscription, RestartIce => RestartIce,
         _ => "unknown",
     };
 }

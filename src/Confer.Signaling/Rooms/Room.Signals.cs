@@ -55,6 +55,7 @@ internal sealed partial class Room
                 case ClientTypes.PublisherOffer: return PublisherOffer(p, m);
                 case ClientTypes.SubscriberAnswer: return SubscriberAnswer(p, m);
                 case ClientTypes.UpdateSubscription: return UpdateSubscription(p, m);
+                case ClientTypes.RestartIce: return RestartIce(p, m);
                 case null:
                     return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
                 default:
