@@ -108,6 +108,29 @@ public sealed partial class IceRestartTests
         Assert.True(harness.Table.TryGet(Ufrag(first.Sdp!), out _)); // the old one answers during the grace
     }
 
+    [Fact]
+    public void RestartSubscriberIce_NewOfferWithFreshCredentials_SameTracksAndTransport()
+    {
+        using var harness = new TransportHarness();
+        using var sfu = new SfuService(harness.Transports, new SfuServiceOptions(), TimeProvider.System, NullLoggerFactory.Instance);
+        Assert.Null(sfu.RestartSubscriberIce("room", "PA_2")); // nothing to restart yet
+        const string stream = "b6d2acc8-0159-4a39-bd7a-e26113d1c52a";
+        SfuTrack[] tracks = [new(stream, "PA_1", "audio", "microphone")];
+        Assert.Null(sfu.Publish("room", "PA_1", CapturedSdp.Read(CapturedSdp.SingleLayer), tracks).Error);
+        var offer = sfu.Subscribe("room", "PA_2", tracks);
+        Assert.NotNull(offer);
+        int transports = harness.Transports.Count;
+
+        var restarted = sfu.RestartSubscriberIce("room", "PA_2");
+        Assert.NotNull(restarted);
+        Assert.NotEqual(Ufrag(offer!.Sdp), Ufrag(restarted!.Sdp));
+        Assert.Equal(Fingerprint(offer.Sdp), Fingerprint(restarted.Sdp));
+        Assert.Equal(offer.Tracks, restarted.Tracks);
+        Assert.Equal(transports, harness.Transports.Count);
+        Assert.True(harness.Table.TryGet(Ufrag(restarted.Sdp), out _));
+        Assert.True(harness.Table.TryGet(Ufrag(offer.Sdp), out _)); // the old one answers during the grace
+    }
+
     private static void AssertRoundTrip(MediaTransport transport, SfuTestClient client, RecordingReceiver receiver, int n)
     {
         var down = SfuTestClient.RtpPacket((ushort)(100 + n), ssrc: 0x5151_0000);
