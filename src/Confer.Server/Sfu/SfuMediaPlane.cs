@@ -23,6 +23,11 @@ internal sealed class SfuMediaPlane(SfuService sfu) : IMediaPlane
     public MediaAnswer SubscriberAnswer(MediaParticipant who, string answerSdp) =>
         sfu.SubscriberAnswer(who.Room.Value, who.Participant.Value, answerSdp) is { } error ? MediaAnswer.Refused(error) : new MediaAnswer(null, null);
 
+    public MediaOffer? RestartSubscriberIce(MediaParticipant who) =>
+        sfu.RestartSubscriberIce(who.Room.Value, who.Participant.Value) is { } offer
+            ? new MediaOffer(offer.Sdp, [.. offer.Tracks.Select(t => new MediaOfferTrack(t.Mid, t.TrackSid, t.Publisher))])
+            : null;
+
     public void SetVisibleSize(MediaParticipant who, string trackSid, int width, int height) =>
         sfu.SetVisibleSize(who.Room.Value, who.Participant.Value, trackSid, width, height);
 

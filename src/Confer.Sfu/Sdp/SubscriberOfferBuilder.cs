@@ -30,10 +30,18 @@ internal sealed class SubscriberOfferBuilder(SdpTransport transport, SubscriberO
     }
 
     private readonly List<Slot> _slots = [];
+    private SdpTransport _transport = transport;
     private readonly string _sessionId = (options.SessionId ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2).ToString(CultureInfo.InvariantCulture);
     private ulong _version = 1;
     private int _nextMid;
     private SessionDescription? _pendingOffer;
+
+    /// <summary>The transport attributes offers carry; an ICE restart (RFC 8445 §9) sets new credentials for the next offer.</summary>
+    public SdpTransport Transport
+    {
+        get => _transport;
+        set => _transport = value;
+    }
 
     /// <summary>The last offer, until an answer to it is applied.</summary>
     public SessionDescription? PendingOffer => _pendingOffer;
@@ -98,7 +106,7 @@ internal sealed class SubscriberOfferBuilder(SdpTransport transport, SubscriberO
                 : Sending(slot.Mid, slot.Track!);
             if (slot.State == SlotState.Active)
             {
-                transport.ApplyTo(media, withCandidates: bundle.Count == 0);
+                _transport.ApplyTo(media, withCandidates: bundle.Count == 0);
                 bundle.Add(slot.Mid);
                 if (slot.Track is not null) mids[slot.Track.TrackId] = slot.Mid;
             }

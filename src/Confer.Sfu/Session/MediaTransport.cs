@@ -25,8 +25,12 @@ namespace Confer.Sfu.Session;
 internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, IDisposable
 {
     private readonly IceSessionTable _table;
-    private readonly IceSession _session;
     private readonly DtlsTransport _dtls;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _restartGrace;
+    private volatile IceSession _session;   // the current ICE session: replaced by an ICE restart (RFC 8445 §9)
+    private volatile IceSession? _previous; // the one before a restart, valid until _previousExpiry fires
+    private ITimer? _previousExpiry;
     private readonly ILogger _logger;
     private readonly Action<MediaTransport>? _onDisposed;
     private readonly object _gate = new();      // state, fingerprint, handshake start
@@ -47,10 +51,13 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
 
     /// <summary>Wraps a session just made in <paramref name="table"/>; sets <see cref="IceSession.Tag"/> to this.</summary>
     public MediaTransport(IceSessionTable table, IceSession session, DtlsCertificate certificate, DtlsFingerprint? remoteFingerprint,
-        DtlsSettings? dtlsSettings = null, TimeProvider? timeProvider = null, ILogger? logger = null, Action<MediaTransport>? onDisposed = null)
+        DtlsSettings? dtlsSettings = null, TimeProvider? timeProvider = null, ILogger? logger = null, Action<MediaTransport>? onDisposed = null,
+        TimeSpan? iceRestartGrace = null)
     {
         _table = table;
         _session = session;
+        _time = timeProvider ?? TimeProvider.System;
+        _restartGrace = iceRestartGrace ?? TimeSpan.FromSeconds(10);
         _logger = logger ?? NullLogger.Instance;
         _onDisposed = onDisposed;
         _remoteFingerprint = remoteFingerprint;
@@ -68,7 +75,14 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>The server certificate's fingerprint in SDP form (a=fingerprint, RFC 8122 §5): "sha-256 AB:CD:…".</summary>
     public string Fingerprint { get; }
 
+    /// <summary>The current ICE session (a restart replaces it).</summary>
     public IceSession IceSession => _session;
+
+    /// <summary>The session before the last ICE restart while its grace lasts, else null.</summary>
+    public IceSession? PreviousIceSession => _previous;
+
+    /// <summary>Where media goes: the current session's nominated path, or during a restart's grace the previous one's.</summary>
+    private IcePath? SelectedPath => _session.Selected ?? _previous?.Selected;
 
     public MediaTransportState State => _state;
 
@@ -201,7 +215,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
 
     private bool Send(Span<byte> buffer, int length, bool rtcp)
     {
-        var path = _session.Selected;
+        var path = SelectedPath;
         if (_state != MediaTransportState.Connected || path is null || (uint)length > (uint)buffer.Length)
         {
             Interlocked.Increment(ref _dropsOut);
@@ -234,20 +248,26 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>IDtlsSender: the DTLS thread's flights go to the nominated path, or before nomination to where DTLS came from.</summary>
     void IDtlsSender.Send(ReadOnlySpan<byte> datagram)
     {
-        var path = _session.Selected ?? Volatile.Read(ref _lastDtlsPath);
+        var path = SelectedPath ?? Volatile.Read(ref _lastDtlsPath);
         path?.Send(datagram);
     }
 
     /// <summary>The client nominated a path (RFC 8445 §7.3.1.5): media may flow again once keys are ready.</summary>
-    internal void OnSelected()
+    internal void OnSelected(IceSession session)
     {
+        if (!ReferenceEquals(session, _session) && !ReferenceEquals(session, _previous)) return;
         _consentLost = false;
         UpdateState();
     }
 
-    /// <summary>The nominated path lost consent (RFC 7675 §5.2): stop sending until a new nomination.</summary>
-    internal void OnConsentLost()
+    /// <summary>
+    /// A nominated path lost consent (RFC 7675 §5.2): stop sending until a new nomination. The previous session's loss
+    /// during a restart only matters when the current one has no path yet.
+    /// </summary>
+    internal void OnConsentLost(IceSession session)
     {
+        if (!ReferenceEquals(session, _session) && !ReferenceEquals(session, _previous)) return;
+        if (SelectedPath is not null) return; // the other session still carries media
         _consentLost = true;
         UpdateState();
     }
@@ -314,7 +334,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         lock (_gate)
         {
             if (_disposed) return; // Dispose reports Closed itself
-            bool selected = _session.Selected is not null;
+            bool selected = SelectedPath is not null;
             next = _failed ? MediaTransportState.Failed
                 : _consentLost ? MediaTransportState.Disconnected
                 : _keysReady ? (selected ? MediaTransportState.Connected : MediaTransportState.Disconnected)
@@ -342,8 +362,16 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
             _disposed = true;
             _keysReady = false;
         }
-        _table.Remove(_session);
-        _session.Tag = null;
+        IceSession? before;
+        lock (_gate)
+        {
+            before = _previous;
+            _previous = null;
+            _previousExpiry?.Dispose();
+            _previousExpiry = null;
+        }
+        if (before is not null) Forget(before);
+        Forget(_session);
         _dtls.Dispose();
         lock (_inboundGate)
         {
@@ -387,5 +415,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "A state-change handler threw for ICE session {Ufrag}")]
         public static partial void HandlerThrew(ILogger logger, string ufrag, Exception exception);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "ICE restart: session {Old} hands over to {New} (DTLS and SRTP kept)")]
+        public static partial void IceRestarted(ILogger logger, string old, string @new);
     }
 }

@@ -30,6 +30,12 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
             _publisher = created;
             _publisher.Receiver = room.AddPublisher(id, _publisher);
         }
+        else if (SfuService.RemoteUfrag(offer) is { } ufrag && _publisher.IceSession.RemoteUfrag is { } known && ufrag != known
+            && !_publisher.RestartIce(ufrag))
+        {
+            // RFC 8839 §4.4.1.1.1: a new ice-ufrag in an offer is an ICE restart; DTLS and SRTP are kept (RFC 8445 §9).
+            return new(null, "the SFU is full: no ICE session for the restart");
+        }
         var transport = new SdpTransport(_publisher.IceUfrag, _publisher.IcePwd, SfuService.SdpFingerprintOf(_publisher.Fingerprint), SfuService.Candidates(options));
         if (!PublisherAnswerBuilder.TryBuild(offer, transport, PublisherAnswerOptions.Default, out var answer, out var negotiation, out var error))
             return new(null, error.ToString());
@@ -82,6 +88,27 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
         }
         var offer = _offers!.CreateOffer(downTracks);
         _offered = key;
+        var list = offer.MidByTrack.Select(kv => new SfuOfferTrack(kv.Value, kv.Key, publishers.GetValueOrDefault(kv.Key) ?? "")).ToList();
+        return new SfuOffer(offer.Text, list);
+    }
+
+    /// <summary>
+    /// ICE restart of the subscriber connection (RFC 8445 §9), on the client's request: fresh server credentials and an
+    /// offer for the same tracks carrying them. Null when there is no subscriber connection yet, or no room for a session.
+    /// </summary>
+    public SfuOffer? RestartSubscriberIce()
+    {
+        if (_subscriber is null || _offers is null || !_subscriber.RestartIce(remoteUfrag: null)) return null;
+        _offers.Transport = new SdpTransport(_subscriber.IceUfrag, _subscriber.IcePwd, SfuService.SdpFingerprintOf(_subscriber.Fingerprint), SfuService.Candidates(options));
+        var downTracks = new List<DownTrack>(_consumers.Count);
+        var publishers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (trackSid, consumer) in _consumers)
+        {
+            string publisher = room.FindProducer(trackSid)?.ParticipantId ?? "";
+            downTracks.Add(SfuRoomState.Describe(consumer, trackSid, publisher));
+            publishers[trackSid] = publisher;
+        }
+        var offer = _offers.CreateOffer(downTracks);
         var list = offer.MidByTrack.Select(kv => new SfuOfferTrack(kv.Value, kv.Key, publishers.GetValueOrDefault(kv.Key) ?? "")).ToList();
         return new SfuOffer(offer.Text, list);
     }

@@ -71,6 +71,13 @@ public sealed partial class SfuService : IDisposable
         lock (state.Gate) return state.Peer(participant, _transports, _options).Subscribe(tracks);
     }
 
+    /// <summary>ICE restart of the participant's subscriber connection: the offer with fresh credentials, or null when it has none.</summary>
+    public SfuOffer? RestartSubscriberIce(string room, string participant)
+    {
+        if (!_rooms.TryGetValue(room, out var state)) return null;
+        lock (state.Gate) return state.Existing(participant)?.RestartSubscriberIce();
+    }
+
     /// <summary>Applies the browser's answer to the last subscriber offer; an error sentence when it does not fit.</summary>
     public string? SubscriberAnswer(string room, string participant, string answerSdp)
     {

@@ -18,12 +18,20 @@ internal sealed class SfuTransportOptions
     /// </summary>
     public int MaxTransports { get; init; } = 4096;
 
+    /// <summary>
+    /// After an ICE restart (RFC 8445 §9), how long the old credentials keep answering checks and carrying media while the
+    /// client moves to the new ones.
+    /// </summary>
+    public TimeSpan IceRestartGrace { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Per-transport DTLS limits and timers.</summary>
     public DtlsSettings Dtls { get; init; } = new();
 
     public void Validate()
     {
         if (MaxTransports is < 1 or > 1_000_000) throw new ArgumentException($"SFU MaxTransports must be between 1 and 1000000; it is {MaxTransports}.");
+        if (IceRestartGrace <= TimeSpan.Zero || IceRestartGrace > TimeSpan.FromMinutes(5))
+            throw new ArgumentException($"SFU IceRestartGrace must be positive and at most 5 minutes; it is {IceRestartGrace}.");
         Dtls.Validate();
     }
 }
@@ -95,7 +103,7 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
             return false;
         }
         transport = new MediaTransport(table, session, Certificate, remoteFingerprint, _options.Dtls, _time,
-            _loggers.CreateLogger<MediaTransport>(), _onDisposed);
+            _loggers.CreateLogger<MediaTransport>(), _onDisposed, _options.IceRestartGrace);
         _transports[transport] = 0;
         if (_disposed) // raced with Dispose: do not leave it behind
         {
@@ -118,9 +126,9 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
         else Interlocked.Increment(ref _unrouted);
     }
 
-    public void OnSelected(IceSession session, IcePath path) => (session.Tag as MediaTransport)?.OnSelected();
+    public void OnSelected(IceSession session, IcePath path) => (session.Tag as MediaTransport)?.OnSelected(session);
 
-    public void OnConsentLost(IceSession session) => (session.Tag as MediaTransport)?.OnConsentLost();
+    public void OnConsentLost(IceSession session) => (session.Tag as MediaTransport)?.OnConsentLost(session);
 
     /// <summary>The counters of every transport held now, summed (for metrics; walks the set, not for the packet path).</summary>
     public SfuTransportTotals Totals()

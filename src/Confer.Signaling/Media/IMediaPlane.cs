@@ -50,6 +50,12 @@ public interface IMediaPlane
     /// </summary>
     void SetVisibleSize(MediaParticipant who, string trackSid, int width, int height);
 
+    /// <summary>
+    /// ICE restart of the participant's subscriber connection (RFC 8445 §9; the <c>restartIce</c> frame): the subscriber
+    /// offer with fresh ICE credentials for the same tracks, or null when it has no subscriber connection.
+    /// </summary>
+    MediaOffer? RestartSubscriberIce(MediaParticipant who) => null;
+
     /// <summary>The participant left the room: its connections, tracks and down-tracks go. Idempotent.</summary>
     void Remove(MediaParticipant who);
 }

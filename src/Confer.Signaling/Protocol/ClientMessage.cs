@@ -47,6 +47,7 @@ public static class ClientTypes
     public const string StopTrack = "stopTrack", RemoveParticipant = "removeParticipant", LockRoom = "lockRoom";
     public const string EndMeeting = "endMeeting", MakeHost = "makeHost";
     public const string PublisherOffer = "publisherOffer", SubscriberAnswer = "subscriberAnswer", UpdateSubscription = "updateSubscription";
+    public const string RestartIce = "restartIce";
 
     /// <summary>The type as one of the constants above, or "unknown": a bounded set, fit for a metric label.</summary>
     public static string Known(string? type) => type switch
@@ -55,7 +56,7 @@ public static class ClientTypes
         MuteTrack => MuteTrack, Data => Data, Chat => Chat, UpdateMetadata => UpdateMetadata, Leave => Leave, Ping => Ping, MediaPath => MediaPath,
         PublisherOffer => PublisherOffer, SubscriberAnswer => SubscriberAnswer, UpdateSubscription => UpdateSubscription,
         Admit => Admit, Deny => Deny, MuteParticipant => MuteParticipant, AskUnmute => AskUnmute, StopTrack => StopTrack,
-        RemoveParticipant => RemoveParticipant, LockRoom => LockRoom, EndMeeting => EndMeeting, MakeHost => MakeHost,
+        RemoveParticipant => RemoveParticipant, LockRoom => LockRoom, EndMeeting => EndMeeting, MakeHost => MakeHost, RestartIce => RestartIce,
         _ => "unknown",
     };
 }

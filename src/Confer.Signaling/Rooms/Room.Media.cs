@@ -47,6 +47,16 @@ internal sealed partial class Room
         return true;
     }
 
+    /// <summary>ICE restart of the subscriber connection: a new subscriber offer with fresh credentials (docs/protocol.md).</summary>
+    private bool RestartIce(Participant p, ClientMessage m)
+    {
+        if (!p.UsesSfu || Media is not { } media) return Error(p, m, ErrorCodes.InvalidMessage, "restartIce is for rooms that use the SFU");
+        if (media.RestartSubscriberIce(Key(p)) is not { } offer) return Error(p, m, ErrorCodes.InvalidMessage, "no subscriber connection to restart yet");
+        var infos = offer.Tracks.Select(t => new SubscribedTrackInfo(t.Mid, t.TrackSid, t.ParticipantSid)).ToList();
+        p.Deliver(Frame.Serialize(new SubscriberOfferMessage(offer.Sdp, infos)));
+        return true;
+    }
+
     /// <summary>The participant's own tracks, as the media plane is told of them.</summary>
     private static List<MediaTrack> PublishedLocked(Participant p)
     {

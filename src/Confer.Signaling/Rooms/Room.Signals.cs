@@ -58,6 +58,7 @@ internal sealed partial class Room
                 case ClientTypes.Admit or ClientTypes.Deny or ClientTypes.LockRoom or ClientTypes.EndMeeting or ClientTypes.MuteParticipant
                     or ClientTypes.AskUnmute or ClientTypes.StopTrack or ClientTypes.RemoveParticipant or ClientTypes.MakeHost:
                     return Moderate(p, m);
+                case ClientTypes.RestartIce: return RestartIce(p, m);
                 case null:
                     return Error(p, m, ErrorCodes.UnknownType, "the frame has no 'type'");
                 default:

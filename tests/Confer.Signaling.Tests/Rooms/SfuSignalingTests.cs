@@ -84,6 +84,23 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         Assert.Equal(7, error.GetProperty("re").GetInt32());
     }
 
+    [Fact]
+    public async Task RestartIce_BeforeAnyOffer_IsAnError_AfterOne_ANewSubscriberOfferComes()
+    {
+        await using var bob = await JoinV2Async("bob");
+        await bob.SendAsync(new { type = "restartIce", id = 3 });
+        var error = await bob.ExpectAsync("error");
+        Assert.Equal("invalid_message", error.GetProperty("code").GetString());
+
+        await using var alice = await JoinV2Async("alice");
+        var trackSid = await PublishCameraAsync(alice);
+        await bob.ExpectAsync("subscriberOffer");
+        await bob.SendAsync(new { type = "restartIce" });
+        var restarted = await bob.ExpectAsync("subscriberOffer");
+        Assert.Equal("offer:restarted", restarted.GetProperty("sdp").GetString());
+        Assert.Equal(trackSid, Assert.Single(restarted.GetProperty("tracks").EnumerateArray()).GetProperty("trackSid").GetString());
+    }
+
     /// <summary>Answers every publisher offer with "answer:N" (N tracks) and offers only when a subscriber's set changed.</summary>
     private sealed class RecordingPlane : IMediaPlane
     {
@@ -115,6 +132,13 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         }
 
         public void SetVisibleSize(MediaParticipant who, string trackSid, int width, int height) { }
+
+        public MediaOffer? RestartSubscriberIce(MediaParticipant who)
+        {
+            var key = _subscribed.GetValueOrDefault(who.Participant.Value);
+            if (string.IsNullOrEmpty(key)) return null;
+            return new MediaOffer("offer:restarted", [.. key.Split(',').Select((t, i) => new MediaOfferTrack(i.ToString(System.Globalization.CultureInfo.InvariantCulture), t, "PA_x"))]);
+        }
 
         public void Remove(MediaParticipant who) => Removed.Add(_identities.GetValueOrDefault(who.Participant.Value) ?? who.Participant.Value);
 
