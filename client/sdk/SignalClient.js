@@ -148,6 +148,7 @@ export class SignalClient extends Emitter {
       this.#ws = ws;
       // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again).
       const timer = resume || this.#resuming ? setTimeout(() => {
+        console.debug(`confer: reconnection attempt not open after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
         if (!first) return;
         first = false;
         if (this.#ws === ws) this.#ws = null;
@@ -256,6 +257,7 @@ export class SignalClient extends Emitter {
       // Past the grace period the server has ended the session, wherever it is: stop asking to resume it.
       if (!fresh && Date.now() - started >= RESUME_WINDOW_MS) fresh = true;
       try {
+        console.debug(`confer: reconnecting (${fresh ? 'join' : 'resume'})`);
         const frame = await this.#open(!fresh);
         if (this.#closing) return;
         this.emit(frame.type === 'resumed' ? 'resumed' : 'rejoined', frame);
