@@ -16,6 +16,18 @@ const RESUME_WINDOW_MS = 18000;
 const REJOIN_WINDOW_MS = 5 * 60 * 1000;
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 2500;
+/**
+ * How long one attempt to reconnect may take to open before it is given up and tried again. A connection
+ * attempt made while the network was changing can hang for a minute (its first packets went nowhere).
+ */
+const REOPEN_TIMEOUT_MS = 3000;
+/**
+ * After we send a frame, the server must have said something (anything: the ping we send with it is
+ * answered) within this long, or the socket is taken as dead and resumed. A socket whose network went away
+ * under it (an address change, a link down) stays "open" until the ping timeout otherwise, and what we send
+ * into it is lost: an ICE restart's offer above all.
+ */
+const SEND_PROBE_MS = 5000;
 
 /**
  * Speaks the signaling protocol (docs/protocol.md, version 1) over one WebSocket and nothing else:
@@ -50,6 +62,8 @@ export class SignalClient extends Emitter {
   #nextId = 1;
   /** @type {number | null} the delay hint of a `reconnect` frame, until the close that follows it */
   #restartDelay = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} the check that the server answered since our last send */
+  #probeTimer;
 
   /**
    * @param {string} url WebSocket URL of /rtc.
@@ -82,9 +96,32 @@ export class SignalClient extends Emitter {
    */
   send(type, fields = {}) {
     const frame = { v: 1, id: this.#nextId++, type, ...fields };
-    if (this.isOpen) this.#ws?.send(JSON.stringify(frame));
-    else if (!this.#closing) this.#queue.push(frame);
+    if (this.isOpen) {
+      this.#ws?.send(JSON.stringify(frame));
+      this.#probe();
+    } else if (!this.#closing) this.#queue.push(frame);
     return frame.id;
+  }
+
+  /**
+   * Makes sure the socket we just sent on still reaches the server: unless the server spoke in the last
+   * moment, a ping goes out, and when nothing at all comes back within SEND_PROBE_MS the socket is dropped
+   * and the session resumed (the frames sent into it are resent by whoever waits for their answer).
+   */
+  #probe() {
+    if (this.#probeTimer !== undefined) return;
+    const ws = this.#ws;
+    const sentAt = Date.now();
+    if (ws && sentAt - this.#lastReceived > 1000) ws.send(JSON.stringify({ v: 1, type: 'ping', timestamp: sentAt }));
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      if (this.#closing || this.#ws !== ws || !ws || ws.readyState !== WebSocket.OPEN) return;
+      if (this.#lastReceived >= sentAt) return;
+      this.#ws = null;
+      this.#stopPing();
+      ws.close(4000, 'no answer'); // not 1000: should it still reach the server, the session waits to be resumed
+      this.#onDrop(1006, 'no answer from the server');
+    }, SEND_PROBE_MS);
   }
 
   /** Sends `leave` and closes. */
@@ -109,6 +146,16 @@ export class SignalClient extends Emitter {
         return;
       }
       this.#ws = ws;
+      // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again).
+      const timer = resume || this.#resuming ? setTimeout(() => {
+        console.debug(`confer: reconnection attempt not open after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
+        if (!first) return;
+        first = false;
+        if (this.#ws === ws) this.#ws = null;
+        ws.close();
+        reject(new ConferError('connection_failed', 'Could not reach the server in time.', { closeCode: 1006 }));
+      }, REOPEN_TIMEOUT_MS) : undefined;
+      ws.onopen = () => clearTimeout(timer); // open in time: the server's answer follows
       ws.onmessage = (ev) => {
         this.#lastReceived = Date.now();
         let frame;
@@ -117,6 +164,7 @@ export class SignalClient extends Emitter {
         if (first) {
           if (frame.type === 'join' || frame.type === 'resumed') {
             first = false;
+            clearTimeout(timer);
             this.#startSession(frame);
             resolve(frame);
             return;
@@ -141,6 +189,7 @@ export class SignalClient extends Emitter {
         this.#stopPing();
         if (first) {
           first = false;
+          clearTimeout(timer);
           reject(closeError(ev.code, ev.reason));
           return;
         }
@@ -179,6 +228,8 @@ export class SignalClient extends Emitter {
   #stopPing() {
     if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
     this.#pingTimer = undefined;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 
   /**
@@ -197,6 +248,7 @@ export class SignalClient extends Emitter {
       return;
     }
     this.#resuming = true;
+    console.debug(`confer: signaling lost (${code}${reason ? ` ${reason}` : ''}); ${fresh ? 'joining again' : 'resuming'}`);
     this.emit('reconnecting', restart ? 'serverRestart' : 'connectionLost');
     const started = Date.now();
     let delay = restart ? 250 : 100;
@@ -205,12 +257,14 @@ export class SignalClient extends Emitter {
       // Past the grace period the server has ended the session, wherever it is: stop asking to resume it.
       if (!fresh && Date.now() - started >= RESUME_WINDOW_MS) fresh = true;
       try {
+        console.debug(`confer: reconnecting (${fresh ? 'join' : 'resume'})`);
         const frame = await this.#open(!fresh);
         if (this.#closing) return;
         this.emit(frame.type === 'resumed' ? 'resumed' : 'rejoined', frame);
         return;
       } catch (e) {
         const closeCode = e instanceof ConferError ? e.closeCode : undefined;
+        console.debug(`confer: reconnecting failed (${closeCode ?? 'no code'}: ${e instanceof Error ? e.message : e})`);
         if (closeCode === SESSION_GONE && !fresh) {
           fresh = true; // no session to resume: join again at once
           continue;

@@ -85,8 +85,13 @@ export class MeshEngine {
     this.#renewSpare();
   }
 
-  /** @param {RTCIceServer[] | undefined} iceServers */
+  /**
+   * Signaling is back after a drop (our network may have changed under it): connections whose ICE is
+   * down resend their pending offer or restart ICE, and the spare is made anew with the fresh ICE servers.
+   * @param {RTCIceServer[] | undefined} iceServers
+   */
   resume(iceServers) {
+    for (const peer of this.#peers.values()) peer.resync();
     if (!iceServers) return;
     this.#iceServers = iceServers;
     this.#renewSpare();
@@ -288,6 +293,7 @@ export class MeshEngine {
       if (peer.pc.connectionState !== 'connected' || peer.connectedFor < STATS_SETTLE_MS) return;
       const report = await peer.pc.getStats();
       if (this.#peers.get(sid) !== peer) return;
+      peer.noteStats(report);
       const s = this.#samples.get(sid) ?? {};
       const { stats, totals } = summarize(report, s.stats, s.totals);
       s.stats = stats;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
 using Confer.Server.Hosting;
 using Confer.Server.Hosting.Configuration;
@@ -12,6 +13,7 @@ internal sealed class TurnFlags
     public static readonly Setting[] Settings =
     [
         Setting.Port("Turn:Port", "--turn-port", "STUN/TURN port, UDP and TCP.", o => o.TurnPort, (o, v) => o.TurnPort = v),
+        Setting.List("Turn:UdpPorts", "--turn-udp-port", "Another UDP port STUN/TURN also listens on, like 443 for a network that lets out only UDP and TCP to 443 (repeatable); clients are handed turn:HOST:PORT?transport=udp for it.", o => o.TurnExtraUdpPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)), AddUdpPort),
         Setting.Address("Turn:AltIp", "--alt-ip", "Second address for RFC 5780 NAT behaviour discovery.", o => o.AltIP, (o, v) => o.AltIP = v),
         Setting.Port("Turn:AltPort", "--alt-port", "Second port for RFC 5780 (0: turn port + 1).", o => o.AltPort, (o, v) => o.AltPort = v),
         Setting.List("Turn:Users", "--turn-user", "A TURN user as user:password (repeatable).", o => o.TurnUsers.Select(u => u[..Math.Max(0, u.IndexOf(':', StringComparison.Ordinal))] + ":****"), AddUser).AsSecret(),
@@ -46,6 +48,14 @@ internal sealed class TurnFlags
         return null;
     }
 
+    private static string? AddUdpPort(ServerOptions options, string text)
+    {
+        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            return "is not a port number (1-65535)";
+        options.TurnExtraUdpPorts.Add(port);
+        return null;
+    }
+
     private static string? AddRelayIp(ServerOptions options, string text)
     {
         if (!IPAddress.TryParse(text.Trim(), out var address)) return "is not an IP address";
@@ -70,6 +80,7 @@ internal sealed class TurnFlags
     public static void PrintEndpoints(TurnEndpoints endpoints)
     {
         Console.WriteLine($"confer: STUN/TURN on udp+tcp {Describe(endpoints.Primary)}");
+        foreach (var extra in endpoints.ExtraUdp) Console.WriteLine($"confer: STUN/TURN also on udp {Describe(extra)}");
         if (endpoints.Other is { } other) Console.WriteLine($"confer: RFC 5780 alternate address {Describe(other)}");
         if (endpoints.Tls is { } tls) Console.WriteLine($"confer: TURN over TLS on {Describe(tls)} (turns: URLs for WebRTC clients, not a web page)");
     }

@@ -47,6 +47,12 @@ public sealed partial class ServerOptions
     /// <summary>STUN/TURN port for UDP and TCP (<c>--turn-port</c>).</summary>
     public int TurnPort { get; set; } = 3478;
 
+    /// <summary>
+    /// More UDP ports STUN/TURN also listens on (<c>--turn-udp-port</c>, repeatable), like 443 for networks that let out
+    /// UDP and TCP to 443 only. Handed to clients as <c>turn:host:PORT?transport=udp</c>; UDP only (TCP 443 is HTTPS's).
+    /// </summary>
+    public List<int> TurnExtraUdpPorts { get; } = [];
+
     /// <summary>Second address for RFC 5780 behaviour discovery (<c>--alt-ip</c>); null disables it.</summary>
     public IPAddress? AltIP { get; set; }
 
@@ -138,6 +144,12 @@ public sealed partial class ServerOptions
     {
         if (HttpPort is < 0 or > 65535) return $"--http-port {HttpPort} is not a port number (0-65535).";
         if (TurnPort is < 0 or > 65535) return $"--turn-port {TurnPort} is not a port number (0-65535).";
+        foreach (int extra in TurnExtraUdpPorts)
+        {
+            if (extra is < 1 or > 65535) return $"--turn-udp-port {extra} is not a port number (1-65535).";
+            if (extra == TurnPort) return $"--turn-udp-port {extra} is --turn-port already: give another port.";
+        }
+        if (TurnExtraUdpPorts.Distinct().Count() != TurnExtraUdpPorts.Count) return "--turn-udp-port repeats a port: give each port once.";
         if (AltPort is < 0 or > 65535) return $"--alt-port {AltPort} is not a port number (0-65535).";
         if (TurnTlsPort is < 0 or > 65535) return $"--turn-tls-port {TurnTlsPort} is not a port number (0-65535).";
         if ((TlsCert is null) != (TlsKey is null)) return "--tls-cert and --tls-key go together: give both PEM files.";

@@ -31,6 +31,9 @@ public sealed class IceServerFactory(ServerOptions options, TurnEndpoints? turn 
             if (token.Expires < expires) expires = token.Expires;
             var (username, credential) = TurnCredentials.Create(options.TurnSecret, token.Identity ?? "", expires);
             List<string> urls = [$"turn:{host}:{port}?transport=udp", $"turn:{host}:{port}?transport=tcp"];
+            // --turn-udp-port: the same TURN over UDP on more ports (443 gets through where only 443 is let out).
+            foreach (var extra in turn?.ExtraUdp ?? [])
+                urls.Add($"turn:{host}:{extra.Port}?transport=udp");
             // TURN over TLS only with a real certificate (PEM files or obtained): browsers refuse the --dev self-signed one.
             // The certificate names a host, not the public IP: turns: keeps the name the client reached.
             var tlsHost = options.Signaling.PublicHost ?? requestHost ?? host;

@@ -16,6 +16,9 @@ public sealed record TurnEndpoints(IPEndPoint Primary, IReadOnlyList<IPEndPoint>
     /// <summary>RFC 5780 alternate (other IP, other port), or null without <c>--alt-ip</c>.</summary>
     public IPEndPoint? Alternate => Other;
 
+    /// <summary>The more UDP ports STUN/TURN listens on (<c>--turn-udp-port</c>), as bound; empty without them.</summary>
+    public IReadOnlyList<IPEndPoint> ExtraUdp { get; init; } = [];
+
     /// <summary>The TURN over TLS listener, set when it is configured; Kestrel writes the chosen port back into it when it binds.</summary>
     internal ListenOptions? TlsListener { get; set; }
 

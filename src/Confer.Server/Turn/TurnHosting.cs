@@ -29,9 +29,11 @@ internal static class TurnHosting
         var transport = builder.AddConferTransport();
         UdpListenerSet udp;
         TcpEngineListener? tcp;
+        ExtraUdpListeners extra;
         try
         {
             (udp, tcp) = BindUdpAndTcp(options, transport.Engine);
+            extra = BindExtraUdp(options, udp, tcp);
         }
         catch
         {
@@ -45,7 +47,10 @@ internal static class TurnHosting
         }
         var udpEndpoints = new List<IPEndPoint>();
         for (int i = 0; i < 4; i++) if (udp[i] is { } e) udpEndpoints.Add(e.EndPoint);
-        var endpoints = new TurnEndpoints(udp.Primary.EndPoint, udpEndpoints, udp[3]?.EndPoint);
+        var endpoints = new TurnEndpoints(udp.Primary.EndPoint, udpEndpoints, udp[3]?.EndPoint)
+        {
+            ExtraUdp = [.. extra.Sets.Select(set => set.Primary.EndPoint)],
+        };
 
         var services = builder.Services;
         services.AddSingleton(turn);
@@ -56,6 +61,7 @@ internal static class TurnHosting
         services.AddConferServerSfu(options); // with --topology sfu: the SFU takes what the media port hands on
         services.AddSingleton<IStreamFramer>(TurnStreamFramer.Instance);
         services.AddSingleton(_ => udp); // created by a factory so the container disposes it
+        services.AddSingleton(_ => extra);
         // The runtime first: the container disposes in reverse order, so the engine stops after the sockets it serves.
         services.AddSingleton(sp => { sp.GetRequiredService<TransportRuntime>(); sp.GetRequiredService<UdpListenerSet>(); return endpoints; });
         services.AddHostedService<TurnUdpService>();
@@ -178,6 +184,37 @@ internal static class TurnHosting
             udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
             if (options.TurnPort != 0 || attempt >= 20)
                 throw new IOException($"TCP {ConferHost.Describe(options.Bind, udp.Port)}: address already in use");
+        }
+    }
+
+    /// <summary>
+    /// The <c>--turn-udp-port</c> sockets: UDP only (TCP on such a port, 443 above all, is HTTPS's), one set each with no
+    /// RFC 5780 alternate. A port in use fails the start with a sentence that names it; what was bound is closed again.
+    /// </summary>
+    private static ExtraUdpListeners BindExtraUdp(ServerOptions options, UdpListenerSet udp, TcpEngineListener? tcp)
+    {
+        var sets = new List<UdpListenerSet>(options.TurnExtraUdpPorts.Count);
+        try
+        {
+            foreach (int port in options.TurnExtraUdpPorts)
+            {
+                try
+                {
+                    sets.Add(UdpListenerSet.Bind(options.Bind, port, null, 0, Math.Max(1, Environment.ProcessorCount)));
+                }
+                catch (Exception e) when (e is IOException or SocketException)
+                {
+                    throw new IOException($"--turn-udp-port: UDP {ConferHost.Describe(options.Bind, port)}: {e.Message}", e);
+                }
+            }
+            return new ExtraUdpListeners(sets);
+        }
+        catch
+        {
+            foreach (var set in sets) set.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            tcp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
         }
     }
 

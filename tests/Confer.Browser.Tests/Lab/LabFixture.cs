@@ -25,9 +25,10 @@ public sealed class LabCollection : ICollectionFixture<LabFixture>
 ///      ├─ office router 198.19.0.13  no NAT; forwards only TCP to 443   host 198.18.3.2 (routed)
 ///      ├─ hotel1 router 198.19.0.14  symmetric NAT (fully-random ports)  host 198.18.4.2
 ///      ├─ hotel2 router 198.19.0.15  symmetric NAT (fully-random ports)  host 198.18.5.2
-///      └─ ipv6   fd00:198:19::20/64 on the bridge, no IPv4 address       (the server has fd00:198:19::1 too)
+///      ├─ ipv6   fd00:198:19::20/64 on the bridge, no IPv4 address       (the server has fd00:198:19::1 too)
+///      └─ office443 router 198.19.0.17  no NAT; forwards only TCP and UDP to 443   host 198.18.7.2 (routed)
 /// </code>
-/// Confer listens on both families (<c>--bind ::</c>) and relays from 198.19.0.1 and fd00:198:19::1. IPv4 is in
+/// Confer listens on both families (<c>--bind ::</c>), serves STUN/TURN over UDP on 443 too (<c>--turn-udp-port 443</c>) and relays from 198.19.0.1 and fd00:198:19::1. IPv4 is in
 /// 198.18.0.0/15 and IPv6 in a unique local prefix; no namespace touches the machine's own network and none has a default
 /// route. Disposing stops Confer and removes every namespace and its nftables tables, also after a failed start.
 /// </summary>
@@ -53,6 +54,9 @@ public sealed class LabFixture : IAsyncLifetime
     internal NatHome Hotel2 { get; private set; } = null!;
     internal NetworkNamespace Ipv6Host { get; private set; } = null!;
 
+    /// <summary>An office whose firewall lets out UDP and TCP to port 443 and nothing else.</summary>
+    internal NatHome Office443 { get; private set; } = null!;
+
     /// <summary>The namespace of the internet bridge, where Confer runs.</summary>
     internal NetworkNamespace Internet => _internet!.Internet;
 
@@ -77,6 +81,10 @@ public sealed class LabFixture : IAsyncLifetime
             Hotel2 = await _internet.AddNatHomeAsync(NatMapping.Symmetric);
             await _internet.AddServerIpv6Async(ServerIpv6);
             Ipv6Host = await _internet.AddIpv6OnlyHostAsync(Ipv6HostAddress);
+            Office443 = await _internet.AddFirewalledOfficeAsync(443);
+            // This office lets out UDP to 443 as well (QUIC's port, often open where 3478 is not).
+            await Office443.Router.ExecCheckedAsync("nft", "add", "rule", "inet", "confer_office", "forward",
+                "iifname", "lan", "oifname", "wan", "udp", "dport", "443", "ct", "state", "new", "accept");
 
             _authority = LabAuthority.Create(Server, ServerIpv6);
             _trust = await TrustedHome.CreateAsync(_authority.AuthorityPath);
@@ -91,6 +99,7 @@ public sealed class LabFixture : IAsyncLifetime
                     "--tls-cert", _authority.CertificatePath, "--tls-key", _authority.KeyPath,
                     "--keys", $"{Key}: {Secret}", "--open-rooms",
                     "--turn-tls-port", "443", // the HTTPS listener is the only TLS port
+                    "--turn-udp-port", "443", // and STUN/TURN over UDP on 443 beside 3478
                     "--relay-ip", Server.ToString(), "--relay-ip", ServerIpv6.ToString(), // the dual-stack relay
                     "--allow-peer", "198.18.0.0/15", "--allow-peer", "fd00::/8", // the lab's "public" addresses are reserved ones
                 ],

@@ -41,6 +41,18 @@ public sealed class LabTests(LabFixture lab, ITestOutputHelper output)
         });
 
     [Fact]
+    public Task HomeAndUdp443Office_GoThroughTurnOverUdpOn443() =>
+        CallAsync("home", lab.Home1.Host, "office443", lab.Office443.Host, "lab-home-office443", (home, office) =>
+        {
+            // This office lets out UDP and TCP to 443 only: with --turn-udp-port 443 its side is a relay allocated over
+            // UDP on 443 (not TLS: UDP wins when it gets through), never on 3478.
+            Assert.Equal("relay", office.Local);
+            Assert.Equal("udp", office.RelayProtocol);
+            Assert.Contains($"turn:{LabFixture.Server}:443?transport=udp", office.LocalAddress, StringComparison.Ordinal);
+            Assert.Equal("relay", home.Remote);
+        });
+
+    [Fact]
     public async Task HomeAndOffice_WithStunOnly_SeeEachOtherButGetNoMedia()
     {
         // The negative control for the row above: without a relay the office firewall leaves no path for media, while
