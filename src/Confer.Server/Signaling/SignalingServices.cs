@@ -34,6 +34,7 @@ public static class SignalingServices
         services.TryAddSingleton<IRoomRouter, LocalRouter>();
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
+        services.AddSingleton<Whip.WhipSessions>();
         services.AddSingleton(sp => new TokenRateLimiter(options.Signaling, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
@@ -58,6 +59,7 @@ public static class SignalingServices
         app.MapGet("/rtc/ice-servers", RtcEndpoint.IceServersAsync);
         RoomApi.Map(app);
         TokenEndpoint.Map(app);
+        Whip.WhipEndpoint.Map(app);
         return app;
     }
 }

@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Confer.Sfu.Session;
 
-/// <summary>A published track as the SFU is told of it: its sid is the msid stream id of its publisher's m= section.</summary>
-public sealed record SfuTrack(string TrackSid, string Publisher, string Kind, string Source);
+/// <summary>
+/// A published track as the SFU is told of it: its sid is the msid stream id of its publisher's m= section, or the
+/// section is the one whose mid is <paramref name="Mid"/> when that is set (WHIP: the server names the tracks, not the SDP).
+/// </summary>
+public sealed record SfuTrack(string TrackSid, string Publisher, string Kind, string Source, string? Mid = null);
 
 /// <summary>An SDP the SFU made, or a sentence saying why it could not.</summary>
 public sealed record SfuAnswer(string? Sdp, string? Error);
