@@ -12,7 +12,7 @@ internal static class WhipOffer
     /// <summary>More m= sections than this and the offer is not read further (an encoder sends two).</summary>
     public const int MaxSections = 64;
 
-    /// <summary>The sections that send (sendonly or sendrecv, port not 0, with a mid); false with a sentence when the offer is not SDP.</summary>
+    /// <summary>The sections that send (sendonly or sendrecv, port not 0 unless bundle-only, with a mid); false with a sentence when the offer is not SDP.</summary>
     public static bool TryRead(string sdp, out List<IngestSection> sections, out string? error)
     {
         sections = [];
@@ -24,25 +24,29 @@ internal static class WhipOffer
         }
         string? kind = null, mid = null;
         var sends = true;
+        var portZero = false;
+        var bundleOnly = false;
         var count = 0;
         foreach (var raw in sdp.AsSpan().EnumerateLines())
         {
             var line = raw.TrimEnd('\r');
             if (line.StartsWith("m="))
             {
-                Close(sections, kind, mid, sends);
+                Close(sections, kind, mid, sends && (!portZero || bundleOnly));
                 if (++count > MaxSections)
                 {
                     error = $"the offer has more than {MaxSections} m= sections";
                     return false;
                 }
-                (kind, mid, sends) = (MediaKind(line[2..]), null, true);
+                (kind, portZero) = MediaKind(line[2..]);
+                (mid, sends, bundleOnly) = (null, true, false);
             }
             else if (kind is null) continue;
             else if (line.StartsWith("a=mid:")) mid = line[6..].Trim().ToString();
             else if (line is "a=recvonly" or "a=inactive") sends = false;
+            else if (line is "a=bundle-only") bundleOnly = true;
         }
-        Close(sections, kind, mid, sends);
+        Close(sections, kind, mid, sends && (!portZero || bundleOnly));
         return true;
     }
 
@@ -51,19 +55,21 @@ internal static class WhipOffer
         if (kind is not null && sends && !string.IsNullOrEmpty(mid) && mid.Length <= 32) sections.Add(new IngestSection(mid, kind));
     }
 
-    /// <summary>"audio" or "video" for an active section of that kind, else null.</summary>
-    private static string? MediaKind(ReadOnlySpan<char> value)
+    /// <summary>
+    /// "audio" or "video" (else null), and whether the port is 0: a rejected section, unless it is
+    /// <c>a=bundle-only</c> (RFC 8843 §6: a max-bundle offer puts port 0 on every section but the first).
+    /// </summary>
+    private static (string? Kind, bool PortZero) MediaKind(ReadOnlySpan<char> value)
     {
-        var parts = value.Split(' ');
         string? kind = null;
         var index = 0;
-        foreach (var range in parts)
+        foreach (var range in value.Split(' '))
         {
             var part = value[range];
             if (index == 0) kind = part is "audio" ? "audio" : part is "video" ? "video" : null;
-            else if (index == 1) return part.SequenceEqual("0") ? null : kind;
+            else if (index == 1) return (kind, part.SequenceEqual("0"));
             index++;
         }
-        return null;
+        return (null, false);
     }
 }

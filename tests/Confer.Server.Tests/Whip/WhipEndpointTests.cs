@@ -14,13 +14,13 @@ namespace Confer.Server.Tests.Whip;
 /// </summary>
 public sealed class WhipEndpointTests
 {
-    /// <summary>An encoder's offer: sendonly Opus and VP8 in one BUNDLE group, msids that name nothing Confer knows.</summary>
+    /// <summary>An encoder's offer as webrtcbin makes it: sendonly VP8 and Opus, max-bundle (audio port 0, bundle-only), msids naming nothing Confer knows.</summary>
     private const string Offer =
         "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE video0 audio1\r\na=ice-options:trickle\r\n" +
         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
         "a=rtcp-mux\r\na=fingerprint:sha-256 C0:BF:77:06:C0:72:E6:EF:95:50:C3:54:F3:80:AB:68:34:F4:C7:61:B0:C8:3E:48:AF:83:41:B0:E2:87:A4:37\r\n" +
         "a=mid:video0\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=ssrc:1111 msid:encoder webrtctransceiver0\r\na=ssrc:1111 cname:enc\r\n" +
-        "m=audio 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+        "m=audio 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=bundle-only\r\na=setup:actpass\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
         "a=rtcp-mux\r\na=fingerprint:sha-256 C0:BF:77:06:C0:72:E6:EF:95:50:C3:54:F3:80:AB:68:34:F4:C7:61:B0:C8:3E:48:AF:83:41:B0:E2:87:A4:37\r\n" +
         "a=mid:audio1\r\na=sendonly\r\na=rtpmap:97 OPUS/48000/2\r\na=ssrc:2222 msid:encoder webrtctransceiver1\r\na=ssrc:2222 cname:enc\r\n";
 
