@@ -72,7 +72,8 @@ public sealed partial class SfuService : IDisposable
     public string? SubscriberAnswer(string room, string participant, string answerSdp)
     {
         if (!_rooms.TryGetValue(room, out var state)) return "no subscriber offer was made";
-        lock (state.Gate) return state.Existing(participant)?.SubscriberAnswer(answerSdp) ?? "no subscriber offer was made";
+        // Not ?.…?? : a peer's null (the answer applied) must stay null.
+        lock (state.Gate) return state.Existing(participant) is { } peer ? peer.SubscriberAnswer(answerSdp) : "no subscriber offer was made";
     }
 
     /// <summary>The size the subscriber's app shows a track at (0×0: hidden); picks the layer it gets.</summary>
