@@ -15,6 +15,12 @@ command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v pebble >/dev/null || missing+=(pebble)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+command -v gst-launch-1.0 >/dev/null || missing+=(gstreamer1.0-tools)
+/usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstWebRTC", "1.0"); from gi.repository import Gst, GstWebRTC' 2>/dev/null \
+  || missing+=(python3-gi python3-gst-1.0 gir1.2-gst-plugins-bad-1.0)
+for plugin in webrtcbin:gstreamer1.0-plugins-bad nicesrc:gstreamer1.0-nice vp8enc:gstreamer1.0-plugins-good opusenc:gstreamer1.0-plugins-base; do
+  gst-inspect-1.0 "${plugin%%:*}" >/dev/null 2>&1 || missing+=("${plugin##*:}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -33,5 +33,5 @@ internal sealed class SfuMediaPlane(SfuService sfu) : IMediaPlane
 
     public void Remove(MediaParticipant who) => sfu.Remove(who.Room.Value, who.Participant.Value);
 
-    private static SfuTrack Of(MediaTrack t) => new(t.TrackSid, t.Publisher.Value, t.Kind, t.Source);
+    private static SfuTrack Of(MediaTrack t) => new(t.TrackSid, t.Publisher.Value, t.Kind, t.Source, t.Mid);
 }

@@ -34,6 +34,7 @@ public static class SignalingServices
         services.TryAddSingleton<IRoomRouter, LocalRouter>();
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
+        services.AddSingleton<Whip.WhipSessions>();
         services.AddSingleton(sp => new TokenRateLimiter(options.Signaling, sp.GetRequiredService<TimeProvider>()));
         Hosts.HostEndpoints.AddConferHosts(services, options);
         return services;
@@ -60,6 +61,7 @@ public static class SignalingServices
         RoomApi.Map(app);
         TokenEndpoint.Map(app);
         Hosts.HostEndpoints.Map(app);
+        Whip.WhipEndpoint.Map(app);
         return app;
     }
 }

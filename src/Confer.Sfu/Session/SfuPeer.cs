@@ -41,10 +41,14 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
             return new(null, error.ToString());
 
         var wanted = tracks.Where(t => t.Publisher == id).ToDictionary(t => t.TrackSid, StringComparer.Ordinal);
+        var byMid = tracks.Where(t => t.Publisher == id && t.Mid is not null).ToDictionary(t => t.Mid!, t => t.TrackSid, StringComparer.Ordinal);
         var sending = new HashSet<string>(StringComparer.Ordinal);
         foreach (var media in negotiation.Media)
         {
-            if (media.Kind is not ("audio" or "video") || media.StreamId is not { } trackSid || !wanted.ContainsKey(trackSid)) continue;
+            // A track named by mid (WHIP) is that section's, whatever its msid says; otherwise the msid stream id names it.
+            var trackSid = byMid.GetValueOrDefault(media.Mid) ?? media.StreamId;
+            if (media.Kind is not ("audio" or "video") || trackSid is null || !wanted.TryGetValue(trackSid, out var track)) continue;
+            if (track.Mid is not null && track.Mid != media.Mid) continue;
             if (media.Direction is not (SdpDirection.RecvOnly or SdpDirection.SendRecv)) continue;
             sending.Add(trackSid);
             if (!_producers.ContainsKey(trackSid)) _producers[trackSid] = room.AddProducer(id, trackSid, media);

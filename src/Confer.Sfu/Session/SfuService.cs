@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Confer.Sfu.Session;
 
-/// <summary>A published track as the SFU is told of it: its sid is the msid stream id of its publisher's m= section.</summary>
-public sealed record SfuTrack(string TrackSid, string Publisher, string Kind, string Source);
+/// <summary>
+/// A published track as the SFU is told of it: its sid is the msid stream id of its publisher's m= section, or the
+/// section is the one whose mid is <paramref name="Mid"/> when that is set (WHIP: the server names the tracks, not the SDP).
+/// </summary>
+public sealed record SfuTrack(string TrackSid, string Publisher, string Kind, string Source, string? Mid = null);
 
 /// <summary>An SDP the SFU made, or a sentence saying why it could not.</summary>
 public sealed record SfuAnswer(string? Sdp, string? Error);
@@ -82,7 +85,8 @@ public sealed partial class SfuService : IDisposable
     public string? SubscriberAnswer(string room, string participant, string answerSdp)
     {
         if (!_rooms.TryGetValue(room, out var state)) return "no subscriber offer was made";
-        lock (state.Gate) return state.Existing(participant)?.SubscriberAnswer(answerSdp) ?? "no subscriber offer was made";
+        // Not ?.…?? : a peer's null (the answer applied) must stay null.
+        lock (state.Gate) return state.Existing(participant) is { } peer ? peer.SubscriberAnswer(answerSdp) : "no subscriber offer was made";
     }
 
     /// <summary>The size the subscriber's app shows a track at (0×0: hidden); picks the layer it gets.</summary>

@@ -5,8 +5,11 @@ namespace Confer.Signaling.Media;
 /// <summary>A participant as the media plane knows it: by room and sid.</summary>
 public readonly record struct MediaParticipant(RoomName Room, ParticipantSid Participant);
 
-/// <summary>A published track, as a room tells the media plane of it (its sid is the msid stream id in the SDP).</summary>
-public sealed record MediaTrack(string TrackSid, ParticipantSid Publisher, string Kind, string Source);
+/// <summary>
+/// A published track, as a room tells the media plane of it: its sid is the msid stream id in the SDP, or, when
+/// <paramref name="Mid"/> is set (a WHIP encoder, whose msid can be anything), the track is the m= section with that mid.
+/// </summary>
+public sealed record MediaTrack(string TrackSid, ParticipantSid Publisher, string Kind, string Source, string? Mid = null);
 
 /// <summary>An SDP the media plane made, or why it could not (a sentence for the <c>error</c> frame).</summary>
 public sealed record MediaAnswer(string? Sdp, string? Error)

@@ -56,8 +56,8 @@ internal sealed class Participant : ISendableTracks
     /// <summary>True once the participant has left the room; nothing it sends counts after that.</summary>
     public bool Gone { get; private set; }
 
-    /// <summary>False while the participant is in its resume grace period.</summary>
-    public bool Connected => _sink is not null;
+    /// <summary>False while the participant is in its resume grace period (an ingest participant is always connected while it lasts).</summary>
+    public bool Connected => _sink is not null || (Ingest && !Gone);
 
     public int TrackCount => _tracks.Count;
 
@@ -73,8 +73,17 @@ internal sealed class Participant : ISendableTracks
     /// <summary>The signaling protocol its client speaks (1 or 2): a protocol-1 client keeps an <c>auto</c> room in mesh.</summary>
     public int Protocol { get; init; } = 1;
 
+    /// <summary>
+    /// True for a participant without a socket (a WHIP encoder): the frames it would be sent are dropped, it has no
+    /// resume grace or ping timeout, and it lasts until its ingest session ends (a leave from its connection id).
+    /// </summary>
+    public bool Ingest { get; init; }
+
     /// <summary>True when frames from <paramref name="connection"/> speak for this participant.</summary>
-    public bool Owns(ConnectionId connection) => !Gone && _sink is not null && _connection == connection;
+    public bool Owns(ConnectionId connection) => !Gone && (_sink is not null || Ingest) && _connection == connection;
+
+    /// <summary>Names the ingest session that speaks for this socketless participant.</summary>
+    public void BindIngest(ConnectionId session) => _connection = session;
 
     /// <summary>Makes <paramref name="sink"/> the live connection; returns the one it replaces, if any.</summary>
     public IParticipantSink? Attach(ConnectionId connection, IParticipantSink sink)
@@ -145,6 +154,7 @@ internal sealed class Participant : ISendableTracks
     /// </summary>
     public void Deliver(byte[] body, bool replayable = true)
     {
+        if (Ingest) return;
         var frame = new OutboundFrame(++_seq, body);
         if (replayable) Keep(frame);
         if (_sink is { } sink && !sink.TrySend(frame))

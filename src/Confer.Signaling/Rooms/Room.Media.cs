@@ -57,11 +57,11 @@ internal sealed partial class Room
         return true;
     }
 
-    /// <summary>The participant's own tracks, as the media plane is told of them.</summary>
+    /// <summary>The participant's own tracks, as the media plane is told of them (an ingest track's cid is its mid).</summary>
     private static List<MediaTrack> PublishedLocked(Participant p)
     {
         var list = new List<MediaTrack>(p.TrackCount);
-        foreach (var t in p.Tracks) list.Add(new MediaTrack(t.Sid, p.Sid, t.Kind, t.Source));
+        foreach (var t in p.Tracks) list.Add(new MediaTrack(t.Sid, p.Sid, t.Kind, t.Source, p.Ingest ? t.Cid : null));
         return list;
     }
 
@@ -74,7 +74,7 @@ internal sealed partial class Room
         if (Media is not { } media) return;
         foreach (var q in only is null ? _bySid.Values.ToList() : [only])
         {
-            if (ReferenceEquals(q, except) || !q.UsesSfu || !q.Permission.CanSubscribe) continue;
+            if (ReferenceEquals(q, except) || !q.UsesSfu || q.Ingest || !q.Permission.CanSubscribe) continue;
             var tracks = new List<MediaTrack>();
             foreach (var other in _bySid.Values)
                 if (!ReferenceEquals(other, q) && other.UsesSfu) tracks.AddRange(PublishedLocked(other));

@@ -155,7 +155,7 @@ internal sealed partial class Room
         lock (_gate)
         {
             if (_bySid.GetValueOrDefault(request.Participant.Value) is not { } p || !p.Owns(request.Connection)) return;
-            if (request.Reason is not null || _options.ResumeGrace == TimeSpan.Zero)
+            if (request.Reason is not null || _options.ResumeGrace == TimeSpan.Zero || p.Ingest)
             {
                 RemoveLocked(p, request.Reason ?? LeaveReasons.Disconnected, null, null);
                 return;

@@ -87,6 +87,24 @@ public sealed class RoomManager
         return JoinReply.Refused(name, CloseCodes.GoingAway, "room is closing, try again");
     }
 
+    /// <summary>A participant without a socket (WHIP) joins the token's room and publishes; see <see cref="IngestRequest"/>.</summary>
+    public IngestReply Ingest(IngestRequest request)
+    {
+        var name = request.Room;
+        if (CheckJoinGrant(request.Token) is { } refused) return IngestReply.Refused(IngestOutcome.Forbidden, name, refused.Reason ?? "permission denied");
+        if (_context.Media is null)
+            return IngestReply.Refused(IngestOutcome.NotSfu, name, $"WHIP needs the SFU topology: this server's rooms are '{_options.Topology}' (start it with --topology sfu)");
+        if (Room.CheckIngestGrant(request.Token, request.Sections, _options.MaxTracksPerParticipant) is { } denied)
+            return IngestReply.Refused(IngestOutcome.Forbidden, name, denied);
+        if (_removed.Contains(request.Token))
+            return IngestReply.Refused(IngestOutcome.Forbidden, name, "removed: this token's participant was removed from the room; it needs a new token");
+        if (_draining) return IngestReply.Refused(IngestOutcome.Unavailable, name, "server restarting: try again in a moment");
+        for (var attempt = 0; attempt < 16; attempt++)
+            if (GetOrCreate(name, null, null, null).Ingest(request) is { } reply)
+                return reply;
+        return IngestReply.Refused(IngestOutcome.Unavailable, name, "room is closing, try again");
+    }
+
     /// <summary>A client frame to its room; frames for a room or participant that is gone are ignored.</summary>
     public bool Signal(SignalRequest request) => Find(request.Room)?.Signal(request) ?? true;
 

@@ -12,6 +12,9 @@ public interface IRoomRouter
     /// <summary>Joins (or, with a resume token, resumes) the token's room; the join frame is queued on <paramref name="sink"/>.</summary>
     ValueTask<JoinReply> JoinAsync(JoinRequest request, IParticipantSink sink, CancellationToken ct = default);
 
+    /// <summary>A participant without a socket (WHIP) joins and publishes its offer's sections; <see cref="Leave"/> with its connection ends it.</summary>
+    ValueTask<IngestReply> IngestAsync(IngestRequest request, CancellationToken ct = default);
+
     /// <summary>One client frame to the participant's room; false when it earned an <c>error</c> frame.</summary>
     ValueTask<bool> SignalAsync(SignalRequest request);
 

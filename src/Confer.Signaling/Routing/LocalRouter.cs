@@ -13,6 +13,9 @@ public sealed class LocalRouter(RoomManager rooms) : IRoomRouter
     public ValueTask<JoinReply> JoinAsync(JoinRequest request, IParticipantSink sink, CancellationToken ct = default) =>
         ValueTask.FromResult(rooms.Join(request, sink));
 
+    public ValueTask<IngestReply> IngestAsync(IngestRequest request, CancellationToken ct = default) =>
+        ValueTask.FromResult(rooms.Ingest(request));
+
     public ValueTask<bool> SignalAsync(SignalRequest request) => ValueTask.FromResult(rooms.Signal(request));
 
     public void Leave(LeaveRequest request) => rooms.Leave(request);

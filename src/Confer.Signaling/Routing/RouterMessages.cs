@@ -89,3 +89,26 @@ public sealed record RoomReply(ApiOutcome Outcome, string? Problem = null)
     public TrackInfo? Track { get; init; }
     public KnockResult? Knock { get; init; }
 }
+
+/// <summary>One sending audio or video m= section of an ingest offer, by its mid.</summary>
+public sealed record IngestSection(string Mid, string Kind);
+
+/// <summary>
+/// A participant without a socket (a WHIP encoder, docs/protocol.md "WHIP ingest") joins the token's room and publishes
+/// <see cref="Sections"/> from <see cref="OfferSdp"/>: the room names a track per section (video a camera, audio a microphone)
+/// and answers the offer through the SFU. <see cref="Connection"/> stands for the ingest session: a
+/// <see cref="LeaveRequest"/> with it ends the participant.
+/// </summary>
+public sealed record IngestRequest(AccessToken Token, ConnectionId Connection, string OfferSdp, IReadOnlyList<IngestSection> Sections)
+{
+    public RoomName Room => new(Token.Video.Room ?? "");
+}
+
+/// <summary>Why an ingest was refused, for the HTTP status the endpoint answers with.</summary>
+public enum IngestOutcome { Done, Forbidden, NotSfu, BadOffer, RoomFull, Unavailable }
+
+/// <summary>The ingest participant and the SDP answer, or why not.</summary>
+public sealed record IngestReply(IngestOutcome Outcome, RoomName Room, ParticipantSid? Participant, string? AnswerSdp, string? Reason = null)
+{
+    public static IngestReply Refused(IngestOutcome outcome, RoomName room, string reason) => new(outcome, room, null, null, reason);
+}
