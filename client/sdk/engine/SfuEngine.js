@@ -46,8 +46,11 @@ export class SfuEngine {
   #mids = new Map();
   /** @type {Set<string>} sids of the people here */
   #people = new Set();
-  /** @type {Promise<void>} subscriber offers are answered one at a time, in order */
+  /** @type {Promise<void>} subscriber offers are applied one at a time, in order */
   #subChain = Promise.resolve();
+  /** The newest subscriber offer: the server waits for the answer to that one only (a newer offer replaces an older). */
+  /** @type {any} */
+  #newestOffer = null;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #timer;
   /** @type {Map<string, { stats?: any, totals?: any, energy?: { energy: number, duration: number } }>} by sid; '' is our microphone */
@@ -114,7 +117,10 @@ export class SfuEngine {
   serverFrame(frame) {
     if (this.#stopped) return;
     if (frame.type === 'publisherAnswer') this.#onPublisherAnswer(frame.sdp).catch((e) => this.#warn('publisher answer', e));
-    else if (frame.type === 'subscriberOffer') this.#subChain = this.#subChain.then(() => this.#onSubscriberOffer(frame)).catch((e) => this.#warn('subscriber offer', e));
+    else if (frame.type === 'subscriberOffer') {
+      this.#newestOffer = frame;
+      this.#subChain = this.#subChain.then(() => this.#onSubscriberOffer(frame)).catch((e) => this.#warn('subscriber offer', e));
+    }
   }
 
   /** @param {LocalMedia} media */
@@ -221,6 +227,7 @@ export class SfuEngine {
     this.#mids.clear();
     this.#negotiating = this.#again = false;
     this.#subChain = Promise.resolve();
+    this.#newestOffer = null;
   }
 
   /** @returns {RTCConfiguration} */
@@ -288,7 +295,8 @@ export class SfuEngine {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (pc !== this.#sub) return;
-    this.#send('subscriberAnswer', { sdp: pc.localDescription?.sdp ?? answer.sdp });
+    // A newer offer came while this one was applied: the server waits for the answer to that one, which follows.
+    if (frame === this.#newestOffer) this.#send('subscriberAnswer', { sdp: pc.localDescription?.sdp ?? answer.sdp });
     // Tracks no longer offered ended; those whose mid now carries another track did too.
     for (const [mid, was] of before) {
       const now = mids.get(mid);
