@@ -6,6 +6,7 @@ import { RoomEvent, ConnectionState, TrackSource } from './events.js';
 import { LocalParticipant } from './LocalParticipant.js';
 import { RemoteParticipant } from './RemoteParticipant.js';
 import { MeshEngine } from './engine/MeshEngine.js';
+import { SfuEngine } from './engine/SfuEngine.js';
 import { closeReason, toSignalUrl } from './url.js';
 import { runConnectionCheck } from './connectionCheck.js';
 import { SpeakerDetector } from './speakers.js';
@@ -27,8 +28,9 @@ import { localParticipantHost, republish, syncPublications } from './roomTracks.
  *   its fields win over the server's (`{ iceTransportPolicy: 'relay' }` forces TURN; `iceServers`
  *   here replaces the list the server sent).
  * @property {number} [speakingThreshold] audio level (0–1) above which someone counts as speaking; default 0.02
- * @property {MediaEngine} [engine] what carries the media (engine/MediaEngine.js); by default a
- *   MeshEngine, one peer connection per person. One engine serves one Room.
+ * @property {MediaEngine} [engine] what carries the media (engine/MediaEngine.js); by default the
+ *   `join` frame's topology chooses: a MeshEngine (one peer connection per person) or, in a room
+ *   whose media goes through Confer's SFU, an SfuEngine. One engine serves one Room.
  */
 
 /**
@@ -64,8 +66,8 @@ export class Room extends Emitter {
   #signal;
   #options;
   #publishes = new PublishRequests();
-  /** @type {MediaEngine} */
-  #engine;
+  /** @type {MediaEngine} chosen at the first join unless the app gave one */
+  #engine = /** @type {MediaEngine} */ (/** @type {unknown} */ (undefined));
   /** True from the engine's start to its close: only then are its reports taken. */
   #engineLive = false;
   /** @type {RTCIceServer[]} */
@@ -87,7 +89,7 @@ export class Room extends Emitter {
   constructor(options = {}) {
     super();
     this.#options = options;
-    this.#engine = options.engine ?? new MeshEngine();
+    if (options.engine) this.#engine = options.engine;
     this.#detector = new SpeakerDetector(options.speakingThreshold ?? 0.02);
   }
 
@@ -149,6 +151,7 @@ export class Room extends Emitter {
     signal.on('resumed', (f) => this.#onResumed(f));
     signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });
     signal.on('closed', (reason, code) => this.#onClosed(closeReason(code), reason));
+    this.#engine ??= join.topology === 'sfu' ? new SfuEngine() : new MeshEngine();
     this.#engineLive = true;
     this.#engine.start(engineHost(this, () => this.#engineLive), this.#engineInit());
     for (const info of join.otherParticipants ?? []) this._addRemote(info, false);
@@ -171,7 +174,7 @@ export class Room extends Emitter {
   }
 
   /** The media engine's diagnostics, by participant sid (tests, the browser console). @internal */
-  _describeEngine() { return this.#engine.describe(); }
+  _describeEngine() { return this.#engine?.describe() ?? {}; }
 
   // Internal: for the Room's parts (roomSignals.js, roomEngineHost.js, roomTracks.js) only.
 

@@ -30,7 +30,7 @@ const REOPEN_TIMEOUT_MS = 3000;
 const SEND_PROBE_MS = 5000;
 
 /**
- * Speaks the signaling protocol (docs/protocol.md, version 1) over one WebSocket and nothing else:
+ * Speaks the signaling protocol (docs/protocol.md, version 1, and 2 for the SFU) over one WebSocket and nothing else:
  * join, resume with replay, ping/pong and sending frames. It knows no peer connections.
  *
  * After a drop it resumes; when the server says the session is gone (4008, e.g. the grace period
@@ -136,7 +136,8 @@ export class SignalClient extends Emitter {
    * @returns {Promise<any>} the first frame (join or resumed)
    */
   #open(resume) {
-    let url = `${this.#url}${this.#url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(this.#token)}`;
+    // Protocol 2: the server may put us in a room whose media goes through its SFU (join's `topology`).
+    let url = `${this.#url}${this.#url.includes('?') ? '&' : '?'}protocol=2&access_token=${encodeURIComponent(this.#token)}`;
     if (resume && this.#resumeToken) url += `&resume=${encodeURIComponent(this.#resumeToken)}&lastSeen=${this.#lastSeen}`;
     return new Promise((resolve, reject) => {
       let first = true;

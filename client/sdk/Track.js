@@ -11,6 +11,12 @@ export class Track extends Emitter {
   #source;
   /** @type {Set<HTMLMediaElement>} */
   #elements = new Set();
+  /**
+   * Told the elements whenever one is attached or detached (the media engine's adaptive stream).
+   * @type {((elements: HTMLMediaElement[]) => void) | undefined}
+   * @internal
+   */
+  _onElements;
 
   /**
    * @param {MediaStreamTrack | null} mediaStreamTrack
@@ -48,6 +54,7 @@ export class Track extends Emitter {
     el.srcObject = this.#mediaStreamTrack ? new MediaStream([this.#mediaStreamTrack]) : null;
     this.#elements.add(el);
     el.play?.().catch(() => { /* autoplay refused: the app shows a play button */ });
+    this._onElements?.([...this.#elements]);
     return el;
   }
 
@@ -62,6 +69,7 @@ export class Track extends Emitter {
       el.srcObject = null;
       this.#elements.delete(el);
     }
+    this._onElements?.([...this.#elements]);
     return els;
   }
 

@@ -131,7 +131,7 @@ export interface EngineSample {
 /** What a media engine reports; the Room alone turns reports into state and RoomEvents. */
 export interface EngineHost {
   /** `fields.to` names the participant sid. */
-  sendSignal(type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>): void;
+  sendSignal(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription', fields: Record<string, unknown>): void;
   trackArrived(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
   trackEnded(participantSid: string, trackSid: string): void;
   connectionStateChanged(participantSid: string, state: RTCPeerConnectionState): void;
@@ -160,6 +160,10 @@ export interface MediaEngine {
   getStats(participantSid: string): Promise<RTCStatsReport | null>;
   describe(): Record<string, unknown>;
   close(): void;
+  /** Protocol 2: `publisherAnswer` and `subscriberOffer` frames, for an engine that uses Confer's SFU. */
+  serverFrame?(frame: any): void;
+  /** The elements the app shows one of their videos in now (adaptive stream); none: not shown. */
+  videoElements?(trackSid: string, elements: HTMLMediaElement[]): void;
 }
 
 export interface ChatMessage {
@@ -191,6 +195,8 @@ export interface ConnectionStats {
   framesPerSecond: number;
   audioLevel: number;
   timestamp: number;
+  /** Set when the media goes through Confer's SFU: the candidate pair is this browser's to the server. */
+  via?: 'sfu';
 }
 
 export interface DeviceOptions {

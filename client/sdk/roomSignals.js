@@ -55,6 +55,9 @@ export function onSignalMessage(room, f) {
     case 'trackMuted':
       onTrackMuted(room, f);
       break;
+    case 'publisherAnswer': case 'subscriberOffer':
+      room._engine?.serverFrame?.(f); // protocol 2: the SFU's connections
+      break;
     case 'offer': case 'answer': case 'candidate':
       if (room._remote(f.from)) room._engine?.signal(f); // else from someone who already left
       break;

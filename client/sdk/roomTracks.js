@@ -115,6 +115,8 @@ export function trackEnded(room, p, trackSid) {
 function subscribe(room, p, pub, mst, receiver) {
   if (pub.track?.mediaStreamTrack === mst) return;
   const track = new RemoteTrack(mst, pub.source, receiver);
+  // Adaptive stream: an engine that wants to know where a video is shown is told.
+  if (track.kind === 'video') track._onElements = (els) => room._engine?.videoElements?.(pub.trackSid, els);
   pub._setTrack(track);
   room.emit(RoomEvent.TrackSubscribed, track, pub, p);
 }

@@ -18,16 +18,19 @@
  * @property {number} framesPerSecond
  * @property {number} audioLevel loudest inbound audio level (0–1)
  * @property {number} timestamp
+ * @property {'sfu'} [via] set when the media goes through Confer's SFU (the pair is to the server)
  */
 
 /**
  * The path a connection's media takes from this side, as the server's `mediaPath` frame names it
  * (docs/protocol.md): our own candidate relayed (over udp/tcp/tls), only the other side's, or direct.
  * @param {ConnectionStats} stats
- * @returns {'direct-udp' | 'direct-tcp' | 'relay-udp' | 'relay-tcp' | 'relay-tls' | 'peer-relay' | undefined}
+ * @returns {'direct-udp' | 'direct-tcp' | 'relay-udp' | 'relay-tcp' | 'relay-tls' | 'peer-relay' | 'sfu-udp' | 'sfu-tcp' | 'sfu-turn' | undefined}
  */
 export function mediaPathOf(stats) {
   if (stats.connectionType === 'unknown') return undefined;
+  // Through the SFU: to the server over UDP or TCP, or through Confer's TURN.
+  if (stats.via === 'sfu') return stats.localCandidateType === 'relay' ? 'sfu-turn' : stats.protocol === 'tcp' ? 'sfu-tcp' : 'sfu-udp';
   if (stats.localCandidateType === 'relay') {
     const via = stats.relayProtocol;
     return via === 'tls' ? 'relay-tls' : via === 'tcp' ? 'relay-tcp' : 'relay-udp';

@@ -10,8 +10,8 @@
  *   Room ──start/participantJoined/signal/publicationAdded/…──▶ MediaEngine
  *   Room ◀──trackArrived/connectionStateChanged/sendSignal/…─── EngineHost
  *
- * `MeshEngine` (one RTCPeerConnection per remote participant) is the default; an SFU engine (one
- * connection to the server) goes beside it. `new Room({ engine })` takes any object with these
+ * `MeshEngine` (one RTCPeerConnection per remote participant) and `SfuEngine` (a publisher and a
+ * subscriber connection, both to the server's SFU) are the SDK's; the `join` frame's topology picks one. `new Room({ engine })` takes any object with these
  * members; one engine serves one Room.
  *
  * Call order: `start` once, before anything else; then any of the others until `close`, after
@@ -56,8 +56,9 @@
  * What an engine reports. Implemented by the Room (the engine gets it in `start`); the Room alone
  * turns these into public state and RoomEvents.
  * @typedef {Object} EngineHost
- * @property {(type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void} sendSignal
- *   sends a signaling frame; `fields.to` names the participant sid it is for
+ * @property {(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription', fields: Record<string, unknown>) => void} sendSignal
+ *   sends a signaling frame; for `offer`, `answer` and `candidate`, `fields.to` names the participant sid it is for
+ *   (the others are protocol 2's, to the server's SFU)
  * @property {(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null) => void} trackArrived
  *   media of a publication arrived (it may come before the `trackPublished` that announces it; the Room waits for that)
  * @property {(participantSid: string, trackSid: string) => void} trackEnded
@@ -97,6 +98,10 @@
  *   the full WebRTC statistics of the media path to that participant (RemoteParticipant.getStats)
  * @property {() => Record<string, unknown>} describe diagnostics by participant sid (tests, the console)
  * @property {() => void} close the room is over: close everything; report nothing more
+ * @property {(frame: any) => void} [serverFrame] a protocol-2 frame for the SFU's connections
+ *   (`publisherAnswer`, `subscriberOffer`); engines that do not use the SFU leave it out
+ * @property {(trackSid: string, elements: HTMLMediaElement[]) => void} [videoElements] the elements
+ *   the app shows one of their videos in now (none: not shown); for adaptive stream
  */
 
 export {};

@@ -51,7 +51,7 @@ public sealed class SignalingMetrics : IRoomEventObserver, ISignalingCounters
         var messagesOut = factory.CreateCounter("confer_signaling_messages_out_total", "Frames written to clients, by type.", ["type"]);
         _messagesOut = [.. OutTypes.Select(t => (Encoding.UTF8.GetBytes(t + "\""), messagesOut.WithLabels(t)))];
         _otherOut = messagesOut.WithLabels("other");
-        var mediaPaths = factory.CreateCounter("confer_media_paths_total", "Media paths browsers reported between two participants (mediaPath frames), by path: direct-udp, direct-tcp, relay-udp, relay-tcp, relay-tls, peer-relay.", ["path"]);
+        var mediaPaths = factory.CreateCounter("confer_media_paths_total", "Media paths browsers reported between two participants (mediaPath frames), by path: direct-udp, direct-tcp, relay-udp, relay-tcp, relay-tls, peer-relay, sfu-udp, sfu-tcp, sfu-turn.", ["path"]);
         _mediaPaths = MediaPaths.All.ToFrozenDictionary(p => p, p => mediaPaths.WithLabels(p), StringComparer.Ordinal);
         _eventsDropped = factory.CreateCounter("confer_signaling_events_dropped_total", "Room events dropped because the observer queue was full.");
         _joinSeconds = factory.CreateHistogram("confer_signaling_join_seconds", "Time from a /rtc request arriving to its join frame queued.",

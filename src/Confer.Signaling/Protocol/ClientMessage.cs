@@ -76,7 +76,10 @@ public static class MediaPaths
     /// <summary>Only the other side's candidate is a relay.</summary>
     public const string PeerRelay = "peer-relay";
 
-    public static readonly IReadOnlyList<string> All = [DirectUdp, DirectTcp, RelayUdp, RelayTcp, RelayTls, PeerRelay];
+    /// <summary>Through Confer's SFU: the browser reaches the server over UDP or TCP, or through TURN.</summary>
+    public const string SfuUdp = "sfu-udp", SfuTcp = "sfu-tcp", SfuTurn = "sfu-turn";
+
+    public static readonly IReadOnlyList<string> All = [DirectUdp, DirectTcp, RelayUdp, RelayTcp, RelayTls, PeerRelay, SfuUdp, SfuTcp, SfuTurn];
 
     public static bool IsValid(string? path) => path is not null && All.Contains(path);
 }
