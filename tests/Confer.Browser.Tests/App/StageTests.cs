@@ -75,6 +75,11 @@ public sealed class StageTests : IAsyncLifetime
         var share = await StageShareAsync(aisha, "document.querySelector('[data-testid=screen-tile]')");
         Assert.True(share.Main > 0.6, $"the share takes {share.Main:P0} of the stage");
         Assert.True(share.Largest < 0.1, $"cameras sit in a strip; the largest takes {share.Largest:P0}");
+        if (Environment.GetEnvironmentVariable("CONFER_SCREENSHOT_DIR") is { } dir)
+        {
+            await aisha.WaitForTimeoutAsync(1000);
+            await aisha.ScreenshotAsync(new() { Path = Path.Combine(dir, "stage.png") });
+        }
 
         // Aisha pins Rahim's camera: it takes the stage, the share goes to the strip; U unpins.
         await aisha.HoverAsync("[data-testid=tile]:has-text('Rahim')");
