@@ -23,6 +23,8 @@ export class Tiles {
   /** @type {Set<string>} */
   #visible = new Set();
   #perPage = 16;
+  /** Identities with a raised hand, first raised first. @type {string[]} */
+  #hands = [];
   #grid;
   /** The key on the main stage by this viewer's choice, or null. */
   /** @type {string | null} */
@@ -60,6 +62,7 @@ export class Tiles {
     this.#named(e, p.isLocal ? 'yourself' : p.name);
     /** @type {HTMLElement} */ (e.tile.querySelector('.muted-mic')).hidden = p.isMicrophoneEnabled;
     e.tile.dataset.micMuted = String(!p.isMicrophoneEnabled);
+    this.#hand(e);
     this.#layout();
   }
 
@@ -112,15 +115,19 @@ export class Tiles {
 
   /** Raised hands, in the order raised. @param {string[]} identities */
   hands(identities) {
-    for (const e of this.#entries.values()) {
-      if (e.kind !== 'camera') continue;
-      const i = identities.indexOf(e.p.identity);
-      const hand = /** @type {HTMLElement} */ (e.tile.querySelector('.hand'));
-      hand.hidden = i < 0;
-      hand.textContent = i < 0 ? '' : `✋ ${i + 1}`;
-      hand.setAttribute('aria-label', i < 0 ? '' : `Hand raised, number ${i + 1}`);
-      e.tile.dataset.hand = i < 0 ? '' : String(i + 1);
-    }
+    this.#hands = identities;
+    for (const e of this.#entries.values()) this.#hand(e);
+  }
+
+  /** @param {Entry} e */
+  #hand(e) {
+    if (e.kind !== 'camera') return;
+    const i = this.#hands.indexOf(e.p.identity);
+    const hand = /** @type {HTMLElement} */ (e.tile.querySelector('.hand'));
+    hand.hidden = i < 0;
+    hand.textContent = i < 0 ? '' : `✋ ${i + 1}`;
+    hand.setAttribute('aria-label', i < 0 ? '' : `Hand raised, number ${i + 1}`);
+    e.tile.dataset.hand = i < 0 ? '' : String(i + 1);
   }
 
   /** An emoji floating over someone's tile for a few seconds. @param {string} identity @param {string} emoji */

@@ -17,7 +17,7 @@ public sealed class StageTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
-    public async Task TwoPeople_TilesLetterboxAndHugTheVideo_HandsInOrderAndReactionSeen()
+    public async Task TilesLetterboxAndHugTheVideo_HandsInOrderLateJoinerLearnsThem_ReactionSeen()
     {
         var rahim = await OpenAndJoinAsync(_h, "/room/stage-hands", "Rahim");
         var aisha = await OpenAndJoinAsync(_h, "/room/stage-hands", "Aisha");
@@ -36,29 +36,30 @@ public sealed class StageTests : IAsyncLifetime
         Assert.InRange(fit.GetProperty("boxAspect").GetDouble() / fit.GetProperty("videoAspect").GetDouble(), 0.97, 1.03);
         Assert.True(fit.GetProperty("shown").GetDouble() > 0.95, $"video fills its tile: {fit}");
 
-        // Aisha raises her hand with the keyboard, then Rahim with the button: both see the order.
-        await aisha.Keyboard.PressAsync("h");
-        await rahim.WaitForFunctionAsync($"() => {Tile("Aisha")}?.dataset.hand === '1'", null, new() { Timeout = 5000 });
-        await rahim.ClickAsync("[data-testid=hand]");
-        await aisha.WaitForFunctionAsync($"() => {Tile("Rahim")}?.dataset.hand === '2' && {Tile("Aisha (you)")}?.dataset.hand === '1'", null, new() { Timeout = 5000 });
-        await aisha.ClickAsync("[data-testid=people-button]");
-        var order = await aisha.EvaluateAsync<string[]>(
+        // Rahim raises his hand with the keyboard; Mateo, joining after, learns it; then Mateo raises his with the button.
+        await rahim.Keyboard.PressAsync("h");
+        await rahim.WaitForFunctionAsync($"() => {Tile("Rahim (you)")}?.dataset.hand === '1'", null, new() { Timeout = 5000 });
+        await aisha.ClickAsync("[data-testid=leave]");
+        var mateo = await OpenAndJoinAsync(_h, "/room/stage-hands", "Mateo");
+        await mateo.WaitForFunctionAsync($"() => {Tile("Rahim")}?.dataset.hand === '1'", null, new() { Timeout = 5000 });
+        await mateo.ClickAsync("[data-testid=hand]");
+        await rahim.WaitForFunctionAsync($"() => {Tile("Mateo")}?.dataset.hand === '2'", null, new() { Timeout = 5000 });
+        await mateo.ClickAsync("[data-testid=people-button]");
+        var order = await mateo.EvaluateAsync<string[]>(
             "() => [...document.querySelectorAll('[data-testid=people] li')].map(li => `${li.dataset.hand ?? '-'} ${li.querySelector('.person').textContent}`)");
-        Assert.Equal(["1 Aisha (you)", "2 Rahim"], order);
-
-        // Aisha lowers hers: Rahim moves up to first.
-        await aisha.Keyboard.PressAsync("h");
-        await rahim.WaitForFunctionAsync($"() => !{Tile("Aisha")}?.dataset.hand && {Tile("Rahim (you)")}?.dataset.hand === '1'", null, new() { Timeout = 5000 });
+        Assert.Equal(["1 Rahim", "2 Mateo (you)"], order);
 
         // A reaction floats over the sender's tile on the other side.
         await rahim.ClickAsync("[data-testid=react]");
         await rahim.ClickAsync("[data-testid=react-menu] button[data-emoji='🎉']");
-        await aisha.WaitForFunctionAsync($"() => {Tile("Rahim")}?.querySelector('.reaction')?.textContent === '🎉'", null, new() { Timeout = 5000 });
+        await mateo.WaitForFunctionAsync($"() => {Tile("Rahim")}?.querySelector('.reaction')?.textContent === '🎉'", null, new() { Timeout = 5000 });
 
-        // Rahim leaves with his hand up: Aisha's list clears it.
+        // Rahim leaves with his hand up: Mateo's hand becomes the first; Mateo lowers his and the list is clear.
         await rahim.Keyboard.PressAsync("Control+Shift+L");
         await rahim.WaitForSelectorAsync("[data-testid=left]", new() { Timeout = 5000 });
-        await aisha.WaitForFunctionAsync("() => ![...document.querySelectorAll('[data-testid=people] li')].some(li => li.dataset.hand)", null, new() { Timeout = 5000 });
+        await mateo.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=people] li')].map(li => li.dataset.hand ?? '-').join() === '1'", null, new() { Timeout = 5000 });
+        await mateo.Keyboard.PressAsync("h");
+        await mateo.WaitForFunctionAsync("() => ![...document.querySelectorAll('[data-testid=people] li, [data-testid=tile]')].some(el => el.dataset.hand)", null, new() { Timeout = 5000 });
     }
 
     [Fact]
