@@ -100,7 +100,7 @@ export class Tiles {
   speakers(speaking) {
     let moved = false;
     for (const [key, e] of this.#entries) {
-      const on = e.kind === 'camera' && speaking.has(e.p.identity);
+      const on = e.kind === 'camera' && speaking.has(e.p.identity) && e.p.isMicrophoneEnabled;
       e.tile.classList.toggle('speaking', on);
       /** @type {HTMLElement} */ (e.tile.querySelector('.speaking-icon')).hidden = !on;
       // In a room larger than the page, someone who starts talking comes onto the page.
