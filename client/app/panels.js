@@ -1,8 +1,9 @@
-// The side panel: chat, participants and connection diagnostics (one open at a time).
+// @ts-check
+// The side panel: chat, participants, connection diagnostics and settings (one open at a time).
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
-/** @typedef {'chat' | 'people' | 'diag'} PanelName */
+/** @typedef {'chat' | 'people' | 'diag' | 'settings'} PanelName */
 
 export class Panels {
   /** @type {PanelName | null} */
@@ -24,8 +25,13 @@ export class Panels {
     $('chat-panel').hidden = name !== 'chat';
     $('people-panel').hidden = name !== 'people';
     $('diag-panel').hidden = name !== 'diag';
-    $('panel-title').textContent = name === 'chat' ? 'In-call messages' : name === 'people' ? 'People' : name === 'diag' ? 'Connection diagnostics' : '';
-    for (const id of ['chat', 'people', 'diag']) $(id).classList.toggle('active', id === name);
+    $('settings-panel').hidden = name !== 'settings';
+    $('panel-title').textContent = name === 'chat' ? 'In-call messages' : name === 'people' ? 'People'
+      : name === 'diag' ? 'Connection diagnostics' : name === 'settings' ? 'Settings' : '';
+    for (const id of ['chat', 'people', 'diag', 'settings']) {
+      $(id).classList.toggle('active', id === name);
+      $(id).setAttribute('aria-expanded', String(id === name));
+    }
     if (name === 'chat') { $('chat-unread').hidden = true; $('chat-input').focus(); }
     this.onChange();
   }
@@ -52,19 +58,47 @@ export class Panels {
     if (this.open !== 'chat' && !mine) $('chat-unread').hidden = false;
   }
 
-  /** @param {import('/sdk/confer.js').Room} room */
-  renderPeople(room) {
+  /**
+   * Everyone, raised hands first in the order raised; each with a pin action (local to this viewer).
+   * @param {import('/sdk/confer.js').Room} room
+   * @param {string[]} hands identities, first raised first
+   * @param {string | null} pinned the pinned tile's key
+   * @param {(key: string | null) => void} pin
+   */
+  renderPeople(room, hands, pinned, pin) {
     const all = [room.localParticipant, ...room.remoteParticipants.values()];
+    const rank = (/** @type {string} */ id) => { const i = hands.indexOf(id); return i < 0 ? Infinity : i; };
+    const sorted = all.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p.identity) - rank(b.p.identity) || a.i - b.i).map((x) => x.p);
     $('people-count').textContent = String(all.length);
-    $('people-panel').replaceChildren(...all.map((p) => {
+    $('people-panel').replaceChildren(...sorted.map((p) => {
       const li = document.createElement('li');
       li.dataset.identity = p.identity;
+      const who = document.createElement('div');
       const name = document.createElement('span');
+      name.className = 'person';
       name.textContent = p.isLocal ? `${p.name} (you)` : p.name;
-      const state = document.createElement('span');
+      const hand = rank(p.identity);
+      if (hand !== Infinity) {
+        const badge = document.createElement('span');
+        badge.className = 'hand-badge';
+        badge.textContent = `✋ ${hand + 1}`;
+        badge.setAttribute('aria-label', `hand raised, number ${hand + 1}`);
+        li.dataset.hand = String(hand + 1);
+        who.append(badge, ' ');
+      }
+      const state = document.createElement('div');
       state.className = 'states';
       state.textContent = [p.isMicrophoneEnabled ? 'mic on' : 'muted', p.isCameraEnabled ? 'camera on' : 'camera off', p.isScreenShareEnabled ? 'presenting' : ''].filter(Boolean).join(' · ');
-      li.append(name, state);
+      who.append(name, state);
+      const key = `${p.identity}/camera`;
+      const button = document.createElement('button');
+      button.className = 'secondary small';
+      button.dataset.testid = 'people-pin';
+      button.textContent = pinned === key ? 'Unpin' : 'Pin';
+      button.setAttribute('aria-label', `${pinned === key ? 'Unpin' : 'Pin'} ${p.isLocal ? 'yourself' : p.name}`);
+      button.setAttribute('aria-pressed', String(pinned === key));
+      button.onclick = () => pin(pinned === key ? null : key);
+      li.append(who, button);
       return li;
     }));
   }

@@ -1,8 +1,12 @@
+// @ts-check
 // The meeting page, /room/{name}: pre-join, then the call. Built only on the public SDK.
 import { connect, RoomEvent } from '/sdk/confer.js';
 import { Prejoin } from './prejoin.js';
 import { Tiles } from './tiles.js';
 import { Panels, quality } from './panels.js';
+import { Social, REACTIONS } from './social.js';
+import { installShortcuts } from './keys.js';
+import { setSink } from './prejoin.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const roomName = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -18,8 +22,12 @@ const prejoin = new Prejoin();
 prejoin.start().catch((e) => console.warn(e));
 const tiles = new Tiles($('grid'));
 const panels = new Panels();
+prejoin.onSpeaker = () => { for (const el of $('call').querySelectorAll('audio')) setSink(el, prejoin.speaker).catch(() => {}); };
 /** @type {import('/sdk/confer.js').Room | null} */
 let room = null;
+/** @type {Social | null} */
+let social = null;
+tiles.onChange = () => renderPeople();
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let statsTimer;
 
@@ -35,6 +43,9 @@ async function join() {
   room = await connect(url, token);
   /** @type {any} */ (window).conferRoom = room; // for the browser console (and the tests' diagnostics)
   wire(room);
+  social = new Social(room);
+  social.onHands = () => { tiles.hands(social?.hands ?? []); renderPeople(); renderControls(); };
+  social.onReaction = (identity, emoji) => tiles.react(identity, emoji);
   // Publish what the preview already opened: no second camera start, no second prompt.
   const lp = room.localParticipant;
   const work = [];
@@ -44,9 +55,19 @@ async function join() {
   await Promise.all(work);
   $('prejoin').hidden = true;
   $('call').hidden = false;
+  // The device lists (and the level meter) move into the call's settings panel; a choice there switches the
+  // published device.
+  $('settings-panel').append($('devices'));
+  prejoin.onDevice = (kind, deviceId) => control(async () => {
+    const lp2 = /** @type {import('/sdk/confer.js').Room} */ (room).localParticipant;
+    if (kind === 'video') await lp2.setCameraEnabled(true, { deviceId });
+    else await lp2.setMicrophoneEnabled(true, { deviceId });
+    prejoin.meter(lp2.getTrackPublication('microphone')?.track?.mediaStreamTrack ?? null);
+  }, kind === 'video' ? 'Camera' : 'Microphone');
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => { if (room) prejoin.fillDevices(localTracks()).catch(() => {}); });
   tiles.upsert(lp);
   for (const p of room.remoteParticipants.values()) { tiles.upsert(p); tiles.screen(p); }
-  panels.renderPeople(room);
+  renderPeople();
   renderControls();
   if (prejoin.deviceProblem) toast(`${prejoin.deviceProblem}. You joined to watch and listen.`, 6000);
   statsTimer = setInterval(refreshStats, 1000);
@@ -87,14 +108,15 @@ function showJoinError(e) {
 
 /** @param {import('/sdk/confer.js').Room} r */
 function wire(r) {
-  const refresh = (/** @type {any} */ p) => { if (p) { tiles.upsert(p); tiles.screen(p); } panels.renderPeople(r); renderControls(); };
+  const refresh = (/** @type {any} */ p) => { if (p) { tiles.upsert(p); tiles.screen(p); } renderPeople(); renderControls(); };
   r.on(RoomEvent.ParticipantConnected, (p) => { refresh(p); toast(`${p.name} joined`); });
-  r.on(RoomEvent.ParticipantDisconnected, (p) => { tiles.remove(p); panels.renderPeople(r); toast(`${p.name} left`); });
+  r.on(RoomEvent.ParticipantDisconnected, (p) => { tiles.remove(p); renderPeople(); toast(`${p.name} left`); });
   r.on(RoomEvent.TrackSubscribed, (track, pub, p) => {
     if (track.kind === 'audio') {
       const el = track.attach();
       el.dataset.identity = p.identity;
       $('call').append(el);
+      setSink(el, prejoin.speaker).catch(() => {});
     }
     refresh(p);
   });
@@ -120,10 +142,26 @@ function renderControls() {
     $(id).classList.toggle('off', !on); $(id).classList.toggle('on', on);
     $(id).setAttribute('aria-pressed', String(on)); $(id).title = title;
   };
-  set('mic', lp.isMicrophoneEnabled, lp.isMicrophoneEnabled ? 'Turn off microphone' : 'Turn on microphone');
-  set('cam', lp.isCameraEnabled, lp.isCameraEnabled ? 'Turn off camera' : 'Turn on camera');
+  set('mic', lp.isMicrophoneEnabled, lp.isMicrophoneEnabled ? 'Turn off microphone (M)' : 'Turn on microphone (M)');
+  set('cam', lp.isCameraEnabled, lp.isCameraEnabled ? 'Turn off camera (V)' : 'Turn on camera (V)');
   $('screen').classList.toggle('active', lp.isScreenShareEnabled);
-  $('screen').title = lp.isScreenShareEnabled ? 'Stop presenting' : 'Share your screen';
+  $('screen').title = lp.isScreenShareEnabled ? 'Stop presenting (S)' : 'Share your screen (S)';
+  $('screen').setAttribute('aria-label', lp.isScreenShareEnabled ? 'Stop presenting' : 'Share your screen');
+  const hand = !!social?.handRaised;
+  $('hand').classList.toggle('active', hand);
+  $('hand').setAttribute('aria-pressed', String(hand));
+  $('hand').setAttribute('aria-label', hand ? 'Lower hand' : 'Raise hand');
+  $('hand').title = hand ? 'Lower hand (H)' : 'Raise hand (H)';
+}
+
+function renderPeople() {
+  if (room) panels.renderPeople(room, social?.hands ?? [], tiles.pinned, (key) => tiles.pin(key));
+}
+
+/** The camera and microphone tracks the call publishes now. */
+function localTracks() {
+  const lp = /** @type {import('/sdk/confer.js').Room} */ (room).localParticipant;
+  return { video: lp.getTrackPublication('camera')?.track?.mediaStreamTrack ?? null, audio: lp.getTrackPublication('microphone')?.track?.mediaStreamTrack ?? null };
 }
 
 /** @param {() => Promise<unknown>} action @param {string} what */
@@ -136,7 +174,7 @@ async function control(action, what) {
     if (!(what === 'Screen sharing' && err?.code === 'device_denied')) toast(`${what}: ${err?.message ?? err}`, 5000);
   }
   renderControls();
-  if (room) { tiles.upsert(room.localParticipant); tiles.screen(room.localParticipant); panels.renderPeople(room); }
+  if (room) { tiles.upsert(room.localParticipant); tiles.screen(room.localParticipant); renderPeople(); }
 }
 
 $('mic').onclick = () => control(() => room?.localParticipant.setMicrophoneEnabled(!room.localParticipant.isMicrophoneEnabled) ?? Promise.resolve(), 'Microphone');
@@ -146,6 +184,33 @@ $('leave').onclick = () => { room?.disconnect(); };
 $('chat').onclick = () => panels.toggle('chat');
 $('people').onclick = () => panels.toggle('people');
 $('diag').onclick = () => panels.toggle('diag');
+$('settings').onclick = () => panels.toggle('settings');
+$('hand').onclick = () => control(() => social?.setHand(!social.handRaised) ?? Promise.resolve(), 'Raise hand');
+$('help').onclick = () => $('help-dialog').showModal();
+$('react-menu').replaceChildren(...REACTIONS.map((emoji, i) => {
+  const b = document.createElement('button');
+  b.className = 'icon';
+  b.setAttribute('role', 'menuitem');
+  b.setAttribute('aria-label', `React ${emoji} (${i + 1})`);
+  b.dataset.emoji = emoji;
+  b.textContent = emoji;
+  b.onclick = () => { reactMenu(false); social?.react(emoji).catch((e) => toast(e.message)); };
+  return b;
+}));
+/** @param {boolean} open */
+function reactMenu(open) {
+  $('react-menu').hidden = !open;
+  $('react').setAttribute('aria-expanded', String(open));
+  $('react').classList.toggle('active', open);
+  if (open) $('react-menu').querySelector('button')?.focus();
+}
+$('react').onclick = () => reactMenu($('react-menu').hidden);
+$('react-menu').onkeydown = (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Escape') { reactMenu(false); $('react').focus(); } };
+installShortcuts({
+  inCall: () => !!room && !$('call').hidden,
+  unpin: () => tiles.pin(null),
+  react: (i) => { if ($('react-menu').hidden) return false; $('react-menu').children[i]?.click(); return true; },
+});
 panels.onChange = () => { if (room && panels.open === 'diag') panels.renderDiagnostics(room); };
 $('chat-form').onsubmit = (/** @type {Event} */ ev) => {
   ev.preventDefault();
@@ -192,6 +257,7 @@ function banner(text) { $('banner').textContent = text; $('banner').hidden = !te
 let toastTimer;
 /** @param {string} text @param {number} [ms] */
 function toast(text, ms = 3000) {
+  // The toast has its own row between the stage and the controls: it never covers a name.
   $('toast').textContent = text;
   $('toast').hidden = false;
   clearTimeout(toastTimer);
