@@ -132,7 +132,9 @@ export class Panels {
 export function describe(p) {
   const s = p.connectionStats;
   if (!s || s.connectionType === 'unknown') return [['Path', p.connectionState === 'failed' ? 'Failed — retrying' : 'Connecting…']];
-  const path = s.connectionType === 'relay'
+  const path = s.via === 'sfu'
+    ? `Through Confer's SFU over ${s.localCandidateType === 'relay' ? 'TURN' : (s.protocol ?? 'udp').toUpperCase()}`
+    : s.connectionType === 'relay'
     ? `Relayed via TURN (${(s.relayProtocol ?? s.protocol ?? '?').toUpperCase()} to the relay)`
     : `Direct (${s.localCandidateType} ↔ ${s.remoteCandidateType}, ${(s.protocol ?? '?').toUpperCase()})`;
   return [
