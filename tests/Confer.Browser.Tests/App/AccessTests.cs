@@ -63,6 +63,7 @@ public sealed class AccessTests : IAsyncLifetime
 
         // Typing a chat message that contains "m" does not mute.
         await rahim.Keyboard.PressAsync("c");
+        await rahim.WaitForFunctionAsync("() => document.activeElement?.id === 'chat-input'", null, new() { Timeout = 5000 });
         await rahim.Keyboard.TypeAsync("hello team");
         await rahim.Keyboard.PressAsync("Enter");
         await aisha.WaitForSelectorAsync("[data-testid=chat-log] li:has-text('hello team')", new() { State = WaitForSelectorState.Attached, Timeout = 5000 });

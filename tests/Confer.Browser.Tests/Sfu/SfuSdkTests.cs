@@ -135,7 +135,8 @@ public sealed class SfuSdkTests : IAsyncLifetime
             sfu = counts.Where(c => c.Sfu).Sum(c => c.N);
             mesh = counts.Where(c => !c.Sfu).Sum(c => c.N);
         }
-        Assert.True(sfu == 6 && mesh == 0, string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("confer_media_paths_total", StringComparison.Ordinal)))
+        // At least one report per pair; a pair that changes later (UDP, ICE-TCP, TURN) is reported again.
+        Assert.True(sfu >= 6 && mesh == 0, string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("confer_media_paths_total", StringComparison.Ordinal)))
             + "\n" + await a.EvaluateAsync<string>(SelectedPairs));
         // The others hear Alice's fake microphone (its beep): she becomes an active speaker through the SFU's connections.
         await MeetingHarness.WaitForAsync(b, $"window.__peer.room.activeSpeakers.some((p) => p.identity === '{alice}')", Media, "Alice among Bob's active speakers");
