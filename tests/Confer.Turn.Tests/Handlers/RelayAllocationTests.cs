@@ -80,11 +80,12 @@ public sealed class RelayAllocationTests
         Send(clientSocket, frame, toServer, peer.Socket, payload, toRelay, 200); // warm-up: JIT, first async completions
         await Task.Delay(200);
 
-        // Three equal runs, the least allocating one counts: an allocation per packet shows in every run (at least
-        // 24 bytes per object); one-off costs elsewhere in the process (thread-pool growth, the test runner) do not.
+        // Five equal runs, the least allocating one counts: an allocation per packet shows in every run (at least
+        // 24 bytes per object); one-off costs elsewhere in the process (thread-pool growth, the test runner, work left
+        // on the shared engine's workers by earlier tests, seen in CI at 8–12 B per packet in three runs) do not.
         double best = double.MaxValue;
         string runs = "";
-        for (int run = 0; run < 3; run++)
+        for (int run = 0; run < 5; run++)
         {
             var (bytes, packets) = await MeasureAsync(Packets);
             Assert.True(packets >= Packets / 2, $"only {packets} of {2 * Packets} packets were relayed");
