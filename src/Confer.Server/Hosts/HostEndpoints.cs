@@ -165,8 +165,7 @@ internal static class HostEndpoints
     private static IResult Mint(HttpContext ctx, RoomName room, string identity, string name, bool host)
     {
         var options = ctx.RequestServices.GetRequiredService<ServerOptions>();
-        var key = options.Signaling.Keys.Keys.First();
-        options.Signaling.Keys.TryGetSecret(key, out var secret);
+        var (key, secret) = TokenEndpoint.FirstKey(options);
         var grant = new VideoGrant { Room = room.Value, RoomJoin = true, RoomAdmin = host, CanUpdateOwnMetadata = true };
         var now = ctx.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         // A distinct jti: a token minted in the same second as one a host removed must not be taken for it.

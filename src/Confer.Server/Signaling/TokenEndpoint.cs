@@ -44,7 +44,8 @@ internal static class TokenEndpoint
         });
     }
 
-    private static (string Key, string Secret) FirstKey(ServerOptions options)
+    /// <summary>The key (and its secret) every token the server mints itself is signed with: the first API key.</summary>
+    internal static (string Key, string Secret) FirstKey(ServerOptions options)
     {
         var key = options.Signaling.Keys.Keys.First();
         options.Signaling.Keys.TryGetSecret(key, out var secret);
