@@ -23,6 +23,7 @@ internal sealed class TestServer : IAsyncDisposable
 {
     private WebApplication? _tcp;
     private TcpEngineListener? _engineTcp;
+    private EpollEngine? _engine;
 
     private TestServer(TurnOptions options, UdpListenerSet udp, StunDispatcher dispatcher, FakeTimeProvider time, TurnMetrics metrics, StreamConnectionGuard? guard)
     {
@@ -51,9 +52,10 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>Client connections the engine's TCP listener has open (0 with Kestrel).</summary>
     public int OpenTcpConnections => _engineTcp?.OpenConnections ?? 0;
 
-    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false, bool kestrel = false, StreamConnectionGuard? guard = null)
+    public static async Task<TestServer> StartAsync(TurnOptions? options = null, IPAddress? alternate = null, bool tcp = false, bool kestrel = false, StreamConnectionGuard? guard = null, EpollEngine? engine = null)
     {
         options ??= new TurnOptions();
+        engine ??= TestTransport.Engine;
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var metrics = new TurnMetrics();
         var dispatcher = StunDispatcherFactory.Create(options, metrics, time);
@@ -62,8 +64,8 @@ internal sealed class TestServer : IAsyncDisposable
         for (int attempt = 0; ; attempt++)
         {
             var udp = UdpListenerSet.Bind(IPAddress.Loopback, 0, alternate, 0, 2);
-            udp.Start(dispatcher, TestTransport.Engine, NullLogger.Instance);
-            var server = new TestServer(options, udp, dispatcher, time, metrics, guard);
+            udp.Start(dispatcher, engine, NullLogger.Instance);
+            var server = new TestServer(options, udp, dispatcher, time, metrics, guard) { _engine = engine };
             try
             {
                 if (tcp && !kestrel) server.StartEngineTcp();
@@ -80,7 +82,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     private void StartEngineTcp()
     {
-        _engineTcp = TcpEngineListener.TryBind(TestTransport.Engine, IPAddress.Loopback, Udp.Port);
+        _engineTcp = TcpEngineListener.TryBind(_engine, IPAddress.Loopback, Udp.Port);
         _engineTcp?.Start(Dispatcher, TurnStreamFramer.Instance, NullLogger.Instance, Guard);
     }
 
