@@ -147,16 +147,24 @@ export class SignalClient extends Emitter {
         return;
       }
       this.#ws = ws;
-      // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again).
-      const timer = resume || this.#resuming ? setTimeout(() => {
-        console.debug(`confer: reconnection attempt not open after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
+      // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again), and so is
+      // one that opens but whose answer (join or resumed) does not follow in as long again: a socket opened while
+      // the network changed under it can stay open and carry nothing.
+      const reconnecting = resume || this.#resuming;
+      const giveUp = (stage) => () => {
         if (!first) return;
+        console.debug(`confer: reconnection attempt ${stage} after ${REOPEN_TIMEOUT_MS} ms; giving up`);
         first = false;
         if (this.#ws === ws) this.#ws = null;
         ws.close();
         reject(new ConferError('connection_failed', 'Could not reach the server in time.', { closeCode: 1006 }));
-      }, REOPEN_TIMEOUT_MS) : undefined;
-      ws.onopen = () => clearTimeout(timer); // open in time: the server's answer follows
+      };
+      let timer = reconnecting ? setTimeout(giveUp('not open'), REOPEN_TIMEOUT_MS) : undefined;
+      ws.onopen = () => {
+        if (!reconnecting) return;
+        clearTimeout(timer);
+        timer = setTimeout(giveUp('open but unanswered'), REOPEN_TIMEOUT_MS);
+      };
       ws.onmessage = (ev) => {
         this.#lastReceived = Date.now();
         let frame;
