@@ -55,7 +55,7 @@ export function onSignalMessage(room, f) {
     case 'trackMuted':
       onTrackMuted(room, f);
       break;
-    case 'publisherAnswer': case 'subscriberOffer':
+    case 'publisherAnswer': case 'subscriberOffer': case 'speakersChanged': case 'publishedLayers':
       room._engine?.serverFrame?.(f); // protocol 2: the SFU's connections
       break;
     case 'offer': case 'answer': case 'candidate':

@@ -1,6 +1,7 @@
 // @ts-check
 import { summarize, audioEnergy } from '../stats.js';
 import { VisibleSizes } from './visibleSizes.js';
+import { SfuHints } from './sfuHints.js';
 
 /** @typedef {import('./MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./MediaEngine.js').EngineHost} EngineHost */
@@ -57,6 +58,7 @@ export class SfuEngine {
   #samples = new Map();
   /** @type {VisibleSizes} */
   #sizes = new VisibleSizes((trackSid, width, height) => this.#send('updateSubscription', { trackSid, subscribed: true, width, height }));
+  #hints = new SfuHints(); // speakers and dynacast, as the server says them
   counters = { publisherOffers: 0, subscriberOffers: 0, errors: 0 };
 
   /**
@@ -76,6 +78,7 @@ export class SfuEngine {
     this.#closeConnections();
     this.#published.clear();
     this.#samples.clear();
+    this.#hints.clear();
     this.#init(init);
   }
 
@@ -111,12 +114,14 @@ export class SfuEngine {
   signal() {}
 
   /**
-   * A protocol-2 frame from the server: `publisherAnswer` or `subscriberOffer`.
+   * A protocol-2 frame from the server: `publisherAnswer`, `subscriberOffer`, `speakersChanged` or `publishedLayers`.
    * @param {any} frame
    */
   serverFrame(frame) {
     if (this.#stopped) return;
-    if (frame.type === 'publisherAnswer') this.#onPublisherAnswer(frame.sdp).catch((e) => this.#warn('publisher answer', e));
+    if (frame.type === 'speakersChanged') this.#hints.speakers(frame);
+    else if (frame.type === 'publishedLayers') this.#hints.layers(frame, (sid) => this.#published.get(sid)?.transceiver.sender);
+    else if (frame.type === 'publisherAnswer') this.#onPublisherAnswer(frame.sdp).catch((e) => this.#warn('publisher answer', e));
     else if (frame.type === 'subscriberOffer') {
       this.#newestOffer = frame;
       this.#subChain = this.#subChain.then(() => this.#onSubscriberOffer(frame)).catch((e) => this.#warn('subscriber offer', e));
@@ -141,6 +146,7 @@ export class SfuEngine {
     const mine = this.#published.get(trackSid);
     if (!mine) return;
     this.#published.delete(trackSid);
+    this.#hints.forget(trackSid);
     mine.transceiver.sender.replaceTrack(null).catch(() => {});
     mine.transceiver.direction = 'inactive';
     this.#negotiate();
@@ -192,7 +198,8 @@ export class SfuEngine {
       transceivers: pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
     });
     /** @type {Record<string, unknown>} */
-    const out = { topology: 'sfu', publisher: show(this.#pub), subscriber: show(this.#sub), counters: { ...this.counters } };
+    const out = { topology: 'sfu', publisher: show(this.#pub), subscriber: show(this.#sub),
+      counters: { ...this.counters, layerUpdates: this.#hints.layerUpdates }, layers: this.#hints.describe() };
     for (const sid of this.#people) {
       out[sid] = { topology: 'sfu', pc: this.#sub?.connectionState ?? 'new',
         mids: [...this.#mids].filter(([, v]) => v.participantSid === sid).map(([mid, v]) => `${mid}:${v.trackSid}`) };
@@ -365,7 +372,7 @@ export class SfuEngine {
         s.totals = totals;
         sample.stats.set(sid, stats);
         const energy = audioEnergy(report, 'inbound-rtp');
-        sample.levels.set(sid, levelBetween(s.energy, energy));
+        sample.levels.set(sid, this.#hints.level(sid, levelBetween(s.energy, energy)));
         s.energy = energy;
         this.#samples.set(sid, s);
       }

@@ -1,5 +1,6 @@
 using Confer.Sfu.Session;
 using Confer.Signaling.Media;
+using Confer.Signaling.Rooms;
 
 namespace Confer.Server.Sfu;
 
@@ -32,6 +33,15 @@ internal sealed class SfuMediaPlane(SfuService sfu) : IMediaPlane
         sfu.SetVisibleSize(who.Room.Value, who.Participant.Value, trackSid, width, height);
 
     public void Remove(MediaParticipant who) => sfu.Remove(who.Room.Value, who.Participant.Value);
+
+    public void Observe(IMediaEvents events)
+    {
+        sfu.SpeakersChanged += (room, speakers) =>
+            events.SpeakersChanged(new RoomName(room), [.. speakers.Select(s => new MediaSpeaker(new ParticipantSid(s.Participant), s.Level))]);
+        sfu.PublishedLayersChanged += change =>
+            events.PublishedLayersChanged(new MediaParticipant(new RoomName(change.Room), new ParticipantSid(change.Participant)), change.TrackSid,
+                [.. change.Layers.Select(l => new MediaLayer(l.Rid, l.Active))]);
+    }
 
     private static SfuTrack Of(MediaTrack t) => new(t.TrackSid, t.Publisher.Value, t.Kind, t.Source, t.Mid);
 }

@@ -5,6 +5,12 @@ internal sealed class DynacastOptions
 {
     /// <summary>How long the wanted layer must stay lower before the publisher is told to stop sending the higher ones.</summary>
     public TimeSpan PauseDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The gate never pauses below this layer (-1: it may pause everything). 0 keeps the lowest layer flowing without
+    /// viewers, so a newcomer's first frame never waits for the publisher's encoder to start again.
+    /// </summary>
+    public int MinimumLayer { get; set; } = -1;
 }
 
 /// <summary>
@@ -19,6 +25,7 @@ internal sealed class DynacastGate
 {
     private readonly TimeProvider _time;
     private readonly TimeSpan _delay;
+    private readonly int _minimum;
     private readonly Dictionary<string, int> _wanted = new(StringComparer.Ordinal);
     private DateTimeOffset? _lowerSince;
     private int _pendingMax = -1; // the highest demand seen while a lowering waits: what the gate lowers to
@@ -32,6 +39,7 @@ internal sealed class DynacastGate
         if (options.PauseDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "DynacastOptions.PauseDelay must not be negative.");
         _time = time;
         _delay = options.PauseDelay;
+        _minimum = Math.Clamp(options.MinimumLayer, -1, spatialLayers - 1);
         SpatialLayers = spatialLayers;
         ActiveUpTo = spatialLayers - 1; // a new publisher sends everything until demand says otherwise
         _lowerSince = time.GetUtcNow();
@@ -63,10 +71,18 @@ internal sealed class DynacastGate
         if (_wanted.Remove(subscriberId)) Recompute();
     }
 
+    /// <summary>Makes <paramref name="wanted"/> (subscriber, highest spatial layer) the whole demand: anyone absent is removed.</summary>
+    public void Replace(IReadOnlyList<(string Subscriber, int MaxSpatial)> wanted)
+    {
+        _wanted.Clear();
+        foreach (var (subscriber, maxSpatial) in wanted) _wanted[subscriber] = Math.Clamp(maxSpatial, -1, SpatialLayers - 1);
+        Recompute();
+    }
+
     /// <summary>Applies the demand: returns true when <see cref="ActiveUpTo"/> changed and the publisher must be told.</summary>
     public bool Update()
     {
-        int target = MaxWanted;
+        int target = Math.Max(MaxWanted, _minimum);
         if (target > ActiveUpTo)
         {
             ActiveUpTo = target;

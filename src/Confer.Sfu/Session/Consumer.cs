@@ -122,15 +122,26 @@ internal sealed partial class Consumer
     {
         _visibleWidth = Math.Max(width, 0);
         _visibleHeight = Math.Max(height, 0);
+        SetMaxLayer(Math.Max(WantedSpatial(), 0), _maxTemporal, LayerSwitchReason.TileSize);
+    }
+
+    /// <summary>
+    /// The spatial layer this subscriber's tile calls for, whatever its downlink (dynacast's demand): -1 while the app
+    /// hides the video, the top layer while it has not said, else the lowest layer at least as tall as the tile. Layers
+    /// the publisher paused keep the height their last key frame had, so demand can rise to them again.
+    /// </summary>
+    internal int WantedSpatial()
+    {
+        int height = _visibleHeight;
+        if (height <= 0 || (_visibleWidth <= 0 && height != int.MaxValue)) return -1;
         var layers = Producer.Layers;
         int top = layers[^1].Height;
-        int choice = layers.Length - 1;
         for (int i = 0; i < layers.Length; i++)
         {
             int h = layers[i].Height != 0 ? layers[i].Height : top == 0 ? 0 : top >> (layers.Length - 1 - i);
-            if (h != 0 && h >= height) { choice = i; break; }
+            if (h != 0 && h >= height) return i;
         }
-        SetMaxLayer(width <= 0 || height <= 0 ? 0 : choice, _maxTemporal, LayerSwitchReason.TileSize);
+        return layers.Length - 1;
     }
 
     /// <summary>

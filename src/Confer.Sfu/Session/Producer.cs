@@ -67,6 +67,8 @@ internal sealed partial class Producer
 
     public string Id { get; }
     public string ParticipantId => Connection.ParticipantId;
+    /// <summary>The room's name for this track (its sid), when signaling gave one; events to rooms carry it.</summary>
+    public string? TrackSid { get; internal set; }
     public string Mid { get; }
     internal byte[] MidBytes { get; }
     public NegotiatedMedia Media { get; }

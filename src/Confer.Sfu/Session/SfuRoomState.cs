@@ -18,6 +18,13 @@ internal sealed class SfuRoomState(string name, TimeProvider time, ILoggerFactor
 
     public string Name => name;
 
+    /// <summary>Passes what the room's forwarding graph notices on its own (speakers, dynacast) up to the service's events.</summary>
+    public void RaiseTo(SfuService service)
+    {
+        _router.ActiveSpeakersChanged += speakers => service.RaiseSpeakers(name, speakers);
+        _router.PublishedLayersChanged += layers => service.RaisePublishedLayers(name, layers);
+    }
+
     public bool IsEmpty => _peers.Count == 0;
 
     public SfuPeer Peer(string id, SfuTransports transports, SfuServiceOptions options)
@@ -35,6 +42,7 @@ internal sealed class SfuRoomState(string name, TimeProvider time, ILoggerFactor
     public Producer AddProducer(string id, string trackSid, NegotiatedMedia media)
     {
         var producer = _router.AddProducer(id, media);
+        producer.TrackSid = trackSid;
         _byTrack[trackSid] = producer;
         return producer;
     }

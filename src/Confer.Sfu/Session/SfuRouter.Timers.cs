@@ -8,11 +8,13 @@ internal sealed partial class SfuRouter
     private int _ticking;
     private long _lastReportAt;
     private long _lastSpeakersAt;
+    private long _lastDynacastAt;
 
     /// <summary>
     /// The router's one periodic job (a <see cref="TimeProvider"/> timer, not per packet): for each publisher under its
     /// lock, TWCC feedback, NACK and key frame retries, and every report interval an RR; for each down-track the layer
-    /// target (below layers the publisher stopped sending) and every report interval an SR; then active speakers.
+    /// target (below layers the publisher stopped sending) and every report interval an SR; then layer allocation, dynacast
+    /// and active speakers.
     /// Overlapping ticks are skipped.
     /// </summary>
     internal void Tick()
@@ -46,6 +48,11 @@ internal sealed partial class SfuRouter
             foreach (var subscriber in Volatile.Read(ref _subscriberSnapshot))
                 subscriber.OnTick();
             Allocate(now, frequency);
+            if (now - _lastDynacastAt >= (long)(Options.AllocationInterval.TotalSeconds * frequency))
+            {
+                _lastDynacastAt = now;
+                UpdateDynacast();
+            }
             if (now - _lastSpeakersAt >= frequency / 4)
             {
                 _lastSpeakersAt = now;

@@ -21,6 +21,10 @@ internal sealed class SfuRouterOptions
     /// <summary>Share each subscriber's bandwidth estimate among its video down-tracks (LayerAllocator); off keeps the caps set by the API only.</summary>
     public bool AllocateLayers { get; set; } = true;
     public TimeSpan AllocationInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Pause simulcast layers no subscriber's tile calls for at the publisher (<see cref="SfuRouter.PublishedLayersChanged"/>).</summary>
+    public bool Dynacast { get; set; } = true;
+    /// <summary>How long lower demand must last before a layer is paused, so a resized tile does not make the encoder flap.</summary>
+    public TimeSpan DynacastPauseDelay { get; set; } = TimeSpan.FromSeconds(3);
 }
 
 /// <summary>An active speaker: the participant, its audio producer and smoothed loudness (0–127, higher is louder).</summary>

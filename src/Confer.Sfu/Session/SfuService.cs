@@ -21,6 +21,15 @@ public sealed record SfuOfferTrack(string Mid, string TrackSid, string Publisher
 /// <summary>A subscriber offer and which mid carries which track.</summary>
 public sealed record SfuOffer(string Sdp, IReadOnlyList<SfuOfferTrack> Tracks);
 
+/// <summary>An active speaker of a room: the participant and its loudness, 0 (quiet) to 1 (loudest).</summary>
+public sealed record SfuSpeaker(string Participant, double Level);
+
+/// <summary>One simulcast layer of a published track, by rid, and whether its publisher should send it.</summary>
+public sealed record SfuLayer(string Rid, bool Active);
+
+/// <summary>Which simulcast layers of a published track its publisher should send (dynacast).</summary>
+public sealed record SfuPublishedLayers(string Room, string Participant, string TrackSid, IReadOnlyList<SfuLayer> Layers);
+
 /// <summary>Where clients reach the SFU: the host candidates put in every answer and offer (RFC 8839 §5.1).</summary>
 public sealed class SfuServiceOptions
 {
@@ -48,6 +57,7 @@ public sealed partial class SfuService : IDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _logs;
     private readonly ConcurrentDictionary<string, SfuRoomState> _rooms = new(StringComparer.Ordinal);
+    private readonly Lock _roomsGate = new();
 
     internal SfuService(SfuTransports transports, SfuServiceOptions options, TimeProvider time, ILoggerFactory logs)
     {
@@ -57,20 +67,54 @@ public sealed partial class SfuService : IDisposable
         _logs = logs;
     }
 
+    /// <summary>
+    /// A room's loudest voices changed (RFC 6464 audio levels, loudest first): raised on the room's timer, with no lock of
+    /// the SFU held.
+    /// </summary>
+    public event Action<string, IReadOnlyList<SfuSpeaker>>? SpeakersChanged;
+
+    /// <summary>Dynacast: which simulcast layers a publisher should send changed. Raised on the room's timer, no SFU lock held.</summary>
+    public event Action<SfuPublishedLayers>? PublishedLayersChanged;
+
+    /// <summary>The room's state, made once: a second one would own a router and a timer nobody disposes.</summary>
+    private SfuRoomState RoomState(string room)
+    {
+        if (_rooms.TryGetValue(room, out var state)) return state;
+        lock (_roomsGate)
+        {
+            if (_rooms.TryGetValue(room, out state)) return state;
+            state = new SfuRoomState(room, _time, _logs);
+            state.RaiseTo(this);
+            _rooms[room] = state;
+            return state;
+        }
+    }
+
+    internal void RaiseSpeakers(string room, IReadOnlyList<ActiveSpeaker> speakers) =>
+        SpeakersChanged?.Invoke(room, [.. speakers.Select(s => new SfuSpeaker(s.ParticipantId, Math.Clamp(s.Loudness / 127, 0, 1)))]);
+
+    internal void RaisePublishedLayers(string room, PublishedLayers change)
+    {
+        var producer = change.Producer;
+        if (producer.TrackSid is not { } trackSid) return;
+        var layers = producer.Layers.Select(l => new SfuLayer(l.Rid ?? "", l.Spatial <= change.ActiveUpTo)).ToList();
+        PublishedLayersChanged?.Invoke(new SfuPublishedLayers(room, producer.ParticipantId, trackSid, layers));
+    }
+
     /// <summary>Rooms with at least one participant on the SFU.</summary>
     public int RoomCount => _rooms.Count;
 
     /// <summary>Answers a publisher offer; tracks whose sid is no section's msid are simply not forwarded.</summary>
     public SfuAnswer Publish(string room, string participant, string offerSdp, IReadOnlyList<SfuTrack> tracks)
     {
-        var state = _rooms.GetOrAdd(room, r => new SfuRoomState(r, _time, _logs));
+        var state = RoomState(room);
         lock (state.Gate) return state.Peer(participant, _transports, _options).Publish(offerSdp, tracks);
     }
 
     /// <summary>Makes <paramref name="tracks"/> what the participant receives; the new offer, or null when nothing changed.</summary>
     public SfuOffer? Subscribe(string room, string participant, IReadOnlyList<SfuTrack> tracks)
     {
-        var state = _rooms.GetOrAdd(room, r => new SfuRoomState(r, _time, _logs));
+        var state = RoomState(room);
         lock (state.Gate) return state.Peer(participant, _transports, _options).Subscribe(tracks);
     }
 

@@ -23,11 +23,30 @@ public sealed record MediaOffer(string Sdp, IReadOnlyList<MediaOfferTrack> Track
 /// <summary>One sending section of a subscriber offer.</summary>
 public sealed record MediaOfferTrack(string Mid, string TrackSid, string ParticipantSid);
 
+/// <summary>An active speaker the media plane heard: the participant and its loudness, 0 (quiet) to 1 (loudest).</summary>
+public readonly record struct MediaSpeaker(ParticipantSid Participant, double Level);
+
+/// <summary>One simulcast layer of a published track, by rid, and whether its publisher should send it.</summary>
+public readonly record struct MediaLayer(string Rid, bool Active);
+
+/// <summary>
+/// What the media plane tells rooms of on its own, from the media path. Raised on the plane's timers with none of its
+/// locks held, so the room may take its own lock (and call the plane) while handling it.
+/// </summary>
+public interface IMediaEvents
+{
+    /// <summary>The room's active speakers changed (loudest first; empty when nobody speaks).</summary>
+    void SpeakersChanged(RoomName room, IReadOnlyList<MediaSpeaker> speakers);
+
+    /// <summary>Dynacast: which simulcast layers of <paramref name="trackSid"/> its publisher should send changed.</summary>
+    void PublishedLayersChanged(MediaParticipant publisher, string trackSid, IReadOnlyList<MediaLayer> layers);
+}
+
 /// <summary>
 /// The SFU as rooms see it (docs/protocol.md, "Through Confer's SFU"): the room owns who publishes what and who may
 /// see it, and asks the media plane for the SDP of each participant's two peer connections. The room calls these
 /// under its lock, so an implementation answers at once, never blocks, and never calls back into a room; what
-/// happens later on the media path (first packets, keyframes) it keeps to itself. Null when the server has no SFU:
+/// happens later on the media path it keeps to itself, except what <see cref="IMediaEvents"/> reports. Null when the server has no SFU:
 /// every room is then a mesh.
 /// </summary>
 public interface IMediaPlane
@@ -61,4 +80,7 @@ public interface IMediaPlane
 
     /// <summary>The participant left the room: its connections, tracks and down-tracks go. Idempotent.</summary>
     void Remove(MediaParticipant who);
+
+    /// <summary>Where the plane reports what it notices on its own (speakers, dynacast); set once, by the rooms' manager.</summary>
+    void Observe(IMediaEvents events) { }
 }

@@ -30,6 +30,8 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(LobbyMessage), "lobby")]
 [JsonDerivedType(typeof(UnmuteRequestMessage), "unmuteRequest")]
 [JsonDerivedType(typeof(RoomUpdatedMessage), "roomUpdated")]
+[JsonDerivedType(typeof(SpeakersChangedMessage), "speakersChanged")]
+[JsonDerivedType(typeof(PublishedLayersMessage), "publishedLayers")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
@@ -80,6 +82,18 @@ public sealed record PublisherAnswerMessage(string Sdp) : ServerMessage;
 
 /// <summary>The SFU's offer for the subscriber connection, and which mid carries which track (protocol 2).</summary>
 public sealed record SubscriberOfferMessage(string Sdp, IReadOnlyList<SubscribedTrackInfo> Tracks) : ServerMessage;
+
+/// <summary>The SFU's active speakers, loudest first (protocol 2, SFU rooms; empty when nobody speaks).</summary>
+public sealed record SpeakersChangedMessage(IReadOnlyList<SpeakerInfo> Speakers) : ServerMessage;
+
+/// <summary>An active speaker: the participant's sid and loudness, 0 to 1.</summary>
+public sealed record SpeakerInfo(string Sid, double Level);
+
+/// <summary>To a publisher (dynacast): which simulcast layers of its track to send; the others nobody watches.</summary>
+public sealed record PublishedLayersMessage(string TrackSid, IReadOnlyList<LayerInfo> Layers) : ServerMessage;
+
+/// <summary>One simulcast layer, by rid, and whether to send it.</summary>
+public sealed record LayerInfo(string Rid, bool Active);
 
 /// <summary>One sending section of a subscriber offer.</summary>
 public sealed record SubscribedTrackInfo(string Mid, string TrackSid, string ParticipantSid);

@@ -27,6 +27,7 @@ public sealed class RoomManager
         _removed = new RemovedTokens(time);
         _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed,
             Topologies.NeedsSfu(options.Topology) ? media : null);
+        _context.Media?.Observe(new RoomMediaEvents(Find));
     }
 
     public int RoomCount => _rooms.Count;

@@ -1,0 +1,38 @@
+using Confer.Signaling.Media;
+using Confer.Signaling.Protocol;
+
+namespace Confer.Signaling.Rooms;
+
+/// <summary>
+/// What the SFU notices on the media path, told to the room's participants (docs/protocol.md, "Active speakers and
+/// dynacast"): the active speakers from RFC 6464 audio levels, to everyone on the SFU; and which simulcast layers a
+/// publisher should send, to that publisher.
+/// </summary>
+internal sealed partial class Room
+{
+    internal void OnSpeakersChanged(IReadOnlyList<MediaSpeaker> speakers)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            var infos = new List<SpeakerInfo>(speakers.Count);
+            foreach (var s in speakers)
+                if (_bySid.GetValueOrDefault(s.Participant.Value) is { Hidden: false } p)
+                    infos.Add(new SpeakerInfo(p.Sid.Value, Math.Round(Math.Clamp(s.Level, 0, 1), 2)));
+            var frame = Frame.Serialize(new SpeakersChangedMessage(infos));
+            foreach (var q in _bySid.Values)
+                if (q.UsesSfu && !q.Ingest) q.Deliver(frame);
+        }
+    }
+
+    internal void OnPublishedLayersChanged(ParticipantSid publisher, string trackSid, IReadOnlyList<MediaLayer> layers)
+    {
+        lock (_gate)
+        {
+            if (_closed || _bySid.GetValueOrDefault(publisher.Value) is not { UsesSfu: true, Ingest: false } p) return;
+            var infos = new List<LayerInfo>(layers.Count);
+            foreach (var l in layers) infos.Add(new LayerInfo(l.Rid, l.Active));
+            p.Deliver(Frame.Serialize(new PublishedLayersMessage(trackSid, infos)));
+        }
+    }
+}
