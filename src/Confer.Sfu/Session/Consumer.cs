@@ -209,6 +209,9 @@ internal sealed partial class Consumer
     {
         if (Closed)
             return;
+        // Until the subscriber can receive, a new down-track does not start: its first key frame is asked for then.
+        if (PacketsSent == 0 && !Subscriber.Sender.CanSend)
+            return;
         ushort sequence = packet.SequenceNumber;
         if (Paused || frame.Padding)
         {

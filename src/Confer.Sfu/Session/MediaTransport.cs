@@ -209,6 +209,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         }
     }
 
+    public bool CanSend => _state == MediaTransportState.Connected && SelectedPath is not null;
+
     public bool SendRtp(Span<byte> buffer, int length) => Send(buffer, length, rtcp: false);
 
     public bool SendRtcp(Span<byte> buffer, int length) => Send(buffer, length, rtcp: true);

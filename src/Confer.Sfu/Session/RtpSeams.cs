@@ -18,6 +18,12 @@ internal interface IRtpPacketSender
 
     /// <summary>Bytes a caller leaves free after a packet for SRTP/SRTCP to grow it (tag, SRTCP index).</summary>
     const int ProtectionHeadroom = 32;
+
+    /// <summary>
+    /// False while nothing can go out yet (DTLS not done, no path): a new down-track waits for it, so that its stream
+    /// starts with a key frame asked for when the subscriber can receive it, not one sent into the void.
+    /// </summary>
+    bool CanSend => true;
 }
 
 /// <summary>What a transport hands on once a datagram is decrypted: the packet is a view valid only during the call.</summary>

@@ -29,6 +29,7 @@ window.__peer = {
       });
     }
     r.on('trackSubscribed', (track, pub, p) => {
+      (this.subscribedAt ??= {})[pub.trackSid] = performance.now();
       const el = track.attach();
       el.dataset.identity = p.identity;
       el.dataset.source = pub.source;
@@ -38,7 +39,8 @@ window.__peer = {
     r.on('trackUnsubscribed', (track) => { for (const el of track.detach()) el.remove(); });
     this.mediaError = null;
     if (opts.publish !== false) {
-      try { await r.localParticipant.enableCameraAndMicrophone(); }
+      // opts.capture: enableCameraAndMicrophone's options (e.g. a small camera, so many pages fit two cores).
+      try { await r.localParticipant.enableCameraAndMicrophone(opts.capture); }
       catch (e) { this.mediaError = `${e.code}: ${e.message}`; }
     }
     return r.localParticipant.identity;

@@ -15,10 +15,14 @@ internal sealed class CapturingSender(bool record = true) : IRtpPacketSender
     public long RtpCount { get; private set; }
     public long RtcpCount { get; private set; }
 
+    /// <summary>What the transport would say: false before its DTLS is done.</summary>
+    public bool CanSend { get; set; } = true;
+
     public bool SendRtp(Span<byte> buffer, int length)
     {
         if (buffer.Length < length + IRtpPacketSender.ProtectionHeadroom)
             throw new InvalidOperationException("No room for the SRTP tag.");
+        if (!CanSend) return false;
         RtpCount++;
         if (record) Rtp.Add(buffer[..length].ToArray());
         return true;

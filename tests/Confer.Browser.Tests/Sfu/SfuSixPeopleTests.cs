@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using Confer.Browser.Tests.Meeting;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Confer.Browser.Tests.Sfu;
+
+/// <summary>
+/// Issue 12's room test in real Chromium: six people through the SFU (small cameras, so six pages fit two cores). Every
+/// remote video decodes everywhere; each page has one publisher and one subscriber connection, and its camera goes up
+/// once as one set of simulcast layers, not once per person; a late joiner decodes each video soon after subscribing.
+/// </summary>
+public sealed class SfuSixPeopleTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Media = TimeSpan.FromSeconds(40);
+    private static readonly object Small = new { capture = new { video = new { constraints = new { width = new { ideal = 320 }, height = new { ideal = 180 }, frameRate = new { ideal = 15 } } } } };
+    private MeetingHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await MeetingHarness.StartAsync(o => o.Signaling.Topology = Confer.Signaling.Topologies.Sfu);
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private const string KeepConnections = """
+        () => {
+          const pcs = window.__pcs = [];
+          const Native = window.RTCPeerConnection;
+          window.__connectedAt = [];
+          window.RTCPeerConnection = function (...args) {
+            const pc = new Native(...args); pcs.push(pc);
+            pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') window.__connectedAt.push(Math.round(performance.now())); });
+            return pc;
+          };
+          window.RTCPeerConnection.prototype = Native.prototype;
+        }
+        """;
+
+    /// <summary>Connections the page made, and the video streams its connections send (outbound-rtp, by rid or ssrc).</summary>
+    private const string Uploads = """
+        async () => {
+          let video = 0, bytes = 0;
+          for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => {
+            if (s.type === 'outbound-rtp' && s.kind === 'video') { video++; bytes += s.bytesSent ?? 0; }
+          });
+          return { connections: window.__pcs.length, open: window.__pcs.filter((pc) => pc.connectionState !== 'closed').length, video, bytes };
+        }
+        """;
+
+    /// <summary>For each remote camera: milliseconds from trackSubscribed to its first decoded frame (polled every 20 ms).</summary>
+    private const string FirstFrames = """
+        async () => {
+          const out = {};
+          const deadline = performance.now() + 20000;
+          const pending = () => [...window.__peer.room.remoteParticipants.values()].flatMap((p) =>
+            [...p.trackPublications.values()].filter((x) => x.source === 'camera' && !(x.trackSid in out)).map((x) => ({ p, x })));
+          while (performance.now() < deadline) {
+            for (const { p, x } of pending()) {
+              let frames = 0;
+              (await x.track?.getStats())?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
+              const at = window.__peer.subscribedAt?.[x.trackSid];
+              if (frames > 0 && at !== undefined) out[x.trackSid] = { who: p.identity, ms: Math.round(performance.now() - at) };
+            }
+            if (Object.keys(out).length >= 5 && pending().length === 0) return out;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          return out;
+        }
+        """;
+
+    [Fact]
+    public async Task SixPeople_EveryVideoDecodes_EachUploadsOneSetOfLayers_AndALateJoinerSeesEveryoneWithinASecond()
+    {
+        const string room = "sfu-six";
+        var pages = new List<(IPage Page, string Identity)>();
+        for (int i = 0; i < 5; i++) pages.Add(await _h.JoinAsync(room, $"P{i + 1}", Small, beforeJoin: KeepConnections));
+        foreach (var (page, identity) in pages)
+            await MeetingHarness.WaitForVideoFromAsync(page, Media, [.. pages.Select(p => p.Identity).Where(id => id != identity)]);
+
+        // The sixth comes late, into a call in progress: how long from each subscription to its first decoded frame.
+        var late = await _h.JoinAsync(room, "Late", Small, beforeJoin: KeepConnections);
+        var first = await late.Page.EvaluateAsync<JsonElement>(FirstFrames);
+        var delays = first.EnumerateObject().Where(p => p.Name != "$id").Select(p => (Who: p.Value.GetProperty("who").GetString()!, Ms: p.Value.GetProperty("ms").GetInt32())).ToList();
+        output.WriteLine("late joiner, first frame after subscribing: " + string.Join(", ", delays.Select(d => $"{d.Who} {d.Ms} ms")));
+        output.WriteLine("late joiner timeline (ms): " + await late.Page.EvaluateAsync<string>(
+            "() => JSON.stringify({ subscribed: Object.values(window.__peer.subscribedAt ?? {}).map(Math.round), connected: window.__connectedAt })"));
+        Assert.True(delays.Count == 5, $"the late joiner decoded {delays.Count} of 5 cameras: {first}");
+        pages.Add(late);
+        foreach (var (page, identity) in pages)
+            await MeetingHarness.WaitForVideoFromAsync(page, Media, [.. pages.Select(p => p.Identity).Where(id => id != identity)]);
+
+        // One publisher and one subscriber connection each, and the camera sent once: at most three video streams up
+        // (q, h, f), however many people watch.
+        var uploads = new List<string>();
+        foreach (var (page, identity) in pages)
+        {
+            var u = await page.EvaluateAsync<JsonElement>(Uploads);
+            uploads.Add($"{identity}: {u}");
+            Assert.True(u.GetProperty("open").GetInt32() == 2, $"{identity} should have a publisher and a subscriber connection: {u}");
+            int video = u.GetProperty("video").GetInt32();
+            Assert.True(video is >= 1 and <= 3, $"{identity} should send its camera once (1–3 simulcast layers): {u}");
+        }
+        output.WriteLine(string.Join("\n", uploads));
+        int worst = delays.Max(d => d.Ms);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"worst first frame: {worst} ms"));
+        Assert.True(worst <= 1000, $"the late joiner's first frame should arrive within one second of subscribing; took {worst} ms ({string.Join(", ", delays)})");
+    }
+}
