@@ -79,5 +79,9 @@ async function waitInLobby(room, ticket) {
 function showWaiting(on) {
   $('prejoin').hidden = on;
   $('lobby').hidden = !on;
+  // The camera preview comes along, as people check their hair while they wait.
+  const preview = /** @type {MediaStream | null} */ ($('preview').srcObject);
+  $('lobby-preview').srcObject = on && preview?.getVideoTracks().some((t) => t.readyState === 'live' && t.enabled) ? preview : null;
+  $('lobby-preview').hidden = !$('lobby-preview').srcObject;
   if (on) { $('lobby-status').textContent = 'You will join as soon as a host lets you in.'; $('lobby-cancel').focus(); }
 }

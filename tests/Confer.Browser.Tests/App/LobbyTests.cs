@@ -32,6 +32,7 @@ public sealed class LobbyTests : IAsyncLifetime
         await ada.WaitForSelectorAsync("[data-testid=toast]:has-text('Bob wants to join')", new() { Timeout = 5000 });
         Assert.True(await ada.IsVisibleAsync("[data-testid=lobby-dot]"));
         await ada.ClickAsync("[data-testid=people-button]");
+        await ada.WaitForSelectorAsync("[data-testid=lobby-list] li:has-text('Bob')");
         await ada.ClickAsync("[data-testid=lobby-list] li:has-text('Bob') [data-testid=admit]");
         await bob.WaitForSelectorAsync("[data-testid=grid] .tile.local", new() { Timeout = 10000 });
         await WaitForTileVideoAsync(ada, "Bob");

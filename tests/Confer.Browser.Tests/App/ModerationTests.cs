@@ -24,6 +24,13 @@ public sealed class ModerationTests : IAsyncLifetime
         await bob.WaitForSelectorAsync("[data-testid=grid] .tile.local", new() { Timeout = 10000 });
         await WaitForTileVideoAsync(ada, "Bob");
 
+        // The host's tools and a person's menu: every control named, text readable (WCAG AA).
+        await ada.ClickAsync("[data-testid=people-button]");
+        await ada.ClickAsync("[data-testid=people] li:has-text('Bob') [data-testid=person-more]");
+        await ada.WaitForSelectorAsync("[data-testid=people] li:has-text('Bob') [data-testid=remove]", new() { Timeout = 5000 });
+        Assert.Empty(await ada.EvaluateAsync<string[]>(AccessTests.Unnamed));
+        Assert.Empty(await ada.EvaluateAsync<string[]>(AccessTests.LowContrast));
+        await ada.ClickAsync("[data-testid=people] li:has-text('Bob') [data-testid=person-more]");
         // Mute: Bob's microphone goes off on his side, and Ada sees it muted.
         await PersonActionAsync(ada, "Bob", "mute");
         await bob.WaitForSelectorAsync("[data-testid=mic][aria-pressed=false]", new() { Timeout = 5000 });
