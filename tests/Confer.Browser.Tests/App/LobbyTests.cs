@@ -46,9 +46,17 @@ public sealed class LobbyTests : IAsyncLifetime
         Assert.Equal(0, await bob.Locator("[data-testid=person-more]").CountAsync());
         Assert.Equal(1, await ada.Locator("[data-testid=person-more]").CountAsync());
 
-        // Carol is denied: she reads why, in words.
+        // Carol cancels her wait: back on the pre-join page. She asks again and keeps her place; Ada denies her, and
+        // she reads why, in words.
         var carol = await GuestAsksAsync(_h, path, "Carol");
         await carol.WaitForSelectorAsync("[data-testid=lobby]", new() { Timeout = 5000 });
+        await carol.ClickAsync("[data-testid=lobby-cancel]");
+        await carol.WaitForSelectorAsync("[data-testid=join-error]:has-text('stopped asking')", new() { Timeout = 5000 });
+        Assert.True(await carol.IsVisibleAsync("[data-testid=prejoin]"));
+        await carol.ClickAsync("[data-testid=join]");
+        await carol.WaitForSelectorAsync("[data-testid=lobby]", new() { Timeout = 5000 });
+        await ada.WaitForSelectorAsync("[data-testid=lobby-list] li:has-text('Carol')", new() { Timeout = 5000 });
+        Assert.Equal(1, await ada.Locator("[data-testid=lobby-list] li").CountAsync());
         await ada.ClickAsync("[data-testid=lobby-list] li:has-text('Carol') [data-testid=deny]", new() { Timeout = 5000 });
         var refused = await EndPageAsync(carol);
         Assert.Contains("can't join this meeting", refused);
