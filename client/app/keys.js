@@ -23,7 +23,7 @@ export function installShortcuts(hooks) {
       return;
     }
     if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (/** @type {HTMLDialogElement} */ (document.getElementById('help-dialog')).open) return;
+    if (document.querySelector('dialog[open]')) return; // the shortcut list, a host's unmute request, End meeting
     const key = ev.key.toLowerCase();
     if (/^[1-6]$/.test(key) && hooks.react(Number(key) - 1)) { ev.preventDefault(); return; }
     if (key === 'u') { ev.preventDefault(); hooks.unpin(); return; }

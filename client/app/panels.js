@@ -64,13 +64,14 @@ export class Panels {
    * @param {string[]} hands identities, first raised first
    * @param {string | null} pinned the pinned tile's key
    * @param {(key: string | null) => void} pin
+   * @param {(p: import('/sdk/confer.js').Participant, li: HTMLLIElement) => void} [decorate] adds to a person's row (a host's menu)
    */
-  renderPeople(room, hands, pinned, pin) {
+  renderPeople(room, hands, pinned, pin, decorate) {
     const all = [room.localParticipant, ...room.remoteParticipants.values()];
     const rank = (/** @type {string} */ id) => { const i = hands.indexOf(id); return i < 0 ? Infinity : i; };
     const sorted = all.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p.identity) - rank(b.p.identity) || a.i - b.i).map((x) => x.p);
     $('people-count').textContent = String(all.length);
-    $('people-panel').replaceChildren(...sorted.map((p) => {
+    $('people-list').replaceChildren(...sorted.map((p) => {
       const li = document.createElement('li');
       li.dataset.identity = p.identity;
       const who = document.createElement('div');
@@ -99,6 +100,7 @@ export class Panels {
       button.setAttribute('aria-pressed', String(pinned === key));
       button.onclick = () => pin(pinned === key ? null : key);
       li.append(who, button);
+      decorate?.(p, li);
       return li;
     }));
   }

@@ -7,6 +7,9 @@ import { Panels, quality } from './panels.js';
 import { Social, REACTIONS } from './social.js';
 import { installShortcuts } from './keys.js';
 import { setSink } from './prejoin.js';
+import { admission, Cancelled } from './lobby.js';
+import { JoinRefused } from './host.js';
+import { Moderation } from './moderation.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const roomName = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -15,6 +18,7 @@ const urlToken = takeToken();
 document.title = `${roomName} · Confer`;
 $('room-name-label').textContent = roomName;
 $('call-room').textContent = roomName;
+$('lobby-room').textContent = roomName;
 $('display-name').value = localStorage.getItem('confer.name') ?? '';
 $('check-link').href = `/diag#room=${encodeURIComponent(roomName)}`;
 
@@ -27,6 +31,8 @@ prejoin.onSpeaker = () => { for (const el of $('call').querySelectorAll('audio')
 let room = null;
 /** @type {Social | null} */
 let social = null;
+/** @type {Moderation | null} */
+let moderation = null;
 tiles.onChange = () => renderPeople();
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let statsTimer;
@@ -39,10 +45,11 @@ async function join() {
   $('join-error').hidden = true;
   const name = $('display-name').value.trim() || 'Guest';
   localStorage.setItem('confer.name', name);
-  const { url, token } = await getToken(name);
+  const { url, token } = await admission(roomName, name, urlToken);
   room = await connect(url, token);
   /** @type {any} */ (window).conferRoom = room; // for the browser console (and the tests' diagnostics)
   wire(room);
+  moderation = new Moderation(room, toast, () => { renderPeople(); renderControls(); });
   social = new Social(room);
   social.onHands = () => { tiles.hands(social?.hands ?? []); renderPeople(); renderControls(); };
   social.onReaction = (identity, emoji) => tiles.react(identity, emoji);
@@ -90,19 +97,18 @@ function takeToken() {
   return token;
 }
 
-/** @param {string} name */
-async function getToken(name) {
-  if (urlToken) return { url: '/rtc', token: urlToken };
-  const res = await fetch('/api/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: roomName, name }) });
-  if (res.status === 404) throw new Error('This server does not hand out tokens to the page. Ask the organiser for an invitation link.');
-  if (!res.ok) throw new Error(`The server refused to let you in (${res.status}).`);
-  return /** @type {{ url: string, token: string }} */ (await res.json());
-}
-
 /** @param {unknown} e */
 function showJoinError(e) {
   $('join').disabled = false;
-  $('join-error').textContent = e instanceof Error ? e.message : String(e);
+  if (e instanceof JoinRefused && e.status === 403) {
+    // Denied from the lobby, the room locked: a page of its own, in plain words.
+    prejoin.stop();
+    $('prejoin').hidden = true;
+    showEnd("You can't join this meeting", e.message);
+    return;
+  }
+  $('join-error').textContent = e instanceof Cancelled ? 'You stopped asking to join. Press Join now to ask again.'
+    : e instanceof Error ? e.message : String(e);
   $('join-error').hidden = false;
 }
 
@@ -155,7 +161,7 @@ function renderControls() {
 }
 
 function renderPeople() {
-  if (room) panels.renderPeople(room, social?.hands ?? [], tiles.pinned, (key) => tiles.pin(key));
+  if (room) panels.renderPeople(room, social?.hands ?? [], tiles.pinned, (key) => tiles.pin(key), (p, li) => moderation?.decorate(p, li));
 }
 
 /** The camera and microphone tracks the call publishes now. */
@@ -239,15 +245,26 @@ function refreshStats() {
 function ended(reason) {
   clearInterval(statsTimer);
   tiles.clear();
+  for (const d of document.querySelectorAll('dialog[open]')) /** @type {HTMLDialogElement} */ (d).close();
   $('call').hidden = true;
-  $('left').hidden = false;
   const why = /** @type {Record<string, string>} */ ({
     clientInitiated: '', duplicateIdentity: 'You joined this meeting from another tab or device.',
-    removed: 'You were removed from the meeting.', roomDeleted: 'The meeting was ended.',
+    removed: "A host removed you. This link lets you back in only if a host admits you.",
+    roomDeleted: 'A host ended the meeting for everyone.', permissionDenied: 'A host removed you, or the meeting is locked.',
     serverShutdown: 'The server is restarting.', tokenRejected: 'Your invitation is no longer valid.',
   });
-  $('left-title').textContent = reason === 'clientInitiated' ? 'You left the meeting' : 'You were disconnected';
-  $('left-reason').textContent = why[reason] ?? 'The connection to the meeting was lost.';
+  const title = /** @type {Record<string, string>} */ ({
+    clientInitiated: 'You left the meeting', removed: 'You were removed from the meeting', roomDeleted: 'The meeting has ended',
+  });
+  showEnd(title[reason] ?? 'You were disconnected', why[reason] ?? 'The connection to the meeting was lost.');
+  if (reason === 'removed' || reason === 'permissionDenied') $('rejoin').textContent = 'Ask to join again';
+}
+
+/** @param {string} title @param {string} reason */
+function showEnd(title, reason) {
+  $('left').hidden = false;
+  $('left-title').textContent = title;
+  $('left-reason').textContent = reason;
 }
 
 /** @param {string} text */

@@ -35,12 +35,13 @@ export class Participant extends Emitter {
   #joinedAt;
   /** @type {Readonly<ParticipantPermission>} */
   #permissions;
+  #host = false;
   #speaking = false;
   #audioLevel = 0;
   /** @type {Map<string, import('./TrackPublication.js').TrackPublication>} by track sid */
   #publications = new Map();
 
-  /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number, permission?: Partial<ParticipantPermission> }} info */
+  /** @param {{ sid: string, identity: string, name?: string, metadata?: string, joinedAt?: number, permission?: Partial<ParticipantPermission>, host?: boolean }} info */
   constructor(info) {
     super();
     this.#sid = info.sid;
@@ -49,6 +50,7 @@ export class Participant extends Emitter {
     this.#metadata = info.metadata ?? '';
     this.#joinedAt = info.joinedAt ?? Date.now();
     this.#permissions = toPermissions(info.permission);
+    this.#host = info.host === true;
   }
 
   get sid() { return this.#sid; }
@@ -69,6 +71,8 @@ export class Participant extends Emitter {
   /** 0–1, from the latest stats sample. */
   get audioLevel() { return this.#audioLevel; }
   get isLocal() { return false; }
+  /** A host of this meeting (ParticipantInfo.host): may admit, mute, remove, lock and end (docs/protocol.md). */
+  get isHost() { return this.#host; }
 
   /**
    * The publication for a source (`camera`, `microphone`, `screen_share`, `screen_share_audio`).
@@ -85,11 +89,19 @@ export class Participant extends Emitter {
 
   // Internal: called by the Room only (it alone changes public state).
 
-  /** @param {{ name?: string, metadata?: string, permission?: Partial<ParticipantPermission> }} info @internal */
+  /**
+   * @param {{ name?: string, metadata?: string, permission?: Partial<ParticipantPermission>, host?: boolean }} info a whole ParticipantInfo
+   * @returns {boolean} whether the host flag changed
+   * @internal
+   */
   _update(info) {
     if (info.name) this.#name = info.name;
     if (info.metadata !== undefined) this.#metadata = info.metadata;
     if (info.permission) this.#permissions = toPermissions(info.permission);
+    const host = info.host === true;
+    if (host === this.#host) return false;
+    this.#host = host;
+    return true;
   }
   /** @param {string} sid @internal */
   _setSid(sid) { this.#sid = sid; }

@@ -15,12 +15,14 @@ import { PublishRequests } from './publishRequests.js';
 import { engineHost } from './roomEngineHost.js';
 import { onSignalMessage } from './roomSignals.js';
 import { localParticipantHost, republish, syncPublications } from './roomTracks.js';
+import { Hosting } from './roomModeration.js';
 
 /** @typedef {import('./engine/MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./engine/MediaEngine.js').EngineSample} EngineSample */
 /** @typedef {import('./TrackPublication.js').LocalTrackPublication} LocalTrackPublication */
 /** @typedef {import('./Participant.js').Participant} Participant */
 /** @typedef {import('./roomSignals.js').ChatMessage} ChatMessage */
+/** @typedef {import('./roomSignals.js').LobbyGuest} LobbyGuest */
 
 /**
  * @typedef {Object} RoomOptions
@@ -84,6 +86,7 @@ export class Room extends Emitter {
   #detector;
   /** @type {(() => void) | undefined} */
   #onPageHide;
+  #hosting = new Hosting(this);
 
   /** @param {RoomOptions} [options] */
   constructor(options = {}) {
@@ -105,6 +108,21 @@ export class Room extends Emitter {
   get remoteParticipants() { return new Map(this.#remotes); }
   /** People speaking now, loudest first. */
   get activeSpeakers() { return this.#speakers; }
+  /** Only hosts and guests a host admitted may join (a host's lockRoom). */
+  get isLocked() { return this.#hosting.locked; }
+  /** Guests with the link wait until a host admits them. */
+  get hasLobby() { return this.#hosting.hasLobby; }
+  /** Hosts: the people waiting in the lobby, first come first (`lobbyChanged`). A copy; empty for others. */
+  get lobby() { return [...this.#hosting.lobby]; }
+  // Host actions (roomModeration.js): each rejects unless we are a connected host, and the server refuses them too.
+  /** Lets a waiting guest in. @param {string} guestId LobbyGuest.id */
+  async admit(guestId) { this.#hosting.send('admit', { guest: guestId }); }
+  /** Turns a waiting guest away. @param {string} guestId LobbyGuest.id */
+  async deny(guestId) { this.#hosting.send('deny', { guest: guestId }); }
+  /** Locks the room (only hosts and admitted guests may join) or unlocks it; `roomUpdated` follows. @param {boolean} locked */
+  async setLocked(locked) { this.#hosting.send('lockRoom', { locked: !!locked }); }
+  /** Ends the meeting for everyone (their `disconnected` says `roomDeleted`). */
+  async endMeeting() { this.#hosting.send('endMeeting', {}); }
 
   /**
    * Checks each way this browser can reach the server (WebSocket, STUN, TURN over UDP, TCP and TLS, a media
@@ -140,7 +158,7 @@ export class Room extends Emitter {
     }
     this.#name = join.room?.name ?? '';
     this.#sid = join.room?.sid ?? '';
-    this.#metadata = join.room?.metadata ?? '';
+    this._setRoomInfo(join.room ?? {}, false);
     this.#local = new LocalParticipant(join.participant, localParticipantHost(this));
     this.#iceServers = join.iceServers ?? [];
     signal.on('message', (f) => onSignalMessage(this, f));
@@ -175,7 +193,6 @@ export class Room extends Emitter {
 
   /** The media engine's diagnostics, by participant sid (tests, the browser console). @internal */
   _describeEngine() { return this.#engine?.describe() ?? {}; }
-
   // Internal: for the Room's parts (roomSignals.js, roomEngineHost.js, roomTracks.js) only.
 
   /** A remote participant by sid. @param {string} sid @internal */
@@ -221,7 +238,7 @@ export class Room extends Emitter {
     if (p) {
       p._update(info);
     } else {
-      p = new RemoteParticipant(info, this.#engine);
+      p = new RemoteParticipant(info, this.#engine, this.#hosting.send);
       this.#remotes.set(p.identity, p);
       this.#bySid.set(p.sid, p);
       if (announce) this.emit(RoomEvent.ParticipantConnected, p);
@@ -294,6 +311,14 @@ export class Room extends Emitter {
     return { localSid: local.sid, iceServers: this.#iceServers, rtcConfig: this.#options.rtcConfig, canSubscribe: local.permissions.canSubscribe };
   }
 
+  /** RoomInfo from join, resumed or roomUpdated. @param {any} info @param {boolean} announce @internal */
+  _setRoomInfo(info, announce) {
+    this.#metadata = info.metadata ?? '';
+    this.#hosting.setInfo(info, announce);
+  }
+  /** The lobby frame (hosts only). @param {LobbyGuest[]} waiting @internal */
+  _setLobby(waiting) { this.#hosting.setLobby(waiting); }
+
   /** @param {string} state */
   #setState(state) {
     if (this.#state === state) return;
@@ -311,6 +336,7 @@ export class Room extends Emitter {
   #onResumed(f) {
     // Reconcile with the server's view; replayed frames follow and are applied idempotently.
     if (f.iceServers) this.#iceServers = f.iceServers;
+    if (f.room) this._setRoomInfo(f.room, true);
     this.#engine.resume(f.iceServers);
     const present = new Set((f.otherParticipants ?? []).map((/** @type {any} */ i) => i.sid));
     for (const p of [...this.#remotes.values()]) if (!present.has(p.sid)) this._removeRemote(p, 'disconnected');

@@ -56,6 +56,25 @@ export const RoomEvent = Object.freeze({
    * request rejects its promise instead.
    */
   ServerError: 'serverError',
+  /**
+   * (waiting: LobbyGuest[]) hosts only: the people waiting in the lobby changed (first come first); admit or deny them
+   * with room.admit() / room.deny().
+   */
+  LobbyChanged: 'lobbyChanged',
+  /** (room: Room) the room's settings changed: `isLocked`, `hasLobby`. */
+  RoomUpdated: 'roomUpdated',
+  /**
+   * (request: UnmuteRequest) a host asks us to unmute (or turn on the camera). Nothing is turned on unless we do it:
+   * show a prompt and call setMicrophoneEnabled(true) / setCameraEnabled(true) if the person agrees.
+   */
+  UnmuteRequested: 'unmuteRequested',
+  /** (participant: Participant, isHost: boolean) someone (ourselves too) became a host. */
+  HostChanged: 'hostChanged',
+  /**
+   * (publication: LocalTrackPublication, action: 'muted' | 'unpublished') a host (or the server API) turned off one of
+   * our tracks; the SDK has already done it (the microphone muted, the camera off, the screen share stopped).
+   */
+  LocalTrackStoppedByHost: 'localTrackStoppedByHost',
 });
 
 /** Room.state values. */

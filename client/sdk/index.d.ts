@@ -33,6 +33,11 @@ export declare const RoomEvent: Readonly<{
   PeerConnectionStateChanged: 'peerConnectionStateChanged';
   MediaDevicesError: 'mediaDevicesError';
   ServerError: 'serverError';
+  LobbyChanged: 'lobbyChanged';
+  RoomUpdated: 'roomUpdated';
+  UnmuteRequested: 'unmuteRequested';
+  HostChanged: 'hostChanged';
+  LocalTrackStoppedByHost: 'localTrackStoppedByHost';
 }>;
 
 export declare const ConnectionState: Readonly<{
@@ -58,6 +63,16 @@ export interface RoomEventMap {
   localTrackUnpublished: [publication: LocalTrackPublication, participant: LocalParticipant];
   activeSpeakersChanged: [speakers: Participant[]];
   dataReceived: [payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined];
+  /** Hosts only: who waits in the lobby, first come first. */
+  lobbyChanged: [waiting: LobbyGuest[]];
+  /** `isLocked` or `hasLobby` changed. */
+  roomUpdated: [room: Room];
+  /** A host asks us to unmute (or turn on the camera); nothing is turned on unless we do it. */
+  unmuteRequested: [request: UnmuteRequest];
+  /** Someone (ourselves too) became a host. */
+  hostChanged: [participant: Participant, isHost: boolean];
+  /** A host turned off one of our tracks; the SDK already did it. */
+  localTrackStoppedByHost: [publication: LocalTrackPublication, action: 'muted' | 'unpublished'];
   chatMessage: [message: ChatMessage, participant: Participant | undefined];
   connectionStateChanged: [state: ConnectionStateValue];
   /** The SDK resumes the session, or joins again by itself after a server restart; media goes on meanwhile. */
@@ -233,6 +248,25 @@ export interface ConnectionCheckOptions {
 /** Tries WebSocket, STUN, TURN over UDP/TCP/TLS and a media round trip without joining (any room's token). */
 export declare function runConnectionCheck(url: string, token: string, options?: ConnectionCheckOptions): Promise<ConnectionCheckReport>;
 
+/** Someone waiting in the lobby (hosts see them). */
+export interface LobbyGuest {
+  /** Pass to room.admit() / room.deny(). */
+  id: string;
+  name: string;
+  /** Unix ms when they started waiting. */
+  since: number;
+}
+
+/** A host's request that we turn something on. */
+export interface UnmuteRequest {
+  fromIdentity: string;
+  fromName: string;
+  /** The track asked about; undefined: the microphone. */
+  trackSid: string | undefined;
+  /** What to turn on if the person agrees. */
+  source: 'microphone' | 'camera';
+}
+
 export declare class Room extends Emitter<RoomEventMap> {
   constructor(options?: RoomOptions);
   readonly name: string;
@@ -248,6 +282,18 @@ export declare class Room extends Emitter<RoomEventMap> {
   /** runConnectionCheck() with this room's server and token. */
   runConnectionCheck(options?: ConnectionCheckOptions): Promise<ConnectionCheckReport>;
   getParticipantByIdentity(identity: string): Participant | undefined;
+  /** Only hosts and guests a host admitted may join. */
+  readonly isLocked: boolean;
+  /** Guests with the link wait in a lobby until a host admits them. */
+  readonly hasLobby: boolean;
+  /** Hosts only: who waits in the lobby (a copy). */
+  readonly lobby: LobbyGuest[];
+  // Host actions: reject with ConferError 'permission_denied' unless we are a host; the server checks too.
+  admit(guestId: string): Promise<void>;
+  deny(guestId: string): Promise<void>;
+  setLocked(locked: boolean): Promise<void>;
+  /** Everyone is disconnected with reason 'roomDeleted'. */
+  endMeeting(): Promise<void>;
 }
 
 /** ParticipantInfo.permission: a participant's grant as the server enforces it. */
@@ -277,6 +323,8 @@ export declare class Participant extends Emitter {
   readonly isCameraEnabled: boolean;
   readonly isMicrophoneEnabled: boolean;
   readonly isScreenShareEnabled: boolean;
+  /** A host of the meeting (may admit, mute, remove, lock and end). */
+  readonly isHost: boolean;
   getTrackPublication(source: TrackSourceValue | string): TrackPublication | undefined;
 }
 
@@ -300,6 +348,16 @@ export declare class RemoteParticipant extends Participant {
   readonly connectionStats: ConnectionStats | undefined;
   readonly connectionState: RTCPeerConnectionState;
   getStats(): Promise<RTCStatsReport | null>;
+  // Host actions (we must be a host): the server refuses them otherwise.
+  /** Mutes their microphone (or the track given); only they can unmute. */
+  mute(trackSid?: string): Promise<void>;
+  /** They get `unmuteRequested` and decide. */
+  askToUnmute(trackSid?: string): Promise<void>;
+  /** A camera is turned off; a screen share ends for everyone. */
+  stopTrack(track: string | TrackPublication): Promise<void>;
+  /** They leave (reason 'removed') and cannot come back with the same link unless a host admits them. */
+  remove(): Promise<void>;
+  makeHost(): Promise<void>;
 }
 
 export declare class Track extends Emitter {

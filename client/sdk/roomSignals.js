@@ -2,7 +2,7 @@
 import { RoomEvent, TrackSource } from './events.js';
 import { fromPayload } from './data.js';
 import { ConferError } from './ConferError.js';
-import { addRemotePublication, removeRemotePublication, setRemoteMuted } from './roomTracks.js';
+import { addRemotePublication, removeRemotePublication, setRemoteMuted, unpublishedByServer } from './roomTracks.js';
 
 /** @typedef {import('./Room.js').Room} Room */
 
@@ -13,6 +13,21 @@ import { addRemotePublication, removeRemotePublication, setRemoteMuted } from '.
  * @property {number} timestamp unix ms, server time
  * @property {string | undefined} fromIdentity
  * @property {string | undefined} fromName
+ */
+
+/**
+ * @typedef {Object} UnmuteRequest a host asks us to turn something on; only we can
+ * @property {string} fromIdentity the host who asks
+ * @property {string} fromName
+ * @property {string | undefined} trackSid the track asked about; undefined: the microphone
+ * @property {'microphone' | 'camera'} [source] what to turn on if we agree
+ */
+
+/**
+ * @typedef {Object} LobbyGuest someone waiting to be let in
+ * @property {string} id pass to room.admit() / room.deny()
+ * @property {string} name the name they typed
+ * @property {number} since unix ms when they started waiting
  */
 
 /**
@@ -30,8 +45,10 @@ export function onSignalMessage(room, f) {
       break;
     case 'participantUpdated': {
       const p = room.remoteParticipants.get(f.participant.identity);
-      if (p) { p._update(f.participant); room.emit(RoomEvent.ParticipantUpdated, p); }
-      else if (f.participant.sid === local.sid) local._update(f.participant);
+      const who = p ?? (f.participant.sid === local.sid ? local : undefined);
+      const hostChanged = who?._update(f.participant);
+      if (p) room.emit(RoomEvent.ParticipantUpdated, p);
+      if (who && hostChanged) room.emit(RoomEvent.HostChanged, who, who.isHost);
       break;
     }
     case 'participantLeft': {
@@ -50,6 +67,7 @@ export function onSignalMessage(room, f) {
     case 'trackUnpublished': {
       const p = room._remote(f.participantSid);
       if (p) removeRemotePublication(room, p, f.trackSid);
+      else if (f.participantSid === local.sid) unpublishedByServer(room, f.trackSid); // a host stopped our screen share
       break;
     }
     case 'trackMuted':
@@ -76,6 +94,20 @@ export function onSignalMessage(room, f) {
         room.emit(RoomEvent.ServerError, new ConferError(f.code ?? 'server_error', f.message ?? String(f.code)));
       }
       break;
+    case 'lobby':
+      room._setLobby(f.waiting ?? []);
+      break;
+    case 'roomUpdated':
+      room._setRoomInfo(f.room ?? {}, true);
+      break;
+    case 'unmuteRequest': {
+      /** @type {UnmuteRequest} */
+      const request = { fromIdentity: f.fromIdentity, fromName: room.getParticipantByIdentity(f.fromIdentity)?.name ?? f.fromIdentity, trackSid: f.trackSid ?? undefined };
+      const pub = request.trackSid ? local.trackPublications.get(request.trackSid) : undefined;
+      request.source = pub?.source === TrackSource.Camera ? TrackSource.Camera : TrackSource.Microphone;
+      room.emit(RoomEvent.UnmuteRequested, request);
+      break;
+    }
     case 'leave':
       break; // the close that follows ends the session
     default:
@@ -90,11 +122,12 @@ export function onSignalMessage(room, f) {
 function onTrackMuted(room, f) {
   const local = room.localParticipant;
   if (f.participantSid === local.sid) {
-    // The server muted one of our tracks (server API): stop sending it.
+    // A host or the server API muted one of our tracks: stop sending it (the camera light goes off too).
     const pub = local.trackPublications.get(f.trackSid);
     if (pub && f.muted && !pub.isMuted) {
-      if (pub.source === TrackSource.Camera) local.setCameraEnabled(false);
-      else if (pub.source === TrackSource.Microphone) local.setMicrophoneEnabled(false);
+      const done = pub.source === TrackSource.Camera ? local.setCameraEnabled(false)
+        : pub.source === TrackSource.Microphone ? local.setMicrophoneEnabled(false) : undefined;
+      done?.then(() => room.emit(RoomEvent.LocalTrackStoppedByHost, pub, 'muted'), () => {});
     }
     return;
   }

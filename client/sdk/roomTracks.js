@@ -203,6 +203,22 @@ function unpublished(room, pub) {
 }
 
 /**
+ * The server took one of our tracks away (a host stopped our screen share): stop capturing it, as if we had unpublished
+ * it, without telling the server what it already knows.
+ * @param {Room} room
+ * @param {string} trackSid
+ */
+export function unpublishedByServer(room, trackSid) {
+  const local = room.localParticipant;
+  const pub = /** @type {LocalTrackPublication | undefined} */ (local._publication(trackSid));
+  if (!pub || !local._removePublication(trackSid)) return;
+  room._engine?.publicationRemoved(trackSid);
+  pub.track.stop();
+  room.emit(RoomEvent.LocalTrackUnpublished, pub, local);
+  room.emit(RoomEvent.LocalTrackStoppedByHost, pub, 'unpublished');
+}
+
+/**
  * @param {Room} room
  * @param {LocalTrackPublication} pub
  * @param {MediaStreamTrack | null} track

@@ -37,7 +37,10 @@ internal static class HostEndpoints
         if (options.Hosts.Validate(options.Dev) is { } problem) throw Invalid(problem);
 
         app.MapPost("/api/host/session", SignInAsync);
-        app.MapGet("/api/host/session", ctx => Host(ctx) is { } name
+        // 404 when sign-in is off tells the app's start page to open meetings the --dev way (no host to sign in).
+        app.MapGet("/api/host/session", ctx => !options.Hosts.Enabled
+            ? RoomApi.Problem(404, "host sign-in is off").ExecuteAsync(ctx)
+            : Host(ctx) is { } name
             ? Results.Json(new HostSessionInfo(name), Json.HostSessionInfo).ExecuteAsync(ctx)
             : RoomApi.Problem(401, "not signed in").ExecuteAsync(ctx));
         app.MapDelete("/api/host/session", ctx =>

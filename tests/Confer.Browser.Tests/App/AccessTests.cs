@@ -18,7 +18,7 @@ public sealed class AccessTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     /// <summary>Every button, select and text field that has no accessible name (aria-label, a label, or text).</summary>
-    private const string Unnamed = """
+    internal const string Unnamed = """
         () => [...document.querySelectorAll('button, select, input, [role=menuitem]')].filter(el => {
           const by = el.getAttribute('aria-labelledby');
           const name = el.getAttribute('aria-label') || (by && document.getElementById(by)?.textContent) ||
@@ -28,7 +28,7 @@ public sealed class AccessTests : IAsyncLifetime
         """;
 
     /// <summary>Visible text whose contrast with the background behind it is below 4.5:1 (WCAG AA).</summary>
-    private const string LowContrast = """
+    internal const string LowContrast = """
         () => {
           const rgb = s => { const m = s.match(/[\d.]+/g) || []; return m.map(Number); };
           const lum = ([r, g, b]) => [r, g, b].map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; })
