@@ -1,6 +1,7 @@
 // @ts-check
 import { MeshEngine } from './MeshEngine.js';
 import { SfuEngine } from './SfuEngine.js';
+import { mediaFlowing } from './mediaFlowing.js';
 
 /** @typedef {import('./MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./MediaEngine.js').EngineHost} EngineHost */
@@ -122,10 +123,11 @@ export class EngineSwitch {
     this.#switchTimer = setTimeout(() => this.#finishMove(true), SWITCH_TIMEOUT_MS);
   }
 
+  /** Everything closes at once, with nothing more reported (a move under way just stops). */
   close() {
-    this.#finishMove(true);
-    for (const slot of [...this.#lingering]) this.#closeSlot(slot);
-    if (this.#current) this.#closeSlot(this.#current);
+    clearTimeout(this.#switchTimer);
+    for (const slot of [...this.#slots(), ...this.#lingering]) this.#closeSlot(slot);
+    this.#next = undefined;
   }
 
   /** @param {string} sid @param {boolean} joinedAfterUs @param {{ canSubscribe?: boolean }} [permissions] */
@@ -288,10 +290,7 @@ export class EngineSwitch {
     const look = async () => {
       const mine = () => slot.live && slot.pending.get(trackSid)?.track === track;
       if (!mine()) return;
-      let flowing = !receiver && !track.muted;
-      (await receiver?.getStats().catch(() => null))?.forEach((s) => {
-        if (s.type === 'inbound-rtp' && (track.kind === 'video' ? (s.framesDecoded ?? 0) > 0 : (s.packetsReceived ?? 0) > 0)) flowing = true;
-      });
+      const flowing = await mediaFlowing(track, receiver);
       if (!mine()) return;
       if (flowing) then();
       else /** @type {{ timer?: any }} */ (slot.pending.get(trackSid)).timer = setTimeout(look, READY_POLL_MS);

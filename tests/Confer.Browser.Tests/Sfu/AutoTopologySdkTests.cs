@@ -36,7 +36,7 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
     /// </summary>
     private const string GapMeter = """
         () => {
-          const m = window.__gaps = { times: {} };
+          const m = window.__gaps = { times: {}, sizes: {} };
           const seen = new WeakSet();
           m.read = (from, to) => {
             const out = {};
@@ -45,7 +45,8 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
               const pts = [from, ...inside, to];
               let gap = 0, endedAt = 0;
               for (let i = 1; i < pts.length; i++) if (pts[i] - pts[i - 1] > gap) { gap = pts[i] - pts[i - 1]; endedAt = pts[i]; }
-              out[id] = { gap: Math.round(gap), frames: inside.length, endedAt: Math.round(endedAt) };
+              out[id] = { gap: Math.round(gap), frames: inside.length, endedAt: Math.round(endedAt),
+                sizes: (m.sizes[id] ?? []).filter((x) => x.t > from && x.t < to).map((x) => `${Math.round(x.t - from - 250)}:${x.w}`).join(' ') };
             }
             return out;
           };
@@ -53,10 +54,12 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
             if (seen.has(el)) return;
             seen.add(el);
             const id = el.dataset.identity;
-            const frame = () => {
+            const frame = (_, meta) => {
               const now = performance.now();
               const times = m.times[id] ??= [];
               times.push(now);
+              const sizes = m.sizes[id] ??= [];
+              if (meta && sizes.at(-1)?.w !== meta.width) sizes.push({ t: Math.round(now), w: meta.width });
               if (times.length > 5000) times.splice(0, 1000);
               el.__lastCb = now;
               if (el.isConnected) el.__h = el.requestVideoFrameCallback(frame);
@@ -88,7 +91,9 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
 
     private async Task<(IPage Page, string Identity)> JoinAsync(string room, string name)
     {
-        var (page, identity) = await _h.JoinAsync(room, name);
+        var (page, identity) = await _h.JoinAsync(room, name, new { publish = false });
+        // A smaller camera than the SDK's 720p default, so three browsers each encoding for mesh and SFU at once fit two cores.
+        await page.EvaluateAsync("() => window.__peer.room.localParticipant.enableCameraAndMicrophone({ video: { constraints: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 20 } } } })");
         await page.EvaluateAsync("() => { window.__got = []; window.__peer.room.on('dataReceived', (payload, p) => window.__got.push(`${p?.identity}: ${new TextDecoder().decode(payload)}`)); }");
         return (page, identity);
     }
@@ -108,11 +113,11 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
         page.EvaluateAsync<string[]>("([since, ids]) => window.__peer.events.filter((e) => e.t >= since && (e.ev === 'trackSubscribed' || e.ev === 'trackUnsubscribed') && JSON.parse(ids).includes(e.who)).map((e) => `${e.ev} ${e.who}`)",
             new object[] { since, JsonSerializer.Serialize(identities) });
 
-    private static async Task<Dictionary<string, (int Gap, int Frames, int EndedAt)>> ReadGapsAsync(IPage page, double from, double to)
+    private static async Task<Dictionary<string, (int Gap, int Frames, int EndedAt, string Sizes)>> ReadGapsAsync(IPage page, double from, double to)
     {
         var json = await page.EvaluateAsync<string>("([from, to]) => JSON.stringify(window.__gaps.read(from, to))", new[] { from, to });
         return JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name,
-            p => (p.Value.GetProperty("gap").GetInt32(), p.Value.GetProperty("frames").GetInt32(), p.Value.GetProperty("endedAt").GetInt32()));
+            p => (p.Value.GetProperty("gap").GetInt32(), p.Value.GetProperty("frames").GetInt32(), p.Value.GetProperty("endedAt").GetInt32(), p.Value.GetProperty("sizes").GetString() ?? ""));
     }
 
     [Fact]
@@ -183,7 +188,7 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
             var gaps = await ReadGapsAsync(v.Page, from, to);
             Assert.True(gaps.TryGetValue(v.Other, out var g) && g.Frames > 0, $"{what}: no frames of {v.Other} measured at {v.Me}");
             Console.WriteLine($"topology move {what}: at {v.Me}, the move took {took} ms ({last.GetProperty("swapped")}); "
-                + $"{v.Other}'s video: longest gap {g.Gap} ms, ending {g.EndedAt - from - 250:0} ms after the move began ({g.Frames} frames in {to - from:0} ms)");
+                + $"{v.Other}'s video: longest gap {g.Gap} ms, ending {g.EndedAt - from - 250:0} ms after the move began ({g.Frames} frames in {to - from:0} ms; widths by ms after the move began: {g.Sizes})");
             var churn = await TrackEventsAsync(v.Page, since, v.Other);
             Assert.True(churn.Length == 0, $"{what}: at {v.Me}: {string.Join(", ", churn)}");
             result.Add(($"{v.Me} watching {v.Other}", g.Gap));
