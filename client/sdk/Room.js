@@ -5,8 +5,7 @@ import { ConferError } from './ConferError.js';
 import { RoomEvent, ConnectionState, TrackSource } from './events.js';
 import { LocalParticipant } from './LocalParticipant.js';
 import { RemoteParticipant } from './RemoteParticipant.js';
-import { MeshEngine } from './engine/MeshEngine.js';
-import { SfuEngine } from './engine/SfuEngine.js';
+import { EngineSwitch } from './engine/EngineSwitch.js';
 import { closeReason, toSignalUrl } from './url.js';
 import { runConnectionCheck } from './connectionCheck.js';
 import { SpeakerDetector } from './speakers.js';
@@ -30,9 +29,10 @@ import { Hosting } from './roomModeration.js';
  *   its fields win over the server's (`{ iceTransportPolicy: 'relay' }` forces TURN; `iceServers`
  *   here replaces the list the server sent).
  * @property {number} [speakingThreshold] audio level (0–1) above which someone counts as speaking; default 0.02
- * @property {MediaEngine} [engine] what carries the media (engine/MediaEngine.js); by default the
- *   `join` frame's topology chooses: a MeshEngine (one peer connection per person) or, in a room
- *   whose media goes through Confer's SFU, an SfuEngine. One engine serves one Room.
+ * @property {MediaEngine} [engine] what carries the media (engine/MediaEngine.js); by default an
+ *   EngineSwitch: the server's topology chooses a MeshEngine (one peer connection per person) or, in a
+ *   room whose media goes through Confer's SFU, an SfuEngine, and moves between them when it changes.
+ *   One engine serves one Room.
  */
 
 /**
@@ -169,9 +169,9 @@ export class Room extends Emitter {
     signal.on('resumed', (f) => this.#onResumed(f));
     signal.on('rejoined', (f) => { this.#onRejoined(f).catch((e) => console.warn('confer: rejoining failed', e)); });
     signal.on('closed', (reason, code) => this.#onClosed(closeReason(code), reason));
-    this.#engine ??= join.topology === 'sfu' ? new SfuEngine() : new MeshEngine();
+    this.#engine ??= new EngineSwitch();
     this.#engineLive = true;
-    this.#engine.start(engineHost(this, () => this.#engineLive), this.#engineInit());
+    this.#engine.start(engineHost(this, () => this.#engineLive), { ...this.#engineInit(), topology: join.topology });
     for (const info of join.otherParticipants ?? []) this._addRemote(info, false);
     this.#onPageHide = () => this.disconnect();
     window.addEventListener('pagehide', this.#onPageHide);
@@ -338,6 +338,7 @@ export class Room extends Emitter {
     if (f.iceServers) this.#iceServers = f.iceServers;
     if (f.room) this._setRoomInfo(f.room, true);
     this.#engine.resume(f.iceServers);
+    if (f.topology) this.#engine.topologyChanged?.(f.topology);
     const present = new Set((f.otherParticipants ?? []).map((/** @type {any} */ i) => i.sid));
     for (const p of [...this.#remotes.values()]) if (!present.has(p.sid)) this._removeRemote(p, 'disconnected');
     for (const info of f.otherParticipants ?? []) this._addRemote(info, true);
@@ -358,7 +359,7 @@ export class Room extends Emitter {
     local._update(join.participant);
     const pubs = /** @type {LocalTrackPublication[]} */ (local._takePublications());
     if (join.iceServers) this.#iceServers = join.iceServers;
-    this.#engine.restart(this.#engineInit());
+    this.#engine.restart({ ...this.#engineInit(), topology: join.topology });
     this.#early.clear();
     this.#detector.clear();
     for (const p of this.#remotes.values()) {

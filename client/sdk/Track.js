@@ -118,4 +118,15 @@ export class RemoteTrack extends Track {
 
   /** @returns {Promise<RTCStatsReport | null>} */
   async getStats() { return this.#receiver ? this.#receiver.getStats() : null; }
+
+  /**
+   * The same media now comes through another connection (mesh ↔ SFU): attached elements show the new browser track.
+   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {RTCRtpReceiver | null} receiver
+   * @internal
+   */
+  _swap(mediaStreamTrack, receiver) {
+    this.#receiver = receiver;
+    this._setMediaStreamTrack(mediaStreamTrack);
+  }
 }

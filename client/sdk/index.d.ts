@@ -107,8 +107,9 @@ export interface RoomOptions {
   /** Audio level (0–1) above which someone counts as speaking; default 0.02. */
   speakingThreshold?: number;
   /**
-   * What carries the media (sdk/engine/MediaEngine.js); by default the mesh engine, one peer
-   * connection per person. One engine serves one Room. For alternative engines and tests.
+   * What carries the media (sdk/engine/MediaEngine.js); by default the server's topology chooses mesh (one peer
+   * connection per person) or Confer's SFU, and the SDK moves between them when it changes. One engine serves one
+   * Room. For alternative engines and tests.
    */
   engine?: MediaEngine;
 }
@@ -134,6 +135,8 @@ export interface EngineInit {
   rtcConfig?: RTCConfiguration;
   /** False when our token may not receive media (the server refuses SDP of ours that declares recv). */
   canSubscribe?: boolean;
+  /** The join frame's topology: `mesh` or `sfu`. */
+  topology?: string;
 }
 
 /** One round of an engine's measurements; participants by sid. */
@@ -148,6 +151,8 @@ export interface EngineHost {
   /** `fields.to` names the participant sid. */
   sendSignal(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription', fields: Record<string, unknown>): void;
   trackArrived(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
+  /** The same publication's media through another connection (mesh ↔ SFU): same RemoteTrack, new browser track, no events. */
+  trackSwapped(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
   trackEnded(participantSid: string, trackSid: string): void;
   connectionStateChanged(participantSid: string, state: RTCPeerConnectionState): void;
   /** A data message framed as publishData frames it on a data channel. */
@@ -177,6 +182,8 @@ export interface MediaEngine {
   close(): void;
   /** Protocol 2: `publisherAnswer` and `subscriberOffer` frames, for an engine that uses Confer's SFU. */
   serverFrame?(frame: any): void;
+  /** The server moved the room's media (`mesh` or `sfu`); engines that do not move leave it out. */
+  topologyChanged?(topology: string): void;
   /** The elements the app shows one of their videos in now (adaptive stream); none: not shown. */
   videoElements?(trackSid: string, elements: HTMLMediaElement[]): void;
 }

@@ -1,7 +1,7 @@
 // @ts-check
 import { RoomEvent } from './events.js';
 import { fromChannelMessage } from './data.js';
-import { trackArrived, trackEnded } from './roomTracks.js';
+import { trackArrived, trackEnded, trackSwapped } from './roomTracks.js';
 
 /** @typedef {import('./Room.js').Room} Room */
 /** @typedef {import('./engine/MediaEngine.js').EngineHost} EngineHost */
@@ -23,6 +23,10 @@ export function engineHost(room, live) {
     trackArrived: (sid, trackSid, track, receiver) => {
       const p = remote(sid);
       if (p) trackArrived(room, p, trackSid, track, receiver);
+    },
+    trackSwapped: (sid, trackSid, track, receiver) => {
+      const p = remote(sid);
+      if (p) trackSwapped(room, p, trackSid, track, receiver);
     },
     trackEnded: (sid, trackSid) => {
       const p = remote(sid);

@@ -73,6 +73,9 @@ export function onSignalMessage(room, f) {
     case 'trackMuted':
       onTrackMuted(room, f);
       break;
+    case 'topology':
+      room._engine?.topologyChanged?.(f.topology); // --topology auto: the media moves (engine/EngineSwitch.js)
+      break;
     case 'publisherAnswer': case 'subscriberOffer': case 'speakersChanged': case 'publishedLayers':
       room._engine?.serverFrame?.(f); // protocol 2: the SFU's connections
       break;

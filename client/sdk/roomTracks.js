@@ -94,6 +94,22 @@ export function trackArrived(room, p, trackSid, track, receiver) {
 }
 
 /**
+ * The same publication's media now comes another way (the engine moved between mesh and SFU): the browser track
+ * changes under the same RemoteTrack, and the elements it is attached to show the new one. No events: for the app
+ * it is the same track. Without a track yet, it is an arrival.
+ * @param {Room} room
+ * @param {RemoteParticipant} p
+ * @param {string} trackSid
+ * @param {MediaStreamTrack} mst
+ * @param {RTCRtpReceiver | null} receiver
+ */
+export function trackSwapped(room, p, trackSid, mst, receiver) {
+  const track = /** @type {RemoteTrackPublication | undefined} */ (p._publication(trackSid))?.track;
+  if (!track || track.kind !== mst.kind) { trackArrived(room, p, trackSid, mst, receiver); return; }
+  if (track.mediaStreamTrack !== mst) track._swap(mst, receiver);
+}
+
+/**
  * That media stopped coming, though the publication stays (the engine's `trackEnded`).
  * @param {Room} room
  * @param {RemoteParticipant} p

@@ -11,7 +11,8 @@
  *   Room ◀──trackArrived/connectionStateChanged/sendSignal/…─── EngineHost
  *
  * `MeshEngine` (one RTCPeerConnection per remote participant) and `SfuEngine` (a publisher and a
- * subscriber connection, both to the server's SFU) are the SDK's; the `join` frame's topology picks one. `new Room({ engine })` takes any object with these
+ * subscriber connection, both to the server's SFU) are the SDK's; `EngineSwitch`, the Room's default, runs the
+ * one the server's topology names and moves between them when it changes. `new Room({ engine })` takes any object with these
  * members; one engine serves one Room.
  *
  * Call order: `start` once, before anything else; then any of the others until `close`, after
@@ -41,6 +42,7 @@
  *   RTCPeerConnection's configuration, its fields winning (its `iceServers` replace the server's)
  * @property {boolean} [canSubscribe] false when our token may not receive media: the server refuses
  *   any SDP of ours that declares recv (docs/protocol.md, "Grants in SDP"); default true
+ * @property {string} [topology] the `join` frame's: `mesh` or `sfu` (EngineSwitch picks its engine by it)
  */
 
 /**
@@ -61,6 +63,9 @@
  *   (the others are protocol 2's, to the server's SFU)
  * @property {(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null) => void} trackArrived
  *   media of a publication arrived (it may come before the `trackPublished` that announces it; the Room waits for that)
+ * @property {(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null) => void} trackSwapped
+ *   the same publication's media now comes through another connection (EngineSwitch moving between mesh and SFU):
+ *   the Room puts the new browser track under the same RemoteTrack, without events
  * @property {(participantSid: string, trackSid: string) => void} trackEnded
  *   that media stopped coming, though the publication stays (the Room unsubscribes it)
  * @property {(participantSid: string, state: RTCPeerConnectionState) => void} connectionStateChanged
@@ -100,6 +105,8 @@
  * @property {() => void} close the room is over: close everything; report nothing more
  * @property {(frame: any) => void} [serverFrame] a protocol-2 frame for the SFU's connections
  *   (`publisherAnswer`, `subscriberOffer`); engines that do not use the SFU leave it out
+ * @property {(topology: string) => void} [topologyChanged] the server moved the room's media (`topology` frame,
+ *   or `resumed` naming another topology): `mesh` or `sfu`; EngineSwitch moves, other engines leave it out
  * @property {(trackSid: string, elements: HTMLMediaElement[]) => void} [videoElements] the elements
  *   the app shows one of their videos in now (none: not shown); for adaptive stream
  */
