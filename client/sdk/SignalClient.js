@@ -28,6 +28,8 @@ const REOPEN_TIMEOUT_MS = 3000;
  * into it is lost: an ICE restart's offer above all.
  */
 const SEND_PROBE_MS = 5000;
+/** The same wait after the media path died under us (`suspect`): the socket most likely went with it. */
+const SUSPECT_PROBE_MS = 2000;
 
 /**
  * Speaks the signaling protocol (docs/protocol.md, version 1, and 2 for the SFU) over one WebSocket and nothing else:
@@ -108,8 +110,11 @@ export class SignalClient extends Emitter {
    * moment, a ping goes out, and when nothing at all comes back within SEND_PROBE_MS the socket is dropped
    * and the session resumed (the frames sent into it are resent by whoever waits for their answer).
    */
-  #probe() {
-    if (this.#probeTimer !== undefined) return;
+  #probe(wait = SEND_PROBE_MS) {
+    if (this.#probeTimer !== undefined) {
+      if (wait >= SEND_PROBE_MS) return;
+      clearTimeout(this.#probeTimer); // a shorter wait from now, with a ping of its own
+    }
     const ws = this.#ws;
     const sentAt = Date.now();
     if (ws && sentAt - this.#lastReceived > 1000) ws.send(JSON.stringify({ v: 1, type: 'ping', timestamp: sentAt }));
@@ -121,7 +126,16 @@ export class SignalClient extends Emitter {
       this.#stopPing();
       ws.close(4000, 'no answer'); // not 1000: should it still reach the server, the session waits to be resumed
       this.#onDrop(1006, 'no answer from the server');
-    }, SEND_PROBE_MS);
+    }, wait);
+  }
+
+  /**
+   * The media path just died (a network change, most likely): the socket may have died with it, though the browser
+   * still says open. A ping goes out now, and unless something comes back within SUSPECT_PROBE_MS the session is
+   * resumed on a new socket, so what the engine sends to bring the media back is not lost in the dead one.
+   */
+  suspect() {
+    if (this.isOpen && !this.#closing) this.#probe(SUSPECT_PROBE_MS);
   }
 
   /** Sends `leave` and closes. */

@@ -253,7 +253,7 @@ export class SfuEngine {
   /** ICE restarts of both connections (sfuRestarts.js): a re-offer with new credentials, and a server re-offer. */
   #restarter() {
     return new SfuRestarts({ publisher: () => this.#pub, subscriber: () => this.#sub,
-      reoffer: () => this.#negotiate(), askReoffer: () => this.#send('restartIce', {}) });
+      reoffer: () => this.#negotiate(), askReoffer: () => this.#send('restartIce', {}), dead: () => this.#host?.pathDead?.() });
   }
 
   /** Offers the publisher connection's tracks once; asked again while an offer is out, it offers once more after its answer. */

@@ -24,6 +24,7 @@ export class SfuRestarts {
   #subscriber;
   #reoffer;
   #askReoffer;
+  #dead;
   /** @type {Map<RTCPeerConnection, IceWatch>} */
   #watches = new Map();
   #attempts = 0;
@@ -35,10 +36,12 @@ export class SfuRestarts {
 
   /**
    * @param {{ publisher: () => RTCPeerConnection | undefined, subscriber: () => RTCPeerConnection | undefined,
-   *           reoffer: () => void, askReoffer: () => void }} how `reoffer` sends the publisher connection's next offer
-   *   (a publisherOffer, now or after the answer under way); `askReoffer` sends `restartIce`
+   *           reoffer: () => void, askReoffer: () => void, dead: () => void }} how `reoffer` sends the publisher
+   *   connection's next offer (a publisherOffer, now or after the answer under way); `askReoffer` sends `restartIce`;
+   *   `dead` is told first of each attempt (the signaling socket is checked: it may have died with the path)
    */
-  constructor({ publisher, subscriber, reoffer, askReoffer }) {
+  constructor({ publisher, subscriber, reoffer, askReoffer, dead }) {
+    this.#dead = dead;
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#reoffer = reoffer;
@@ -86,7 +89,7 @@ export class SfuRestarts {
     clearTimeout(this.#retry);
     this.#retry = undefined;
     this.#attempts = 0;
-    if (!this.#allUp()) this.#attempt('signaling resumed');
+    if (!this.#allUp()) this.#attempt('signaling resumed', false);
   }
 
   close() {
@@ -96,12 +99,13 @@ export class SfuRestarts {
     this.#watches.clear();
   }
 
-  /** @param {string} why */
-  #attempt(why) {
+  /** @param {string} why @param {boolean} [suspect] whether the signaling socket is suspect too (not a fresh one) */
+  #attempt(why, suspect = true) {
     if (this.#attempts >= MAX_ATTEMPTS) return;
     const wait = RETRY_AFTER_MS[this.#attempts++];
     this.count++;
     console.debug(`confer: SFU path dead (${why}); ICE restart ${this.#attempts}/${MAX_ATTEMPTS}`);
+    if (suspect) this.#dead();
     const pub = this.#publisher(), sub = this.#subscriber();
     if (pub?.remoteDescription) {
       pub.restartIce(); // the next offer has new credentials
