@@ -17,8 +17,9 @@ const REJOIN_WINDOW_MS = 5 * 60 * 1000;
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 2500;
 /**
- * How long one attempt to reconnect may take to open before it is given up and tried again. A connection
- * attempt made while the network was changing can hang for a minute (its first packets went nowhere).
+ * How long one attempt to reconnect may take to bring the server's first frame (`resumed` or `join`) before it is
+ * given up and tried again. A connection attempt made while the network was changing can hang for a minute (its
+ * first packets went nowhere), or open from an address that is gone the moment after and then hear nothing.
  */
 const REOPEN_TIMEOUT_MS = 3000;
 /**
@@ -161,16 +162,17 @@ export class SignalClient extends Emitter {
         return;
       }
       this.#ws = ws;
-      // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again).
+      // A reconnection attempt that brings no first frame (nor fails) in time is given up (the caller tries again).
       const timer = resume || this.#resuming ? setTimeout(() => {
-        console.debug(`confer: reconnection attempt not open after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
+        console.debug(`confer: reconnection attempt not answered after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
         if (!first) return;
         first = false;
         if (this.#ws === ws) this.#ws = null;
         ws.close();
         reject(new ConferError('connection_failed', 'Could not reach the server in time.', { closeCode: 1006 }));
       }, REOPEN_TIMEOUT_MS) : undefined;
-      ws.onopen = () => clearTimeout(timer); // open in time: the server's answer follows
+      // Not cleared on open: a socket opened from an address that went away the moment after (a network change under
+      // the attempt) stays open with nothing coming, and only the server's first frame says the attempt worked.
       ws.onmessage = (ev) => {
         this.#lastReceived = Date.now();
         let frame;
