@@ -214,6 +214,9 @@ export class Room extends Emitter {
    */
   _send(type, fields) { this.#signal?.send(type, fields); }
 
+  /** The engine found its media path dead: check that the signaling socket still reaches the server (SignalClient.suspect). */
+  _suspectSignal() { this.#signal?.suspect(); }
+
   /**
    * Asks the server to publish one of ours; resolves with its TrackInfo. @internal
    * @param {Record<string, unknown>} fields

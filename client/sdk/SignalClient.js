@@ -17,8 +17,9 @@ const REJOIN_WINDOW_MS = 5 * 60 * 1000;
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 2500;
 /**
- * How long one attempt to reconnect may take to open before it is given up and tried again. A connection
- * attempt made while the network was changing can hang for a minute (its first packets went nowhere).
+ * How long one attempt to reconnect may take to bring the server's first frame (`resumed` or `join`) before it is
+ * given up and tried again. A connection attempt made while the network was changing can hang for a minute (its
+ * first packets went nowhere), or open from an address that is gone the moment after and then hear nothing.
  */
 const REOPEN_TIMEOUT_MS = 3000;
 /**
@@ -28,6 +29,8 @@ const REOPEN_TIMEOUT_MS = 3000;
  * into it is lost: an ICE restart's offer above all.
  */
 const SEND_PROBE_MS = 5000;
+/** The same wait after the media path died under us (`suspect`): the socket most likely went with it. */
+const SUSPECT_PROBE_MS = 2000;
 
 /**
  * Speaks the signaling protocol (docs/protocol.md, version 1, and 2 for the SFU) over one WebSocket and nothing else:
@@ -108,8 +111,11 @@ export class SignalClient extends Emitter {
    * moment, a ping goes out, and when nothing at all comes back within SEND_PROBE_MS the socket is dropped
    * and the session resumed (the frames sent into it are resent by whoever waits for their answer).
    */
-  #probe() {
-    if (this.#probeTimer !== undefined) return;
+  #probe(wait = SEND_PROBE_MS) {
+    if (this.#probeTimer !== undefined) {
+      if (wait >= SEND_PROBE_MS) return;
+      clearTimeout(this.#probeTimer); // a shorter wait from now, with a ping of its own
+    }
     const ws = this.#ws;
     const sentAt = Date.now();
     if (ws && sentAt - this.#lastReceived > 1000) ws.send(JSON.stringify({ v: 1, type: 'ping', timestamp: sentAt }));
@@ -121,7 +127,16 @@ export class SignalClient extends Emitter {
       this.#stopPing();
       ws.close(4000, 'no answer'); // not 1000: should it still reach the server, the session waits to be resumed
       this.#onDrop(1006, 'no answer from the server');
-    }, SEND_PROBE_MS);
+    }, wait);
+  }
+
+  /**
+   * The media path just died (a network change, most likely): the socket may have died with it, though the browser
+   * still says open. A ping goes out now, and unless something comes back within SUSPECT_PROBE_MS the session is
+   * resumed on a new socket, so what the engine sends to bring the media back is not lost in the dead one.
+   */
+  suspect() {
+    if (this.isOpen && !this.#closing) this.#probe(SUSPECT_PROBE_MS);
   }
 
   /** Sends `leave` and closes. */
@@ -147,24 +162,17 @@ export class SignalClient extends Emitter {
         return;
       }
       this.#ws = ws;
-      // A reconnection attempt that neither opens nor fails in time is given up (the caller tries again), and so is
-      // one that opens but whose answer (join or resumed) does not follow in as long again: a socket opened while
-      // the network changed under it can stay open and carry nothing.
-      const reconnecting = resume || this.#resuming;
-      const giveUp = (stage) => () => {
+      // A reconnection attempt that brings no first frame (nor fails) in time is given up (the caller tries again).
+      const timer = resume || this.#resuming ? setTimeout(() => {
+        console.debug(`confer: reconnection attempt not answered after ${REOPEN_TIMEOUT_MS} ms (${first ? 'giving up' : 'answered'})`);
         if (!first) return;
-        console.debug(`confer: reconnection attempt ${stage} after ${REOPEN_TIMEOUT_MS} ms; giving up`);
         first = false;
         if (this.#ws === ws) this.#ws = null;
         ws.close();
         reject(new ConferError('connection_failed', 'Could not reach the server in time.', { closeCode: 1006 }));
-      };
-      let timer = reconnecting ? setTimeout(giveUp('not open'), REOPEN_TIMEOUT_MS) : undefined;
-      ws.onopen = () => {
-        if (!reconnecting) return;
-        clearTimeout(timer);
-        timer = setTimeout(giveUp('open but unanswered'), REOPEN_TIMEOUT_MS);
-      };
+      }, REOPEN_TIMEOUT_MS) : undefined;
+      // Not cleared on open: a socket opened from an address that went away the moment after (a network change under
+      // the attempt) stays open with nothing coming, and only the server's first frame says the attempt worked.
       ws.onmessage = (ev) => {
         this.#lastReceived = Date.now();
         let frame;

@@ -20,6 +20,7 @@ export function engineHost(room, live) {
   const remote = (sid) => (live() ? room._remote(sid) : undefined);
   return {
     sendSignal: (type, fields) => { if (live()) room._send(type, fields); },
+    pathDead: () => { if (live()) room._suspectSignal(); },
     trackArrived: (sid, trackSid, track, receiver) => {
       const p = remote(sid);
       if (p) trackArrived(room, p, trackSid, track, receiver);

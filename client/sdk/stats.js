@@ -124,3 +124,14 @@ export function audioEnergy(report, type) {
   });
   return { energy, duration };
 }
+
+/**
+ * Mean audio level between two energy samples (root of mean power).
+ * @param {{ energy: number, duration: number } | undefined} before
+ * @param {{ energy: number, duration: number }} after
+ */
+export function levelBetween(before, after) {
+  if (!before) return 0;
+  const d = after.duration - before.duration;
+  return d > 0 ? Math.sqrt(Math.max(0, after.energy - before.energy) / d) : 0;
+}

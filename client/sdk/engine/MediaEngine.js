@@ -73,6 +73,8 @@
  * @property {(participantSid: string, bytes: Uint8Array) => void} dataReceived
  *   a data message from that participant, as framed by data.js toChannelMessage
  * @property {(sample: EngineSample) => void} sampled a round of measurements
+ * @property {() => void} pathDead the media path died (an ICE restart follows): the signaling socket is checked
+ *   at once, since it most likely died with it
  */
 
 /**

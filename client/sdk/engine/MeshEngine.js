@@ -1,6 +1,6 @@
 // @ts-check
 import { PeerConnection } from './PeerConnection.js';
-import { summarize, audioEnergy } from '../stats.js';
+import { summarize, audioEnergy, levelBetween } from '../stats.js';
 
 /** @typedef {import('./MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./MediaEngine.js').EngineHost} EngineHost */
@@ -314,15 +314,4 @@ export class MeshEngine {
     }));
     if (!this.#stopped) this.#host?.sampled(sample);
   }
-}
-
-/**
- * Mean audio level between two energy samples (root of mean power).
- * @param {{ energy: number, duration: number } | undefined} before
- * @param {{ energy: number, duration: number }} after
- */
-function levelBetween(before, after) {
-  if (!before) return 0;
-  const d = after.duration - before.duration;
-  return d > 0 ? Math.sqrt(Math.max(0, after.energy - before.energy) / d) : 0;
 }

@@ -1,23 +1,7 @@
 // @ts-check
 import { Emitter } from '../Emitter.js';
+import { IceWatch, receivesMedia } from './iceWatch.js';
 
-/**
- * How long a `disconnected` ICE state may last before we restart ICE. Chromium says `disconnected` after
- * about 2.5 s without an answer to its checks, so the restart starts some 3.5 s into an outage: its new
- * candidates (a new address, another interface) are ready when the network is back, and the old pair
- * still carries the media if it comes back first.
- */
-const DISCONNECTED_RESTART_MS = 1000;
-/**
- * How long a connected path that should carry media to us may bring nothing (no byte on the selected
- * candidate pair) before we restart ICE. Audio alone sends some 50 packets a second, so this is a dead
- * path, not a quiet one; Chromium itself keeps such a path `connected` for 5 s and more.
- */
-const SILENCE_RESTART_MS = 2000;
-/** Growth at most this far apart counts as a steady flow (the engine samples every 500 ms). */
-const STEADY_GAP_MS = 1200;
-/** After a restart for silence, the next one waits at least this long (the first must have its chance). */
-const SILENCE_RESTART_GAP_MS = 8000;
 /** How long ICE may stay `new`/`checking` after a negotiation before we restart it. */
 const STUCK_RESTART_MS = 6000;
 /**
@@ -69,8 +53,8 @@ export class PeerConnection extends Emitter {
   #senders = new Map();
   /** @type {Map<string, string>} local stream id → track sid */
   #streamToSid = new Map();
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #restartTimer;
+  /** @type {IceWatch} */
+  #watchIce;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #stuckTimer;
   #ready;
@@ -81,8 +65,6 @@ export class PeerConnection extends Emitter {
   /** @type {RTCIceCandidateInit[]} candidates that arrived when they could not be added */
   #parked = [];
   #restarts = 0;
-  /** Bytes received on the selected pair at the last stats sample, and when they last grew (performance.now()). */
-  #heard = { bytes: -1, at: 0, gap: Infinity, restartedAt: -Infinity };
   /** @type {((type: 'offer' | 'answer' | 'candidate', fields: Record<string, unknown>) => void) | undefined} */
   #sink;
   /** @type {['offer' | 'answer' | 'candidate', Record<string, unknown>][]} what a spare said before `assign` */
@@ -151,6 +133,10 @@ export class PeerConnection extends Emitter {
       const sid = ev.streams[0]?.id;
       if (sid) this.emit('track', ev.track, sid, ev.receiver);
     };
+    this.#watchIce = new IceWatch(pc, (why) => {
+      console.debug(`confer: ICE path dead (${why}); restarting`);
+      this.restartIce();
+    }, () => receivesMedia(pc));
     pc.onconnectionstatechange = () => this.#onState();
     pc.oniceconnectionstatechange = () => this.#onState();
   }
@@ -337,38 +323,12 @@ export class PeerConnection extends Emitter {
   }
 
   /**
-   * Looks at a getStats report of this connection (the engine samples every connected one): when the
-   * selected pair has brought no byte for SILENCE_RESTART_MS although media should arrive, the path is
-   * dead (a link down, an address gone) and ICE restarts at once, before Chromium says `disconnected`.
-   * Its new candidates are gathered on the network as it is now; if the old path comes back first it
-   * carries the media meanwhile.
+   * Looks at a getStats report of this connection (the engine samples every connected one): a path that went
+   * silent restarts ICE (iceWatch.js).
    * @param {RTCStatsReport} report
    */
   noteStats(report) {
-    if (this.#closed) return;
-    let bytes = -1;
-    report.forEach((s) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) {
-        const pair = report.get(s.selectedCandidatePairId);
-        if (pair) bytes = Math.max(bytes, pair.bytesReceived ?? 0);
-      }
-    });
-    const now = performance.now();
-    const heard = this.#heard;
-    if (bytes < 0 || bytes !== heard.bytes) {
-      heard.gap = bytes >= 0 && heard.bytes >= 0 ? now - heard.at : Infinity;
-      heard.bytes = bytes;
-      heard.at = now;
-      return;
-    }
-    // Only a flow that was steady (bytes at every sample) and stopped: an idle path hears consent checks alone, seconds apart.
-    if (heard.gap > STEADY_GAP_MS) return;
-    const expecting = this.#pc.getTransceivers().some((t) => t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv');
-    if (!expecting || now - heard.at < SILENCE_RESTART_MS || now - heard.restartedAt < SILENCE_RESTART_GAP_MS) return;
-    if (this.#pc.signalingState !== 'stable') return; // a negotiation under way: it brings new ICE anyway
-    heard.restartedAt = now;
-    console.debug(`confer: nothing received for ${Math.round(now - heard.at)} ms; restarting ICE`);
-    this.restartIce();
+    this.#watchIce.noteStats(report);
   }
 
   /** Restarts ICE (new credentials, new candidates); used when the path failed. */
@@ -398,7 +358,7 @@ export class PeerConnection extends Emitter {
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#restartTimer);
+    this.#watchIce.close();
     clearTimeout(this.#stuckTimer);
     clearTimeout(this.#readyTimer);
     this.#pc.close();
@@ -409,14 +369,7 @@ export class PeerConnection extends Emitter {
     const pc = this.#pc;
     if (pc.connectionState === 'connected' && !this.#connectedAt) this.#connectedAt = performance.now();
     this.emit('state', pc.connectionState);
-    clearTimeout(this.#restartTimer);
-    if (pc.iceConnectionState === 'failed' || pc.connectionState === 'failed') {
-      this.restartIce();
-    } else if (pc.iceConnectionState === 'disconnected') {
-      this.#restartTimer = setTimeout(() => {
-        if (pc.iceConnectionState === 'disconnected') this.restartIce();
-      }, DISCONNECTED_RESTART_MS);
-    }
+    this.#watchIce.stateChanged();
   }
 
   /**

@@ -1,7 +1,10 @@
 // @ts-check
-import { summarize, audioEnergy } from '../stats.js';
+import { summarize, audioEnergy, levelBetween } from '../stats.js';
 import { VisibleSizes } from './visibleSizes.js';
 import { SfuHints } from './sfuHints.js';
+import { receivesMedia } from './iceWatch.js';
+import { SfuRestarts } from './sfuRestarts.js';
+import { sfuIceServers } from './sfuIceServers.js';
 
 /** @typedef {import('./MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./MediaEngine.js').EngineHost} EngineHost */
@@ -22,7 +25,8 @@ const CAMERA_LAYERS = [
  * server's offers of everyone else's tracks. No connection goes to another browser. Knows
  * participants only by sid and reports to the Room through its EngineHost (engine/MediaEngine.js).
  *
- * The server is ICE-lite with its candidates in its SDP: no `candidate` frames either way.
+ * The server is ICE-lite with its candidates in its SDP: no `candidate` frames either way. A dead path restarts
+ * ICE on both connections (sfuRestarts.js), also after the signaling session was resumed.
  * @implements {MediaEngine}
  */
 export class SfuEngine {
@@ -49,8 +53,7 @@ export class SfuEngine {
   #people = new Set();
   /** @type {Promise<void>} subscriber offers are applied one at a time, in order */
   #subChain = Promise.resolve();
-  /** The newest subscriber offer: the server waits for the answer to that one only (a newer offer replaces an older). */
-  /** @type {any} */
+  /** @type {any} the newest subscriber offer: the server waits for the answer to that one only (a newer replaces an older) */
   #newestOffer = null;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #timer;
@@ -59,6 +62,9 @@ export class SfuEngine {
   /** @type {VisibleSizes} */
   #sizes = new VisibleSizes((trackSid, width, height) => this.#send('updateSubscription', { trackSid, subscribed: true, width, height }));
   #hints = new SfuHints(); // speakers and dynacast, as the server says them
+  /** The last publisherOffer sent: sent again after a resume while it waits for its answer (the socket may have eaten it). */
+  #lastOffer = '';
+  #ice = this.#restarter();
   counters = { publisherOffers: 0, subscriberOffers: 0, errors: 0 };
 
   /**
@@ -83,11 +89,15 @@ export class SfuEngine {
   }
 
   /**
-   * The signaling session was resumed: both connections are untouched (the server kept them).
+   * The signaling session was resumed: both connections are untouched (the server kept them), but a path that died
+   * with the socket restarts ICE.
    * @param {RTCIceServer[] | undefined} iceServers
    */
   resume(iceServers) {
     if (iceServers) this.#iceServers = iceServers;
+    if (this.#stopped) return; // below: an offer still waiting for its answer went into the dead socket
+    if (this.#pub?.signalingState === 'have-local-offer' && this.#lastOffer) this.#send('publisherOffer', { sdp: this.#lastOffer });
+    this.#ice.resumed();
   }
 
   close() {
@@ -152,10 +162,7 @@ export class SfuEngine {
     this.#negotiate();
   }
 
-  /**
-   * @param {string} trackSid
-   * @param {MediaStreamTrack | null} track
-   */
+  /** @param {string} trackSid @param {MediaStreamTrack | null} track */
   async publicationReplaced(trackSid, track) {
     const mine = this.#published.get(trackSid);
     if (!mine) return;
@@ -198,7 +205,7 @@ export class SfuEngine {
       transceivers: pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}`),
     });
     /** @type {Record<string, unknown>} */
-    const out = { topology: 'sfu', publisher: show(this.#pub), subscriber: show(this.#sub),
+    const out = { topology: 'sfu', publisher: show(this.#pub), subscriber: show(this.#sub), iceRestarts: this.#ice.count,
       counters: { ...this.counters, layerUpdates: this.#hints.layerUpdates }, layers: this.#hints.describe() };
     for (const sid of this.#people) {
       out[sid] = { topology: 'sfu', pc: this.#sub?.connectionState ?? 'new',
@@ -213,10 +220,7 @@ export class SfuEngine {
     this.#receive = init.canSubscribe !== false;
   }
 
-  /**
-   * @param {string} type
-   * @param {Record<string, unknown>} fields
-   */
+  /** @param {string} type @param {Record<string, unknown>} fields */
   #send(type, fields) {
     if (!this.#stopped) this.#host?.sendSignal(/** @type {any} */ (type), fields);
   }
@@ -228,6 +232,9 @@ export class SfuEngine {
   }
 
   #closeConnections() {
+    this.#ice.close();
+    this.#ice = this.#restarter();
+    this.#lastOffer = '';
     this.#pub?.close();
     this.#sub?.close();
     this.#pub = this.#sub = undefined;
@@ -240,16 +247,20 @@ export class SfuEngine {
   /** @returns {RTCConfiguration} */
   #config() {
     const extra = this.#rtcConfig;
-    return { bundlePolicy: 'max-bundle', ...extra, iceServers: extra.iceServers ?? this.#iceServers };
+    return { bundlePolicy: 'max-bundle', ...extra, iceServers: extra.iceServers ?? sfuIceServers(this.#iceServers) };
   }
 
   #publisher() {
     if (this.#pub) return this.#pub;
     const pc = this.#pub = new RTCPeerConnection(this.#config());
-    pc.addEventListener('connectionstatechange', () => {
-      if (pc === this.#pub && pc.connectionState === 'failed') this.#warn('publisher connection', new Error('failed (the server does not take an ICE restart)'));
-    });
+    this.#ice.watch(pc, () => this.#published.size > 0); // what we send brings RTCP back
     return pc;
+  }
+
+  /** ICE restarts of both connections (sfuRestarts.js): a re-offer with new credentials, and a server re-offer. */
+  #restarter() {
+    return new SfuRestarts({ publisher: () => this.#pub, subscriber: () => this.#sub,
+      reoffer: () => this.#negotiate(), askReoffer: () => this.#send('restartIce', {}), dead: () => this.#host?.pathDead?.() });
   }
 
   /** Offers the publisher connection's tracks once; asked again while an offer is out, it offers once more after its answer. */
@@ -265,6 +276,7 @@ export class SfuEngine {
       // msid stream id = the track's sid, as the server announces it (docs/protocol.md).
       for (const { media } of this.#published.values()) sdp = sdp.split(media.stream.id).join(media.trackSid);
       this.counters.publisherOffers++;
+      this.#lastOffer = sdp;
       this.#send('publisherOffer', { sdp });
     })().catch((e) => { this.#negotiating = false; this.#warn('publisher offer', e); });
   }
@@ -286,6 +298,7 @@ export class SfuEngine {
       pc = this.#sub = new RTCPeerConnection(this.#config());
       const sub = pc;
       sub.addEventListener('track', (ev) => this.#onTrack(sub, ev));
+      this.#ice.watch(sub, () => receivesMedia(sub));
       sub.addEventListener('connectionstatechange', () => {
         if (sub !== this.#sub) return;
         for (const sid of this.#people) this.#host?.connectionStateChanged(sid, sub.connectionState);
@@ -341,6 +354,8 @@ export class SfuEngine {
       pub && pub.connectionState === 'connected' ? pub.getStats() : null,
     ]);
     if (this.#stopped) return;
+    if (sub && subReport) this.#ice.noteStats(sub, subReport);
+    if (pub && pubReport) this.#ice.noteStats(pub, pubReport);
     if (subReport) {
       /** @type {Map<string, string>} receiver track id → mid */
       const midOfTrack = new Map();
@@ -386,15 +401,4 @@ export class SfuEngine {
     }
     this.#host?.sampled(sample);
   }
-}
-
-/**
- * Mean audio level between two energy samples (root of mean power).
- * @param {{ energy: number, duration: number } | undefined} before
- * @param {{ energy: number, duration: number }} after
- */
-function levelBetween(before, after) {
-  if (!before) return 0;
-  const d = after.duration - before.duration;
-  return d > 0 ? Math.sqrt(Math.max(0, after.energy - before.energy) / d) : 0;
 }

@@ -32,7 +32,7 @@ public sealed class LabCollection : ICollectionFixture<LabFixture>
 /// 198.18.0.0/15 and IPv6 in a unique local prefix; no namespace touches the machine's own network and none has a default
 /// route. Disposing stops Confer and removes every namespace and its nftables tables, also after a failed start.
 /// </summary>
-public sealed class LabFixture : IAsyncLifetime
+public class LabFixture : IAsyncLifetime
 {
     internal const string Key = "lab";
     internal const string Secret = "lab-secret-0123456789abcdefghijklmnopqrstuv"; // 32+ characters outside --dev
@@ -68,6 +68,9 @@ public sealed class LabFixture : IAsyncLifetime
 
     internal string ServerOutput => _confer?.Output ?? "(confer not started)";
 
+    /// <summary>What a lab of another kind adds to Confer's command line (<see cref="SfuLabFixture"/>: the SFU).</summary>
+    protected virtual IReadOnlyList<string> MoreServerArguments => [];
+
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -102,6 +105,7 @@ public sealed class LabFixture : IAsyncLifetime
                     "--turn-udp-port", "443", // and STUN/TURN over UDP on 443 beside 3478
                     "--relay-ip", Server.ToString(), "--relay-ip", ServerIpv6.ToString(), // the dual-stack relay
                     "--allow-peer", "198.18.0.0/15", "--allow-peer", "fd00::/8", // the lab's "public" addresses are reserved ones
+                    .. MoreServerArguments,
                 ],
             });
         }
