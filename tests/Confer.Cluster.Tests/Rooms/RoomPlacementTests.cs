@@ -1,11 +1,13 @@
 using System.Net.WebSockets;
 using Confer.Server.Tests.Hosting;
+using System.Diagnostics;
 using Confer.Signaling.Auth;
+using Xunit.Abstractions;
 
 namespace Confer.Cluster.Tests.Rooms;
 
 [Collection("cluster")]
-public sealed class RoomPlacementTests(ThreeNodes cluster) : IClassFixture<ThreeNodes>
+public sealed class RoomPlacementTests(ThreeNodes cluster, ITestOutputHelper output) : IClassFixture<ThreeNodes>
 {
     [Fact]
     public async Task HostOf_AskedByEveryNodeAtOnce_OneHostSeenByAll()
@@ -57,6 +59,32 @@ public sealed class RoomPlacementTests(ThreeNodes cluster) : IClassFixture<Three
             await carol.ExpectAsync("join", TimeSpan.FromSeconds(10));
         }
         Assert.Equal(a.Silo, (await b.HostOfAsync("standup")).Silo);
+    }
+
+    [Fact]
+    public async Task HostOf_FromAnotherNode_OneHopTakesUnderTwentyFiveMillisecondsAtP99()
+    {
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        Assert.Equal(a.Silo, (await a.HostOfAsync("latency")).Silo);
+        var local = await TimeAsync(a, "latency");
+        var remote = await TimeAsync(b, "latency");
+        output.WriteLine($"room grain call, 1000 in a row: on its node p50 {local.P50:0.000} ms p99 {local.P99:0.000} ms; " +
+            $"from another node p50 {remote.P50:0.000} ms p99 {remote.P99:0.000} ms");
+        Assert.True(remote.P99 < 25, $"one hop between nodes took {remote.P99:0.0} ms at p99");
+    }
+
+    private static async Task<(double P50, double P99)> TimeAsync(Support.ClusterNode node, string room)
+    {
+        for (var i = 0; i < 100; i++) await node.HostOfAsync(room);
+        var samples = new double[1000];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await node.HostOfAsync(room);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(samples);
+        return (samples[499], samples[989]);
     }
 
     private static string Token(string room, string identity) =>
