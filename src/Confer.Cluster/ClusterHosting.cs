@@ -37,7 +37,9 @@ public static class ClusterHosting
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.CallTimeout);
         });
         // Orleans speaks at Information about every start step and every membership read: its warnings are what an operator needs.
+        // (Polly: Orleans' placement retries log every attempt.)
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));

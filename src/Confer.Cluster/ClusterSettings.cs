@@ -37,6 +37,12 @@ public sealed class ClusterSettings
     /// <summary>The most a probe timeout may grow to while this node itself is unwell (Orleans' MaxProbeTimeout).</summary>
     public TimeSpan MaxProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a room's claim holds on its node without the room there: a join claims, then makes the room well within
+    /// this; after it, with no room on the node, the claim lapses and the next node to ask becomes the room's node.
+    /// </summary>
+    public TimeSpan RoomReleaseAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>Reads a <c>redis://</c> URI into StackExchange.Redis options; a sentence that says what is wrong, or null.</summary>
@@ -77,6 +83,7 @@ public sealed class ClusterSettings
         if (TryParseRedis(Redis!, out _) is { } problem) return $"--cluster {Redis} {problem}.";
         if (Port is <= 0 or > 65535) return $"--cluster-port {Port} must be a port between 1 and 65535.";
         if (GatewayPort is < 0 or > 65535 || GatewayPort == Port) return $"--cluster-gateway-port {GatewayPort} must be 0 (none) or a port other than --cluster-port.";
+        if (RoomReleaseAfter <= TimeSpan.Zero) return "the cluster's room release time must be positive.";
         if (string.IsNullOrWhiteSpace(Id) || Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             return $"--cluster-id '{Id}' must be letters, digits, '-', '_' or '.'.";
         return null;

@@ -15,6 +15,9 @@ public interface IRoomGrain : IGrainWithStringKey
     Task<RoomHost> HostAsync();
 }
 
-/// <summary>A node of the cluster: its name and its silo address (unique per start of the node).</summary>
+/// <summary>
+/// The node that hosts a room: its name, its silo address (unique per start of the node), and since when it holds this
+/// claim (a claim that lapsed and was made again, on the same node or another, has a later time).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("confer.room-host")]
-public sealed record RoomHost([property: Id(0)] string Node, [property: Id(1)] string Silo);
+public sealed record RoomHost([property: Id(0)] string Node, [property: Id(1)] string Silo, [property: Id(2)] DateTimeOffset Since);

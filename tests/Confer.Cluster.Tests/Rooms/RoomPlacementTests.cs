@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Confer.Cluster.Tests.Support;
 using Confer.Server.Tests.Hosting;
 using System.Diagnostics;
 using Confer.Signaling.Auth;
@@ -59,6 +60,40 @@ public sealed class RoomPlacementTests(ThreeNodes cluster, ITestOutputHelper out
             await carol.ExpectAsync("join", TimeSpan.FromSeconds(10));
         }
         Assert.Equal(a.Silo, (await b.HostOfAsync("standup")).Silo);
+    }
+
+    [Fact]
+    public async Task Claim_WithoutARoomOnItsNode_LapsesAndIsMadeAfresh()
+    {
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        var first = await a.HostOfAsync("lapse");
+        Assert.Equal(a.Silo, first.Silo);
+        Assert.Equal(first, await b.HostOfAsync("lapse")); // b's ask does not move it, and renews a's claim
+
+        // Nobody makes the room on a, but asks keep renewing the claim: for twice the release time it is the same claim.
+        for (var i = 0; i < (int)(ClusterNode.RoomReleaseAfter * 2 / TimeSpan.FromMilliseconds(200)); i++)
+        {
+            await Task.Delay(200);
+            Assert.Equal(first, await b.HostOfAsync("lapse"));
+        }
+
+        // Then nobody asks: the claim lapses and the grain goes; the next ask makes a new claim (b's cached address may
+        // bring it back to a: either node, as long as every node sees the same one).
+        await Task.Delay(ClusterNode.RoomReleaseAfter * 2);
+        var fresh = await b.HostOfAsync("lapse");
+        Assert.True(fresh.Since > first.Since, $"the claim from {first.Since:HH:mm:ss.fff} did not lapse");
+        Assert.Contains(fresh.Silo, new[] { a.Silo, b.Silo });
+        Assert.All(await Task.WhenAll(cluster.Nodes.Select(n => n.HostOfAsync("lapse"))), h => Assert.Equal(fresh, h));
+    }
+
+    [Fact]
+    public async Task Claim_WithTheRoomOnItsNode_Holds()
+    {
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[2]);
+        await using var alice = await RtcSocket.ConnectAsync(a.HttpPort, Token("held", "alice"));
+        await alice.ExpectAsync("join", TimeSpan.FromSeconds(10));
+        await Task.Delay(ClusterNode.RoomReleaseAfter * 2); // no ask in between: only the room on a keeps the claim
+        Assert.Equal(a.Silo, (await b.HostOfAsync("held")).Silo);
     }
 
     [Fact]

@@ -27,11 +27,15 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     public string Name => App.Services.GetRequiredService<ILocalSiloDetails>().Name;
 
+    /// <summary>How long an unused claim holds in these tests (30 s in production).</summary>
+    public static readonly TimeSpan RoomReleaseAfter = TimeSpan.FromSeconds(2);
+
     public static async Task<ClusterNode> StartAsync(string redis)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, TurnTlsPort = 0, Dev = true, TurnSecret = TurnSecret };
         options.Cluster.Redis = redis;
         options.Cluster.Port = DrainClient.FreePort();
+        options.Cluster.RoomReleaseAfter = RoomReleaseAfter;
         Assert.Null(options.Validate());
         var app = ConferHost.Build(options);
         await app.StartAsync();
