@@ -106,6 +106,7 @@ public sealed class FailureDetectionTests(ITestOutputHelper output) : IAsyncLife
         try
         {
             await serve.Process.WaitListeningAsync(TimeSpan.FromSeconds(60));
+            Assert.Contains($"confer: cluster 'confer' on Redis 127.0.0.1:{_redis.Port}: this node is 127.0.0.1:{port}", serve.Process.Stdout);
             Assert.True(await UntilAsync(() => _watchers.All(w => w.StatusOf(serve.ClusterEndPoint) == SiloStatus.Active), TimeSpan.FromSeconds(30)),
                 $"the node did not become active.\n{serve.Process.Stdout}\n{serve.Process.Stderr}");
             return serve;
