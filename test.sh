@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Confer test. Installs the system packages the tests drive (coturn's tools, Chromium,
+# Runs every Confer test. Installs the system packages the tests drive (coturn's tools, Chromium, redis-server for the cluster,
 # iproute2/nftables for namespaces, NSS tools for trusting a test certificate) when they are missing.
 # Ends with one line: "tests: N passed, N failed", summed from the test runs' TRX results.
 set -uo pipefail
@@ -14,6 +14,7 @@ command -v nft >/dev/null || missing+=(nftables)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v pebble >/dev/null || missing+=(pebble)
+command -v redis-server >/dev/null || missing+=(redis-server)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 command -v gst-launch-1.0 >/dev/null || missing+=(gstreamer1.0-tools)
 /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstWebRTC", "1.0"); from gi.repository import Gst, GstWebRTC' 2>/dev/null \

@@ -69,6 +69,14 @@ internal static class ServeBanner
             yield return "confer: no HTTPS: browsers on other machines refuse the camera over plain HTTP; give --tls-cert and --tls-key.";
     }
 
+    /// <summary>The cluster this node joined (<c>--cluster</c>): Redis by host and port only (never its password) and this node's address.</summary>
+    public static string Cluster(ServerOptions options)
+    {
+        Confer.Cluster.ClusterSettings.TryParseRedis(options.Cluster.Redis!, out var redis);
+        var node = ConferHost.Describe(options.Cluster.AdvertisedAddress(options.Bind), options.Cluster.Port);
+        return $"confer: cluster '{options.Cluster.Id}' on Redis {string.Join(", ", redis.EndPoints.Select(e => e is DnsEndPoint d ? $"{d.Host}:{d.Port}" : e.ToString()))}: this node is {node} (docs/scale-out.md)";
+    }
+
     private static bool IsAll(IPAddress bind) => bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any);
 
     private static string Certificate(ServerOptions options, X509Certificate2 certificate)

@@ -112,6 +112,7 @@ internal static class ServeCommand
         var http = ConferHost.HttpAddress(app);
         foreach (var line in ServeBanner.WebPorts(options, http, https, certificate)) Console.WriteLine(line);
         TurnFlags.PrintEndpoints(ConferHost.Turn(app));
+        if (options.Cluster.Enabled) Console.WriteLine(ServeBanner.Cluster(options));
         foreach (var line in ServeBanner.Exposure(options)) Console.WriteLine(line);
         Console.WriteLine(ServeBanner.Open(options, http, https, certificate, [.. Confer.Server.Tls.DevCertificate.LocalAddresses()]));
         await app.WaitForShutdownAsync(ct);

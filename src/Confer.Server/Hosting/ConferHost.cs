@@ -26,6 +26,9 @@ public static class ConferHost
         builder.AddConferHttps(options); // ServerCertificates with its first certificate, and the HTTPS listener
         Confer.Server.Acme.AcmeHosting.AddConferAcme(builder.Services, options); // --domain: certificates over ACME
         builder.Services.AddConferSignaling(options);
+        // --cluster: an Orleans silo beside Kestrel and the cluster's router (docs/scale-out.md); without it nothing of Orleans starts.
+        if (options.Cluster.Enabled)
+            Confer.Cluster.ClusterHosting.AddConferCluster(builder, options.Cluster, options.Bind, $"{Environment.MachineName}:{options.Cluster.Port}");
         builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
         Confer.Server.Webhooks.WebhookServices.AddConferWebhooks(builder.Services);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

@@ -158,6 +158,7 @@ public sealed partial class ServerOptions
         if (ValidateHttps() is { } https) return https;
         if (ValidateAcme() is { } acme) return acme;
         if (ValidateDrain() is { } drain) return drain;
+        if (ValidateCluster() is { } cluster) return cluster;
         if (MetricsBindGiven && MetricsPort is null) return "--metrics-bind needs --metrics-port: there is no metrics listener without a port.";
         foreach (var user in TurnUsers)
         {

@@ -167,6 +167,9 @@ public sealed class RoomManager
     /// <summary>True when the participant has a live connection, false in its grace period, null when absent.</summary>
     internal bool? IsConnected(RoomName name, string identity) => Find(name)?.IsConnected(identity);
 
+    /// <summary>True while this node holds a room of this name (a distributed router asks before it gives a room's claim up).</summary>
+    public bool Holds(RoomName name) => _rooms.ContainsKey(name.Value);
+
     private Room? Find(RoomName name) => _rooms.GetValueOrDefault(name.Value);
 
     /// <summary>The room with this name, made with these settings (or the defaults for a join) when there is none.</summary>

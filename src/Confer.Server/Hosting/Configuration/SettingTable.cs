@@ -30,7 +30,7 @@ internal static class SettingTable
     }
 
     /// <summary>Every setting, in the order <c>config check</c> prints them. Add a fragment here.</summary>
-    public static readonly IReadOnlyList<Setting> All = [.. Core, .. HttpsFlags.Settings, .. AcmeFlags.Settings, .. ObservabilityFlags.Settings, .. WebhookFlags.Settings, .. DrainFlags.Settings, .. SignalingFlags.Settings, .. HostFlags.Settings, .. TurnFlags.Settings];
+    public static readonly IReadOnlyList<Setting> All = [.. Core, .. HttpsFlags.Settings, .. AcmeFlags.Settings, .. ObservabilityFlags.Settings, .. WebhookFlags.Settings, .. DrainFlags.Settings, .. ClusterFlags.Settings, .. SignalingFlags.Settings, .. HostFlags.Settings, .. TurnFlags.Settings];
 
     /// <summary>Every setting with the <c>…File</c> companions of the secrets.</summary>
     public static readonly IReadOnlyList<Setting> WithFiles = [.. All.SelectMany(s => s.FileSetting is { } f ? new[] { s, f } : [s])];

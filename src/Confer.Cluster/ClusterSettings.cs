@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Confer.Cluster;
+
+/// <summary>
+/// How a node joins the cluster (docs/scale-out.md, docs/configuration.md "Cluster"): the Redis that holds the
+/// membership and the room directory, and the ports the nodes talk to each other on. Without <see cref="Redis"/> the
+/// node runs alone and nothing of the cluster starts.
+/// </summary>
+public sealed class ClusterSettings
+{
+    /// <summary><c>redis://host:port</c> (or <c>rediss://</c>, with an optional <c>:password@</c> and <c>/db</c>); null: no cluster.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The port other nodes reach this node's silo on (<c>--cluster-port</c>).</summary>
+    public int Port { get; set; } = 11111;
+
+    /// <summary>The Orleans client gateway port (<c>--cluster-gateway-port</c>); 0: no gateway (nodes need none).</summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>The address other nodes reach this node at (<c>--cluster-address</c>); null: the bound address, else the first up interface's.</summary>
+    public IPAddress? Address { get; set; }
+
+    /// <summary>Nodes with the same id on the same Redis form one cluster (<c>--cluster-id</c>).</summary>
+    public string Id { get; set; } = "confer";
+
+    /// <summary>The longest any call between nodes may take before it fails (Orleans' response timeout).</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a node waits for a probe's answer at first (Orleans' ProbeTimeout; its default is 5 s).</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most a probe timeout may grow to while this node itself is unwell (Orleans' MaxProbeTimeout).</summary>
+    public TimeSpan MaxProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a room's claim holds on its node without the room there: a join claims, then makes the room well within
+    /// this; after it, with no room on the node, the claim lapses and the next node to ask becomes the room's node.
+    /// </summary>
+    public TimeSpan RoomReleaseAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
+
+    /// <summary>Reads a <c>redis://</c> URI into StackExchange.Redis options; a sentence that says what is wrong, or null.</summary>
+    public static string? TryParseRedis(string text, out ConfigurationOptions options)
+    {
+        options = new ConfigurationOptions();
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss") || uri.Host.Length == 0)
+            return "is not a Redis address like redis://10.0.0.5:6379";
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port;
+        options.EndPoints.Add(uri.Host.Trim('[', ']'), port);
+        options.Ssl = uri.Scheme == "rediss";
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
+            if (parts.Length == 2)
+            {
+                if (parts[0].Length > 0) options.User = parts[0];
+                options.Password = parts[1];
+            }
+            else options.Password = parts[0];
+        }
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0)
+        {
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var db)) return "has a path that is not a database number (like redis://host:6379/0)";
+            options.DefaultDatabase = db;
+        }
+        options.AbortOnConnectFail = false; // a node that starts before Redis waits for it instead of failing for good
+        options.ConnectTimeout = 5000;
+        options.SyncTimeout = 5000;
+        return null;
+    }
+
+    /// <summary>Checks the settings; a sentence that names the setting and what to change, or null.</summary>
+    public string? Validate()
+    {
+        if (!Enabled) return null;
+        if (TryParseRedis(Redis!, out _) is { } problem) return $"--cluster {Redis} {problem}.";
+        if (Port is <= 0 or > 65535) return $"--cluster-port {Port} must be a port between 1 and 65535.";
+        if (GatewayPort is < 0 or > 65535 || GatewayPort == Port) return $"--cluster-gateway-port {GatewayPort} must be 0 (none) or a port other than --cluster-port.";
+        if (RoomReleaseAfter <= TimeSpan.Zero) return "the cluster's room release time must be positive.";
+        if (string.IsNullOrWhiteSpace(Id) || Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            return $"--cluster-id '{Id}' must be letters, digits, '-', '_' or '.'.";
+        return null;
+    }
+
+    /// <summary>The address to advertise: <see cref="Address"/>, else <paramref name="bound"/> when it is one address, else the first up interface's IPv4.</summary>
+    public IPAddress AdvertisedAddress(IPAddress bound)
+    {
+        if (Address is { } given) return given;
+        if (!bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any)) return bound;
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback) continue;
+            foreach (var a in nic.GetIPProperties().UnicastAddresses)
+                if (a.Address.AddressFamily == AddressFamily.InterNetwork) return a.Address;
+        }
+        return IPAddress.Loopback;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using Confer.Cluster.Rooms;
+using Confer.Cluster.Routing;
+using Confer.Server.Hosting;
+using Confer.Server.Tests.Hosting;
+using Confer.Signaling.Rooms;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+
+namespace Confer.Cluster.Tests.Support;
+
+/// <summary>One Confer node in this process (real Kestrel, TURN and an Orleans silo on loopback ports) joined to a cluster.</summary>
+internal sealed class ClusterNode : IAsyncDisposable
+{
+    public const string TurnSecret = "cluster-test-turn-secret-0123456789abcdef";
+
+    private ClusterNode(WebApplication app) => App = app;
+
+    public WebApplication App { get; }
+
+    public int HttpPort => ConferHost.HttpAddress(App).Port;
+
+    public int TurnPort => ConferHost.Turn(App).Port;
+
+    public string Silo => App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+
+    public string Name => App.Services.GetRequiredService<ILocalSiloDetails>().Name;
+
+    /// <summary>How long an unused claim holds in these tests (30 s in production).</summary>
+    public static readonly TimeSpan RoomReleaseAfter = TimeSpan.FromSeconds(2);
+
+    public static async Task<ClusterNode> StartAsync(string redis)
+    {
+        var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, TurnTlsPort = 0, Dev = true, TurnSecret = TurnSecret };
+        options.Cluster.Redis = redis;
+        options.Cluster.Port = DrainClient.FreePort();
+        options.Cluster.RoomReleaseAfter = RoomReleaseAfter;
+        Assert.Null(options.Validate());
+        var app = ConferHost.Build(options);
+        await app.StartAsync();
+        return new ClusterNode(app);
+    }
+
+    /// <summary>The members this node sees with the given status, by silo address.</summary>
+    public IReadOnlyList<string> Members(SiloStatus status) =>
+        [.. App.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
+            .Where(m => m.Status == status).Select(m => m.SiloAddress.ToParsableString())];
+
+    /// <summary>The status this node sees <paramref name="endpoint"/> (host:port) in, latest generation; null when unknown.</summary>
+    public SiloStatus? StatusOf(IPEndPoint endpoint) =>
+        App.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
+            .Where(m => m.SiloAddress.Endpoint.Equals(endpoint)).OrderByDescending(m => m.SiloAddress.Generation)
+            .Select(m => (SiloStatus?)m.Status).FirstOrDefault();
+
+    public Task<RoomHost> HostOfAsync(string room) => App.Services.GetRequiredService<ClusterRouter>().HostOfAsync(new RoomName(room));
+
+    /// <summary>Waits until this node sees <paramref name="count"/> active members; false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitActiveAsync(int count, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Members(SiloStatus.Active).Count != count)
+        {
+            if (Environment.TickCount64 > deadline) return false;
+            await Task.Delay(100);
+        }
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try { await App.StopAsync(cts.Token); } catch (OperationCanceledException) { }
+        await App.DisposeAsync();
+    }
+}

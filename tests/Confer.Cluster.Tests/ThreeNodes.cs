@@ -1,0 +1,31 @@
+using Confer.Cluster.Tests.Support;
+
+namespace Confer.Cluster.Tests;
+
+/// <summary>A real redis-server and three in-process Confer nodes that have formed one cluster (shared by a test class).</summary>
+public sealed class ThreeNodes : IAsyncLifetime
+{
+    private RedisProcess? _redis;
+
+    internal RedisProcess Redis => _redis!;
+
+    internal List<ClusterNode> Nodes { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisProcess.StartAsync();
+        for (var i = 0; i < 3; i++) Nodes.Add(await ClusterNode.StartAsync(_redis.Uri));
+        foreach (var node in Nodes)
+            Assert.True(await node.WaitActiveAsync(3, TimeSpan.FromSeconds(30)), $"{node.Name} did not see three active nodes");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in Nodes) await node.DisposeAsync();
+        _redis?.Dispose();
+    }
+}
+
+/// <summary>The cluster tests share two cores with the failure detector they measure: one at a time.</summary>
+[CollectionDefinition("cluster", DisableParallelization = true)]
+public sealed class ClusterCollection;
