@@ -101,9 +101,46 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         Assert.Equal(trackSid, Assert.Single(restarted.GetProperty("tracks").EnumerateArray()).GetProperty("trackSid").GetString());
     }
 
+    [Fact]
+    public async Task MediaEvents_SpeakersGoToEveryoneOnTheSfu_NeverNamingTheHidden_AndLayersOnlyToTheirPublisher()
+    {
+        await using var alice = await JoinV2Async("alice");
+        var trackSid = await PublishCameraAsync(alice);
+        await using var bob = await JoinV2Async("bob");
+        await using var ghost = await JoinV2Async("ghost", g => g.Hidden = true);
+        string Sid(TestClient c) => c.Join!.Value.GetProperty("participant").GetProperty("sid").GetString()!;
+        var events = Assert.IsAssignableFrom<IMediaEvents>(_plane.Events);
+
+        events.SpeakersChanged(new Confer.Signaling.Rooms.RoomName("sfu"), [new(new Confer.Signaling.Rooms.ParticipantSid(Sid(ghost)), 0.9), new(new Confer.Signaling.Rooms.ParticipantSid(Sid(alice)), 0.5)]);
+        foreach (var client in new[] { alice, bob, ghost })
+        {
+            var speakers = (await client.ExpectAsync("speakersChanged")).GetProperty("speakers");
+            var only = Assert.Single(speakers.EnumerateArray());
+            Assert.Equal(Sid(alice), only.GetProperty("sid").GetString());
+            Assert.Equal(0.5, only.GetProperty("level").GetDouble());
+        }
+
+        events.PublishedLayersChanged(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid(Sid(alice))), trackSid,
+            [new MediaLayer("q", true), new MediaLayer("h", false), new MediaLayer("f", false)]);
+        var layers = await alice.ExpectAsync("publishedLayers");
+        Assert.Equal(trackSid, layers.GetProperty("trackSid").GetString());
+        Assert.Equal("q:True h:False f:False", string.Join(" ", layers.GetProperty("layers").EnumerateArray()
+            .Select(l => $"{l.GetProperty("rid").GetString()}:{l.GetProperty("active").GetBoolean()}")));
+        Assert.True(await bob.NoneAsync("publishedLayers"));
+
+        // About a room or a participant that is gone: nothing, and nothing breaks.
+        events.SpeakersChanged(new Confer.Signaling.Rooms.RoomName("nowhere"), []);
+        events.PublishedLayersChanged(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid("PA_gone")), trackSid, []);
+        Assert.True(await alice.NoneAsync("publishedLayers"));
+    }
+
     /// <summary>Answers every publisher offer with "answer:N" (N tracks) and offers only when a subscriber's set changed.</summary>
     private sealed class RecordingPlane : IMediaPlane
     {
+        public IMediaEvents? Events { get; private set; }
+
+        public void Observe(IMediaEvents events) => Events = events;
+
         private readonly ConcurrentDictionary<string, string> _subscribed = new();
         public ConcurrentDictionary<string, string[]> Published { get; } = new();
         public ConcurrentBag<string> Answers { get; } = [];
