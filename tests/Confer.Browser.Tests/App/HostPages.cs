@@ -12,12 +12,15 @@ internal static class HostPages
 {
     public const string Password = "a-host-password-for-the-tests";
 
-    public static Task<MeetingHarness> StartAsync() => MeetingHarness.StartAsync(o =>
+    /// <param name="sfu">Media through Confer's SFU (with its TURN, as the SFU tests run it) instead of peer to peer.</param>
+    public static Task<MeetingHarness> StartAsync(bool sfu = false) => MeetingHarness.StartAsync(o =>
     {
         o.Dev = false;
         o.Signaling.Keys.Add("k", "a-long-enough-secret-of-32-characters");
         o.Hosts.Password = Password;
-    });
+        if (sfu) o.Signaling.Topology = Confer.Signaling.Topologies.Sfu;
+        o.AllowLoopbackPeers = true; // as --dev on loopback does: TURN may relay to 127.0.0.1
+    }, withTurn: sfu);
 
     /// <summary>
     /// Ada signs in from the start page ("New meeting" asks for the host password), starts a meeting, and joins it with

@@ -17,10 +17,13 @@ public sealed class ModerationTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
-    public async Task Host_MutesAsksToUnmuteStopsVideoAndShare_GuestConsents_EndMeetingEndsItForAll()
+    public Task Host_MutesAsksToUnmuteStopsVideoAndShare_GuestConsents_EndMeetingEndsItForAll() => RunAsync(_h);
+
+    /// <summary>The whole moderation walk on <paramref name="h"/> (also run through the SFU: Sfu/SfuModerationTests).</summary>
+    internal static async Task RunAsync(MeetingHarness h)
     {
-        var (ada, path) = await HostStartsMeetingAsync(_h, lobby: false);
-        var bob = await GuestAsksAsync(_h, path, "Bob");
+        var (ada, path) = await HostStartsMeetingAsync(h, lobby: false);
+        var bob = await GuestAsksAsync(h, path, "Bob");
         await bob.WaitForSelectorAsync("[data-testid=grid] .tile.local", new() { Timeout = 10000 });
         await WaitForTileVideoAsync(ada, "Bob");
 
