@@ -125,14 +125,16 @@ public class LabFixture : IAsyncLifetime
 
     /// <summary>A person in <paramref name="browser"/> who joins <paramref name="room"/> over HTTPS with the SDK (fake camera).</summary>
     /// <param name="optionsJson">The helper's join options as JSON (for example an <c>rtcConfig</c> with other ICE servers).</param>
+    /// <param name="beforeJoin">A JS function evaluated before joining (e.g. to keep the page's peer connections).</param>
     internal static async Task<(IPage Page, string Identity)> JoinAsync(ChromiumSession browser, string origin, string room, string name, List<string> console,
-        string optionsJson = "{}")
+        string optionsJson = "{}", string? beforeJoin = null)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"], BypassCSP = true });
         var page = await context.NewPageAsync();
         page.Console += (_, m) => { lock (console) console.Add($"[{name}] {m.Type}: {m.Text}"); };
         await page.GotoAsync($"{origin}/healthz");
         await page.EvaluateAsync(PeerScript.Source);
+        if (beforeJoin is not null) await page.EvaluateAsync(beforeJoin);
         var identity = await page.EvaluateAsync<string>("([room, name, opts]) => window.__peer.join(room, name, JSON.parse(opts))", new object[] { room, name, optionsJson });
         return (page, identity);
     }

@@ -9,13 +9,16 @@ namespace Confer.Browser.Tests.Sfu;
 /// <c>--topology auto</c>: two people talk browser to browser; a third joins and everyone moves to the SFU; the third
 /// leaves and, after <c>Signaling:MeshReturnDelay</c>, everyone moves back. Each viewer's longest time without a new
 /// frame of each remote video (requestVideoFrameCallback on the element the app shows it in) around each move is
-/// measured and must stay under a second; the app sees no trackUnsubscribed/trackSubscribed for those videos.
+/// measured and must stay under half a second; the app sees no trackUnsubscribed/trackSubscribed for those videos.
 /// </summary>
 public sealed class AutoTopologySdkTests : IAsyncLifetime
 {
     private static readonly TimeSpan Media = TimeSpan.FromSeconds(25);
-    /// <summary>The longest a remote video may stand still while the media moves.</summary>
-    private const double GapBoundMs = 1000;
+    /// <summary>
+    /// The longest a remote video may stand still while the media moves. Measured here: 0.1–0.2 s; swapping the new
+    /// track in before media flows through it (no make-before-break) measured 0.56–0.7 s, which this bound refuses.
+    /// </summary>
+    private const double GapBoundMs = 500;
     /// <summary>How long after a move the measured window goes on: the old engine lingers 2 s (EngineSwitch.js LINGER_MS), then closes.</summary>
     private const double AfterMoveMs = 3000;
     private MeetingHarness _h = null!;
