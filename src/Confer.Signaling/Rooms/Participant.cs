@@ -70,6 +70,15 @@ internal sealed class Participant : ISendableTracks
     /// </summary>
     public bool UsesSfu { get; set; }
 
+    /// <summary>
+    /// When the last subscriber offer went out and its answer has not come (a <see cref="TimeProvider"/> timestamp; 0:
+    /// none waits). One offer at a time: a change meanwhile sets <see cref="SubscriberOfferWanted"/>. The room's, under its lock.
+    /// </summary>
+    internal long SubscriberOfferSentAt { get; set; }
+
+    /// <summary>The tracks this participant should receive changed while an offer waited for its answer: offer again after it.</summary>
+    internal bool SubscriberOfferWanted { get; set; }
+
     /// <summary>The signaling protocol its client speaks (1 or 2): a protocol-1 client keeps an <c>auto</c> room in mesh.</summary>
     public int Protocol { get; init; } = 1;
 

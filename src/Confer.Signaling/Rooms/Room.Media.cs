@@ -35,6 +35,13 @@ internal sealed partial class Room
         if (!p.UsesSfu || Media is not { } media) return Error(p, m, ErrorCodes.InvalidMessage, "this room's media goes browser to browser: send 'answer' frames");
         if (string.IsNullOrEmpty(m.Sdp)) return Error(p, m, ErrorCodes.InvalidMessage, "subscriberAnswer needs 'sdp'");
         var result = media.SubscriberAnswer(Key(p), m.Sdp);
+        // Answered (even badly): the next offer may go, and one that waited goes now.
+        p.SubscriberOfferSentAt = 0;
+        if (p.SubscriberOfferWanted)
+        {
+            p.SubscriberOfferWanted = false;
+            SyncSubscriptionsLocked(only: p);
+        }
         return result.Error is null || Error(p, m, ErrorCodes.SdpRefused, result.Error);
     }
 
@@ -52,8 +59,7 @@ internal sealed partial class Room
     {
         if (!p.UsesSfu || Media is not { } media) return Error(p, m, ErrorCodes.InvalidMessage, "restartIce is for rooms that use the SFU");
         if (media.RestartSubscriberIce(Key(p)) is not { } offer) return Error(p, m, ErrorCodes.InvalidMessage, "no subscriber connection to restart yet");
-        var infos = offer.Tracks.Select(t => new SubscribedTrackInfo(t.Mid, t.TrackSid, t.ParticipantSid)).ToList();
-        p.Deliver(Frame.Serialize(new SubscriberOfferMessage(offer.Sdp, infos)));
+        SendSubscriberOfferLocked(p, offer);
         return true;
     }
 
@@ -75,13 +81,31 @@ internal sealed partial class Room
         foreach (var q in only is null ? _bySid.Values.ToList() : [only])
         {
             if (ReferenceEquals(q, except) || !q.UsesSfu || q.Ingest || !q.Permission.CanSubscribe) continue;
+            if (AwaitsSubscriberAnswerLocked(q))
+            {
+                q.SubscriberOfferWanted = true; // sent once the answer comes: two offers in flight race the browser's answers
+                continue;
+            }
             var tracks = new List<MediaTrack>();
             foreach (var other in _bySid.Values)
                 if (!ReferenceEquals(other, q) && other.UsesSfu) tracks.AddRange(PublishedLocked(other));
             if (media.Subscribe(Key(q), tracks) is not { } offer) continue;
-            var infos = offer.Tracks.Select(t => new SubscribedTrackInfo(t.Mid, t.TrackSid, t.ParticipantSid)).ToList();
-            q.Deliver(Frame.Serialize(new SubscriberOfferMessage(offer.Sdp, infos)));
+            SendSubscriberOfferLocked(q, offer);
         }
+    }
+
+    /// <summary>How long an offer may wait for its answer before the next one goes anyway (a client that lost it).</summary>
+    internal static readonly TimeSpan SubscriberAnswerWait = TimeSpan.FromSeconds(5);
+
+    private bool AwaitsSubscriberAnswerLocked(Participant q) =>
+        q.SubscriberOfferSentAt != 0 && _time.GetElapsedTime(q.SubscriberOfferSentAt) < SubscriberAnswerWait;
+
+    private void SendSubscriberOfferLocked(Participant q, MediaOffer offer)
+    {
+        var infos = offer.Tracks.Select(t => new SubscribedTrackInfo(t.Mid, t.TrackSid, t.ParticipantSid)).ToList();
+        q.Deliver(Frame.Serialize(new SubscriberOfferMessage(offer.Sdp, infos)));
+        q.SubscriberOfferSentAt = _time.GetTimestamp();
+        q.SubscriberOfferWanted = false;
     }
 
     /// <summary>A participant that used the SFU left: its connections go, and the others stop receiving its tracks.</summary>

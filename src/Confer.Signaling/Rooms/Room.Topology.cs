@@ -82,7 +82,11 @@ internal sealed partial class Room
             _releaseTimer?.Dispose();
             _releaseTimer = null;
             if (_onSfu || Media is not { } media) return;
-            foreach (var p in _bySid.Values) media.Remove(Key(p));
+            foreach (var p in _bySid.Values)
+            {
+                media.Remove(Key(p));
+                (p.SubscriberOfferSentAt, p.SubscriberOfferWanted) = (0, false); // the next SFU connection starts afresh
+            }
         }
     }
 

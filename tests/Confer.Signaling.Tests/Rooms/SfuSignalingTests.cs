@@ -102,6 +102,26 @@ public sealed class SfuSignalingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SubscriberOffers_GoOneAtATime_TheNextWaitsForTheAnswerToTheLast()
+    {
+        await using var alice = await JoinV2Async("alice");
+        var camera = await PublishCameraAsync(alice);
+        await using var bob = await JoinV2Async("bob");
+        Assert.Single((await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").EnumerateArray());
+
+        // Alice publishes a second track before Bob has answered: no second offer races the first.
+        await alice.SendAsync(new { type = "publishTrack", cid = "screen", kind = "video", source = "screen_share" });
+        await alice.ExpectAsync("trackPublished");
+        await alice.SendAsync(new { type = "publisherOffer", sdp = SendOffer(camera) });
+        await alice.ExpectAsync("publisherAnswer");
+        Assert.True(await bob.NoneAsync("subscriberOffer"));
+
+        // Bob answers: the offer that waited goes, with both tracks.
+        await bob.SendAsync(new { type = "subscriberAnswer", sdp = "answer" });
+        Assert.Equal(2, (await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").GetArrayLength());
+    }
+
+    [Fact]
     public async Task MediaEvents_SpeakersGoToEveryoneOnTheSfu_NeverNamingTheHidden_AndLayersOnlyToTheirPublisher()
     {
         await using var alice = await JoinV2Async("alice");
