@@ -134,4 +134,7 @@ internal sealed class AimdRateController
 
     /// <summary>Lowers the estimate to at most <paramref name="bitrate"/> (the estimator's feedback timeout).</summary>
     public void Cap(long bitrate) => Bitrate = Math.Clamp(Math.Min(Bitrate, bitrate), _options.MinBitrate, _options.MaxBitrate);
+
+    /// <summary>Raises the estimate to <paramref name="bitrate"/> for a probe (the sender will try that much); never lowers it.</summary>
+    public void Raise(long bitrate) => Bitrate = Math.Clamp(Math.Max(Bitrate, bitrate), _options.MinBitrate, _options.MaxBitrate);
 }

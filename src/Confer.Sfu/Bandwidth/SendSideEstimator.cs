@@ -171,6 +171,25 @@ internal sealed class SendSideEstimator
         return TargetBitrate;
     }
 
+    /// <summary>
+    /// A probe by media: the sender wants to try <paramref name="bitrate"/> (the next simulcast layer) although the estimate
+    /// cannot climb there on its own — it never rises above 1.5 × what was acknowledged, so a subscriber held on a low
+    /// layer would stay there after its link recovered. Only while nothing says the path is congested; the layer sent is
+    /// the probe, and overuse or loss brings the estimate down again as usual. Returns the target.
+    /// </summary>
+    public long Probe(long bitrate)
+    {
+        if (Usage != BandwidthUsage.Normal || bitrate <= TargetBitrate) return TargetBitrate;
+        _delayBased.Raise(bitrate);
+        _lossBased.Raise(bitrate);
+        TargetBitrate = Math.Clamp(bitrate, _options.MinBitrate, _options.MaxBitrate);
+        Probes++;
+        return TargetBitrate;
+    }
+
+    /// <summary>How many probes raised the estimate.</summary>
+    public long Probes { get; private set; }
+
     /// <summary>How many times <see cref="OnTick"/> lowered the target for missing feedback.</summary>
     public long TimeoutCuts { get; private set; }
 }

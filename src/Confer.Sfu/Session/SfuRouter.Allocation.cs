@@ -33,7 +33,8 @@ internal sealed partial class SfuRouter
                     demands[i] = consumer.Demand(nowMicros, speakers.Any(s => s.ParticipantId == consumer.Producer.ParticipantId));
             }
             var decisions = new LayerDecision[demands.Length];
-            _allocator.Allocate(subscriber.TargetBitrate, demands, decisions);
+            long allocated = _allocator.Allocate(subscriber.TargetBitrate, demands, decisions);
+            subscriber.ConsiderProbe(OneLayerUp(demands, decisions, allocated), now, frequency);
             for (int i = 0; i < consumers.Count; i++)
             {
                 var consumer = consumers[i];
@@ -42,5 +43,23 @@ internal sealed partial class SfuRouter
                         consumer.ApplyAllocation(decisions[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// What the subscriber would need for its first budget-limited video (the allocator ranks them) to go one spatial layer
+    /// up toward what its tile calls for; 0 when none is held below it by the estimate.
+    /// </summary>
+    private static long OneLayerUp(DownTrackDemand[] demands, LayerDecision[] decisions, long allocated)
+    {
+        for (int i = 0; i < decisions.Length; i++)
+        {
+            var d = decisions[i];
+            if (d.Reason is not (AllocationReason.BudgetLimited or AllocationReason.MinimumOverBudget or AllocationReason.PausedNoBudget)) continue;
+            int next = d.Target.IsPaused ? 0 : d.Target.Spatial + 1;
+            foreach (var offer in demands[i].Layers)
+                if (offer.Layer.Spatial == next && offer.Bitrate > 0)
+                    return allocated - d.Bitrate + offer.Bitrate + offer.Bitrate / 10;
+        }
+        return 0;
     }
 }

@@ -68,6 +68,35 @@ internal sealed class SubscriberConnection : IRtpPacketReceiver
             return _history.Record(size, micros);
     }
 
+    private long _deficientSince, _lastProbeAt, _probedTo;
+    private long _probeInterval;
+
+    /// <summary>
+    /// After an allocation: <paramref name="wanted"/> is the estimate the subscriber's tiles call for one layer up (0 when
+    /// every video got the layer its tile needs). Deficient for a while with an uncongested path, the estimate is raised
+    /// there so the next layer is tried (probing by media, LiveKit's "probe by layer"); a probe the path refuses (the
+    /// estimate fell back) makes the next wait twice as long, up to 32 s.
+    /// </summary>
+    internal void ConsiderProbe(long wanted, long now, long frequency)
+    {
+        lock (_sendLock)
+        {
+            if (_probeInterval == 0) _probeInterval = 4 * frequency;
+            if (_probedTo != 0 && now - _lastProbeAt >= 2 * frequency)
+            {
+                bool held = Estimator.TargetBitrate >= _probedTo * 9 / 10;
+                _probeInterval = held ? 4 * frequency : Math.Min(_probeInterval * 2, 32 * frequency);
+                _probedTo = 0;
+            }
+            if (wanted <= Estimator.TargetBitrate) { _deficientSince = 0; return; }
+            if (_deficientSince == 0) _deficientSince = now;
+            if (_probedTo != 0 || now - _deficientSince < _probeInterval || now - _lastProbeAt < _probeInterval) return;
+            if (Estimator.Probe(wanted) < wanted) return;
+            _lastProbeAt = now;
+            _probedTo = wanted;
+        }
+    }
+
     /// <summary>The router's tick: the estimator backs off when feedback stops.</summary>
     internal void OnTick()
     {
