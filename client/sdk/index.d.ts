@@ -149,7 +149,7 @@ export interface EngineSample {
 /** What a media engine reports; the Room alone turns reports into state and RoomEvents. */
 export interface EngineHost {
   /** `fields.to` names the participant sid. */
-  sendSignal(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription', fields: Record<string, unknown>): void;
+  sendSignal(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription' | 'restartIce', fields: Record<string, unknown>): void;
   trackArrived(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
   /** The same publication's media through another connection (mesh ↔ SFU): same RemoteTrack, new browser track, no events. */
   trackSwapped(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null): void;
@@ -158,6 +158,8 @@ export interface EngineHost {
   /** A data message framed as publishData frames it on a data channel. */
   dataReceived(participantSid: string, bytes: Uint8Array): void;
   sampled(sample: EngineSample): void;
+  /** The media path died (an ICE restart follows): the Room has the signaling socket prove itself at once. */
+  pathDead(): void;
 }
 
 /** What a Room asks of its media engine (participants by sid); see sdk/engine/MediaEngine.js. */

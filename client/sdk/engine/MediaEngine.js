@@ -58,7 +58,7 @@
  * What an engine reports. Implemented by the Room (the engine gets it in `start`); the Room alone
  * turns these into public state and RoomEvents.
  * @typedef {Object} EngineHost
- * @property {(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription', fields: Record<string, unknown>) => void} sendSignal
+ * @property {(type: 'offer' | 'answer' | 'candidate' | 'publisherOffer' | 'subscriberAnswer' | 'updateSubscription' | 'restartIce', fields: Record<string, unknown>) => void} sendSignal
  *   sends a signaling frame; for `offer`, `answer` and `candidate`, `fields.to` names the participant sid it is for
  *   (the others are protocol 2's, to the server's SFU)
  * @property {(participantSid: string, trackSid: string, track: MediaStreamTrack, receiver: RTCRtpReceiver | null) => void} trackArrived

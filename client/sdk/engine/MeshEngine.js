@@ -231,6 +231,7 @@ export class MeshEngine {
     peer.on('track', (mst, trackSid, receiver) => { if (current()) host.trackArrived(sid, trackSid, mst, receiver); });
     peer.on('state', (state) => { if (current()) host.connectionStateChanged(sid, state); });
     peer.on('data', (bytes) => { if (current()) host.dataReceived(sid, bytes); });
+    peer.on('pathDead', () => { if (current()) host.pathDead?.(); }); // the signaling socket may have died with it
     for (const media of this.#published.values()) peer.addPublication(media);
     return peer;
   }

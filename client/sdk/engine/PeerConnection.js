@@ -33,7 +33,7 @@ const LOSSY_LABEL = 'confer-lossy';
  * usually a spare made before the newcomer arrived (MeshEngine), its offer and candidates ready to go.
  *
  * Emits (internal): `track` (track: MediaStreamTrack, trackSid: string, receiver: RTCRtpReceiver),
- * `state` (state: RTCPeerConnectionState), `data` (bytes: Uint8Array, reliable: boolean).
+ * `state` (state: RTCPeerConnectionState), `data` (bytes: Uint8Array, reliable: boolean), `pathDead` (an ICE restart follows).
  * @internal
  */
 export class PeerConnection extends Emitter {
@@ -135,6 +135,7 @@ export class PeerConnection extends Emitter {
     };
     this.#watchIce = new IceWatch(pc, (why) => {
       console.debug(`confer: ICE path dead (${why}); restarting`);
+      this.emit('pathDead');
       this.restartIce();
     }, () => receivesMedia(pc));
     pc.onconnectionstatechange = () => this.#onState();

@@ -15,6 +15,11 @@ const DISCONNECTED_RESTART_MS = 1000;
 const SILENCE_RESTART_MS = 2000;
 /** Growth at most this far apart counts as a steady flow (the engines sample every 500 ms). */
 const STEADY_GAP_MS = 1200;
+/**
+ * Growth at this many samples in a row counts as a steady flow too, however far apart the samples came: a page starved
+ * of CPU samples late, and consent checks alone (seconds apart) never grow three samples running.
+ */
+const STEADY_STREAK = 3;
 /** After a restart for silence, the next one waits at least this long (the first must have its chance). */
 const SILENCE_RESTART_GAP_MS = 8000;
 
@@ -34,7 +39,7 @@ export class IceWatch {
   #timer;
   #closed = false;
   /** Bytes received on the selected pair at the last stats sample, and when they last grew (performance.now()). */
-  #heard = { bytes: -1, at: 0, gap: Infinity, restartedAt: -Infinity };
+  #heard = { bytes: -1, at: 0, gap: Infinity, streak: 0, running: false, restartedAt: -Infinity };
 
   /**
    * @param {RTCPeerConnection} pc
@@ -80,12 +85,15 @@ export class IceWatch {
     const heard = this.#heard;
     if (bytes < 0 || bytes !== heard.bytes) {
       heard.gap = bytes >= 0 && heard.bytes >= 0 ? now - heard.at : Infinity;
+      heard.streak = bytes < 0 || heard.bytes < 0 ? 0 : heard.running ? heard.streak + 1 : 1;
+      heard.running = true;
       heard.bytes = bytes;
       heard.at = now;
       return;
     }
     // Only a flow that was steady (bytes at every sample) and stopped: an idle path hears consent checks alone, seconds apart.
-    if (heard.gap > STEADY_GAP_MS) return;
+    heard.running = false; // a sample without growth ends the run
+    if (!this.#steady()) return;
     if (now - heard.at < SILENCE_RESTART_MS || now - heard.restartedAt < SILENCE_RESTART_GAP_MS) return;
     if (!this.#expecting() || this.#pc.signalingState !== 'stable') return; // a negotiation under way brings new ICE anyway
     heard.restartedAt = now;
@@ -95,7 +103,12 @@ export class IceWatch {
   /** True while a flow that was steady has brought nothing for SILENCE_RESTART_MS (as of the last sample). */
   get silent() {
     const heard = this.#heard;
-    return heard.bytes >= 0 && heard.gap <= STEADY_GAP_MS && performance.now() - heard.at >= SILENCE_RESTART_MS && this.#expecting();
+    return heard.bytes >= 0 && this.#steady() && performance.now() - heard.at >= SILENCE_RESTART_MS && this.#expecting();
+  }
+
+  /** Whether the flow was steady up to its last growth: growth close together, or at several samples in a row. */
+  #steady() {
+    return this.#heard.gap <= STEADY_GAP_MS || this.#heard.streak >= STEADY_STREAK;
   }
 
   close() {

@@ -125,7 +125,7 @@ public sealed class SfuSdkTests : IAsyncLifetime
             Assert.True(errors.Length == 0, $"server errors at {me}: {string.Join("; ", errors)}");
         }
         // The operator sees the paths: each of the three reported its two others as one through the SFU (mediaPath frames),
-        // as its selected candidate pair says (on this loopback machine Chromium picks its TURN candidate: "sfu-turn").
+        // as its selected candidate pair says (sfu-udp, sfu-tcp or sfu-turn, whichever Chromium selected on this loopback machine).
         string metrics = "";
         int sfu = 0, mesh = 0;
         for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(10); DateTime.UtcNow < until && sfu < 6; await Task.Delay(200))
