@@ -15,6 +15,24 @@ public sealed class SendSideEstimatorUnitTests
         Assert.Equal(0, estimator.AcknowledgedBitrate);
     }
 
+    [Fact]
+    public void Probe_RaisesTheEstimateOnAnUncongestedPath_NeverLowersIt_AndFeedbackStillRules()
+    {
+        var time = new FakeTimeProvider();
+        var history = new SendHistory(time);
+        var estimator = new SendSideEstimator(history, time);
+        Assert.Equal(1_000_000, estimator.Probe(500_000)); // lower than the estimate: nothing to try
+        Assert.Equal(0, estimator.Probes);
+        Assert.Equal(1_800_000, estimator.Probe(1_800_000));
+        Assert.Equal(1_800_000, estimator.TargetBitrate);
+        Assert.Equal(1, estimator.Probes);
+        // Packets out and no feedback: the timeout still cuts from the probed value.
+        history.Record(1200, MediaClock.NowMicros(time));
+        time.Advance(TimeSpan.FromSeconds(5));
+        estimator.OnTick();
+        Assert.True(estimator.TargetBitrate < 1_800_000);
+    }
+
     [Theory]
     [InlineData(0, 100, 1000)]
     [InlineData(100, 50, 60)]
