@@ -89,6 +89,14 @@ export async function askAgain(room, ticket) {
   throw refusal(status, json);
 }
 
+/**
+ * Stops waiting: hosts no longer see us in the lobby (best effort; the server forgets us anyway when we stop asking).
+ * @param {string} room @param {string} ticket
+ */
+export async function leaveLobby(room, ticket) {
+  try { await call('DELETE', `/api/join/${encodeURIComponent(ticket)}`, { room }); } catch { /* gone either way */ }
+}
+
 /** @param {number} status @param {any} json */
 function refusal(status, json) {
   const text = /** @type {Record<number, string>} */ ({

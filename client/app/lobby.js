@@ -2,7 +2,7 @@
 // How the meeting page gets its token: an invitation's token from the link; with hosts set up, POST /api/join (a host
 // at once; a guest at once or after waiting in the lobby: "Waiting for the host to let you in", polled about every
 // second, with Cancel); without hosts, /api/token as in --dev. Refusals come back as JoinRefused in plain words.
-import { askAgain, askToJoin, hostSession, JoinRefused } from './host.js';
+import { askAgain, askToJoin, hostSession, JoinRefused, leaveLobby } from './host.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -48,7 +48,7 @@ async function waitInLobby(room, ticket) {
   let cancelled = false;
   /** @type {() => void} */
   let wake = () => {};
-  $('lobby-cancel').onclick = () => { cancelled = true; wake(); };
+  $('lobby-cancel').onclick = () => { cancelled = true; wake(); leaveLobby(room, ticket); };
   const started = Date.now();
   try {
     for (let asks = 0; Date.now() - started < MAX_WAIT_MS && asks < MAX_WAIT_MS / POLL_MS; asks++) {

@@ -51,6 +51,7 @@ internal static class HostEndpoints
         app.MapPost("/api/meetings", OpenMeetingAsync);
         app.MapPost("/api/join", JoinAsync);
         app.MapPost("/api/join/{ticket}", PollAsync);
+        app.MapDelete("/api/join/{ticket}", LeaveLobbyAsync);
     }
 
     private static OptionsValidationException Invalid(string problem) => new(HostSignInOptions.Section, typeof(HostSignInOptions), [problem]);
@@ -151,6 +152,20 @@ internal static class HostEndpoints
         var room = new RoomName(body.Room!);
         var knock = (await Router(ctx).RequestAsync(new LobbyPollRequest(room, ticket), ctx.RequestAborted)).Knock;
         await Answer(ctx, room, knock, polling: true).ExecuteAsync(ctx);
+    }
+
+    /// <summary>Cancel on the waiting page: the guest leaves the lobby at once (else hosts see it until it stops asking).</summary>
+    private static async Task LeaveLobbyAsync(HttpContext ctx)
+    {
+        var body = await RoomApi.ReadAsync(ctx, Json.JoinBody);
+        var ticket = ctx.Request.RouteValues["ticket"] as string;
+        if (body is null || !RoomName.IsValid(body.Room) || ticket is not { Length: > 0 and <= 64 })
+        {
+            await RoomApi.Problem(400, "the body needs the 'room' the ticket is for").ExecuteAsync(ctx);
+            return;
+        }
+        await Router(ctx).RequestAsync(new LobbyLeaveRequest(new RoomName(body.Room!), ticket), ctx.RequestAborted);
+        ctx.Response.StatusCode = 204; // gone either way: a ticket nobody waits with is no error to the person who left
     }
 
     private static IResult Answer(HttpContext ctx, RoomName room, KnockResult? knock, bool polling = false) => knock?.Outcome switch

@@ -58,6 +58,9 @@ internal sealed partial class Room
                 case LobbyPollRequest poll:
                     return new RoomReply(ApiOutcome.Done) { Knock = PollLocked(poll.Ticket) };
 
+                case LobbyLeaveRequest leave:
+                    return LeaveLobbyLocked(leave.Ticket) ? RoomReply.Done : new RoomReply(ApiOutcome.NoParticipant, "nobody waits with that ticket");
+
                 case SendDataRequest send:
                     var data = send.Data;
                     var body = Frame.Serialize(new DataMessage(null, null, data.Payload!, data.Encoding ?? "text", data.Topic, true));

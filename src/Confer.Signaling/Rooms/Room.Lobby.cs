@@ -71,6 +71,14 @@ internal sealed partial class Room
         return g.State == KnockOutcome.Enter ? new KnockResult(KnockOutcome.Enter, null, g.Identity, g.Name) : new KnockResult(g.State);
     }
 
+    /// <summary>The guest with <paramref name="ticket"/> stops waiting; true when it was waiting (hosts are told).</summary>
+    private bool LeaveLobbyLocked(string ticket)
+    {
+        if (!_lobbyGuests.Remove(ticket, out var g)) return false;
+        if (g.State == KnockOutcome.Wait) SendLobbyLocked();
+        return true;
+    }
+
     /// <summary>A host's <c>admit</c> or <c>deny</c>.</summary>
     private bool DecideLocked(Participant host, ClientMessage m, bool admit)
     {

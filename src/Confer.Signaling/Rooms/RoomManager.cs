@@ -136,6 +136,7 @@ public sealed class RoomManager
             case MuteTrackRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case KnockRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case LobbyPollRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
+            case LobbyLeaveRequest r: return Find(r.Room)?.Handle(request) ?? RoomReply.NoRoom;
             case SendDataRequest r:
                 if (Room.ValidateData(r.Data.Payload, r.Data.Encoding, r.Data.Topic) is { } problem) return new RoomReply(ApiOutcome.BadRequest, problem);
                 if (System.Text.Encoding.UTF8.GetByteCount(r.Data.Payload!) > _options.MaxDataBytes)

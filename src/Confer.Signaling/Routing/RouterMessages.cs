@@ -62,6 +62,9 @@ public sealed record KnockRequest(RoomName Room, ParticipantIdentity Identity, s
 /// <summary>A waiting guest asks how its <see cref="Ticket"/> stands (and so shows it is still there).</summary>
 public sealed record LobbyPollRequest(RoomName Room, string Ticket) : RoomRequest;
 
+/// <summary>A waiting guest stops waiting (Cancel on the waiting page): hosts no longer see it in the lobby.</summary>
+public sealed record LobbyLeaveRequest(RoomName Room, string Ticket) : RoomRequest;
+
 /// <summary>What a knock or a lobby poll came to.</summary>
 public enum KnockOutcome { Enter, Wait, Denied, Locked, Full, Unknown }
 

@@ -126,6 +126,28 @@ public sealed class MeetingAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Guest_WhoCancels_LeavesTheLobbyAtOnce_AndItsTicketIsGone()
+    {
+        var (hostBrowser, host) = await HostInAsync("cancel-room", lobby: true);
+        await using var hostGuard = host;
+        using var browserGuard = hostBrowser;
+        using var guest = Browser();
+        var ticket = (await PostAsync(guest, "/api/join", new { room = "cancel-room", name = "Bob" })).Body.GetProperty("wait").GetString()!;
+        Assert.Single((await host.ExpectAsync("lobby")).GetProperty("waiting").EnumerateArray());
+
+        var leave = await guest.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/join/{ticket}") { Content = JsonContent.Create(new { room = "cancel-room" }) });
+        Assert.Equal(HttpStatusCode.NoContent, leave.StatusCode);
+        Assert.Empty((await host.ExpectAsync("lobby")).GetProperty("waiting").EnumerateArray());
+        Assert.Equal(HttpStatusCode.Gone, (await PostAsync(guest, $"/api/join/{ticket}", new { room = "cancel-room" })).Status);
+        // Again, or with a ticket nobody holds: still 204, and nothing changes for the host.
+        var again = await guest.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/join/{ticket}") { Content = JsonContent.Create(new { room = "cancel-room" }) });
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.True(await host.NoneAsync("lobby"));
+        var bad = await guest.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/join/{ticket}") { Content = JsonContent.Create(new { room = "" }) });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task DeniedGuest_IsTold_AndAGuestCannotAdmitAnyone()
     {
         var (hostBrowser, host) = await HostInAsync("deny-room", lobby: true);
