@@ -74,7 +74,7 @@ public sealed class SfuCleanupTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ThreePagesClose_TimeoutsCleanUpEverything()
+    public async Task ThreePagesClose_EverythingTheSfuHeldIsGone()
     {
         var pages = await CallAsync("sfu-cleanup-close");
         foreach (var page in pages) await page.Context.CloseAsync();
@@ -87,7 +87,7 @@ public sealed class SfuCleanupTests : IAsyncLifetime
     /// freshness (5 s here). Measured: zero 1.0–2.1 s after the crashes.
     /// </summary>
     [Fact]
-    public async Task ThreePagesCrash_TimeoutsCleanUpEverything()
+    public async Task ThreePagesCrash_EverythingTheSfuHeldIsGone()
     {
         var pages = await CallAsync("sfu-cleanup-crash");
         var sessions = await Task.WhenAll(pages.Select(p => p.Context.NewCDPSessionAsync(p)));
