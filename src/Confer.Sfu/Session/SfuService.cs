@@ -104,6 +104,9 @@ public sealed partial class SfuService : IDisposable
     /// <summary>Rooms with at least one participant on the SFU.</summary>
     public int RoomCount => _rooms.Count;
 
+    /// <summary>Media transports held now (each owns its ICE session, DTLS and SRTP contexts): zero once every call ended.</summary>
+    public int TransportCount => _transports.Count;
+
     /// <summary>Answers a publisher offer; tracks whose sid is no section's msid are simply not forwarded.</summary>
     public SfuAnswer Publish(string room, string participant, string offerSdp, IReadOnlyList<SfuTrack> tracks)
     {
