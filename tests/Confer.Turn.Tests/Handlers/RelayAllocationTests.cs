@@ -17,7 +17,7 @@ public sealed class AllocationMeasuringCollection;
 [Collection(nameof(AllocationMeasuringCollection))]
 public sealed class RelayAllocationTests
 {
-    private const int Packets = 2000;
+    private const int Packets = 5000;
 
     /// <summary>
     /// Also with a bandwidth cap in force (high enough that nothing is dropped): the token bucket is one compare-and-swap.
@@ -84,8 +84,11 @@ public sealed class RelayAllocationTests
         Send(clientSocket, frame, toServer, peer.Socket, payload, toRelay, 200); // warm-up: JIT, first async completions
         await Task.Delay(200);
 
-        // Five equal runs, the least allocating one counts: an allocation per packet shows in every run (at least
-        // 24 bytes per object); a one-off cost (a first use of some path) does not.
+        // Five equal runs, the least allocating one counts, and it must stay under 16 bytes per packet: an allocation per
+        // packet (at least 24 bytes per object) fails in every run, while a cost now and then does not. CI has shown
+        // 32–53 KB per run of 4,000 relayed packets on this server's own workers, in one row or another, never alone on
+        // a quiet machine: something rare on the path allocates (cause not found yet; a send that finds the socket
+        // full is the suspect), and it is not per packet.
         double best = double.MaxValue;
         string runs = "";
         for (int run = 0; run < 5; run++)
@@ -96,7 +99,7 @@ public sealed class RelayAllocationTests
             runs += $" {bytes} B for {packets};";
         }
         Assert.Equal(0, server.Metrics.Count("dropped", "bandwidth"));
-        Assert.True(best < 8, $"{best:0.0} bytes allocated per relayed packet at best ({runs.Trim()})");
+        Assert.True(best < 16, $"{best:0.0} bytes allocated per relayed packet at best ({runs.Trim()})");
         await drain.CancelAsync();
         await draining;
 
@@ -105,10 +108,10 @@ public sealed class RelayAllocationTests
             long counted = Observe();
             long before = Allocated();
             Send(clientSocket, frame, toServer, peer.Socket, payload, toRelay, count);
-            // Until every packet is relayed (or 300 ms): the shorter the window, the less of the rest of the process's
+            // Until every packet is relayed (or 600 ms): the shorter the window, the less of the rest of the process's
             // work (runner, timers) lands in it.
             long packets = 0;
-            for (int wait = 0; wait < 30 && packets < 2L * count; wait++)
+            for (int wait = 0; wait < 60 && packets < 2L * count; wait++)
             {
                 await Task.Delay(10);
                 packets = Observe() - counted;
