@@ -46,15 +46,6 @@ public sealed class SfuImpairmentTests(SfuLabFixture lab, ITestOutputHelper outp
         }
         """;
 
-    private const string KeepConnections = """
-        () => {
-          const pcs = window.__pcs = [];
-          const Native = window.RTCPeerConnection;
-          window.RTCPeerConnection = function (...args) { const pc = new Native(...args); pcs.push(pc); return pc; };
-          window.RTCPeerConnection.prototype = Native.prototype;
-        }
-        """;
-
     /// <summary>Shows only <paramref name="who"/>'s camera, large (so the top layer is wanted); the others are hidden.</summary>
     private static string ShowLarge(string who) =>
         $"() => document.head.append(Object.assign(document.createElement('style'), {{ textContent: 'video {{ display: none; }} video[data-identity=\"{who}\"][data-source=\"camera\"] {{ display: block; width: 1280px; height: 720px; }}' }}))";
@@ -113,7 +104,7 @@ public sealed class SfuImpairmentTests(SfuLabFixture lab, ITestOutputHelper outp
         await using var publisherBrowser = await lab.LaunchBrowserAsync(lab.Home1);
         await using var viewerBrowser = await lab.LaunchBrowserAsync(lab.Home2);
         const string room = "lab-sfu-loss";
-        var (publisher, pubId) = await LabFixture.JoinAsync(publisherBrowser, LabFixture.Origin, room, "lossy", console, beforeJoin: KeepConnections);
+        var (publisher, pubId) = await LabFixture.JoinAsync(publisherBrowser, LabFixture.Origin, room, "lossy", console, beforeJoin: PeerScript.KeepConnections);
         var (viewer, _) = await LabFixture.JoinAsync(viewerBrowser, LabFixture.Origin, room, "viewer", console);
         await viewer.EvaluateAsync(ShowLarge(pubId));
         var inbound = $"({Inbound})({JsonSerializer.Serialize(pubId)})";

@@ -89,6 +89,25 @@ window.__peer = {
 };
 """;
 
+    /// <summary>
+    /// A JS function to run before joining: keeps every RTCPeerConnection the page makes on <c>window.__pcs</c> (for raw
+    /// getStats and SDP), and when each became connected (performance.now, ms) on <c>window.__connectedAt</c>.
+    /// </summary>
+    public const string KeepConnections = """
+        () => {
+          const pcs = window.__pcs = [];
+          const connectedAt = window.__connectedAt = [];
+          const Native = window.RTCPeerConnection;
+          window.RTCPeerConnection = function (...args) {
+            const pc = new Native(...args);
+            pcs.push(pc);
+            pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') connectedAt.push(Math.round(performance.now())); });
+            return pc;
+          };
+          window.RTCPeerConnection.prototype = Native.prototype;
+        }
+        """;
+
     /// <summary>A JS function (room) => string describing peers, transceivers, publications and events, for failure messages.</summary>
     public const string DebugFunction = """
 (room) => JSON.stringify({ me: room.localParticipant.identity, state: room.state, mediaError: window.__peer?.mediaError,

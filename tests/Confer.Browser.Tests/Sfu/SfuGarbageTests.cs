@@ -20,16 +20,6 @@ public sealed class SfuGarbageTests : IAsyncLifetime
     public async Task InitializeAsync() => _h = await MeetingHarness.StartAsync(o => o.Signaling.Topology = Confer.Signaling.Topologies.Sfu, withTurn: true);
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
-    /// <summary>Keeps every RTCPeerConnection the page makes on window.__pcs.</summary>
-    private const string Spy = """
-        () => {
-          const pcs = window.__pcs = [];
-          const Native = window.RTCPeerConnection;
-          window.RTCPeerConnection = function (...args) { const pc = new Native(...args); pcs.push(pc); return pc; };
-          window.RTCPeerConnection.prototype = Native.prototype;
-        }
-        """;
-
     /// <summary>The server's ufrags (from the remote descriptions) and the page's sending SSRCs (from its local ones).</summary>
     private const string Sdp = """
         () => {
@@ -48,8 +38,8 @@ public sealed class SfuGarbageTests : IAsyncLifetime
     [Fact]
     public async Task GarbageOnTheMediaPorts_DuringACall_TheCallKeepsDecoding()
     {
-        var (a, alice) = await _h.JoinAsync("sfu-garbage", "Alice", beforeJoin: Spy);
-        var (b, bob) = await _h.JoinAsync("sfu-garbage", "Bob", beforeJoin: Spy);
+        var (a, alice) = await _h.JoinAsync("sfu-garbage", "Alice", beforeJoin: PeerScript.KeepConnections);
+        var (b, bob) = await _h.JoinAsync("sfu-garbage", "Bob", beforeJoin: PeerScript.KeepConnections);
         await MeetingHarness.WaitForVideoFromAsync(a, Media, bob);
         await MeetingHarness.WaitForVideoFromAsync(b, Media, alice);
         await Task.Delay(2000); // let the selected pairs and paths settle

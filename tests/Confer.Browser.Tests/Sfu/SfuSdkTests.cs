@@ -22,12 +22,9 @@ public sealed class SfuSdkTests : IAsyncLifetime
     /// Keeps every RTCPeerConnection the page makes on window.__pcs, every data message received on window.__got, and
     /// every server error as "type of the frame it answers: message" on window.__errors.
     /// </summary>
-    private const string Spy = """
+    private const string Spy = $$"""
         () => {
-          const pcs = window.__pcs = [];
-          const Native = window.RTCPeerConnection;
-          window.RTCPeerConnection = function (...args) { const pc = new Native(...args); pcs.push(pc); return pc; };
-          window.RTCPeerConnection.prototype = Native.prototype;
+          ({{PeerScript.KeepConnections}})();
           window.__got = [];
           const sent = {}, errors = window.__errors = [];
           const send = WebSocket.prototype.send;

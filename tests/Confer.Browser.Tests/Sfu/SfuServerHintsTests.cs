@@ -49,22 +49,13 @@ public sealed class SfuServerHintsTests(ITestOutputHelper output) : IAsyncLifeti
         }
         """;
 
-    private const string KeepConnections = """
-        () => {
-          const pcs = window.__pcs = [];
-          const Native = window.RTCPeerConnection;
-          window.RTCPeerConnection = function (...args) { const pc = new Native(...args); pcs.push(pc); return pc; };
-          window.RTCPeerConnection.prototype = Native.prototype;
-        }
-        """;
-
     private static string TileSize(int width, int height) =>
         $"() => {{ const s = document.getElementById('tile-size') ?? document.head.appendChild(Object.assign(document.createElement('style'), {{ id: 'tile-size' }})); s.textContent = 'video {{ width: {width}px; height: {height}px; }}'; }}";
 
     [Fact]
     public async Task Dynacast_SmallTilesEverywhere_PublisherStopsTheUpperLayers_AndALargeTileBringsThemBack()
     {
-        var (alice, aliceId) = await _h.JoinAsync("sfu-dynacast", "Alice", beforeJoin: $"() => {{ ({KeepConnections})(); ({Spy})(); }}");
+        var (alice, aliceId) = await _h.JoinAsync("sfu-dynacast", "Alice", beforeJoin: $"() => {{ ({PeerScript.KeepConnections})(); ({Spy})(); }}");
         var (bob, _) = await _h.JoinAsync("sfu-dynacast", "Bob");
         var (carol, _) = await _h.JoinAsync("sfu-dynacast", "Carol");
         foreach (var page in new[] { bob, carol }) await page.EvaluateAsync(TileSize(96, 54));

@@ -20,20 +20,6 @@ public sealed class SfuSixPeopleTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync() => _h = await MeetingHarness.StartAsync(o => o.Signaling.Topology = Confer.Signaling.Topologies.Sfu);
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
-    private const string KeepConnections = """
-        () => {
-          const pcs = window.__pcs = [];
-          const Native = window.RTCPeerConnection;
-          window.__connectedAt = [];
-          window.RTCPeerConnection = function (...args) {
-            const pc = new Native(...args); pcs.push(pc);
-            pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') window.__connectedAt.push(Math.round(performance.now())); });
-            return pc;
-          };
-          window.RTCPeerConnection.prototype = Native.prototype;
-        }
-        """;
-
     /// <summary>Connections the page made, and the video streams its connections send (outbound-rtp, by rid or ssrc).</summary>
     private const string Uploads = """
         async () => {
@@ -71,12 +57,12 @@ public sealed class SfuSixPeopleTests(ITestOutputHelper output) : IAsyncLifetime
     {
         const string room = "sfu-six";
         var pages = new List<(IPage Page, string Identity)>();
-        for (int i = 0; i < 5; i++) pages.Add(await _h.JoinAsync(room, $"P{i + 1}", Small, beforeJoin: KeepConnections));
+        for (int i = 0; i < 5; i++) pages.Add(await _h.JoinAsync(room, $"P{i + 1}", Small, beforeJoin: PeerScript.KeepConnections));
         foreach (var (page, identity) in pages)
             await MeetingHarness.WaitForVideoFromAsync(page, Media, [.. pages.Select(p => p.Identity).Where(id => id != identity)]);
 
         // The sixth comes late, into a call in progress: how long from each subscription to its first decoded frame.
-        var late = await _h.JoinAsync(room, "Late", Small, beforeJoin: KeepConnections);
+        var late = await _h.JoinAsync(room, "Late", Small, beforeJoin: PeerScript.KeepConnections);
         var first = await late.Page.EvaluateAsync<JsonElement>(FirstFrames);
         var delays = first.EnumerateObject().Where(p => p.Name != "$id").Select(p => (Who: p.Value.GetProperty("who").GetString()!, Ms: p.Value.GetProperty("ms").GetInt32())).ToList();
         output.WriteLine("late joiner, first frame after subscribing: " + string.Join(", ", delays.Select(d => $"{d.Who} {d.Ms} ms")));
