@@ -100,14 +100,15 @@ public sealed class StreamGuardTests
     [InlineData(true)]
     public async Task FramesCompletedSteadily_AreNotAStall(bool kestrel)
     {
-        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel, guard: Guard(stallSeconds: 1));
+        await using var server = await TestServer.StartAsync(Options(), tcp: true, kestrel: kestrel, guard: Guard(stallSeconds: 2));
         using var client = await TcpTestClient.ConnectAsync(server.TcpEndPoint);
-        // Each Binding is sent in two halves 400 ms apart, for longer than the stall time in all.
-        for (int i = 0; i < 4; i++)
+        // Each Binding is sent in two halves 300 ms apart, for longer than the stall time in all. The margin (1.7 s)
+        // absorbs a loaded machine's late timers: with 1 s and 400 ms, CI once saw a half arrive past the stall time.
+        for (int i = 0; i < 8; i++)
         {
             var request = StunTestMessages.Request(StunMethod.Binding);
             await client.SendAsync(request[..10]);
-            await Task.Delay(400);
+            await Task.Delay(300);
             var answer = await client.RequestAsync(request[10..]);
             Assert.Equal(StunClass.SuccessResponse, answer.Type.Class);
         }
