@@ -91,7 +91,8 @@ window.__peer = {
 
     /// <summary>
     /// A JS function to run before joining: keeps every RTCPeerConnection the page makes on <c>window.__pcs</c> (for raw
-    /// getStats and SDP), and when each became connected (performance.now, ms) on <c>window.__connectedAt</c>.
+    /// getStats and SDP), and when each became connected (performance.now, ms) on <c>window.__connectedAt</c> and on the connection's
+    /// own <c>__connectedAt</c>.
     /// </summary>
     public const string KeepConnections = """
         () => {
@@ -101,7 +102,7 @@ window.__peer = {
           window.RTCPeerConnection = function (...args) {
             const pc = new Native(...args);
             pcs.push(pc);
-            pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') connectedAt.push(Math.round(performance.now())); });
+            pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') connectedAt.push(pc.__connectedAt = Math.round(performance.now())); });
             return pc;
           };
           window.RTCPeerConnection.prototype = Native.prototype;
