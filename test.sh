@@ -44,16 +44,33 @@ dotnet restore src/Confer.Server -r linux-x64 -nologo -v:q -p:_RequiresILLinkPac
 results=TestResults
 rm -rf "$results"
 status=0
-# One project at a time: browser and relay tests need the machine's two cores to themselves.
-for project in tests/*/*.csproj; do
-  name=$(basename "$project" .csproj)
+run_project() {
+  local project=$1; shift
+  local name; name=$(basename "$project" .csproj)
   # Inside a fresh network namespace with only loopback: no test can reach any real network, and
   # Chromium has no interface but lo to gather candidates on. Namespaces a test makes itself live inside it.
   unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
     dotnet test "$project" -c Release --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results" "$@" || status=1
-  [ -f "$results/$name.trx" ] || { echo "test.sh: $name produced no results"; status=1; }
+    --results-directory "$results" "$@" || return 1
+  [ -f "$results/$name.trx" ] || { echo "test.sh: $name produced no results"; return 1; }
+}
+
+# The cluster's tests mostly wait (for failure detection, for Redis), so they run beside the small CPU-light
+# projects; their output follows when both are done. Then one project at a time: browser and relay tests need
+# the machine's two cores to themselves.
+beside=tests/Confer.Cluster.Tests/Confer.Cluster.Tests.csproj
+light=(tests/Confer.Stun.Tests/Confer.Stun.Tests.csproj tests/Confer.Transport.Tests/Confer.Transport.Tests.csproj
+  tests/Confer.Signaling.Tests/Confer.Signaling.Tests.csproj tests/Confer.Sfu.Tests/Confer.Sfu.Tests.csproj)
+mkdir -p "$results"
+run_project "$beside" "$@" > "$results/beside.log" 2>&1 &
+beside_pid=$!
+for project in "${light[@]}"; do run_project "$project" "$@" || status=1; done
+wait $beside_pid || status=1
+cat "$results/beside.log"
+for project in tests/*/*.csproj; do
+  [[ "$project" == "$beside" || " ${light[*]} " == *" $project "* ]] && continue
+  run_project "$project" "$@" || status=1
 done
 
 passed=0; failed=0
