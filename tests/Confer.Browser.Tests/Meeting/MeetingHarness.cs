@@ -30,6 +30,14 @@ public sealed class MeetingHarness : IAsyncDisposable
     public IBrowser Browser { get; }
     public WebApplication App => _app;
 
+    /// <summary>The server's metrics as Prometheus text, straight from its registry.</summary>
+    public async Task<string> ScrapeMetricsAsync()
+    {
+        using var stream = new MemoryStream();
+        await _app.Services.GetRequiredService<Confer.Server.Hosting.MetricsRegistry>().Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     /// <summary>Chromium flags for WebRTC with fake devices on a loopback-only machine (docs: TESTING.md).</summary>
     public static readonly string[] ChromiumArgs =
     [

@@ -18,13 +18,6 @@ public sealed class RelayTests : IAsyncLifetime
         metrics.Split('\n').Where(l => l.StartsWith("confer_media_paths_total{path=\"relay-", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
-    private async Task<string> ScrapeAsync()
-    {
-        using var stream = new MemoryStream();
-        await _h.App.Services.GetRequiredService<Confer.Server.Hosting.MetricsRegistry>().Registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
     [Fact]
     public async Task Connect_RelayOnly_MediaFlowsThroughConferTurn()
     {
@@ -66,7 +59,7 @@ public sealed class RelayTests : IAsyncLifetime
         // The operator sees each participant's path: both browsers reported a relayed one (mediaPath frames).
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         string paths;
-        while (RelayedPaths(paths = await ScrapeAsync()) < 2 && DateTime.UtcNow < until) await Task.Delay(200);
+        while (RelayedPaths(paths = await _h.ScrapeMetricsAsync()) < 2 && DateTime.UtcNow < until) await Task.Delay(200);
         Assert.True(RelayedPaths(paths) >= 2, "two relayed media paths should be counted in confer_media_paths_total:\n"
             + string.Join("\n", paths.Split('\n').Where(l => l.StartsWith("confer_media_paths", StringComparison.Ordinal))));
         Assert.DoesNotContain("confer_media_paths_total{path=\"direct-udp\"} 1", paths);

@@ -28,6 +28,14 @@ public sealed class SfuAppTests : IAsyncLifetime
             Assert.Fail(e.Message + "\nAll pages:\n" + await MeetingHarness.DescribeAsync(a, b, c));
         }
         Assert.Equal("sfu", await a.EvaluateAsync<string>("() => window.conferRoom._describeEngine().topology"));
+
+        // The diagnostics panel names the path in words: both others through the SFU, over the transport the selected
+        // pair uses (on this loopback machine UDP, or ICE-TCP, or TURN, whichever Chromium selected).
+        await a.ClickAsync("[data-testid=diag-button]");
+        var paths = await MeetingHarness.WaitForAsync(a,
+            "(t => t.length === 2 && t.every(x => /Through Confer's SFU over (UDP|TCP|TURN)/.test(x.textContent)) ? t.map(x => x.textContent) : null)([...document.querySelectorAll('[data-testid=diagnostics] table')])",
+            TimeSpan.FromSeconds(10), "two connections through the SFU in the diagnostics panel");
+        Assert.Equal(2, paths.GetArrayLength());
     }
 
     private async Task<IPage> OpenAndJoinAsync(string path, string name)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Confer.Browser.Tests.Meeting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Confer.Browser.Tests.Sfu;
@@ -79,13 +78,6 @@ public sealed class SfuSdkTests : IAsyncLifetime
         }
         """;
 
-    private async Task<string> ScrapeAsync()
-    {
-        using var stream = new MemoryStream();
-        await _h.App.Services.GetRequiredService<Confer.Server.Hosting.MetricsRegistry>().Registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
     [Fact]
     public async Task ThreePeople_ThroughTheSfu_EachDecodesTheOthersVideoAndHearsAudio()
     {
@@ -126,7 +118,7 @@ public sealed class SfuSdkTests : IAsyncLifetime
         int sfu = 0, mesh = 0;
         for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(10); DateTime.UtcNow < until && sfu < 6; await Task.Delay(200))
         {
-            var counts = (metrics = await ScrapeAsync()).Split('\n').Where(l => l.StartsWith("confer_media_paths_total{", StringComparison.Ordinal))
+            var counts = (metrics = await _h.ScrapeMetricsAsync()).Split('\n').Where(l => l.StartsWith("confer_media_paths_total{", StringComparison.Ordinal))
                 .Select(l => (Sfu: l.Contains("path=\"sfu-", StringComparison.Ordinal), N: (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))).ToList();
             sfu = counts.Where(c => c.Sfu).Sum(c => c.N);
             mesh = counts.Where(c => !c.Sfu).Sum(c => c.N);
