@@ -28,6 +28,18 @@ public sealed class ClusterSettings
     /// <summary>Nodes with the same id on the same Redis form one cluster (<c>--cluster-id</c>).</summary>
     public string Id { get; set; } = "confer";
 
+    /// <summary>
+    /// This node's name in the cluster (<c>--node-name</c>): in logs, in the reason a join is sent elsewhere, and as the
+    /// <c>node</c> label on every metric. Null: <see cref="DefaultNodeName"/>.
+    /// </summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>The name without <c>--node-name</c>: the host's name and the cluster port, which tells nodes on one host apart.</summary>
+    public string DefaultNodeName => $"{Environment.MachineName}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The name this node goes by: <see cref="NodeName"/>, else <see cref="DefaultNodeName"/>.</summary>
+    public string ResolvedNodeName => string.IsNullOrWhiteSpace(NodeName) ? DefaultNodeName : NodeName;
+
     /// <summary>The longest any call between nodes may take before it fails (Orleans' response timeout).</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -83,6 +95,8 @@ public sealed class ClusterSettings
         if (TryParseRedis(Redis!, out _) is { } problem) return $"--cluster {Redis} {problem}.";
         if (Port is <= 0 or > 65535) return $"--cluster-port {Port} must be a port between 1 and 65535.";
         if (GatewayPort is < 0 or > 65535 || GatewayPort == Port) return $"--cluster-gateway-port {GatewayPort} must be 0 (none) or a port other than --cluster-port.";
+        if (NodeName is { } name && (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))))
+            return $"--node-name '{name}' must be 1 to 64 letters, digits, '-', '_', '.' or ':'.";
         if (RoomReleaseAfter <= TimeSpan.Zero) return "the cluster's room release time must be positive.";
         if (string.IsNullOrWhiteSpace(Id) || Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             return $"--cluster-id '{Id}' must be letters, digits, '-', '_' or '.'.";

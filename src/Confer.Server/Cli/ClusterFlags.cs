@@ -15,6 +15,8 @@ internal static class ClusterFlags
         Setting.Port("Cluster:GatewayPort", "--cluster-gateway-port", "Orleans' client gateway port (default 0: none; nodes need none).", o => o.Cluster.GatewayPort, (o, v) => o.Cluster.GatewayPort = v),
         Setting.Address("Cluster:Address", "--cluster-address", "The address other nodes reach this node at (default: --bind when it is one address, else the first network interface's).",
             o => o.Cluster.Address, (o, v) => o.Cluster.Address = v),
+        Setting.Text("Cluster:NodeName", "--node-name", "This node's name in the cluster, and the node label on its metrics (default: host name:cluster port).",
+            o => o.Cluster.NodeName, (o, v) => o.Cluster.NodeName = v.Trim()),
         Setting.Text("Cluster:Id", "--cluster-id", "Nodes with the same id on the same Redis form one cluster (default confer).", o => o.Cluster.Id, (o, v) => o.Cluster.Id = v.Trim()),
     ];
 

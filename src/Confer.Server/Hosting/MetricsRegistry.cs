@@ -11,6 +11,7 @@ namespace Confer.Server.Hosting;
 /// callback. Before each scrape it reads the exact figures that have an owner (rooms and participants from the room
 /// manager, TURN permissions and channels from the allocation table, open TCP/TLS connections from the connection guard) and the <c>Confer.*</c> meters
 /// (<see cref="MetricsMeterExport"/>). Process basics come from prometheus-net's <see cref="DotNetStats"/>.
+/// In a cluster every series carries a <c>node</c> label (<c>--node-name</c>).
 /// Other parts of the server add their metrics through the <see cref="IMetricFactory"/> in the container.
 /// </summary>
 public sealed class MetricsRegistry : IDisposable
@@ -23,6 +24,9 @@ public sealed class MetricsRegistry : IDisposable
     {
         _services = services;
         Registry = Metrics.NewCustomRegistry();
+        // In a cluster every series says which node it is from, so one dashboard can sum or split the nodes.
+        if (services.GetService<ServerOptions>() is { Cluster.Enabled: true } options)
+            Registry.SetStaticLabels(new Dictionary<string, string> { ["node"] = options.Cluster.ResolvedNodeName });
         Factory = Metrics.WithCustomRegistry(Registry);
         DotNetStats.Register(Registry);
         _meters = new MetricsMeterExport(Factory, services.GetService<System.Diagnostics.Metrics.IMeterFactory>());

@@ -26,6 +26,8 @@ public sealed class StandaloneTests
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var connect = Assert.ThrowsAny<SocketException>(() => probe.Connect(new IPEndPoint(IPAddress.Loopback, options.Cluster.Port)));
         Assert.Equal(SocketError.ConnectionRefused, connect.SocketErrorCode);
+        // A node alone names no node on its metrics.
+        Assert.DoesNotContain("node=\"", await MetricsNodeLabelTests.ScrapeAsync(app), StringComparison.Ordinal);
         await app.StopAsync();
     }
 
