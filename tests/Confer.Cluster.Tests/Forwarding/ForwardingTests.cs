@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Confer.Cluster.Tests.Support;
+using Confer.Server.Hosting;
+using Confer.Signaling.Auth;
+
+namespace Confer.Cluster.Tests.Forwarding;
+
+/// <summary>Three nodes whose participants keep a short resume grace, so a dropped socket's participant leaves quickly.</summary>
+public sealed class ShortGraceNodes : ThreeNodes
+{
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    protected override void Configure(ServerOptions options) => options.Signaling.ResumeGrace = Grace;
+}
+
+/// <summary>
+/// A participant whose socket is on another node than its room is served through the room's node (docs/scale-out.md,
+/// "Serving a room through any node"), and the server API on any node answers for the whole cluster.
+/// </summary>
+[Collection("cluster")]
+public sealed class ForwardingTests(ShortGraceNodes cluster) : IClassFixture<ShortGraceNodes>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Join_ThroughTwoNodes_SeeEachOtherExchangeDataAndLeaveCleanly()
+    {
+        var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
+        await using var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("two-nodes", "alice"));
+        await alice.ExpectAsync("join", Wait); // the room is now on a
+        Assert.Equal(a.Silo, (await c.HostOfAsync("two-nodes")).Silo);
+
+        await using var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("two-nodes", "bob"), "&protocol=2");
+        var join = await bob.ExpectAsync("join", Wait);
+        Assert.Contains(join.GetProperty("otherParticipants").EnumerateArray(), p => p.GetProperty("identity").GetString() == "alice");
+        Assert.Equal("mesh", join.GetProperty("topology").GetString()); // protocol 2, as the socket asked, reached the room's node
+        await alice.ExpectAsync("participantJoined", f => f.GetProperty("participant").GetProperty("identity").GetString() == "bob", Wait);
+        Assert.Equal((2, 1, 1, 0), (a.Participants("two-nodes"), a.Remote("two-nodes"), b.Forwarded("two-nodes"), b.Participants("two-nodes")));
+
+        // Both ways, in order: five frames each, through the room's node and back.
+        for (var i = 0; i < 5; i++)
+        {
+            await alice.SendAsync(new { v = 1, id = 10 + i, type = "data", payload = $"from alice {i}" });
+            await bob.SendAsync(new { v = 1, id = 10 + i, type = "data", payload = $"from bob {i}" });
+        }
+        await bob.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "from alice 4", Wait);
+        await alice.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "from bob 4", Wait);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"from alice {i}"), Payloads(bob));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"from bob {i}"), Payloads(alice));
+        Assert.Equal("alice", (await bob.ExpectAsync("data", Wait)).GetProperty("fromIdentity").GetString());
+
+        // A bad frame forwarded earns its error frame from the room's node.
+        await bob.SendAsync(new { v = 1, id = 20, type = "data" });
+        await bob.ExpectAsync("error", Wait);
+
+        // The API on the third node sees the room and both participants.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{c.HttpPort}") };
+        var rooms = await GetJsonAsync(http, "/api/rooms", new VideoGrant { RoomList = true });
+        var room = Assert.Single(rooms.GetProperty("rooms").EnumerateArray(), r => r.GetProperty("name").GetString() == "two-nodes");
+        Assert.Equal(2, room.GetProperty("numParticipants").GetInt32());
+        var people = await GetJsonAsync(http, "/api/rooms/two-nodes/participants", new VideoGrant { Room = "two-nodes", RoomAdmin = true });
+        Assert.Equal(["alice", "bob"], people.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("identity").GetString()).Order());
+
+        // Data sent through the third node's API reaches both, one of them through a second node.
+        using (var send = Request(HttpMethod.Post, "/api/rooms/two-nodes/data", new VideoGrant { Room = "two-nodes", RoomAdmin = true }))
+        {
+            send.Content = JsonContent.Create(new { payload = "from the api" });
+            Assert.True((await http.SendAsync(send)).IsSuccessStatusCode);
+        }
+        await alice.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "from the api", Wait);
+        await bob.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "from the api", Wait);
+
+        // Bob leaves cleanly: alice is told at once, and nothing of him stays on either node.
+        await bob.CloseAsync();
+        await alice.ExpectAsync("participantLeft", f => f.GetProperty("identity").GetString() == "bob", Wait);
+        await Until(() => a.Remote("two-nodes") == 0 && b.Forwarded("two-nodes") == 0 && a.Participants("two-nodes") == 1);
+        await alice.CloseAsync();
+        await Until(() => a.Participants("two-nodes") == 0 && b.Participants("two-nodes") == 0);
+    }
+
+    [Fact]
+    public async Task Forwarded_SocketDropped_ParticipantLeavesTheRoomsNodeAfterItsGrace()
+    {
+        var (a, b) = (cluster.Nodes[1], cluster.Nodes[2]);
+        await using var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("dropped", "alice"));
+        await alice.ExpectAsync("join", Wait);
+        var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("dropped", "bob"));
+        await bob.ExpectAsync("join", Wait);
+        Assert.Equal((1, 1), (a.Remote("dropped"), b.Forwarded("dropped")));
+
+        await bob.DisposeAsync(); // the socket drops without a close frame
+        await Until(() => b.Forwarded("dropped") == 0);
+        Assert.False(alice.Has("participantLeft", _ => true)); // within its grace bob may still resume
+        var left = await alice.ExpectAsync("participantLeft", f => f.GetProperty("identity").GetString() == "bob", ShortGraceNodes.Grace + Wait);
+        Assert.Equal("disconnected", left.GetProperty("reason").GetString());
+        await Until(() => a.Remote("dropped") == 0 && a.Participants("dropped") == 1);
+    }
+
+    [Fact]
+    public async Task Resume_ThroughAnotherNode_KeepsTheParticipant()
+    {
+        var (a, b, c) = (cluster.Nodes[2], cluster.Nodes[0], cluster.Nodes[1]);
+        await using var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("resume", "alice"));
+        await alice.ExpectAsync("join", Wait);
+        var token = Token("resume", "bob");
+        var bob = await SignalClient.ConnectAsync(b.HttpPort, token);
+        var join = await bob.ExpectAsync("join", Wait);
+        var sid = join.GetProperty("participant").GetProperty("sid").GetString();
+        var resumeToken = join.GetProperty("resumeToken").GetString()!;
+        await bob.DisposeAsync();
+        await Until(() => b.Forwarded("resume") == 0);
+        await alice.SendAsync(new { v = 1, id = 1, type = "data", payload = "while you were away" });
+
+        // Bob comes back through the third node, then through the room's node itself: the same participant each time,
+        // and the frame he missed is replayed.
+        var back = await SignalClient.ConnectAsync(c.HttpPort, token, $"&resume={resumeToken}&lastSeen={bob.LastId}");
+        var resumed = await back.ExpectAsync("resumed", Wait);
+        Assert.Equal(sid, resumed.GetProperty("participant").GetProperty("sid").GetString());
+        await back.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "while you were away", Wait);
+        Assert.Equal(1, c.Forwarded("resume"));
+        await back.DisposeAsync();
+        await Until(() => c.Forwarded("resume") == 0 && a.Remote("resume") == 0);
+
+        await using var again = await SignalClient.ConnectAsync(a.HttpPort, token,
+            $"&resume={resumed.GetProperty("resumeToken").GetString()}&lastSeen={back.LastId}");
+        Assert.Equal(sid, (await again.ExpectAsync("resumed", Wait)).GetProperty("participant").GetProperty("sid").GetString());
+        await alice.SendAsync(new { v = 1, id = 2, type = "data", payload = "welcome back" });
+        await again.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "welcome back", Wait);
+        Assert.False(alice.Has("participantLeft", _ => true));
+        Assert.Equal(2, a.Participants("resume"));
+    }
+
+    [Fact]
+    public async Task RoomsNodeStops_ForwardedSocketIsToldToJoinAgain()
+    {
+        await using var extra = await ClusterNode.StartAsync(cluster.Redis.Uri, o => o.Signaling.ResumeGrace = ShortGraceNodes.Grace);
+        var b = cluster.Nodes[0];
+        await using var alice = await SignalClient.ConnectAsync(extra.HttpPort, Token("stopping", "alice"));
+        await alice.ExpectAsync("join", Wait);
+        await using var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("stopping", "bob"));
+        await bob.ExpectAsync("join", Wait);
+
+        await extra.DisposeAsync(); // a deploy stops the room's node
+        var reconnect = await bob.ExpectAsync("reconnect", Wait);
+        Assert.Equal("serverRestart", reconnect.GetProperty("reason").GetString());
+        Assert.Equal((WebSocketCloseStatus)1012, (await bob.Closed.WaitAsync(Wait)).Code);
+        await Until(() => b.Forwarded("stopping") == 0);
+    }
+
+    /// <summary>The data payloads a client got from the other client, in the order they arrived.</summary>
+    private static List<string?> Payloads(SignalClient client) =>
+        [.. client.AllOf("data").Select(f => f.GetProperty("payload").GetString()).Where(p => p is not "from the api")];
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!condition())
+        {
+            Assert.True(Environment.TickCount64 < deadline, "the condition did not hold within 10 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path, VideoGrant grant)
+    {
+        using var request = Request(HttpMethod.Get, path, grant);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, VideoGrant grant)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            AccessTokenBuilder.Create(ApiKeys.DevKey, ApiKeys.DevSecret, "api", grant, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        return request;
+    }
+
+    private static string Token(string room, string identity) =>
+        AccessTokenBuilder.Create(ApiKeys.DevKey, ApiKeys.DevSecret, identity, new VideoGrant { Room = room, RoomJoin = true },
+            DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+}
