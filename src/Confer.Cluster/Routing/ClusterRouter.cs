@@ -98,7 +98,7 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     public void NodeDied(string roomSilo)
     {
         foreach (var (connection, f) in _forwarded)
-            if (f.RoomSilo == roomSilo) Lose(connection, "the room's node is gone");
+            if (f.RoomSilo == roomSilo) Lose(connection, "the room's node is gone", tellRoomsNode: false);
     }
 
     /// <summary>The node that hosts <paramref name="room"/>, asked of its grain (placing it here when it is nowhere yet).</summary>
@@ -178,14 +178,15 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     }
 
     /// <summary>The room's node is gone or lost this participant: the socket is told to join again, and the room's node (if it hears) keeps its grace.</summary>
-    private void Lose(ConnectionId connection, string why)
+    private void Lose(ConnectionId connection, string why, bool tellRoomsNode = true)
     {
         if (!_forwarded.TryRemove(connection, out var f)) return;
         LogLost(log, f.Room.Value, why);
         var text = $"{why}: join again";
         f.Socket.Close(CloseCodes.ServiceRestart, text,
             Frame.Local(new ReconnectMessage(ReconnectReasons.ServerRestart, text, Random.Shared.Next(ReconnectSpreadMs))), drain: false);
-        _ = ForwardLeaveAsync(f, null);
+        if (tellRoomsNode) _ = ForwardLeaveAsync(f, null);
+        else if (f.Reference is { } reference) grains.DeleteObjectReference<IParticipantObserver>(reference);
     }
 
     private void Forget(ConnectionId connection)
