@@ -151,6 +151,36 @@ public sealed class ForwardingTests(ShortGraceNodes cluster) : IClassFixture<Sho
         await Until(() => b.Forwarded("stopping") == 0);
     }
 
+    [Fact]
+    public async Task Sfu_PublisherThroughAnotherNode_GetsTheRoomsNodesCandidates()
+    {
+        // The room's node runs the SFU; the node the socket lands on is a mesh node: the room's node decides both.
+        await using var sfu = await ClusterNode.StartAsync(cluster.Redis.Uri, o => o.Signaling.Topology = "sfu");
+        var b = cluster.Nodes[1];
+        await using var alice = await SignalClient.ConnectAsync(sfu.HttpPort, Token("media", "alice"), "&protocol=2");
+        Assert.Equal("sfu", (await alice.ExpectAsync("join", Wait)).GetProperty("topology").GetString());
+        await using var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("media", "bob"), "&protocol=2");
+        Assert.Equal("sfu", (await bob.ExpectAsync("join", Wait)).GetProperty("topology").GetString());
+
+        await bob.SendAsync(new { v = 1, id = 1, type = "publishTrack", cid = "cam", kind = "video", source = "camera" });
+        var trackSid = (await bob.ExpectAsync("trackPublished", Wait)).GetProperty("track").GetProperty("sid").GetString()!;
+        await bob.SendAsync(new { v = 1, id = 2, type = "publisherOffer", sdp = PublisherOffer(trackSid) });
+        var answer = (await bob.ExpectAsync("publisherAnswer", Wait)).GetProperty("sdp").GetString()!;
+        var ports = answer.Split("\r\n").Where(l => l.StartsWith("a=candidate:", StringComparison.Ordinal))
+            .Select(l => int.Parse(l.Split(' ')[5], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        Assert.NotEmpty(ports);
+        Assert.Contains(sfu.TurnPort, ports); // the SFU of the room's node, on its media port
+        Assert.DoesNotContain(b.TurnPort, ports);
+        await alice.ExpectAsync("subscriberOffer", f => f.GetProperty("tracks").GetArrayLength() == 1, Wait);
+    }
+
+    /// <summary>A browser's publisher offer for one camera track (the SFU answers it; nothing is sent on it here).</summary>
+    private static string PublisherOffer(string trackSid) =>
+        "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=ice-options:trickle\r\n" +
+        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=setup:actpass\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+        "a=rtcp-mux\r\na=fingerprint:sha-256 C0:BF:77:06:C0:72:E6:EF:95:50:C3:54:F3:80:AB:68:34:F4:C7:61:B0:C8:3E:48:AF:83:41:B0:E2:87:A4:37\r\n" +
+        $"a=mid:0\r\na=sendonly\r\na=msid:{trackSid} camera-track\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=ssrc:1111 cname:cam\r\n";
+
     /// <summary>The data payloads a client got from the other client, in the order they arrived.</summary>
     private static List<string?> Payloads(SignalClient client) =>
         [.. client.AllOf("data").Select(f => f.GetProperty("payload").GetString()).Where(p => p is not "from the api")];
