@@ -57,6 +57,20 @@ internal sealed class SignalClient : IAsyncDisposable
         lock (_frames) return [.. _frames.Where(f => f.GetProperty("type").GetString() == type)];
     }
 
+    /// <summary>Like <see cref="ExpectAsync(string, Func{JsonElement, bool}, TimeSpan)"/>, looking from the newest frame back (for timing many frames).</summary>
+    public async Task<JsonElement> ExpectLastAsync(string type, Func<JsonElement, bool> match, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            lock (_frames)
+                for (var i = _frames.Count - 1; i >= 0 && i >= _frames.Count - 8; i--)
+                    if (_frames[i].GetProperty("type").GetString() == type && match(_frames[i])) return _frames[i];
+            if (Stopwatch.GetTimestamp() > deadline || _closed.Task.IsCompleted) throw new TimeoutException($"no matching '{type}' frame; last: {string.Join(" | ", _frames.TakeLast(3).Select(f => f.GetRawText()))}");
+            await _arrived.WaitAsync(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     /// <summary>True when a frame of this type meeting <paramref name="match"/> has arrived.</summary>
     public bool Has(string type, Func<JsonElement, bool> match)
     {
