@@ -84,6 +84,38 @@ public sealed class ForwardingTests(ShortGraceNodes cluster, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Api_OnAThirdNode_MutesAndRemovesInARoomOfAnotherNode()
+    {
+        var (a, b, c) = (cluster.Nodes[1], cluster.Nodes[0], cluster.Nodes[2]);
+        await using var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("api-remote", "alice"));
+        await alice.ExpectAsync("join", Wait);
+        await using var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("api-remote", "bob"));
+        await bob.ExpectAsync("join", Wait);
+        await bob.SendAsync(new { v = 1, id = 1, type = "publishTrack", cid = "mic", kind = "audio", source = "microphone" });
+        var track = (await bob.ExpectAsync("trackPublished", Wait)).GetProperty("track").GetProperty("sid").GetString()!;
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{c.HttpPort}") };
+        var admin = new VideoGrant { Room = "api-remote", RoomAdmin = true };
+        using (var mute = Request(HttpMethod.Post, "/api/rooms/api-remote/participants/bob/mute", admin))
+        {
+            mute.Content = JsonContent.Create(new { trackSid = track, muted = true });
+            using var response = await http.SendAsync(mute);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        await alice.ExpectAsync("trackMuted", f => f.GetProperty("trackSid").GetString() == track && f.GetProperty("muted").GetBoolean(), Wait);
+        var one = await GetJsonAsync(http, "/api/rooms/api-remote/participants/bob", admin);
+        Assert.True(one.GetProperty("tracks")[0].GetProperty("muted").GetBoolean());
+
+        using (var remove = Request(HttpMethod.Delete, "/api/rooms/api-remote/participants/bob", admin))
+            Assert.True((await http.SendAsync(remove)).IsSuccessStatusCode);
+        Assert.Equal((WebSocketCloseStatus)4006, (await bob.Closed.WaitAsync(Wait)).Code);
+        await alice.ExpectAsync("participantLeft", f => f.GetProperty("identity").GetString() == "bob", Wait);
+        using (var gone = Request(HttpMethod.Get, "/api/rooms/api-remote/participants/bob", admin))
+            Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(gone)).StatusCode);
+        await Until(() => a.Remote("api-remote") == 0 && b.Forwarded("api-remote") == 0);
+    }
+
+    [Fact]
     public async Task Forwarded_SocketDropped_ParticipantLeavesTheRoomsNodeAfterItsGrace()
     {
         var (a, b) = (cluster.Nodes[1], cluster.Nodes[2]);
