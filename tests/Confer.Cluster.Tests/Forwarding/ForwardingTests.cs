@@ -208,7 +208,7 @@ public sealed class ForwardingTests(ShortGraceNodes cluster, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Data_ThroughAnotherNode_OneHopAddsUnderTwentyFiveMillisecondsAtP99()
+    public async Task Data_ThroughAnotherNode_OneHopAddsUnderFiveMillisecondsAtP50()
     {
         var (a, b) = (cluster.Nodes[0], cluster.Nodes[2]);
         await using var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("latency-data", "alice"));
@@ -224,7 +224,9 @@ public sealed class ForwardingTests(ShortGraceNodes cluster, ITestOutputHelper o
         output.WriteLine($"data frame, sender to receiver, 100 in a row: same node p50 {local.P50:0.00} ms p99 {local.P99:0.00} ms; " +
             $"sender through another node p50 {inbound.P50:0.00} ms p99 {inbound.P99:0.00} ms; " +
             $"receiver through another node p50 {outbound.P50:0.00} ms p99 {outbound.P99:0.00} ms");
-        Assert.True(inbound.P99 - local.P50 < 25 && outbound.P99 - local.P50 < 25, "one hop between nodes added more than 25 ms at p99");
+        // p50 for the hop itself; p99 (the second slowest of 100, on a shared machine) only against a stall.
+        Assert.True(inbound.P50 - local.P50 < 5 && outbound.P50 - local.P50 < 5, "one hop between nodes added more than 5 ms at p50");
+        Assert.True(inbound.P99 < 100 && outbound.P99 < 100, "a frame through another node took more than 100 ms at p99");
     }
 
     private static async Task<(double P50, double P99)> TimeAsync(SignalClient from, SignalClient to, string toIdentity, string tag)
