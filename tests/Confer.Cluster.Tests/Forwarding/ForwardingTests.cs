@@ -229,6 +229,42 @@ public sealed class ForwardingTests(ShortGraceNodes cluster, ITestOutputHelper o
         Assert.True(inbound.P99 < 100 && outbound.P99 < 100, "a frame through another node took more than 100 ms at p99");
     }
 
+    [Fact]
+    public async Task Join_ThroughAnotherNode_AddsUnderTwentyMillisecondsAtP50()
+    {
+        var (a, b) = (cluster.Nodes[2], cluster.Nodes[1]);
+        var clients = new List<SignalClient>();
+        try
+        {
+            await using (var first = await SignalClient.ConnectAsync(a.HttpPort, Token("latency-join", "first")))
+                await first.ExpectAsync("join", Wait); // the room is on a (it stays: the claim holds for a while)
+            await using var host = await SignalClient.ConnectAsync(a.HttpPort, Token("latency-join", "host"));
+            await host.ExpectAsync("join", Wait);
+            var (local, forwarded) = (new double[30], new double[30]);
+            for (var i = -5; i < local.Length; i++)
+            {
+                foreach (var (node, samples, tag) in new[] { (a, local, "l"), (b, forwarded, "f") })
+                {
+                    var token = Token("latency-join", $"{tag}{i + 5}");
+                    var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var client = await SignalClient.ConnectAsync(node.HttpPort, token);
+                    clients.Add(client);
+                    await client.ExpectAsync("join", Wait);
+                    if (i >= 0) samples[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+            }
+            Array.Sort(local);
+            Array.Sort(forwarded);
+            output.WriteLine($"join (WebSocket upgrade to join frame), 30 each: on the room's node p50 {local[14]:0.00} ms p90 {local[26]:0.00} ms; " +
+                $"through another node p50 {forwarded[14]:0.00} ms p90 {forwarded[26]:0.00} ms");
+            Assert.True(forwarded[14] - local[14] < 20, "a join through another node added more than 20 ms at p50");
+        }
+        finally
+        {
+            foreach (var c in clients) await c.DisposeAsync();
+        }
+    }
+
     private static async Task<(double P50, double P99)> TimeAsync(SignalClient from, SignalClient to, string toIdentity, string tag)
     {
         // 110 frames a sender: under the burst of 200 the rate limit allows (it would kick a faster sender).
