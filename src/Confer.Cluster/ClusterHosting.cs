@@ -1,3 +1,5 @@
+using Confer.Cluster.Forwarding;
+using Confer.Cluster.Nodes;
 using Confer.Cluster.Routing;
 using Confer.Signaling.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,8 @@ namespace Confer.Cluster;
 /// <summary>
 /// Turns a node into a member of the cluster (docs/scale-out.md): an Orleans silo in the same host as Kestrel, with
 /// its membership and its room directory in Redis, failure detection tuned to declare a dead node within seconds, a
-/// timeout on every call between nodes, and <see cref="ClusterRouter"/> as the <see cref="IRoomRouter"/>. Called only
+/// timeout on every call between nodes, <see cref="ClusterRouter"/> as the <see cref="IRoomRouter"/>, and the node's front
+/// door for the others (<see cref="INodeGrain"/>, <see cref="RemoteParticipants"/>, <see cref="NodeWatch"/>). Called only
 /// when <see cref="ClusterSettings.Enabled"/>: a node without a cluster starts nothing of Orleans.
 /// </summary>
 public static class ClusterHosting
@@ -35,6 +38,7 @@ public static class ClusterHosting
             silo.AddRedisGrainDirectory(RoomDirectory, o => o.ConfigurationOptions = redis.Clone());
             silo.Configure<ClusterMembershipOptions>(o => TuneFailureDetection(o, settings));
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.CallTimeout);
+            silo.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
         });
         // Orleans speaks at Information about every start step and every membership read: its warnings are what an operator needs.
         // (Polly: Orleans' placement retries log every attempt.)
@@ -42,6 +46,8 @@ public static class ClusterHosting
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ClusterRouter>();
+        builder.Services.AddSingleton<RemoteParticipants>();
+        builder.Services.AddHostedService<NodeWatch>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));
         return builder;
     }

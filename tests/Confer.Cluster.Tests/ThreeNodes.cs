@@ -3,8 +3,13 @@ using Confer.Cluster.Tests.Support;
 namespace Confer.Cluster.Tests;
 
 /// <summary>A real redis-server and three in-process Confer nodes that have formed one cluster (shared by a test class).</summary>
-public sealed class ThreeNodes : IAsyncLifetime
+public class ThreeNodes : IAsyncLifetime
 {
+    /// <summary>Settings every node of this cluster gets (none: the test defaults).</summary>
+    protected virtual void Configure(Confer.Server.Hosting.ServerOptions options)
+    {
+    }
+
     private RedisProcess? _redis;
 
     internal RedisProcess Redis => _redis!;
@@ -14,7 +19,7 @@ public sealed class ThreeNodes : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync();
-        for (var i = 0; i < 3; i++) Nodes.Add(await ClusterNode.StartAsync(_redis.Uri));
+        for (var i = 0; i < 3; i++) Nodes.Add(await ClusterNode.StartAsync(_redis.Uri, Configure));
         foreach (var node in Nodes)
             Assert.True(await node.WaitActiveAsync(3, TimeSpan.FromSeconds(30)), $"{node.Name} did not see three active nodes");
     }

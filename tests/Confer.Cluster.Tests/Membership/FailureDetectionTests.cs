@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using Confer.Cluster.Tests.Support;
-using Confer.Server.Tests.Cli;
 using Confer.Server.Tests.Hosting;
 using Confer.Signaling.Auth;
 using Orleans.Runtime;
@@ -96,58 +93,11 @@ public sealed class FailureDetectionTests(ITestOutputHelper output) : IAsyncLife
         return clock.Elapsed;
     }
 
-    /// <summary>A third node as a <c>confer serve</c> process, once both watchers see it active.</summary>
-    private async Task<ServeNode> StartServeNodeAsync()
-    {
-        var (port, http) = (DrainClient.FreePort(), DrainClient.FreePort());
-        var serve = new ServeNode(ServeProcess.Start(["--dev", "--bind", "127.0.0.1", "--http-port", http.ToString(CultureInfo.InvariantCulture),
-            "--https-port", "0", "--turn-port", "0", "--turn-tls-port", "0", "--turn-secret", ClusterNode.TurnSecret,
-            "--cluster", _redis!.Uri, "--cluster-port", port.ToString(CultureInfo.InvariantCulture)]), new IPEndPoint(IPAddress.Loopback, port), http);
-        try
-        {
-            await serve.Process.WaitListeningAsync(TimeSpan.FromSeconds(60));
-            Assert.Contains($"confer: cluster 'confer' on Redis 127.0.0.1:{_redis.Port}: this node is 127.0.0.1:{port}", serve.Process.Stdout);
-            Assert.True(await UntilAsync(() => _watchers.All(w => w.StatusOf(serve.ClusterEndPoint) == SiloStatus.Active), TimeSpan.FromSeconds(30)),
-                $"the node did not become active.\n{serve.Process.Stdout}\n{serve.Process.Stderr}");
-            return serve;
-        }
-        catch
-        {
-            await serve.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<ServeNode> StartServeNodeAsync() => ServeNode.StartAsync(_redis!, _watchers);
 
     private static string Token(string room, string identity) =>
         AccessTokenBuilder.Create(ApiKeys.DevKey, ApiKeys.DevSecret, identity, new VideoGrant { Room = room, RoomJoin = true },
             DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
 
-    private static async Task<bool> UntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline) return false;
-            await Task.Delay(20);
-        }
-        return true;
-    }
-
-    /// <summary>The process node: SIGKILL by its PID, and ended (by PID) when the test ends, stopped or not.</summary>
-    internal sealed class ServeNode(ServeProcess process, IPEndPoint clusterEndPoint, int httpPort) : IAsyncDisposable
-    {
-        internal ServeProcess Process { get; } = process;
-
-        public IPEndPoint ClusterEndPoint { get; } = clusterEndPoint;
-
-        public int HttpPort { get; } = httpPort;
-
-        public void Kill() => DrainClient.Signal(Process.Pid, "KILL");
-
-        public ValueTask DisposeAsync()
-        {
-            if (!Process.HasExited) DrainClient.Signal(Process.Pid, "KILL"); // also ends a stopped process
-            return Process.DisposeAsync();
-        }
-    }
+    private static Task<bool> UntilAsync(Func<bool> condition, TimeSpan timeout) => ServeNode.UntilAsync(condition, timeout);
 }

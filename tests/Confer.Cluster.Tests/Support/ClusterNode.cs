@@ -1,9 +1,11 @@
 using System.Net;
+using Confer.Cluster.Forwarding;
 using Confer.Cluster.Rooms;
 using Confer.Cluster.Routing;
 using Confer.Server.Hosting;
 using Confer.Server.Tests.Hosting;
 using Confer.Signaling.Rooms;
+using Confer.Signaling.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
@@ -30,12 +32,13 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>How long an unused claim holds in these tests (30 s in production).</summary>
     public static readonly TimeSpan RoomReleaseAfter = TimeSpan.FromSeconds(2);
 
-    public static async Task<ClusterNode> StartAsync(string redis)
+    public static async Task<ClusterNode> StartAsync(string redis, Action<ServerOptions>? configure = null)
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, TurnTlsPort = 0, Dev = true, TurnSecret = TurnSecret };
         options.Cluster.Redis = redis;
         options.Cluster.Port = DrainClient.FreePort();
         options.Cluster.RoomReleaseAfter = RoomReleaseAfter;
+        configure?.Invoke(options);
         Assert.Null(options.Validate());
         var app = ConferHost.Build(options);
         await app.StartAsync();
@@ -52,6 +55,16 @@ internal sealed class ClusterNode : IAsyncDisposable
         App.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values
             .Where(m => m.SiloAddress.Endpoint.Equals(endpoint)).OrderByDescending(m => m.SiloAddress.Generation)
             .Select(m => (SiloStatus?)m.Status).FirstOrDefault();
+
+    /// <summary>Participants in this node's room <paramref name="room"/> (including those whose sockets are on other nodes).</summary>
+    public int Participants(string room) =>
+        App.Services.GetRequiredService<RoomManager>().Request(new ListParticipantsRequest(new RoomName(room))).Participants?.Count ?? 0;
+
+    /// <summary>Participants of <paramref name="room"/> served here whose sockets are on other nodes.</summary>
+    public int Remote(string room) => App.Services.GetRequiredService<RemoteParticipants>().CountIn(new RoomName(room));
+
+    /// <summary>Sockets on this node whose room <paramref name="room"/> is on another node.</summary>
+    public int Forwarded(string room) => App.Services.GetRequiredService<ClusterRouter>().ForwardedIn(new RoomName(room));
 
     public Task<RoomHost> HostOfAsync(string room) => App.Services.GetRequiredService<ClusterRouter>().HostOfAsync(new RoomName(room));
 

@@ -1,0 +1,46 @@
+using Confer.Cluster.Forwarding;
+using Orleans;
+
+namespace Confer.Cluster.Nodes;
+
+/// <summary>
+/// One node of the cluster as the others reach it, keyed by its silo address (<see cref="NodePlacement"/> keeps it on
+/// that node and nowhere else). Through it another node joins a participant to a room hosted here, sends that
+/// participant's frames and its leave, and asks the server API's questions of this node's rooms (docs/scale-out.md).
+/// Every call is answered from this node's <c>RoomManager</c> at once, so the grain is reentrant.
+/// </summary>
+[Alias("confer.node")]
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>Joins (or resumes) a participant whose socket is on <paramref name="forwarder"/>; its frames go to <paramref name="observer"/>.</summary>
+    [Alias("join")]
+    Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder);
+
+    /// <summary>One client frame (JSON) of a forwarded participant.</summary>
+    [Alias("signal")]
+    Task<SignalOutcome> SignalAsync(long session, byte[] message);
+
+    /// <summary>The forwarded participant's socket ended (<paramref name="reason"/> as in <c>LeaveRequest</c>).</summary>
+    [Alias("leave")]
+    Task LeaveAsync(long session, string? reason);
+
+    /// <summary>A server-API request (JSON, by type name) about a room on this node; the reply as JSON.</summary>
+    [Alias("request")]
+    Task<byte[]> RequestAsync(string type, byte[] request);
+}
+
+/// <summary>The join's reply (JSON of <c>JoinReply</c>) and the session that stands for the participant's socket on the room's node.</summary>
+[GenerateSerializer, Immutable, Alias("confer.remote-join")]
+public sealed record RemoteJoinReply([property: Id(0)] byte[] Reply, [property: Id(1)] long Session);
+
+/// <summary>What became of a forwarded client frame.</summary>
+[GenerateSerializer, Alias("confer.signal-outcome")]
+public enum SignalOutcome
+{
+    /// <summary>Taken by the room.</summary>
+    Ok,
+    /// <summary>The room answered it with an <c>error</c> frame.</summary>
+    Error,
+    /// <summary>The room's node has no such session (it restarted, or the session ended): the client must join again.</summary>
+    Gone,
+}

@@ -1,0 +1,33 @@
+using Confer.Cluster.Forwarding;
+using Confer.Signaling.Rooms;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Confer.Cluster.Nodes;
+
+/// <summary>
+/// This node's front door for the others (<see cref="INodeGrain"/>): joins, frames and leaves of participants whose
+/// sockets are elsewhere go to <see cref="RemoteParticipants"/>, server-API requests to this node's
+/// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
+/// </summary>
+[NodePlacement, Reentrant]
+internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms) : Grain, INodeGrain
+{
+    public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>
+        Task.FromResult(remote.Join(join, observer, forwarder));
+
+    public Task<SignalOutcome> SignalAsync(long session, byte[] message) => Task.FromResult(remote.Signal(session, message));
+
+    public Task LeaveAsync(long session, string? reason)
+    {
+        remote.Leave(session, reason);
+        return Task.CompletedTask;
+    }
+
+    public Task<byte[]> RequestAsync(string type, byte[] request)
+    {
+        var reply = Wire.Request(type, request) is { } r ? rooms.Request(r)
+            : new Signaling.Routing.RoomReply(Signaling.Routing.ApiOutcome.BadRequest, $"node does not know the request {type}");
+        return Task.FromResult(Wire.Answer(reply));
+    }
+}
