@@ -24,6 +24,12 @@ internal sealed class SfuTransportOptions
     /// </summary>
     public TimeSpan IceRestartGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// After the nominated path lost consent (RFC 7675), how long a transport waits for a new nomination (a reconnected
+    /// ICE-TCP client, an ICE restart) before it closes itself and its participant's media is released.
+    /// </summary>
+    public TimeSpan ConsentLapse { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Per-transport DTLS limits and timers.</summary>
     public DtlsSettings Dtls { get; init; } = new();
 
@@ -32,6 +38,8 @@ internal sealed class SfuTransportOptions
         if (MaxTransports is < 1 or > 1_000_000) throw new ArgumentException($"SFU MaxTransports must be between 1 and 1000000; it is {MaxTransports}.");
         if (IceRestartGrace <= TimeSpan.Zero || IceRestartGrace > TimeSpan.FromMinutes(5))
             throw new ArgumentException($"SFU IceRestartGrace must be positive and at most 5 minutes; it is {IceRestartGrace}.");
+        if (ConsentLapse <= TimeSpan.Zero || ConsentLapse > TimeSpan.FromMinutes(5))
+            throw new ArgumentException($"SFU ConsentLapse must be positive and at most 5 minutes; it is {ConsentLapse}.");
         Dtls.Validate();
     }
 }
@@ -103,7 +111,7 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
             return false;
         }
         transport = new MediaTransport(table, session, Certificate, remoteFingerprint, _options.Dtls, _time,
-            _loggers.CreateLogger<MediaTransport>(), _onDisposed, _options.IceRestartGrace);
+            _loggers.CreateLogger<MediaTransport>(), _onDisposed, _options.IceRestartGrace, _options.ConsentLapse);
         _transports[transport] = 0;
         if (_disposed) // raced with Dispose: do not leave it behind
         {
