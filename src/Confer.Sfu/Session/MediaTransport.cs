@@ -50,7 +50,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     private bool _sawDtls;
     private bool _handshakeStarted;
     private bool _disposed;
-    private long _packetsIn, _bytesIn, _packetsOut, _bytesOut, _decryptFailures, _dropsIn, _dropsOut;
+    private long _packetsIn, _bytesIn, _packetsOut, _bytesOut, _decryptFailures, _authFailures, _replays, _dropsIn, _dropsOut;
 
     /// <summary>Wraps a session just made in <paramref name="table"/>; sets <see cref="IceSession.Tag"/> to this.</summary>
     public MediaTransport(IceSessionTable table, IceSession session, DtlsCertificate certificate, DtlsFingerprint? remoteFingerprint,
@@ -107,11 +107,23 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>SRTP/SRTCP packets that failed authentication, replay or parsing (RFC 3711 §3.3, step 5).</summary>
     public long DecryptFailures => Interlocked.Read(ref _decryptFailures);
 
+    /// <summary>Of <see cref="DecryptFailures"/>, those whose authentication tag did not verify (forged or corrupted).</summary>
+    public long AuthFailures => Interlocked.Read(ref _authFailures);
+
+    /// <summary>Of <see cref="DecryptFailures"/>, those whose index was seen already or lies behind the replay window (RFC 3711 §3.3.2).</summary>
+    public long Replays => Interlocked.Read(ref _replays);
+
     /// <summary>Inbound packets dropped before decryption: not connected yet, or nobody to receive them.</summary>
     public long DroppedIn => Interlocked.Read(ref _dropsIn);
 
     /// <summary>Outbound packets dropped: not connected, no selected path, protect refused, or the socket refused.</summary>
     public long DroppedOut => Interlocked.Read(ref _dropsOut);
+
+    /// <summary>SSRCs the inbound SRTP context holds state for: only packets that authenticated add one (tests check forgeries do not).</summary>
+    internal int InboundSsrcs
+    {
+        get { lock (_inboundGate) return _inbound?.SsrcCount ?? 0; }
+    }
 
     /// <summary>True while the DTLS thread runs (tests check disposal ends it).</summary>
     internal bool IsDtlsThreadAlive => _dtls.IsThreadAlive;
@@ -168,6 +180,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         var buffer = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(packet), packet.Length);
         int length;
         bool ok;
+        SrtpError error;
         lock (_inboundGate)
         {
             var inbound = _inbound;
@@ -177,12 +190,14 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
                 return;
             }
             ok = rtcp
-                ? inbound.TryUnprotectRtcp(buffer, buffer.Length, out length, out _)
-                : inbound.TryUnprotectRtp(buffer, buffer.Length, out length, out _);
+                ? inbound.TryUnprotectRtcp(buffer, buffer.Length, out length, out error)
+                : inbound.TryUnprotectRtp(buffer, buffer.Length, out length, out error);
         }
         if (!ok)
         {
             Interlocked.Increment(ref _decryptFailures);
+            if (error == SrtpError.AuthenticationFailed) Interlocked.Increment(ref _authFailures);
+            else if (error is SrtpError.Replayed or SrtpError.TooOld) Interlocked.Increment(ref _replays);
             return;
         }
         Interlocked.Increment(ref _packetsIn);
