@@ -154,6 +154,29 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         Assert.True(await alice.NoneAsync("publishedLayers"));
     }
 
+    [Fact]
+    public async Task MediaLapsed_TheOthersGetAnOfferWithoutTheLapsedTracks()
+    {
+        await using var alice = await JoinV2Async("alice");
+        await PublishCameraAsync(alice);
+        await using var bob = await JoinV2Async("bob");
+        Assert.Single((await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").EnumerateArray());
+        await bob.SendAsync(new { type = "subscriberAnswer", sdp = "answer" });
+        await TestServer.EventuallyAsync(() => _plane.Answers.Contains("bob"), "bob's subscriber answer to reach the plane");
+        string aliceSid = alice.Join!.Value.GetProperty("participant").GetProperty("sid").GetString()!;
+        var events = Assert.IsAssignableFrom<IMediaEvents>(_plane.Events);
+
+        _plane.Lapsed.Add(aliceSid); // what the SFU did before it told the room: alice's producers are gone
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid(aliceSid)));
+        Assert.Empty((await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").EnumerateArray());
+        Assert.True(await alice.NoneAsync("subscriberOffer"));
+
+        // About a room or a participant that is gone: nothing, and nothing breaks.
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("nowhere"), new Confer.Signaling.Rooms.ParticipantSid(aliceSid)));
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid("PA_gone")));
+        Assert.True(await bob.NoneAsync("subscriberOffer"));
+    }
+
     /// <summary>Answers every publisher offer with "answer:N" (N tracks) and offers only when a subscriber's set changed.</summary>
     private sealed class RecordingPlane : IMediaPlane
     {
@@ -165,6 +188,9 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         public ConcurrentDictionary<string, string[]> Published { get; } = new();
         public ConcurrentBag<string> Answers { get; } = [];
         public ConcurrentBag<string> Removed { get; } = [];
+
+        /// <summary>Participants whose media the plane released (consent lapsed): their tracks are offered to nobody.</summary>
+        public ConcurrentBag<string> Lapsed { get; } = [];
         private readonly ConcurrentDictionary<string, string> _identities = new();
 
         public MediaAnswer Publish(MediaParticipant who, string offerSdp, IReadOnlyList<MediaTrack> published)
@@ -175,6 +201,7 @@ public sealed class SfuSignalingTests : IAsyncLifetime
 
         public MediaOffer? Subscribe(MediaParticipant who, IReadOnlyList<MediaTrack> tracks)
         {
+            tracks = [.. tracks.Where(t => !Lapsed.Contains(t.Publisher.Value))];
             var key = string.Join(",", tracks.Select(t => t.TrackSid));
             var previous = _subscribed.GetValueOrDefault(who.Participant.Value);
             _subscribed[who.Participant.Value] = key;
