@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confer.Signaling;
 using Confer.Signaling.Media;
+using Confer.Signaling.Routing;
 using Confer.Signaling.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -175,6 +176,23 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("nowhere"), new Confer.Signaling.Rooms.ParticipantSid(aliceSid)));
         events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid("PA_gone")));
         Assert.True(await bob.NoneAsync("subscriberOffer"));
+    }
+
+    [Fact]
+    public async Task MediaLapsed_OfAWhipEncoder_ItLeavesTheRoom()
+    {
+        await using var bob = await JoinV2Async("bob");
+        var validation = await _server.App.Services.GetRequiredService<Confer.Signaling.Auth.AccessTokenValidator>().ValidateAsync(_server.Token("sfu", "obs"));
+        var reply = await _server.Router.IngestAsync(new IngestRequest(validation.Token!, ConnectionId.Next(), SendOffer("ignored"), [new IngestSection("0", "video")]));
+        var encoder = Assert.IsType<Confer.Signaling.Rooms.ParticipantSid>(reply.Participant);
+        Assert.Equal("obs", (await bob.ExpectAsync("participantJoined")).GetProperty("participant").GetProperty("identity").GetString());
+
+        var events = Assert.IsAssignableFrom<IMediaEvents>(_plane.Events);
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), encoder)); // it stopped without a DELETE
+        var left = await bob.ExpectAsync("participantLeft");
+        Assert.Equal(encoder.Value, left.GetProperty("sid").GetString());
+        Assert.Equal("disconnected", left.GetProperty("reason").GetString());
+        await TestServer.EventuallyAsync(() => _server.Rooms.ParticipantCount == 1, "only bob left");
     }
 
     /// <summary>Answers every publisher offer with "answer:N" (N tracks) and offers only when a subscriber's set changed.</summary>
