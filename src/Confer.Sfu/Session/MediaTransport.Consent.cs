@@ -7,16 +7,19 @@ namespace Confer.Sfu.Session;
 /// <see cref="IceOptions.ConsentTimeout"/>, §5.1, or its ICE-TCP connection closed) nothing more is sent (§5.2) and the
 /// transport waits <see cref="SfuTransportOptions.ConsentLapse"/> for a new nomination: a reconnected ICE-TCP client or
 /// an ICE restart recovers in that time. After it, the transport closes itself (ICE session, DTLS, SRTP) and raises
-/// <see cref="Lapsed"/>, so its owner releases the participant's media.
+/// <see cref="Lapsed"/>, so its owner releases the participant's media. A transport whose client never nominates a path
+/// within <see cref="SfuTransportOptions.ConnectTimeout"/> of its creation (an encoder that posted its offer and never
+/// connected, an offer never answered) never had consent, and lapses the same way.
 /// </summary>
 internal sealed partial class MediaTransport
 {
-    private ITimer? _lapseTimer; // under _gate
+    private ITimer? _lapseTimer; // under _gate: from creation until the first nomination, then while consent is lost
+    private bool _everSelected;  // under _gate
     private volatile bool _lapsed;
 
     /// <summary>
-    /// Raised once when the transport closed itself because consent stayed lost for the lapse delay: on a timer thread, no
-    /// lock held, after <see cref="Dispose"/> finished.
+    /// Raised once when the transport closed itself because consent stayed lost for the lapse delay (or never came): on a
+    /// timer thread, no lock held, after <see cref="Dispose"/> finished.
     /// </summary>
     public event Action<MediaTransport>? Lapsed;
 
@@ -30,9 +33,16 @@ internal sealed partial class MediaTransport
         lock (_gate)
         {
             _consentLost = false;
+            _everSelected = true;
             StopLapseTimerLocked();
         }
         UpdateState();
+    }
+
+    /// <summary>From the constructor: the client has <paramref name="timeout"/> to nominate a path.</summary>
+    private void StartConnectTimer(TimeSpan timeout)
+    {
+        lock (_gate) _lapseTimer = _time.CreateTimer(static s => ((MediaTransport)s!).LapseDue(), this, timeout, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -45,7 +55,7 @@ internal sealed partial class MediaTransport
         if (SelectedPath is not null) return; // the other session still carries media
         lock (_gate)
         {
-            if (_disposed) return;
+            if (_disposed || SelectedPath is not null) return; // nominated again meanwhile
             _consentLost = true;
             _lapseTimer ??= _time.CreateTimer(static s => ((MediaTransport)s!).LapseDue(), this, _lapseDelay, Timeout.InfiniteTimeSpan);
         }
@@ -54,13 +64,17 @@ internal sealed partial class MediaTransport
 
     private void LapseDue()
     {
+        bool connected;
         lock (_gate)
         {
             StopLapseTimerLocked();
-            if (_disposed || !_consentLost || SelectedPath is not null) return; // disposed, or nominated again meanwhile
+            // Disposed, or nominated (again) meanwhile: nothing to do.
+            if (_disposed || SelectedPath is not null || (_everSelected && !_consentLost)) return;
             _lapsed = true;
+            connected = _everSelected;
         }
-        Log.ConsentLapsed(_logger, _session.LocalUfrag, (int)_lapseDelay.TotalMilliseconds);
+        if (connected) Log.ConsentLapsed(_logger, _session.LocalUfrag, (int)_lapseDelay.TotalMilliseconds);
+        else Log.NeverConnected(_logger, _session.LocalUfrag);
         Dispose();
         try
         {

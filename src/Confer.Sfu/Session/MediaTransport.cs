@@ -55,7 +55,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>Wraps a session just made in <paramref name="table"/>; sets <see cref="IceSession.Tag"/> to this.</summary>
     public MediaTransport(IceSessionTable table, IceSession session, DtlsCertificate certificate, DtlsFingerprint? remoteFingerprint,
         DtlsSettings? dtlsSettings = null, TimeProvider? timeProvider = null, ILogger? logger = null, Action<MediaTransport>? onDisposed = null,
-        TimeSpan? iceRestartGrace = null, TimeSpan? consentLapse = null)
+        TimeSpan? iceRestartGrace = null, TimeSpan? consentLapse = null, TimeSpan? connectTimeout = null)
     {
         _table = table;
         _session = session;
@@ -68,6 +68,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         _dtls = new DtlsTransport(certificate, this, dtlsSettings, timeProvider);
         Fingerprint = certificate.Fingerprint.ToString();
         session.Tag = this;
+        StartConnectTimer(connectTimeout ?? TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Our ICE ufrag for the SDP answer (a=ice-ufrag, RFC 8839 §5.4).</summary>
@@ -356,5 +357,8 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "ICE session {Ufrag} lost consent and no new nomination came in {Millis} ms (RFC 7675): the media transport closes")]
         public static partial void ConsentLapsed(ILogger logger, string ufrag, int millis);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "ICE session {Ufrag}: the client never nominated a path: the media transport closes")]
+        public static partial void NeverConnected(ILogger logger, string ufrag);
     }
 }

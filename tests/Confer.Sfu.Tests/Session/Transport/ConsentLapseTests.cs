@@ -14,7 +14,8 @@ namespace Confer.Sfu.Tests.Session.Transport;
 /// expired (the ICE table's clock is a FakeTimeProvider, swept by hand) and no new nomination came within
 /// <see cref="SfuTransportOptions.ConsentLapse"/> (shortened), its transport closes, its ICE session, DTLS and SRTP
 /// contexts go, and through <see cref="SfuService"/> its producers and consumers (and the others' consumers of its
-/// tracks) go and <see cref="SfuService.MediaLapsed"/> tells the room. A client that keeps checking is never dropped.
+/// tracks) go and <see cref="SfuService.MediaLapsed"/> tells the room. A client that keeps checking is never dropped. A
+/// transport nobody ever nominates a path on closes after <see cref="SfuTransportOptions.ConnectTimeout"/> the same way.
 /// </summary>
 public sealed partial class ConsentLapseTests
 {
@@ -134,6 +135,47 @@ public sealed partial class ConsentLapseTests
         Assert.False(silent.IsDtlsThreadAlive);
         Assert.False(live.IsDtlsThreadAlive);
         Assert.Equal(0, harness.Server.HandlerExceptions);
+    }
+
+    [Fact]
+    public void NeverNominated_ClosesAfterConnectTimeout_ANominatedOneStays()
+    {
+        using var harness = new TransportHarness(new SfuTransportOptions { ConnectTimeout = Lapse });
+        Assert.True(harness.Transports.TryCreate(null, null, out var idle));
+        var client = harness.NewClient();
+        Assert.True(harness.Transports.TryCreate(client.Fingerprint, client.Ufrag, out var checkedOnly));
+        Assert.True(client.Check(checkedOnly.IceUfrag, checkedOnly.IcePwd, useCandidate: false)); // a valid path, never nominated
+        var (connected, connectedClient) = harness.Connect();
+        int lapses = 0;
+        foreach (var t in new[] { idle, checkedOnly }) t.Lapsed += _ => Interlocked.Increment(ref lapses);
+        connected.Lapsed += _ => Assert.Fail("a nominated transport lapsed");
+
+        TransportHarness.WaitFor(() => Volatile.Read(ref lapses) == 2, "both unnominated transports lapse");
+        Assert.All(new[] { idle, checkedOnly }, t => Assert.True(t.HasLapsed && t.State == MediaTransportState.Closed && t.IceSession.IsRemoved));
+        Assert.Equal(1, harness.Transports.Count);
+        Assert.Equal(1, harness.Table.Count);
+        Thread.Sleep(Lapse * 2);
+        Assert.Equal(MediaTransportState.Connected, connected.State);
+        AssertDownstream(connected, connectedClient, 3);
+    }
+
+    [Fact]
+    public void SfuService_PublisherNeverConnects_ReleasedAfterConnectTimeout()
+    {
+        using var harness = new TransportHarness(new SfuTransportOptions { ConnectTimeout = Lapse });
+        using var sfu = new SfuService(harness.Transports, new SfuServiceOptions(), TimeProvider.System, NullLoggerFactory.Instance);
+        var told = new ConcurrentQueue<(string Room, string Participant)>();
+        sfu.MediaLapsed += (room, participant) => told.Enqueue((room, participant));
+        var encoder = harness.NewClient(); // posts its offer (WHIP) and never sends a check
+        const string track = "b6d2acc8-0159-4a39-bd7a-e26113d1c52a";
+        Assert.Null(sfu.Publish("studio", "PA_obs", OfferFor(encoder, track, liveTrack: null), [new(track, "PA_obs", "audio", "microphone")]).Error);
+        Assert.Equal((1, 0, 1, 0), sfu.RouterCounts("studio"));
+
+        TransportHarness.WaitFor(() => told.Count == 1, "the room is told the encoder's media lapsed");
+        Assert.Equal(("studio", "PA_obs"), Assert.Single(told));
+        Assert.Equal(0, sfu.RoomCount);
+        Assert.Equal(0, sfu.TransportCount);
+        Assert.Equal(0, harness.Table.Count);
     }
 
     /// <summary>The captured Chromium offer, as this client would send it: its ufrag, its fingerprint, its track's stream id.</summary>
