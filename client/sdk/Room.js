@@ -2,19 +2,18 @@
 import { Emitter } from './Emitter.js';
 import { SignalClient } from './SignalClient.js';
 import { ConferError } from './ConferError.js';
-import { RoomEvent, ConnectionState, TrackSource } from './events.js';
+import { RoomEvent, ConnectionState } from './events.js';
 import { LocalParticipant } from './LocalParticipant.js';
 import { RemoteParticipant } from './RemoteParticipant.js';
 import { EngineSwitch } from './engine/EngineSwitch.js';
 import { closeReason, toSignalUrl } from './url.js';
 import { runConnectionCheck } from './connectionCheck.js';
-import { SpeakerDetector } from './speakers.js';
-import { mediaPathOf } from './stats.js';
 import { PublishRequests } from './publishRequests.js';
 import { engineHost } from './roomEngineHost.js';
 import { onSignalMessage } from './roomSignals.js';
 import { localParticipantHost, republish, syncPublications } from './roomTracks.js';
 import { Hosting } from './roomModeration.js';
+import { RoomSamples } from './roomSamples.js';
 
 /** @typedef {import('./engine/MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./engine/MediaEngine.js').EngineSample} EngineSample */
@@ -49,7 +48,8 @@ import { Hosting } from './roomModeration.js';
  *
  * The Room is split by concern: this file holds its state, its lifecycle and who is here;
  * roomSignals.js takes the server's frames, roomEngineHost.js the engine's reports, roomTracks.js
- * the publications and tracks (ours and theirs). Those parts change state and emit on the Room's
+ * the publications and tracks (ours and theirs), roomSamples.js the engine's measurements (stats, paths,
+ * speakers), roomModeration.js the host side. Those parts change state and emit on the Room's
  * behalf and reach its own state only through its `_` members; nothing else changes public state.
  */
 export class Room extends Emitter {
@@ -74,16 +74,12 @@ export class Room extends Emitter {
   #engineLive = false;
   /** @type {RTCIceServer[]} */
   #iceServers = [];
-  /** @type {Map<string, string>} the media path last reported to the server, by participant sid */
-  #paths = new Map();
   /** What connect() was given, for runConnectionCheck(). */
   #connectedWith = { url: '', token: '' };
   /** @type {Map<string, EarlyMedia>} by track sid */
   #early = new Map();
-  /** @type {Participant[]} loudest first */
-  #speakers = [];
-  /** @type {SpeakerDetector<Participant>} */
-  #detector;
+  /** @type {RoomSamples} */
+  #samples;
   /** @type {(() => void) | undefined} */
   #onPageHide;
   #hosting = new Hosting(this);
@@ -93,7 +89,7 @@ export class Room extends Emitter {
     super();
     this.#options = options;
     if (options.engine) this.#engine = options.engine;
-    this.#detector = new SpeakerDetector(options.speakingThreshold ?? 0.02);
+    this.#samples = new RoomSamples(this, options.speakingThreshold ?? 0.02);
   }
 
   /** The room's name (from the token's grant). */
@@ -107,7 +103,7 @@ export class Room extends Emitter {
   /** Everyone else, by identity. A copy: changing it changes nothing. */
   get remoteParticipants() { return new Map(this.#remotes); }
   /** People speaking now, loudest first. */
-  get activeSpeakers() { return this.#speakers; }
+  get activeSpeakers() { return this.#samples.speakers; }
   /** Only hosts and guests a host admitted may join (a host's lockRoom). */
   get isLocked() { return this.#hosting.locked; }
   /** Guests with the link wait until a host admits them. */
@@ -262,51 +258,18 @@ export class Room extends Emitter {
     for (const [trackSid, early] of this.#early) if (early.participantSid === p.sid) this.#early.delete(trackSid);
     if (this.#engineLive) this.#engine.participantLeft(p.sid);
     p._setConnectionState('closed');
-    this.#detector.forget(p);
-    this.#setSpeakers(this.#speakers.filter((s) => s !== p));
+    this.#samples.forget(p);
     this.#remotes.delete(p.identity);
     this.#bySid.delete(p.sid);
     this.emit(RoomEvent.ParticipantDisconnected, p, reason);
   }
 
   /**
-   * Connection stats, audio levels and who is speaking, from one round of the engine's measurements.
+   * Connection stats, audio levels and who is speaking, from one round of the engine's measurements (roomSamples.js).
    * @param {EngineSample} sample
    * @internal
    */
-  _sampled(sample) {
-    const local = this.#local;
-    if (!local) return;
-    for (const [sid, stats] of sample.stats) {
-      this.#bySid.get(sid)?._setStats(stats);
-      this.#reportPath(sid, stats);
-    }
-    /** @type {{ p: Participant, level: number }[]} */
-    const levels = [];
-    for (const [sid, level] of sample.levels) {
-      const p = this.#bySid.get(sid);
-      if (p) levels.push({ p, level });
-    }
-    const mic = local.getTrackPublication(TrackSource.Microphone);
-    levels.push({ p: local, level: mic && !mic.isMuted ? sample.localLevel : 0 });
-    const { states, speakers } = this.#detector.judge(levels, performance.now());
-    for (const { p, level, speaking } of states) p._setSpeaking(speaking, level);
-    const same = speakers.length === this.#speakers.length && speakers.every((p) => this.#speakers.includes(p));
-    if (!same) this.#setSpeakers(speakers);
-  }
-
-  /**
-   * Tells the server the path our media takes to one participant when it is first known and whenever it changes,
-   * so the operator sees who is relayed, and over what (log and metrics; nobody else is told).
-   * @param {string} sid @param {import('./stats.js').ConnectionStats} stats
-   */
-  #reportPath(sid, stats) {
-    const path = mediaPathOf(stats);
-    if (!path || this.#paths.get(sid) === path || !this.#bySid.has(sid)) return;
-    for (const known of this.#paths.keys()) if (!this.#bySid.has(known)) this.#paths.delete(known);
-    this.#paths.set(sid, path);
-    this._send('mediaPath', { to: sid, path });
-  }
+  _sampled(sample) { this.#samples.sampled(sample); }
 
   /** @returns {import('./engine/MediaEngine.js').EngineInit} */
   #engineInit() {
@@ -327,12 +290,6 @@ export class Room extends Emitter {
     if (this.#state === state) return;
     this.#state = state;
     this.emit(RoomEvent.ConnectionStateChanged, state);
-  }
-
-  /** @param {Participant[]} speakers */
-  #setSpeakers(speakers) {
-    this.#speakers = speakers;
-    this.emit(RoomEvent.ActiveSpeakersChanged, speakers);
   }
 
   /** @param {any} f resumed frame */
@@ -364,7 +321,7 @@ export class Room extends Emitter {
     if (join.iceServers) this.#iceServers = join.iceServers;
     this.#engine.restart({ ...this.#engineInit(), topology: join.topology });
     this.#early.clear();
-    this.#detector.clear();
+    this.#samples.clear();
     for (const p of this.#remotes.values()) {
       syncPublications(this, p, []); // their media came over the closed connections
       p._setConnectionState('new');

@@ -1,10 +1,10 @@
 // @ts-check
-import { summarize, audioEnergy, levelBetween } from '../stats.js';
 import { VisibleSizes } from './visibleSizes.js';
 import { SfuHints } from './sfuHints.js';
 import { receivesMedia } from './iceWatch.js';
 import { SfuRestarts } from './sfuRestarts.js';
 import { sfuIceServers } from './sfuIceServers.js';
+import { sampleSfu } from './sfuSample.js';
 
 /** @typedef {import('./MediaEngine.js').MediaEngine} MediaEngine */
 /** @typedef {import('./MediaEngine.js').EngineHost} EngineHost */
@@ -344,61 +344,13 @@ export class SfuEngine {
     if (who) this.#host?.trackArrived(who.participantSid, who.trackSid, ev.track, ev.receiver);
   }
 
-  /** Per participant: the subscriber connection's inbound streams of their tracks; our level from the publisher connection. */
+  /** A statistics round (sfuSample.js): read after the awaits, so a restart or a new offer meanwhile is seen. */
   async #sample() {
-    /** @type {import('./MediaEngine.js').EngineSample} */
-    const sample = { stats: new Map(), levels: new Map(), localLevel: 0 };
-    const sub = this.#sub, pub = this.#pub;
-    const [subReport, pubReport] = await Promise.all([
-      sub && sub.connectionState === 'connected' ? sub.getStats() : null,
-      pub && pub.connectionState === 'connected' ? pub.getStats() : null,
-    ]);
-    if (this.#stopped) return;
-    if (sub && subReport) this.#ice.noteStats(sub, subReport);
-    if (pub && pubReport) this.#ice.noteStats(pub, pubReport);
-    if (subReport) {
-      /** @type {Map<string, string>} receiver track id → mid */
-      const midOfTrack = new Map();
-      for (const t of sub?.getTransceivers() ?? []) if (t.mid !== null && t.receiver.track) midOfTrack.set(t.receiver.track.id, t.mid);
-      /** @type {any[]} */
-      const shared = [];
-      /** @type {Map<string, any[]>} by participant sid */
-      const inbound = new Map();
-      subReport.forEach((s) => {
-        if (s.type !== 'inbound-rtp') { shared.push(s); return; }
-        const mid = s.mid ?? midOfTrack.get(s.trackIdentifier);
-        const who = mid !== undefined ? this.#mids.get(mid) : undefined;
-        if (!who) return;
-        const list = inbound.get(who.participantSid) ?? [];
-        list.push(s);
-        inbound.set(who.participantSid, list);
-      });
-      const outbound = [];
-      pubReport?.forEach((s) => { if (s.type === 'outbound-rtp') outbound.push({ ...s, id: `pub:${s.id}` }); });
-      for (const sid of this.#people) {
-        /** @type {Map<string, any>} */
-        const part = new Map();
-        for (const s of [...shared, ...(inbound.get(sid) ?? []), ...outbound]) part.set(s.id, s);
-        const report = /** @type {RTCStatsReport} */ (/** @type {unknown} */ (part));
-        const s = this.#samples.get(sid) ?? {};
-        const { stats, totals } = summarize(report, s.stats, s.totals);
-        stats.via = 'sfu';
-        s.stats = stats;
-        s.totals = totals;
-        sample.stats.set(sid, stats);
-        const energy = audioEnergy(report, 'inbound-rtp');
-        sample.levels.set(sid, this.#hints.level(sid, levelBetween(s.energy, energy)));
-        s.energy = energy;
-        this.#samples.set(sid, s);
-      }
-    }
-    if (pubReport) {
-      const mine = audioEnergy(pubReport, 'media-source');
-      const local = this.#samples.get('') ?? {};
-      sample.localLevel = levelBetween(local.energy, mine);
-      local.energy = mine;
-      this.#samples.set('', local);
-    }
-    this.#host?.sampled(sample);
+    const sample = await sampleSfu({
+      sub: this.#sub, pub: this.#pub, mids: () => this.#mids, people: this.#people, samples: this.#samples,
+      level: (sid, level) => this.#hints.level(sid, level), noteStats: (pc, report) => this.#ice.noteStats(pc, report),
+      stopped: () => this.#stopped,
+    });
+    if (sample) this.#host?.sampled(sample);
   }
 }

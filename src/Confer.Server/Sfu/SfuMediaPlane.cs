@@ -41,6 +41,7 @@ internal sealed class SfuMediaPlane(SfuService sfu) : IMediaPlane
         sfu.PublishedLayersChanged += change =>
             events.PublishedLayersChanged(new MediaParticipant(new RoomName(change.Room), new ParticipantSid(change.Participant)), change.TrackSid,
                 [.. change.Layers.Select(l => new MediaLayer(l.Rid, l.Active))]);
+        sfu.MediaLapsed += (room, participant) => events.MediaLapsed(new MediaParticipant(new RoomName(room), new ParticipantSid(participant)));
     }
 
     private static SfuTrack Of(MediaTrack t) => new(t.TrackSid, t.Publisher.Value, t.Kind, t.Source, t.Mid);

@@ -11,9 +11,11 @@ namespace Confer.Sfu.Session;
 /// <summary>
 /// One peer connection's transport on the SFU: an ICE-lite session (RFC 8445 §2.5) in the shared
 /// <see cref="IceSessionTable"/>, the DTLS server (a=setup:passive, RFC 5763 §5) and the two SRTP contexts its keys give
-/// (RFC 5764 §4.2: we unprotect with the client's write key and protect with the server's).
+/// (RFC 5764 §4.2: we unprotect with the client's write key and protect with the server's). The handshake is in
+/// MediaTransport.Handshake.cs, consent freshness (RFC 7675) in MediaTransport.Consent.cs, ICE restart in
+/// MediaTransport.IceRestart.cs.
 /// <code>
-///   client ──STUN──▶ IceCheckHandler ──▶ IceSessionTable ──OnSelected/OnConsentLost──▶ SfuTransports ─▶ this
+///   client ──STUN──▶ IceCheckHandler ──▶ IceSessionTable ──OnSelected/OnConsentLost──▶ SfuTransports ─▶ this (.Consent)
 ///   client ──DTLS──▶ IMediaPacketSink (SfuTransports) ─▶ this ─▶ DtlsTransport ─(IDtlsSender)─▶ IcePath.Send
 ///   client ──SRTP──▶ IMediaPacketSink ─▶ this: unprotect in place ─▶ IRtpPacketReceiver
 ///   forwarding ─▶ IRtpPacketSender.SendRtp: protect in place ─▶ selected IcePath.Send ──▶ client
@@ -28,6 +30,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     private readonly DtlsTransport _dtls;
     private readonly TimeProvider _time;
     private readonly TimeSpan _restartGrace;
+    private readonly TimeSpan _lapseDelay;
     private volatile IceSession _session;   // the current ICE session: replaced by an ICE restart (RFC 8445 §9)
     private volatile IceSession? _previous; // the one before a restart, valid until _previousExpiry fires
     private ITimer? _previousExpiry;
@@ -47,23 +50,25 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     private bool _sawDtls;
     private bool _handshakeStarted;
     private bool _disposed;
-    private long _packetsIn, _bytesIn, _packetsOut, _bytesOut, _decryptFailures, _dropsIn, _dropsOut;
+    private long _packetsIn, _bytesIn, _packetsOut, _bytesOut, _decryptFailures, _authFailures, _replays, _dropsIn, _dropsOut;
 
     /// <summary>Wraps a session just made in <paramref name="table"/>; sets <see cref="IceSession.Tag"/> to this.</summary>
     public MediaTransport(IceSessionTable table, IceSession session, DtlsCertificate certificate, DtlsFingerprint? remoteFingerprint,
         DtlsSettings? dtlsSettings = null, TimeProvider? timeProvider = null, ILogger? logger = null, Action<MediaTransport>? onDisposed = null,
-        TimeSpan? iceRestartGrace = null)
+        TimeSpan? iceRestartGrace = null, TimeSpan? consentLapse = null, TimeSpan? connectTimeout = null)
     {
         _table = table;
         _session = session;
         _time = timeProvider ?? TimeProvider.System;
         _restartGrace = iceRestartGrace ?? TimeSpan.FromSeconds(10);
+        _lapseDelay = consentLapse ?? TimeSpan.FromSeconds(10);
         _logger = logger ?? NullLogger.Instance;
         _onDisposed = onDisposed;
         _remoteFingerprint = remoteFingerprint;
         _dtls = new DtlsTransport(certificate, this, dtlsSettings, timeProvider);
         Fingerprint = certificate.Fingerprint.ToString();
         session.Tag = this;
+        StartConnectTimer(connectTimeout ?? TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Our ICE ufrag for the SDP answer (a=ice-ufrag, RFC 8839 §5.4).</summary>
@@ -103,29 +108,26 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
     /// <summary>SRTP/SRTCP packets that failed authentication, replay or parsing (RFC 3711 §3.3, step 5).</summary>
     public long DecryptFailures => Interlocked.Read(ref _decryptFailures);
 
+    /// <summary>Of <see cref="DecryptFailures"/>, those whose authentication tag did not verify (forged or corrupted).</summary>
+    public long AuthFailures => Interlocked.Read(ref _authFailures);
+
+    /// <summary>Of <see cref="DecryptFailures"/>, those whose index was seen already or lies behind the replay window (RFC 3711 §3.3.2).</summary>
+    public long Replays => Interlocked.Read(ref _replays);
+
     /// <summary>Inbound packets dropped before decryption: not connected yet, or nobody to receive them.</summary>
     public long DroppedIn => Interlocked.Read(ref _dropsIn);
 
     /// <summary>Outbound packets dropped: not connected, no selected path, protect refused, or the socket refused.</summary>
     public long DroppedOut => Interlocked.Read(ref _dropsOut);
 
+    /// <summary>SSRCs the inbound SRTP context holds state for: only packets that authenticated add one (tests check forgeries do not).</summary>
+    internal int InboundSsrcs
+    {
+        get { lock (_inboundGate) return _inbound?.SsrcCount ?? 0; }
+    }
+
     /// <summary>True while the DTLS thread runs (tests check disposal ends it).</summary>
     internal bool IsDtlsThreadAlive => _dtls.IsThreadAlive;
-
-    /// <summary>
-    /// The client's certificate fingerprint from its SDP (RFC 8122 §5). May come before or after the first DTLS datagram; the
-    /// handshake starts once both are there. Ignored once the handshake started (a new fingerprint needs a new transport).
-    /// </summary>
-    public void SetRemoteFingerprint(DtlsFingerprint fingerprint)
-    {
-        ArgumentNullException.ThrowIfNull(fingerprint);
-        lock (_gate)
-        {
-            if (_handshakeStarted || _disposed) return;
-            _remoteFingerprint = fingerprint;
-        }
-        TryStartHandshake();
-    }
 
     /// <summary>The client's ufrag from its SDP (RFC 8839 §5.4); until set, checks are accepted whatever their second half.</summary>
     public void SetRemoteUfrag(string ufrag) => _session.RemoteUfrag = ufrag;
@@ -179,6 +181,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         var buffer = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(packet), packet.Length);
         int length;
         bool ok;
+        SrtpError error;
         lock (_inboundGate)
         {
             var inbound = _inbound;
@@ -188,12 +191,14 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
                 return;
             }
             ok = rtcp
-                ? inbound.TryUnprotectRtcp(buffer, buffer.Length, out length, out _)
-                : inbound.TryUnprotectRtp(buffer, buffer.Length, out length, out _);
+                ? inbound.TryUnprotectRtcp(buffer, buffer.Length, out length, out error)
+                : inbound.TryUnprotectRtp(buffer, buffer.Length, out length, out error);
         }
         if (!ok)
         {
             Interlocked.Increment(ref _decryptFailures);
+            if (error == SrtpError.AuthenticationFailed) Interlocked.Increment(ref _authFailures);
+            else if (error is SrtpError.Replayed or SrtpError.TooOld) Interlocked.Increment(ref _replays);
             return;
         }
         Interlocked.Increment(ref _packetsIn);
@@ -254,78 +259,6 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
         path?.Send(datagram);
     }
 
-    /// <summary>The client nominated a path (RFC 8445 §7.3.1.5): media may flow again once keys are ready.</summary>
-    internal void OnSelected(IceSession session)
-    {
-        if (!ReferenceEquals(session, _session) && !ReferenceEquals(session, _previous)) return;
-        _consentLost = false;
-        UpdateState();
-    }
-
-    /// <summary>
-    /// A nominated path lost consent (RFC 7675 §5.2): stop sending until a new nomination. The previous session's loss
-    /// during a restart only matters when the current one has no path yet.
-    /// </summary>
-    internal void OnConsentLost(IceSession session)
-    {
-        if (!ReferenceEquals(session, _session) && !ReferenceEquals(session, _previous)) return;
-        if (SelectedPath is not null) return; // the other session still carries media
-        _consentLost = true;
-        UpdateState();
-    }
-
-    private void TryStartHandshake()
-    {
-        DtlsFingerprint fingerprint;
-        lock (_gate)
-        {
-            if (_disposed || _handshakeStarted || !_sawDtls || _remoteFingerprint is null) return;
-            _handshakeStarted = true;
-            fingerprint = _remoteFingerprint;
-        }
-        Task<DtlsSrtpKeys> handshake;
-        try
-        {
-            handshake = _dtls.HandshakeAsync(fingerprint);
-        }
-        catch (ObjectDisposedException)
-        {
-            return; // disposed meanwhile
-        }
-        handshake.ContinueWith(static (t, s) => ((MediaTransport)s!).OnHandshakeDone(t), this,
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private void OnHandshakeDone(Task<DtlsSrtpKeys> handshake)
-    {
-        if (!handshake.IsCompletedSuccessfully)
-        {
-            if (Volatile.Read(ref _disposed)) return; // disposal ends a handshake: not a failure worth a line
-            Log.HandshakeFailed(_logger, _session.LocalUfrag, handshake.Exception?.InnerException);
-            _failed = true;
-            UpdateState();
-            return;
-        }
-        var keys = handshake.Result;
-        var profile = (SrtpProfile)keys.ProfileId;
-        if (!SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var clientKey, out _)
-            || !SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var serverKey, out _))
-        {
-            _failed = true;
-            UpdateState();
-            return;
-        }
-        lock (_gate)
-        {
-            if (_disposed) return;
-            _inbound = new SrtpSession(clientKey, SrtpDirection.Unprotect);
-            _outbound = new SrtpSession(serverKey, SrtpDirection.Protect);
-            Profile = profile;
-            _keysReady = true;
-        }
-        UpdateState();
-    }
-
     /// <summary>
     /// Recomputes the state from the facts (handshake failed, keys ready, a path nominated, consent lost) under the lock,
     /// so events racing on several threads still leave the right state; raises <see cref="StateChanged"/> on a change.
@@ -371,6 +304,7 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
             _previous = null;
             _previousExpiry?.Dispose();
             _previousExpiry = null;
+            StopLapseTimerLocked();
         }
         if (before is not null) Forget(before);
         Forget(_session);
@@ -420,5 +354,11 @@ internal sealed partial class MediaTransport : IRtpPacketSender, IDtlsSender, ID
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "ICE restart: session {Old} hands over to {New} (DTLS and SRTP kept)")]
         public static partial void IceRestarted(ILogger logger, string old, string @new);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "ICE session {Ufrag} lost consent and no new nomination came in {Millis} ms (RFC 7675): the media transport closes")]
+        public static partial void ConsentLapsed(ILogger logger, string ufrag, int millis);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "ICE session {Ufrag}: the client never nominated a path: the media transport closes")]
+        public static partial void NeverConnected(ILogger logger, string ufrag);
     }
 }

@@ -28,6 +28,7 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
         {
             if (!transports.TryCreate(fingerprint, SfuService.RemoteUfrag(offer), out var created)) return new(null, "the SFU is full: no more media transports");
             _publisher = created;
+            _publisher.Lapsed += OnLapsed;
             _publisher.Receiver = room.AddPublisher(id, _publisher);
         }
         else if (SfuService.RemoteUfrag(offer) is { } ufrag && _publisher.IceSession.RemoteUfrag is { } known && ufrag != known
@@ -70,6 +71,7 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
         {
             if (!transports.TryCreate(null, null, out var created)) return null;
             _subscriber = created;
+            _subscriber.Lapsed += OnLapsed;
             _subscriber.Receiver = room.AddSubscriber(id, _subscriber);
             var transport = new SdpTransport(_subscriber.IceUfrag, _subscriber.IcePwd, SfuService.SdpFingerprintOf(_subscriber.Fingerprint), SfuService.Candidates(options));
             _offers = new SubscriberOfferBuilder(transport, SubscriberOfferOptions.Default);
@@ -133,6 +135,12 @@ internal sealed class SfuPeer(SfuRoomState room, string id, SfuTransports transp
     {
         if (_consumers.TryGetValue(trackSid, out var consumer)) room.SetVisibleSize(consumer, width, height);
     }
+
+    /// <summary>One of this participant's transports closed itself for lost consent (RFC 7675): the room releases its media.</summary>
+    private void OnLapsed(MediaTransport transport) => room.OnTransportLapsed(id, transport);
+
+    /// <summary>True when <paramref name="transport"/> is this participant's publisher or subscriber connection.</summary>
+    public bool Owns(MediaTransport transport) => ReferenceEquals(transport, _publisher) || ReferenceEquals(transport, _subscriber);
 
     /// <summary>Drops the consumers of a producer that went away (its publisher left or stopped sending it).</summary>
     public void ForgetProducer(string trackSid) => _consumers.Remove(trackSid);

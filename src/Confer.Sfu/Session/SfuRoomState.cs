@@ -13,6 +13,7 @@ internal sealed class SfuRoomState(string name, TimeProvider time, ILoggerFactor
     private readonly Dictionary<string, SfuPeer> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Producer> _byTrack = new(StringComparer.Ordinal);
     private readonly SfuRouter _router = new(time, loggers: logs);
+    private SfuService? _service;
 
     public object Gate { get; } = new();
 
@@ -21,11 +22,19 @@ internal sealed class SfuRoomState(string name, TimeProvider time, ILoggerFactor
     /// <summary>Passes what the room's forwarding graph notices on its own (speakers, dynacast) up to the service's events.</summary>
     public void RaiseTo(SfuService service)
     {
+        _service = service;
         _router.ActiveSpeakersChanged += speakers => service.RaiseSpeakers(name, speakers);
         _router.PublishedLayersChanged += layers => service.RaisePublishedLayers(name, layers);
     }
 
     public bool IsEmpty => _peers.Count == 0;
+
+    /// <summary>A participant's transport closed itself for lost consent; called on a timer thread with no lock held.</summary>
+    public void OnTransportLapsed(string id, MediaTransport transport) => _service?.OnTransportLapsed(this, id, transport);
+
+    /// <summary>What the forwarding graph holds now (tests and metrics: takes the router's lock).</summary>
+    public (int Publishers, int Subscribers, int Producers, int Consumers) RouterCounts =>
+        (_router.PublisherCount, _router.SubscriberCount, _router.ProducerCount, _router.ConsumerCount);
 
     public SfuPeer Peer(string id, SfuTransports transports, SfuServiceOptions options)
     {

@@ -76,6 +76,13 @@ public sealed partial class SfuService : IDisposable
     /// <summary>Dynacast: which simulcast layers a publisher should send changed. Raised on the room's timer, no SFU lock held.</summary>
     public event Action<SfuPublishedLayers>? PublishedLayersChanged;
 
+    /// <summary>
+    /// A participant's media lapsed: one of its transports lost ICE consent (RFC 7675) and no new nomination came within
+    /// the lapse delay, so the SFU released everything it held for it (both transports, its producers, its consumers and
+    /// the others' consumers of its tracks), as <see cref="Remove"/> does. Raised on a timer thread, no SFU lock held.
+    /// </summary>
+    public event Action<string, string>? MediaLapsed;
+
     /// <summary>The room's state, made once: a second one would own a router and a timer nobody disposes.</summary>
     private SfuRoomState RoomState(string room)
     {
@@ -100,6 +107,22 @@ public sealed partial class SfuService : IDisposable
         var layers = producer.Layers.Select(l => new SfuLayer(l.Rid ?? "", l.Spatial <= change.ActiveUpTo)).ToList();
         PublishedLayersChanged?.Invoke(new SfuPublishedLayers(room, producer.ParticipantId, trackSid, layers));
     }
+
+    internal void OnTransportLapsed(SfuRoomState state, string participant, MediaTransport transport)
+    {
+        lock (state.Gate)
+        {
+            // Only a transport the participant still has: one it replaced, or a participant already removed, is old news.
+            if (state.Existing(participant) is not { } peer || !peer.Owns(transport)) return;
+            state.Remove(participant);
+            if (state.IsEmpty && _rooms.TryRemove(new KeyValuePair<string, SfuRoomState>(state.Name, state))) state.Dispose();
+        }
+        MediaLapsed?.Invoke(state.Name, participant);
+    }
+
+    /// <summary>What a room's forwarding graph holds now; zeros for a room the SFU does not hold.</summary>
+    internal (int Publishers, int Subscribers, int Producers, int Consumers) RouterCounts(string room) =>
+        _rooms.TryGetValue(room, out var state) ? state.RouterCounts : default;
 
     /// <summary>Rooms with at least one participant on the SFU.</summary>
     public int RoomCount => _rooms.Count;

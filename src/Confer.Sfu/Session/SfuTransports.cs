@@ -24,6 +24,18 @@ internal sealed class SfuTransportOptions
     /// </summary>
     public TimeSpan IceRestartGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// After the nominated path lost consent (RFC 7675), how long a transport waits for a new nomination (a reconnected
+    /// ICE-TCP client, an ICE restart) before it closes itself and its participant's media is released.
+    /// </summary>
+    public TimeSpan ConsentLapse { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a new transport waits for its client to nominate a path (RFC 8445 §8.1.1) before it closes itself and its
+    /// participant's media is released: an offer never answered, an encoder that posted its offer and never connected.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Per-transport DTLS limits and timers.</summary>
     public DtlsSettings Dtls { get; init; } = new();
 
@@ -32,6 +44,10 @@ internal sealed class SfuTransportOptions
         if (MaxTransports is < 1 or > 1_000_000) throw new ArgumentException($"SFU MaxTransports must be between 1 and 1000000; it is {MaxTransports}.");
         if (IceRestartGrace <= TimeSpan.Zero || IceRestartGrace > TimeSpan.FromMinutes(5))
             throw new ArgumentException($"SFU IceRestartGrace must be positive and at most 5 minutes; it is {IceRestartGrace}.");
+        if (ConsentLapse <= TimeSpan.Zero || ConsentLapse > TimeSpan.FromMinutes(5))
+            throw new ArgumentException($"SFU ConsentLapse must be positive and at most 5 minutes; it is {ConsentLapse}.");
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(5))
+            throw new ArgumentException($"SFU ConnectTimeout must be positive and at most 5 minutes; it is {ConnectTimeout}.");
         Dtls.Validate();
     }
 }
@@ -103,7 +119,7 @@ internal sealed class SfuTransports : IMediaPacketSink, IIceSessionListener, IDi
             return false;
         }
         transport = new MediaTransport(table, session, Certificate, remoteFingerprint, _options.Dtls, _time,
-            _loggers.CreateLogger<MediaTransport>(), _onDisposed, _options.IceRestartGrace);
+            _loggers.CreateLogger<MediaTransport>(), _onDisposed, _options.IceRestartGrace, _options.ConsentLapse, _options.ConnectTimeout);
         _transports[transport] = 0;
         if (_disposed) // raced with Dispose: do not leave it behind
         {

@@ -40,6 +40,12 @@ public interface IMediaEvents
 
     /// <summary>Dynacast: which simulcast layers of <paramref name="trackSid"/> its publisher should send changed.</summary>
     void PublishedLayersChanged(MediaParticipant publisher, string trackSid, IReadOnlyList<MediaLayer> layers);
+
+    /// <summary>
+    /// The participant's media connections lost ICE consent (RFC 7675) and stayed lost: the plane has already released
+    /// everything it held for them, as <see cref="IMediaPlane.Remove"/> does.
+    /// </summary>
+    void MediaLapsed(MediaParticipant who) { }
 }
 
 /// <summary>

@@ -9,4 +9,6 @@ internal sealed class RoomMediaEvents(Func<RoomName, Room?> find) : IMediaEvents
 
     public void PublishedLayersChanged(MediaParticipant publisher, string trackSid, IReadOnlyList<MediaLayer> layers) =>
         find(publisher.Room)?.OnPublishedLayersChanged(publisher.Participant, trackSid, layers);
+
+    public void MediaLapsed(MediaParticipant who) => find(who.Room)?.OnMediaLapsed(who.Participant);
 }

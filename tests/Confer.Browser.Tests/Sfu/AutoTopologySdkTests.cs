@@ -32,13 +32,13 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     /// <summary>
-    /// window.__gaps: for every remote camera element on the page (found every 50 ms), the time of each new frame it
+    /// window.__gaps: for every remote video element of the given source on the page (found every 50 ms), the time of each new frame it
     /// shows (requestVideoFrameCallback), by identity. <c>read(from, to)</c> gives, per identity, the longest time
     /// without a new frame between <c>from</c> and <c>to</c> (performance.now; the window's edges count as frames) and
     /// the frames in it.
     /// </summary>
     private const string GapMeter = """
-        () => {
+        (source) => {
           const m = window.__gaps = { times: {}, sizes: {} };
           const seen = new WeakSet();
           m.read = (from, to) => {
@@ -73,7 +73,7 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
           };
           setInterval(() => {
             for (const el of document.querySelectorAll('video')) {
-              if (el.dataset.source !== 'camera') continue;
+              if (el.dataset.source !== source) continue;
               watch(el);
               // A callback lost to a new srcObject is asked for again.
               if (el.isConnected && performance.now() - (el.__lastCb ?? 0) > 250) { el.cancelVideoFrameCallback(el.__h); el.__h = el.requestVideoFrameCallback(el.__frame); }
@@ -134,7 +134,7 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
         await WaitForTopologyAsync(a, "mesh", "Alice");
         await WaitForPathsAsync(a, sfu: false, "Alice");
         await WaitForPathsAsync(b, sfu: false, "Bob");
-        foreach (var page in new[] { a, b }) await page.EvaluateAsync(GapMeter);
+        foreach (var page in new[] { a, b }) await page.EvaluateAsync(GapMeter, "camera");
         var viewers = new[] { (Page: a, Me: alice, Other: bob), (Page: b, Me: bob, Other: alice) };
 
         // A third person: the room moves to the SFU.
@@ -164,6 +164,53 @@ public sealed class AutoTopologySdkTests : IAsyncLifetime
         foreach (var (what, gaps) in new[] { ("mesh → SFU", toSfu), ("SFU → mesh", toMesh) })
             foreach (var (viewer, gap) in gaps)
                 Assert.True(gap < GapBoundMs, $"{what}: {viewer} saw no new frame for {gap} ms (bound {GapBoundMs} ms)");
+    }
+
+    /// <summary>
+    /// Alice shares her screen while the room moves: Carol's join takes it to the SFU, her leaving back to mesh. Bob's view
+    /// of the share keeps decoding through both moves (same gap bound as the camera's), Carol decodes it through the SFU,
+    /// and Bob's app sees no trackUnsubscribed/trackSubscribed for Alice.
+    /// </summary>
+    [Fact]
+    public async Task ScreenShareDuringBothMoves_TheShareKeepsDecodingForTheOthers()
+    {
+        const string room = "auto-move-share";
+        var (a, alice) = await JoinAsync(room, "Alice");
+        var (b, bob) = await JoinAsync(room, "Bob");
+        await MeetingHarness.WaitForVideoFromAsync(b, Media, alice);
+        await WaitForTopologyAsync(a, "mesh", "Alice");
+        await a.EvaluateAsync("() => window.__peer.room.localParticipant.setScreenShareEnabled(true)");
+        await WaitForScreenAsync(b, alice, "Bob in mesh");
+        await b.EvaluateAsync(GapMeter, "screen_share");
+        var viewers = new[] { (Page: b, Me: bob, Other: alice) };
+
+        await Task.Delay(1000);
+        var since = await b.EvaluateAsync<long>("() => Date.now()");
+        var (c, carol) = await JoinAsync(room, "Carol");
+        foreach (var (page, who) in new[] { (a, alice), (b, bob) }) await WaitForTopologyAsync(page, "sfu", who);
+        await WaitForScreenAsync(c, alice, "Carol through the SFU");
+        var toSfu = await MeasureAsync(viewers, since, "mesh → SFU, screen share");
+        await WaitForPathsAsync(b, sfu: true, bob);
+        await WaitForScreenAsync(b, alice, "Bob through the SFU");
+
+        since = await b.EvaluateAsync<long>("() => Date.now()");
+        await c.EvaluateAsync("() => window.__peer.room.disconnect()");
+        foreach (var (page, who) in new[] { (a, alice), (b, bob) }) await WaitForTopologyAsync(page, "mesh", who);
+        var toMesh = await MeasureAsync(viewers, since, "SFU → mesh, screen share");
+        await WaitForPathsAsync(b, sfu: false, bob);
+        await WaitForScreenAsync(b, alice, "Bob in mesh again");
+
+        foreach (var (what, gaps) in new[] { ("mesh → SFU", toSfu), ("SFU → mesh", toMesh) })
+            foreach (var (viewer, gap) in gaps)
+                Assert.True(gap < GapBoundMs, $"{what}: {viewer} saw no new frame of the screen share for {gap} ms (bound {GapBoundMs} ms)");
+    }
+
+    /// <summary>Waits until the page shows <paramref name="sharer"/>'s screen share with decoded frames, and that the count still grows.</summary>
+    private static async Task WaitForScreenAsync(IPage page, string sharer, string where)
+    {
+        string decoded = $"window.__peer.videos().then((v) => v.find((x) => x.identity === '{sharer}' && x.source === 'screen_share' && x.framesDecoded > 0 && x.width > 0)?.framesDecoded ?? null)";
+        var first = await MeetingHarness.WaitForAsync(page, decoded, Media, $"{sharer}'s screen decoded ({where})");
+        await MeetingHarness.WaitForAsync(page, $"{decoded}.then((n) => n > {first.GetInt32()} ? n : null)", Media, $"{sharer}'s screen still decoding ({where})");
     }
 
     /// <summary>A data message from one page arrives at the other, whichever way it goes.</summary>

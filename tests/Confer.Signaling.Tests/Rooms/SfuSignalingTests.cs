@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confer.Signaling;
 using Confer.Signaling.Media;
+using Confer.Signaling.Routing;
 using Confer.Signaling.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -154,6 +155,46 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         Assert.True(await alice.NoneAsync("publishedLayers"));
     }
 
+    [Fact]
+    public async Task MediaLapsed_TheOthersGetAnOfferWithoutTheLapsedTracks()
+    {
+        await using var alice = await JoinV2Async("alice");
+        await PublishCameraAsync(alice);
+        await using var bob = await JoinV2Async("bob");
+        Assert.Single((await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").EnumerateArray());
+        await bob.SendAsync(new { type = "subscriberAnswer", sdp = "answer" });
+        await TestServer.EventuallyAsync(() => _plane.Answers.Contains("bob"), "bob's subscriber answer to reach the plane");
+        string aliceSid = alice.Join!.Value.GetProperty("participant").GetProperty("sid").GetString()!;
+        var events = Assert.IsAssignableFrom<IMediaEvents>(_plane.Events);
+
+        _plane.Lapsed.Add(aliceSid); // what the SFU did before it told the room: alice's producers are gone
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid(aliceSid)));
+        Assert.Empty((await bob.ExpectAsync("subscriberOffer")).GetProperty("tracks").EnumerateArray());
+        Assert.True(await alice.NoneAsync("subscriberOffer"));
+
+        // About a room or a participant that is gone: nothing, and nothing breaks.
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("nowhere"), new Confer.Signaling.Rooms.ParticipantSid(aliceSid)));
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), new Confer.Signaling.Rooms.ParticipantSid("PA_gone")));
+        Assert.True(await bob.NoneAsync("subscriberOffer"));
+    }
+
+    [Fact]
+    public async Task MediaLapsed_OfAWhipEncoder_ItLeavesTheRoom()
+    {
+        await using var bob = await JoinV2Async("bob");
+        var validation = await _server.App.Services.GetRequiredService<Confer.Signaling.Auth.AccessTokenValidator>().ValidateAsync(_server.Token("sfu", "obs"));
+        var reply = await _server.Router.IngestAsync(new IngestRequest(validation.Token!, ConnectionId.Next(), SendOffer("ignored"), [new IngestSection("0", "video")]));
+        var encoder = Assert.IsType<Confer.Signaling.Rooms.ParticipantSid>(reply.Participant);
+        Assert.Equal("obs", (await bob.ExpectAsync("participantJoined")).GetProperty("participant").GetProperty("identity").GetString());
+
+        var events = Assert.IsAssignableFrom<IMediaEvents>(_plane.Events);
+        events.MediaLapsed(new MediaParticipant(new Confer.Signaling.Rooms.RoomName("sfu"), encoder)); // it stopped without a DELETE
+        var left = await bob.ExpectAsync("participantLeft");
+        Assert.Equal(encoder.Value, left.GetProperty("sid").GetString());
+        Assert.Equal("disconnected", left.GetProperty("reason").GetString());
+        await TestServer.EventuallyAsync(() => _server.Rooms.ParticipantCount == 1, "only bob left");
+    }
+
     /// <summary>Answers every publisher offer with "answer:N" (N tracks) and offers only when a subscriber's set changed.</summary>
     private sealed class RecordingPlane : IMediaPlane
     {
@@ -165,6 +206,9 @@ public sealed class SfuSignalingTests : IAsyncLifetime
         public ConcurrentDictionary<string, string[]> Published { get; } = new();
         public ConcurrentBag<string> Answers { get; } = [];
         public ConcurrentBag<string> Removed { get; } = [];
+
+        /// <summary>Participants whose media the plane released (consent lapsed): their tracks are offered to nobody.</summary>
+        public ConcurrentBag<string> Lapsed { get; } = [];
         private readonly ConcurrentDictionary<string, string> _identities = new();
 
         public MediaAnswer Publish(MediaParticipant who, string offerSdp, IReadOnlyList<MediaTrack> published)
@@ -175,6 +219,7 @@ public sealed class SfuSignalingTests : IAsyncLifetime
 
         public MediaOffer? Subscribe(MediaParticipant who, IReadOnlyList<MediaTrack> tracks)
         {
+            tracks = [.. tracks.Where(t => !Lapsed.Contains(t.Publisher.Value))];
             var key = string.Join(",", tracks.Select(t => t.TrackSid));
             var previous = _subscribed.GetValueOrDefault(who.Participant.Value);
             _subscribed[who.Participant.Value] = key;

@@ -82,6 +82,23 @@ internal sealed class SfuTestClient : DatagramTransport, IDisposable
     }
 
     /// <summary>
+    /// Sends a STUN request the caller built and waits for the answer with its transaction id: the answer's class and its
+    /// ERROR-CODE (0 for none); null when nothing came in time.
+    /// </summary>
+    public (StunClass Class, int Error)? Transact(ReadOnlySpan<byte> request, TransactionId id, int timeoutMillis = 1000)
+    {
+        SendRaw(request);
+        long deadline = Environment.TickCount64 + timeoutMillis;
+        while (ReceiveRaw((int)Math.Max(0, deadline - Environment.TickCount64)) is int n and >= 0)
+        {
+            if (!StunMessage.TryRead(_receive.AsSpan(0, n), out var response, out _) || response.TransactionId != id) continue;
+            int code = response.TryGetAttribute(StunAttributeType.ErrorCode, out var value) && ErrorCode.TryRead(value, out int c, out _) ? c : 0;
+            return (response.Class, code);
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The DTLS client handshake over this socket, then the SRTP contexts. Throws what BouncyCastle throws (a fatal alert
     /// when the server refuses us, a timeout when it never answers).
     /// </summary>
