@@ -16,6 +16,11 @@ public class ThreeNodes : IAsyncLifetime
 
     internal List<ClusterNode> Nodes { get; } = [];
 
+    /// <summary>Kills Redis (SIGKILL, its PID); <see cref="StartRedisAgainAsync"/> brings an empty one back on the same port.</summary>
+    internal void KillRedis() => _redis!.Dispose();
+
+    internal async Task StartRedisAgainAsync() => _redis = await RedisProcess.StartAsync(_redis!.Port);
+
     public async Task InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync();

@@ -24,6 +24,10 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("leave")]
     Task LeaveAsync(long session, string? reason);
 
+    /// <summary>Whether this node holds <paramref name="room"/> now (a room grain that lost its directory entry asks, see RoomGrain).</summary>
+    [Alias("holds")]
+    Task<bool> HoldsAsync(string room);
+
     /// <summary>A server-API request (JSON, by type name) about a room on this node; the reply as JSON.</summary>
     [Alias("request")]
     Task<byte[]> RequestAsync(string type, byte[] request);

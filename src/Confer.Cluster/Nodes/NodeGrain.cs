@@ -24,6 +24,8 @@ internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms) : 
         return Task.CompletedTask;
     }
 
+    public Task<bool> HoldsAsync(string room) => Task.FromResult(RoomName.IsValid(room) && rooms.Holds(new RoomName(room)));
+
     public Task<byte[]> RequestAsync(string type, byte[] request)
     {
         var reply = Wire.Request(type, request) is { } r ? rooms.Request(r)

@@ -13,11 +13,20 @@ namespace Confer.Cluster.Rooms;
 /// idle: it lets go of its room only when this node no longer holds the room and nobody has claimed it for
 /// <see cref="ClusterSettings.RoomReleaseAfter"/> (a join claims, then creates the room on this node well within that
 /// time). If its node dies, the next claim places it on the claimer's node.
+/// <para>
+/// The directory is only as good as Redis: a Redis that restarted without its data has forgotten every room, and the
+/// next node to ask would make a second activation and claim a room that is alive on another node. So a new activation
+/// whose node does not hold the room first asks every other live node whether it does; if one does, that node stays
+/// the room's node and this activation only points at it (checked again at each ask), until the room is gone there.
+/// </para>
 /// </summary>
 [PreferLocalPlacement, Immovable, KeepAlive, GrainDirectory(ClusterHosting.RoomDirectory)]
-internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager rooms, ClusterSettings settings, TimeProvider time, ILogger<RoomGrain> log) : Grain, IRoomGrain
+internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager rooms, ClusterSettings settings, TimeProvider time,
+    IClusterMembershipService membership, ILogger<RoomGrain> log) : Grain, IRoomGrain
 {
     private DateTimeOffset _lastClaim, _since;
+    private bool _askedOthers;
+    private RoomHost? _elsewhere;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -28,10 +37,45 @@ internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager room
         return Task.CompletedTask;
     }
 
-    public Task<RoomHost> HostAsync()
+    public async Task<RoomHost> HostAsync()
     {
         _lastClaim = time.GetUtcNow();
-        return Task.FromResult(new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since));
+        var room = this.GetPrimaryKeyString();
+        if (rooms.Holds(new RoomName(room))) _elsewhere = null;
+        else if (!_askedOthers)
+        {
+            _askedOthers = true;
+            _elsewhere = await HolderElsewhereAsync(room);
+            if (_elsewhere is { } found) LogFoundElsewhere(log, room, found.Node);
+        }
+        else if (_elsewhere is { } pointed && !await HoldsAsync(pointed.Silo, room)) _elsewhere = null;
+        return _elsewhere ?? new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since);
+    }
+
+    /// <summary>The other live node that holds <paramref name="room"/> now, asked of all of them at once; null when none does.</summary>
+    private async Task<RoomHost?> HolderElsewhereAsync(string room)
+    {
+        var self = silo.SiloAddress;
+        var asks = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(self))
+            .Select(m => (Member: m, Holds: HoldsAsync(m.SiloAddress.ToParsableString(), room)))
+            .ToList();
+        foreach (var (member, holds) in asks)
+            if (await holds) return new RoomHost(member.Name, member.SiloAddress.ToParsableString(), time.GetUtcNow());
+        return null;
+    }
+
+    /// <summary>Whether node <paramref name="siloAddress"/> holds the room; false when it does not answer within the call timeout.</summary>
+    private async Task<bool> HoldsAsync(string siloAddress, string room)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<Nodes.INodeGrain>(siloAddress).HoldsAsync(room).WaitAsync(settings.CallTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            return false;
+        }
     }
 
     private Task CheckAsync(CancellationToken ct)
@@ -44,6 +88,9 @@ internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager room
         }
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "Room {Room}: its directory entry was gone (did Redis lose its data?), but node {Node} holds it: it stays there")]
+    private static partial void LogFoundElsewhere(ILogger log, string room, string node);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Debug, Message = "Room {Room}: no longer on this node, its claim released")]
     private static partial void LogReleased(ILogger log, string room);

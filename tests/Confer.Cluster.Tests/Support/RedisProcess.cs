@@ -20,18 +20,19 @@ internal sealed class RedisProcess : IDisposable
 
     public string Uri => $"redis://127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync()
+    /// <summary>Starts redis-server on <paramref name="port"/> (a free one when null), empty: nothing is kept between runs.</summary>
+    public static async Task<RedisProcess> StartAsync(int? port = null)
     {
-        var port = DrainClient.FreePort();
+        var chosen = port ?? DrainClient.FreePort();
         var dir = Directory.CreateTempSubdirectory("confer-redis-").FullName;
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        foreach (var a in new[] { "--bind", "127.0.0.1", "--port", chosen.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes", "--loglevel", "warning" })
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var redis = new RedisProcess(process, port, dir);
+        var redis = new RedisProcess(process, chosen, dir);
         var deadline = Environment.TickCount64 + 10_000;
         while (!await redis.PingAsync())
         {
