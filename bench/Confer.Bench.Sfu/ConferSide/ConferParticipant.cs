@@ -62,6 +62,7 @@ internal sealed class ConferParticipant : IBenchParticipant
         source.MidId = SdpText.ExtensionId(answer, "1", SdpText.MidUri);
         source.RidId = SdpText.ExtensionId(answer, "1", SdpText.RidUri);
         source.AudioLevelId = SdpText.ExtensionId(answer, "0", SdpText.AudioLevelUri);
+        source.TransportCcId = SdpText.ExtensionId(answer, "1", SdpText.TransportCcUri);
         _row.Pump.Add(peer);
         await peer.ConnectAsync(_row.Handshakes, cancel);
         _row.Pump.Add(source);

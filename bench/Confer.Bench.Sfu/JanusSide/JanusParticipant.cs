@@ -38,6 +38,7 @@ internal sealed class JanusParticipant(JanusRoom room, RowSetup row, int index) 
         source.MidId = SdpText.ExtensionId(answer, "1", SdpText.MidUri);
         source.RidId = SdpText.ExtensionId(answer, "1", SdpText.RidUri);
         source.AudioLevelId = SdpText.ExtensionId(answer, "0", SdpText.AudioLevelUri);
+        source.TransportCcId = SdpText.ExtensionId(answer, "1", SdpText.TransportCcUri);
         row.Pump.Add(peer);
         await peer.ConnectAsync(row.Handshakes, cancel);
         row.Pump.Add(source);

@@ -41,6 +41,9 @@ internal sealed class ReceiveStats
     public int[] Delay { get; } = new int[Buckets];
     public long DelayOverflow { get; private set; }
     public long AuthFailures { get; private set; }
+    public long TransportRecorded { get; private set; }
+    public long FeedbackSent { get; private set; }
+
 
     /// <summary>The negotiated transport-cc extension id (0: none negotiated, no feedback).</summary>
     public void UseTransportCc(byte id)
@@ -61,6 +64,7 @@ internal sealed class ReceiveStats
             lock (_twccGate)
             {
                 _twcc!.Record(transport);
+                TransportRecorded++;
                 _mediaSsrc = ssrc;
             }
         }
@@ -97,7 +101,7 @@ internal sealed class ReceiveStats
     }
 
     /// <summary>Per stream "ssrc:packets:bytes" of the window, for --verbose.</summary>
-    public string Describe(int window) => string.Join(' ', _streams.Where(kv => kv.Value.Window == window)
+    public string Describe(int window) => $"twcc {_twccId} recorded {TransportRecorded} feedback {FeedbackSent}; " + string.Join(' ', _streams.Where(kv => kv.Value.Window == window)
         .Select(kv => $"{kv.Key:x8}:{kv.Value.Received}:{kv.Value.Bytes / Math.Max(1, kv.Value.Received)}B:lost{kv.Value.Highest - kv.Value.First + 1 - kv.Value.Received}"));
 
     public void ClearDelay()
@@ -124,6 +128,7 @@ internal sealed class ReceiveStats
                 {
                     if (!TwccFeedbackWriter.TryWrite(_feedback, 1200, _feedbackSsrc, _mediaSsrc, count++, rest, out int written, out int consumed, out _) || consumed == 0) break;
                     peer.SendMedia(_feedback.AsSpan(0, written), rtcp: true);
+                    FeedbackSent++;
                     rest = rest[consumed..];
                 }
             }

@@ -19,18 +19,22 @@ internal static class SdpText
     public const string AudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
     public const string TransportCcUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-    /// <summary>A publisher's offer: Opus in mid 0, VP8 simulcast q;h;f (lowest first) in mid 1, each naming its msid stream.</summary>
+    /// <summary>
+    /// A publisher's offer: Opus in mid 0, VP8 simulcast q;h;f (lowest first) in mid 1, each naming its msid stream;
+    /// transport-cc as browsers offer it (a server stamps its own transport-wide numbers on what it forwards only when the
+    /// publisher's packets carry them).
+    /// </summary>
     public static string PublisherOffer(MediaPeer peer, SyntheticPublisher source, string audioStream, string videoStream)
     {
         var s = Session(["0", "1"]);
         Section(s, "audio", "0", peer, "sendonly");
-        s.Append("a=extmap:1 ").Append(AudioLevelUri).Append("\r\na=extmap:4 ").Append(MidUri).Append("\r\n");
-        s.Append(CultureInfo.InvariantCulture, $"a=msid:{audioStream} {audioStream}-a\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n");
+        s.Append("a=extmap:1 ").Append(AudioLevelUri).Append("\r\na=extmap:3 ").Append(TransportCcUri).Append("\r\na=extmap:4 ").Append(MidUri).Append("\r\n");
+        s.Append(CultureInfo.InvariantCulture, $"a=msid:{audioStream} {audioStream}-a\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n");
         s.Append(CultureInfo.InvariantCulture, $"a=ssrc:{source.AudioSsrc} cname:bench\r\na=ssrc:{source.AudioSsrc} msid:{audioStream} {audioStream}-a\r\n");
         Section(s, "video", "1", peer, "sendonly");
-        s.Append("a=extmap:4 ").Append(MidUri).Append("\r\na=extmap:10 ").Append(RidUri).Append("\r\n");
+        s.Append("a=extmap:3 ").Append(TransportCcUri).Append("\r\na=extmap:4 ").Append(MidUri).Append("\r\na=extmap:10 ").Append(RidUri).Append("\r\n");
         s.Append(CultureInfo.InvariantCulture, $"a=msid:{videoStream} {videoStream}-v\r\na=rtpmap:96 VP8/90000\r\n");
-        s.Append("a=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n");
+        s.Append("a=rtcp-fb:96 transport-cc\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n");
         foreach (var layer in SyntheticPublisher.Layers) s.Append("a=rid:").Append(layer.Rid).Append(" send\r\n");
         s.Append("a=simulcast:send ").AppendJoin(';', SyntheticPublisher.Layers.Select(l => l.Rid)).Append("\r\n");
         return s.ToString();

@@ -10,7 +10,7 @@ internal sealed record VideoLayer(string Rid, int Kbps, int Width, int Height);
 /// What a browser's camera and microphone put on the wire, without an encoder: three VP8 simulcast layers at 30 fps
 /// (RFC 7741: payload descriptor with a 15-bit picture id, a key frame every <see cref="KeyframeEvery"/> frames with
 /// the key frame header and start code, packets of at most 1,200 bytes) and Opus-sized audio (50 packets/s, 80 bytes),
-/// with the mid, rid and audio level header extensions the server negotiated (RFC 8285 one-byte form). The last 8 bytes
+/// with the mid, rid, audio level and transport-wide sequence header extensions the server negotiated (RFC 8285 one-byte form). The last 8 bytes
 /// of every payload are the send time (Stopwatch ticks) for the subscribers' delay.
 /// </summary>
 internal sealed class SyntheticPublisher
@@ -32,6 +32,7 @@ internal sealed class SyntheticPublisher
     private readonly byte[] _packet = new byte[1300];
     private ushort _audioSequence = (ushort)Random.Shared.Next();
     private uint _audioTimestamp, _videoTimestamp;
+    private ushort _transportSequence;
     private ushort _pictureId = (ushort)Random.Shared.Next(0x8000);
     private int _frame;
     private long _nextAudio, _nextVideo, _lastKeyframe;
@@ -53,6 +54,7 @@ internal sealed class SyntheticPublisher
     public byte MidId { get; set; }
     public byte RidId { get; set; }
     public byte AudioLevelId { get; set; }
+    public byte TransportCcId { get; set; }
     public volatile bool Enabled;
     public long PacketsSent { get; private set; }
 
@@ -127,7 +129,7 @@ internal sealed class SyntheticPublisher
         return at + 4;
     }
 
-    /// <summary>RTP header (RFC 3550 §5.1) with one-byte header extensions (RFC 8285 §4.2): mid, rid, audio level.</summary>
+    /// <summary>RTP header (RFC 3550 §5.1) with one-byte header extensions (RFC 8285 §4.2): mid, transport-wide sequence, rid, audio level.</summary>
     private int WriteHeader(byte[] packet, byte payloadType, bool marker, ushort sequence, uint timestamp, uint ssrc, string mid, string? rid)
     {
         packet[0] = 0x90;
@@ -139,6 +141,12 @@ internal sealed class SyntheticPublisher
         packet[13] = 0xDE;
         int at = 16;
         at = Element(packet, at, MidId, mid);
+        if (TransportCcId != 0)
+        {
+            packet[at++] = (byte)((TransportCcId << 4) | 1);
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(at), _transportSequence++);
+            at += 2;
+        }
         if (rid is not null) at = Element(packet, at, RidId, rid);
         if (rid is null && AudioLevelId != 0)
         {
