@@ -14,7 +14,7 @@ int viewers = Number("--viewers", 500);
 var warmup = TimeSpan.FromSeconds(Number("--warmup", 4));
 var measure = TimeSpan.FromSeconds(Number("--measure", 10));
 RowRunner.Verbose = args.Contains("--verbose");
-ReceiveStats.SampleEvery = Number("--sample-every", 4);
+ReceiveStats.SampleEvery = Number("--sample-every", 8);
 string dll = Text("--server-dll", "") is { Length: > 0 } given ? given : ConferServer.FindDll();
 
 var specs = rows.Select(r => r switch
@@ -50,7 +50,7 @@ return 0;
 static void Print(RowResult r)
 {
     var t = r.Totals;
-    Console.WriteLine($"{r.Spec.Name,-7} {r.Server,-6} joined {r.Joined}/{r.Spec.Participants}, down-tracks {t.DownTracks}/{r.Spec.ExpectedDownTracks} (setup {r.SetupSeconds:0.0} s)");
+    Console.WriteLine($"{r.Spec.Name,-7} {r.Server,-6} joined {r.Joined}/{r.Spec.Participants}, down-tracks {t.DownTracks}/{r.Spec.ExpectedDownTracks} (setup {r.SetupSeconds:0.0} s), client cpu {r.ClientCpuSeconds:0.00} s");
     Console.WriteLine($"        {r.PacketsPerSecond,9:0} pkt/s {r.Mbps,7:0.0} Mb/s  cpu {r.CpuSeconds,5:0.00} s in {r.Seconds:0.0} s  {r.PacketsPerCpuSecond,8:0} pkt/cpu-s  " +
                       $"{r.DownTracksPerCore,6:0} down-tracks/core  loss {t.LossPercent:0.000}%  delay p50 {t.DelayMillis(0.5):0.00} ms p99 {t.DelayMillis(0.99):0.00} ms  load {r.Load}");
     if (t.AuthFailures > 0) Console.WriteLine($"        {t.AuthFailures} packets failed SRTP authentication");

@@ -57,10 +57,12 @@ internal static class RowRunner
             int window = Interlocked.Increment(ref s_window);
             ReceiveStats.Window = window;
             double cpuBefore = server.CpuSeconds();
+            var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var measured = Stopwatch.StartNew();
             string loadBefore = LoadAverage();
             await Task.Delay(measure);
             double cpu = server.CpuSeconds() - cpuBefore;
+            double clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
             double seconds = measured.Elapsed.TotalSeconds;
             ReceiveStats.Window = 0;
             await Task.Delay(200);
@@ -70,7 +72,7 @@ internal static class RowRunner
                 Console.WriteLine($"        one subscriber: {first.Subscriber!.Stats!.Describe(window)}; overflow {totals.DelayOverflow}");
             foreach (var p in joined.Values)
                 if (p.Failure is { } failure) problems.Enqueue(failure);
-            return new RowResult(server.Name, spec, joined.Count, totals, seconds, cpu, setupSeconds, $"{loadBefore} → {LoadAverage()}", [.. problems.Take(3)]);
+            return new RowResult(server.Name, spec, joined.Count, totals, seconds, cpu, clientCpu, setupSeconds, $"{loadBefore} → {LoadAverage()}", [.. problems.Take(3)]);
         }
         finally
         {
@@ -104,7 +106,7 @@ internal static class RowRunner
 }
 
 /// <summary>One row's figures for one server.</summary>
-internal sealed record RowResult(string Server, RowSpec Spec, int Joined, Totals Totals, double Seconds, double CpuSeconds, double SetupSeconds, string Load, string[] Problems)
+internal sealed record RowResult(string Server, RowSpec Spec, int Joined, Totals Totals, double Seconds, double CpuSeconds, double ClientCpuSeconds, double SetupSeconds, string Load, string[] Problems)
 {
     public double PacketsPerSecond => Totals.Packets / Seconds;
     public double Mbps => Totals.Bytes * 8 / Seconds / 1e6;

@@ -17,8 +17,12 @@ namespace Confer.Bench.Sfu.Rtc;
 /// </summary>
 internal sealed class ReceiveStats
 {
-    /// <summary>Delay histogram resolution and span: 20 µs buckets up to 200 ms.</summary>
-    public const int BucketMicros = 20, Buckets = 10_000;
+    /// <summary>Delay histogram: 20 µs buckets up to 20 ms, then 1 ms buckets up to 2 s.</summary>
+    public const int Buckets = 1_000 + 1_980;
+
+    public static int Bucket(long micros) => micros < 20_000 ? (int)(micros / 20) : (int)Math.Min(Buckets - 1, 1_000 + (micros - 20_000) / 1_000);
+
+    public static double BucketMillis(int bucket) => bucket < 1_000 ? (bucket + 0.5) * 0.02 : 20 + (bucket - 1_000 + 0.5);
 
     /// <summary>Decrypt one packet in this many (a power of two) for the delay.</summary>
     public static int SampleEvery { get; set; } = 4;
@@ -80,7 +84,7 @@ internal sealed class ReceiveStats
         }
         long sent = BinaryPrimitives.ReadInt64LittleEndian(datagram.Slice(plain - 8, 8));
         long micros = (long)((Stopwatch.GetTimestamp() - sent) * MicrosPerTick);
-        if (micros >= 0 && micros / BucketMicros < Buckets) Delay[micros / BucketMicros]++;
+        if (micros >= 0 && micros < 2_000_000) Delay[Bucket(micros)]++;
         else DelayOverflow++;
     }
 
@@ -183,7 +187,7 @@ internal struct Totals()
         for (int i = 0; i < Delay.Length; i++)
         {
             seen += Delay[i];
-            if (seen >= target) return (i + 0.5) * ReceiveStats.BucketMicros / 1000.0;
+            if (seen >= target) return ReceiveStats.BucketMillis(i);
         }
         return double.PositiveInfinity;
     }
