@@ -72,7 +72,7 @@ internal static class RowRunner
                 Console.WriteLine($"        one subscriber: {first.Subscriber!.Stats!.Describe(window)}; overflow {totals.DelayOverflow}");
             foreach (var p in joined.Values)
                 if (p.Failure is { } failure) problems.Enqueue(failure);
-            return new RowResult(server.Name, spec, joined.Count, totals, seconds, cpu, clientCpu, setupSeconds, $"{loadBefore} → {LoadAverage()}", [.. problems.Take(3)]);
+            return new RowResult(server.Name, spec, joined.Count, totals, seconds, cpu, clientCpu, setupSeconds, $"{loadBefore} → {LoadAverage()}", [.. problems.GroupBy(p => new string(p.Where(c => !char.IsDigit(c)).ToArray())).Select(g => $"{g.Count()}x {g.First()}").Take(6)]);
         }
         finally
         {

@@ -15,6 +15,9 @@ internal static class ConferServer
         {
             ["Logging__LogLevel__Default"] = "Warning",
             ["Signaling__DefaultMaxParticipants"] = "1000",
+            // A subscriber's answer in a room of 50 has 98 media sections: over the 32 KiB SDP and 64 KiB frame defaults.
+            ["Signaling__MaxSdpBytes"] = "262144",
+            ["Signaling__MaxFrameBytes"] = "524288",
         };
         return ChildServer.StartAsync("confer", "dotnet", args, new Uri($"http://127.0.0.1:{http}/"), "/healthz", environment);
     }
