@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -58,11 +59,7 @@ internal sealed class ConferParticipant : IBenchParticipant
         Publisher = peer;
         await SendAsync(new JsonObject { ["type"] = "publisherOffer", ["sdp"] = SdpText.PublisherOffer(peer, source, audioSid, videoSid) });
         var answer = SdpText.Parse(await _publisherAnswer.Task.WaitAsync(TimeSpan.FromSeconds(30), cancel));
-        SdpText.ApplyRemote(answer, peer);
-        source.MidId = SdpText.ExtensionId(answer, "1", SdpText.MidUri);
-        source.RidId = SdpText.ExtensionId(answer, "1", SdpText.RidUri);
-        source.AudioLevelId = SdpText.ExtensionId(answer, "0", SdpText.AudioLevelUri);
-        source.TransportCcId = SdpText.ExtensionId(answer, "1", SdpText.TransportCcUri);
+        SdpText.ApplyPublisherAnswer(answer, peer, source);
         _row.Pump.Add(peer);
         await peer.ConnectAsync(_row.Handshakes, cancel);
         _row.Pump.Add(source);
@@ -110,21 +107,22 @@ internal sealed class ConferParticipant : IBenchParticipant
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new byte[64 * 1024];
+        var frame = new ArrayBufferWriter<byte>(64 * 1024);
         try
         {
             while (true)
             {
-                int length = 0;
-                ValueWebSocketReceiveResult r;
+                // One text frame may come in several reads: collect it whole, then parse.
+                frame.ResetWrittenCount();
+                ValueWebSocketReceiveResult part;
                 do
                 {
-                    if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                    r = await _ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-                    length += r.Count;
-                } while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
-                if (r.MessageType == WebSocketMessageType.Close) break;
-                var message = JsonNode.Parse(buffer.AsSpan(0, length))!;
+                    part = await _ws.ReceiveAsync(frame.GetMemory(16 * 1024), CancellationToken.None);
+                    frame.Advance(part.Count);
+                }
+                while (!part.EndOfMessage && part.MessageType != WebSocketMessageType.Close);
+                if (part.MessageType == WebSocketMessageType.Close) break;
+                var message = JsonNode.Parse(frame.WrittenSpan)!;
                 switch ((string?)message["type"])
                 {
                     case "join":

@@ -34,11 +34,7 @@ internal sealed class JanusParticipant(JanusRoom room, RowSetup row, int index) 
         var published = await session.MessageAsync(handle, new JsonObject { ["request"] = "publish", ["audiocodec"] = "opus", ["videocodec"] = "vp8" },
             new JsonObject { ["type"] = "offer", ["sdp"] = offer, ["trickle"] = false, ["rid_order"] = "lmh" }, cancel);
         var answer = SdpText.Parse((string?)published["jsep"]?["sdp"] ?? throw new InvalidOperationException($"no answer: {published.ToJsonString()}"));
-        SdpText.ApplyRemote(answer, peer);
-        source.MidId = SdpText.ExtensionId(answer, "1", SdpText.MidUri);
-        source.RidId = SdpText.ExtensionId(answer, "1", SdpText.RidUri);
-        source.AudioLevelId = SdpText.ExtensionId(answer, "0", SdpText.AudioLevelUri);
-        source.TransportCcId = SdpText.ExtensionId(answer, "1", SdpText.TransportCcUri);
+        SdpText.ApplyPublisherAnswer(answer, peer, source);
         row.Pump.Add(peer);
         await peer.ConnectAsync(row.Handshakes, cancel);
         row.Pump.Add(source);

@@ -88,13 +88,11 @@ internal sealed class MediaPeer : DatagramTransport, IDisposable
     {
         var client = new BenchDtlsClient(_certificate, _remoteFingerprint ?? throw new InvalidOperationException("no remote fingerprint"));
         new DtlsClientProtocol().Connect(client, this);
-        if (client.Exported is not { } exported || !DtlsSrtpKeys.TrySplit(exported.Profile, exported.Material, out var keys))
+        if (client.Exported is not { } exported || !DtlsSrtpKeys.TrySplit(exported.Profile, exported.Material, out var keys)
+            || !keys!.TryCreateMasterKeys(out var mine, out var theirs))
             throw new InvalidOperationException("the DTLS handshake exported no SRTP keys");
-        var profile = (SrtpProfile)keys!.ProfileId;
-        SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var mine, out _);
-        SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var theirs, out _);
-        _inbound = new SrtpSession(theirs!, SrtpDirection.Unprotect);
-        _outbound = new SrtpSession(mine!, SrtpDirection.Protect);
+        _inbound = new SrtpSession(theirs, SrtpDirection.Unprotect);
+        _outbound = new SrtpSession(mine, SrtpDirection.Protect);
     }
 
     /// <summary>An ICE check (RFC 8445 §7.2.2): also the consent refresh (RFC 7675) when sent again later.</summary>

@@ -110,6 +110,16 @@ internal static class SdpText
         peer.SetRemote(ufrag, pwd, DtlsFingerprint.Parse($"{fingerprint.Algorithm} {fingerprint.Value}"), new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port));
     }
 
+    /// <summary>A publisher's answer from either server: where to send, and the header extension ids to write.</summary>
+    public static void ApplyPublisherAnswer(SessionDescription answer, MediaPeer peer, SyntheticPublisher source)
+    {
+        ApplyRemote(answer, peer);
+        source.MidId = ExtensionId(answer, "1", MidUri);
+        source.RidId = ExtensionId(answer, "1", RidUri);
+        source.AudioLevelId = ExtensionId(answer, "0", AudioLevelUri);
+        source.TransportCcId = ExtensionId(answer, "1", TransportCcUri);
+    }
+
     /// <summary>The id the answer gave an extension URI in the section with <paramref name="mid"/> (0: not negotiated).</summary>
     public static byte ExtensionId(SessionDescription answer, string mid, string uri) =>
         (byte)(answer.FindMid(mid)?.ExtMaps.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0);
