@@ -6,7 +6,7 @@ set -e
 here=$(cd "$(dirname "$0")" && pwd)
 dll="$here/bin/Release/net10.0/Confer.Bench.Sfu.dll"
 [ -f "$dll" ] || { echo "build first: dotnet build $here/Confer.Bench.Sfu.csproj -c Release" >&2; exit 2; }
-# Socket continuations on the epoll thread (no thread-pool hop per packet): the client is the larger CPU user here.
+# Socket continuations on the epoll thread (no thread-pool hop per packet): the client costs about as much CPU as Confer.
 export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 exec flock /tmp/confer-browser.lock unshare -n sh -c '
   ip link set lo up
