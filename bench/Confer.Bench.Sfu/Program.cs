@@ -27,6 +27,7 @@ var specs = rows.Select(r => r switch
 Console.WriteLine($"sfu bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {RowRunner.LoadAverage()}");
 Console.WriteLine($"rows {string.Join(", ", specs.Select(s => s.Name))}; warm-up {warmup.TotalSeconds} s, measured {measure.TotalSeconds} s each; servers {string.Join(", ", only)}");
 var results = new List<RowResult>();
+string janusConfig = Path.Combine(Path.GetTempPath(), $"confer-bench-janus-{Environment.ProcessId}");
 foreach (var spec in specs)
 {
     foreach (var name in only)
@@ -34,7 +35,7 @@ foreach (var spec in specs)
         await using var server = name switch
         {
             "confer" => await ConferServer.StartAsync(dll),
-            "janus" => await JanusServer.StartAsync(Path.Combine(Path.GetTempPath(), $"confer-bench-janus-{Environment.ProcessId}")),
+            "janus" => await JanusServer.StartAsync(janusConfig),
             _ => throw new ArgumentException($"unknown server {name}"),
         };
         var join = name == "janus" ? JanusServer.Joiner(server) : ConferServer.Joiner(server);
@@ -43,6 +44,7 @@ foreach (var spec in specs)
         Print(result);
     }
 }
+if (Directory.Exists(janusConfig)) Directory.Delete(janusConfig, recursive: true);
 Console.WriteLine();
 Console.WriteLine($"done {DateTime.UtcNow:HH:mm} UTC, load {RowRunner.LoadAverage()}");
 return 0;
