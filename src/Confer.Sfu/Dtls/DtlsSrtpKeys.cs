@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using Confer.Sfu.Srtp;
+
 namespace Confer.Sfu.Dtls;
 
 /// <summary>
@@ -93,6 +96,18 @@ internal sealed class DtlsSrtpKeys
             serverKey: material.Slice(keyLength, keyLength).ToArray(),
             serverSalt: material.Slice((2 * keyLength) + saltLength, saltLength).ToArray());
         return true;
+    }
+
+    /// <summary>
+    /// The SRTP master keys of both sides (RFC 5764 §4.2): the client protects with <paramref name="client"/>, the server
+    /// with <paramref name="server"/>. False when the profile is not one SRTP here speaks.
+    /// </summary>
+    public bool TryCreateMasterKeys([NotNullWhen(true)] out SrtpMasterKey? client, [NotNullWhen(true)] out SrtpMasterKey? server)
+    {
+        var profile = (SrtpProfile)ProfileId;
+        server = null;
+        return SrtpMasterKey.TryCreate(profile, ClientKey, ClientSalt, out client, out _)
+            && SrtpMasterKey.TryCreate(profile, ServerKey, ServerSalt, out server, out _);
     }
 
     /// <summary>The exporter layout again (client key, server key, client salt, server salt), for comparisons.</summary>

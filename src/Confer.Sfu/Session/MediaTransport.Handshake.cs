@@ -58,8 +58,7 @@ internal sealed partial class MediaTransport
         }
         var keys = handshake.Result;
         var profile = (SrtpProfile)keys.ProfileId;
-        if (!SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var clientKey, out _)
-            || !SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var serverKey, out _))
+        if (!keys.TryCreateMasterKeys(out var clientKey, out var serverKey))
         {
             _failed = true;
             UpdateState();

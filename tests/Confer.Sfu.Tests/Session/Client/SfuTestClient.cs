@@ -111,8 +111,7 @@ internal sealed class SfuTestClient : DatagramTransport, IDisposable
             throw new InvalidOperationException("The DTLS handshake gave no SRTP keys.");
         }
         var profile = (SrtpProfile)keys!.ProfileId;
-        SrtpMasterKey.TryCreate(profile, keys.ClientKey, keys.ClientSalt, out var clientKey, out _);
-        SrtpMasterKey.TryCreate(profile, keys.ServerKey, keys.ServerSalt, out var serverKey, out _);
+        keys.TryCreateMasterKeys(out var clientKey, out var serverKey);
         _outbound = new SrtpSession(clientKey!, SrtpDirection.Protect);
         _inbound = new SrtpSession(serverKey!, SrtpDirection.Unprotect);
         Keys = keys;
