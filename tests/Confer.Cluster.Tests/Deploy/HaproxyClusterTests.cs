@@ -33,7 +33,7 @@ public sealed class HaproxyClusterTests(ITestOutputHelper output)
         try
         {
             using var haproxy = await HaproxyProcess.StartAsync([.. nodes.Select(n => n.HttpsPort)]);
-            Assert.True(await UntilAsync(async () => (await haproxy.NodesAsync()).Values.All(n => n.Status == "UP"), TimeSpan.FromSeconds(20)),
+            Assert.True(await UntilAsync(async () => (await haproxy.NodesAsync()).Values.All(n => n.Status == "UP" && n.Check == "L7OK"), TimeSpan.FromSeconds(20)),
                 $"not every node became healthy: {Show(await haproxy.NodesAsync())}\n{haproxy.Output}");
 
             await using var alice = await SignalClient.ConnectTlsAsync(haproxy.Port, Token("lobby", "alice"));
@@ -105,8 +105,8 @@ public sealed class HaproxyClusterTests(ITestOutputHelper output)
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    private static string Show(Dictionary<string, (int Sessions, string Status)> stats) =>
-        string.Join(", ", stats.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value.Status} {s.Value.Sessions}"));
+    private static string Show(Dictionary<string, (int Sessions, string Status, string Check)> stats) =>
+        string.Join(", ", stats.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value.Status} ({s.Value.Check}) {s.Value.Sessions}"));
 
     private static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {

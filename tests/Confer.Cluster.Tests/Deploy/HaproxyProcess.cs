@@ -77,8 +77,11 @@ internal sealed partial class HaproxyProcess : IDisposable
         return (process.ExitCode, output.Result + error.Result);
     }
 
-    /// <summary>Each node's row of <c>show stat</c> on the stats socket: its open sessions and its health (UP, DOWN, …).</summary>
-    public async Task<Dictionary<string, (int Sessions, string Status)>> NodesAsync()
+    /// <summary>
+    /// Each node's row of <c>show stat</c> on the stats socket: its open sessions, its health (UP, DOWN, …) and its last
+    /// check's result (<c>L7OK</c>: <c>/readyz</c> over TLS answered 200).
+    /// </summary>
+    public async Task<Dictionary<string, (int Sessions, string Status, string Check)>> NodesAsync()
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         using var cts = new CancellationTokenSource(5000);
@@ -90,9 +93,10 @@ internal sealed partial class HaproxyProcess : IDisposable
         while ((n = await socket.ReceiveAsync(buffer, cts.Token)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
         var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var header = lines[0].TrimStart('#', ' ').Split(',');
-        var (name, sessions, status) = (Array.IndexOf(header, "svname"), Array.IndexOf(header, "scur"), Array.IndexOf(header, "status"));
+        var (name, sessions, status, check) = (Array.IndexOf(header, "svname"), Array.IndexOf(header, "scur"), Array.IndexOf(header, "status"),
+            Array.IndexOf(header, "check_status"));
         return lines.Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "confer_nodes" && f[name].StartsWith("node", StringComparison.Ordinal))
-            .ToDictionary(f => f[name], f => (int.Parse(f[sessions], CultureInfo.InvariantCulture), f[status]));
+            .ToDictionary(f => f[name], f => (int.Parse(f[sessions], CultureInfo.InvariantCulture), f[status], f[check]));
     }
 
     public void Dispose()
