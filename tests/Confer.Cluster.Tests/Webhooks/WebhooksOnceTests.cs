@@ -44,9 +44,9 @@ public sealed class WebhooksOnceTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var (a, b) = (_nodes[0], _nodes[1]);
         await using (var alice = await SignalClient.ConnectAsync(a.HttpPort, Token("once", "alice")))
-        await using (var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("once", "bob")))
         {
             await alice.ExpectAsync("join", Wait); // the room is on a
+            await using var bob = await SignalClient.ConnectAsync(b.HttpPort, Token("once", "bob"));
             await bob.ExpectAsync("join", Wait);
             await alice.ExpectAsync("participantJoined", f => f.GetProperty("participant").GetProperty("identity").GetString() == "bob", Wait);
             Assert.Equal(1, b.Forwarded("once")); // bob's socket is on b, served by a
