@@ -15,6 +15,7 @@ command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v pebble >/dev/null || missing+=(pebble)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v haproxy >/dev/null || missing+=(haproxy)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 command -v gst-launch-1.0 >/dev/null || missing+=(gstreamer1.0-tools)
 /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstWebRTC", "1.0"); from gi.repository import Gst, GstWebRTC' 2>/dev/null \

@@ -18,12 +18,20 @@ internal sealed class SignalClient : IAsyncDisposable
     private readonly TaskCompletionSource<(WebSocketCloseStatus? Code, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastId;
 
-    public static async Task<SignalClient> ConnectAsync(int httpPort, string token, string? query = null)
+    public static Task<SignalClient> ConnectAsync(int httpPort, string token, string? query = null) =>
+        ConnectAsync(new Uri($"ws://127.0.0.1:{httpPort}/rtc?access_token={Uri.EscapeDataString(token)}{query}"));
+
+    /// <summary>Over TLS to a loopback port (through haproxy to a node's self-signed <c>--dev</c> certificate, accepted as is).</summary>
+    public static Task<SignalClient> ConnectTlsAsync(int httpsPort, string token) =>
+        ConnectAsync(new Uri($"wss://127.0.0.1:{httpsPort}/rtc?access_token={Uri.EscapeDataString(token)}"));
+
+    private static async Task<SignalClient> ConnectAsync(Uri uri)
     {
         var client = new SignalClient();
         client._ws.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (uri.Scheme == "wss") client._ws.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true; // loopback only
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await client._ws.ConnectAsync(new Uri($"ws://127.0.0.1:{httpPort}/rtc?access_token={Uri.EscapeDataString(token)}{query}"), cts.Token);
+        await client._ws.ConnectAsync(uri, cts.Token);
         _ = client.ReadAsync();
         return client;
     }
