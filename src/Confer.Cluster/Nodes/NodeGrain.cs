@@ -11,8 +11,10 @@ namespace Confer.Cluster.Nodes;
 /// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
 /// </summary>
 [NodePlacement, Reentrant]
-internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms) : Grain, INodeGrain
+internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads) : Grain, INodeGrain
 {
+    public Task<NodeLoad> LoadAsync() => Task.FromResult(loads.Local);
+
     public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>
         Task.FromResult(remote.Join(join, observer, forwarder));
 

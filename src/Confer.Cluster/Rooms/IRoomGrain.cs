@@ -4,7 +4,7 @@ namespace Confer.Cluster.Rooms;
 
 /// <summary>
 /// One room of the cluster, keyed by the room's name. Orleans keeps at most one activation of it (its directory is in
-/// Redis), placed on the node of the first call (<see cref="RoomGrain"/>): that node hosts the room, and every node asks
+/// Redis), placed on the least-loaded node when it is first asked for (<see cref="RoomGrain"/>): that node hosts the room, and every node asks
 /// this grain where a room lives.
 /// </summary>
 [Alias("confer.room")]
@@ -17,7 +17,9 @@ public interface IRoomGrain : IGrainWithStringKey
 
 /// <summary>
 /// The node that hosts a room: its name, its silo address (unique per start of the node), and since when it holds this
-/// claim (a claim that lapsed and was made again, on the same node or another, has a later time).
+/// claim (a claim that lapsed and was made again, on the same node or another, has a later time). <paramref name="Leaving"/>:
+/// that node drains and lets go of the claim; the asker asks again and the room is placed on another node.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("confer.room-host")]
-public sealed record RoomHost([property: Id(0)] string Node, [property: Id(1)] string Silo, [property: Id(2)] DateTimeOffset Since);
+public sealed record RoomHost([property: Id(0)] string Node, [property: Id(1)] string Silo, [property: Id(2)] DateTimeOffset Since,
+    [property: Id(3)] bool Leaving = false);

@@ -2,19 +2,22 @@ using Confer.Signaling.Rooms;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.GrainDirectory;
+using Confer.Cluster.Nodes;
 using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace Confer.Cluster.Rooms;
 
 /// <summary>
-/// Where a room lives. Placed on the node that first asks (prefer-local placement), registered in the Redis grain
+/// Where a room lives. Placed on the least-loaded live node that does not drain and is under its participant limit
+/// (<see cref="LoadPlacement"/>), registered in the Redis grain
 /// directory (so a second activation elsewhere is refused), never moved by the rebalancer and never collected while
 /// idle: it lets go of its room only when this node no longer holds the room and nobody has claimed it for
 /// <see cref="ClusterSettings.RoomReleaseAfter"/> (a join claims, then creates the room on this node well within that
-/// time). If its node dies, the next claim places it on the claimer's node.
+/// time). If its node dies, the next claim places it anew. While its node drains it moves away when asked: the ask gets
+/// the answer <see cref="RoomHost.Leaving"/>, the grain migrates to a node chosen by load, and the next ask finds it there.
 /// </summary>
-[PreferLocalPlacement, Immovable, KeepAlive, GrainDirectory(ClusterHosting.RoomDirectory)]
+[LoadPlacement, Immovable, KeepAlive, GrainDirectory(ClusterHosting.RoomDirectory)]
 internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager rooms, ClusterSettings settings, TimeProvider time, ILogger<RoomGrain> log) : Grain, IRoomGrain
 {
     private DateTimeOffset _lastClaim, _since;
@@ -31,20 +34,33 @@ internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager room
     public Task<RoomHost> HostAsync()
     {
         _lastClaim = time.GetUtcNow();
-        return Task.FromResult(new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since));
+        var leaving = rooms.Draining;
+        if (leaving)
+        {
+            // Moved, not just let go: a node that cached this address would make the grain here again. The move places it
+            // by load, which skips this draining node, and sends the next ask to it.
+            LogMoving(log, this.GetPrimaryKeyString());
+            this.MigrateOnIdle();
+        }
+        return Task.FromResult(new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since, leaving));
     }
 
     private Task CheckAsync(CancellationToken ct)
     {
         var room = this.GetPrimaryKeyString();
-        if (!rooms.Holds(new RoomName(room)) && time.GetUtcNow() - _lastClaim >= settings.RoomReleaseAfter)
-        {
-            LogReleased(log, room);
-            this.DeactivateOnIdle();
-        }
+        if (rooms.Draining || (!rooms.Holds(new RoomName(room)) && time.GetUtcNow() - _lastClaim >= settings.RoomReleaseAfter)) Release();
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Debug, Message = "Room {Room}: no longer on this node, its claim released")]
-    private static partial void LogReleased(ILogger log, string room);
+    private void Release()
+    {
+        LogReleased(log, this.GetPrimaryKeyString(), rooms.Draining ? "this node drains" : "no longer on this node");
+        this.DeactivateOnIdle();
+    }
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Debug, Message = "Room {Room}: this node drains, its claim moves to another node")]
+    private static partial void LogMoving(ILogger log, string room);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Debug, Message = "Room {Room}: {Why}, its claim released")]
+    private static partial void LogReleased(ILogger log, string room, string why);
 }
