@@ -16,24 +16,17 @@ public sealed class LoadPlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class LoadPlacementAttribute() : PlacementAttribute(LoadPlacement.Instance);
 
-/// <summary>Asks <see cref="NodeLoads"/> for the node; when no node can take a new room, the placement (and so the caller's call) fails.</summary>
+/// <summary>
+/// Asks <see cref="NodeLoads"/> for the node. When no node can take a new room, the grain opens here but is marked
+/// refused (<see cref="NodeLoads.TakeRefused"/>): it answers its first ask with <c>RoomHost.Refused</c> and goes. (A
+/// placement that throws would fail the call too, but Orleans logs each such failure as an error with its stack.)
+/// </summary>
 internal sealed class LoadPlacementDirector(NodeLoads loads) : IPlacementDirector
 {
-    /// <summary>The start of the failure's message, by which <c>ClusterRouter</c> tells it from a cluster that does not answer.</summary>
-    public const string AllFull = "every node is full or draining";
-
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var candidates = context.GetCompatibleSilos(target);
-        return Task.FromResult(loads.Choose(candidates) ?? throw new NoNodeForRoomException($"{AllFull}: no node takes a new room now"));
-    }
-}
-
-/// <summary>No live node can take a new room: all are at their participant limit or draining.</summary>
-[GenerateSerializer, Alias("confer.no-node-for-room")]
-public sealed class NoNodeForRoomException : OrleansException
-{
-    public NoNodeForRoomException(string message) : base(message)
-    {
+        if (loads.Choose(context.GetCompatibleSilos(target)) is { } node) return Task.FromResult(node);
+        loads.MarkRefused(target.GrainIdentity);
+        return Task.FromResult(context.LocalSilo);
     }
 }

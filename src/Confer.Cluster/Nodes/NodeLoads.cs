@@ -19,7 +19,14 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
 {
     private readonly ConcurrentDictionary<SiloAddress, NodeLoad> _known = new();
     private readonly ConcurrentDictionary<SiloAddress, int> _placed = new();
+    private readonly ConcurrentDictionary<GrainId, byte> _refused = new();
     private readonly Lock _choosing = new();
+
+    /// <summary>The placement found no node for this room's grain: it opens here only to say so (<see cref="LoadPlacementDirector"/>).</summary>
+    public void MarkRefused(GrainId grain) => _refused[grain] = 0;
+
+    /// <summary>True (once) when this grain was opened here because no node could take it.</summary>
+    public bool TakeRefused(GrainId grain) => _refused.TryRemove(grain, out _);
 
     /// <summary>This node's load now.</summary>
     public NodeLoad Local => new(rooms.RoomCount, rooms.ParticipantCount, rooms.Draining);

@@ -18,8 +18,9 @@ public interface IRoomGrain : IGrainWithStringKey
 /// <summary>
 /// The node that hosts a room: its name, its silo address (unique per start of the node), and since when it holds this
 /// claim (a claim that lapsed and was made again, on the same node or another, has a later time). <paramref name="Leaving"/>:
-/// that node drains and lets go of the claim; the asker asks again and the room is placed on another node.
+/// that node drains and the claim moves; the asker asks again and finds the room on another node. <paramref name="Refused"/>:
+/// the room was nowhere and no node can take a new room (every node at its limit or draining).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("confer.room-host")]
 public sealed record RoomHost([property: Id(0)] string Node, [property: Id(1)] string Silo, [property: Id(2)] DateTimeOffset Since,
-    [property: Id(3)] bool Leaving = false);
+    [property: Id(3)] bool Leaving = false, [property: Id(4)] bool Refused = false);

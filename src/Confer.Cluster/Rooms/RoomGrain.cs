@@ -18,13 +18,16 @@ namespace Confer.Cluster.Rooms;
 /// the answer <see cref="RoomHost.Leaving"/>, the grain migrates to a node chosen by load, and the next ask finds it there.
 /// </summary>
 [LoadPlacement, Immovable, KeepAlive, GrainDirectory(ClusterHosting.RoomDirectory)]
-internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager rooms, ClusterSettings settings, TimeProvider time, ILogger<RoomGrain> log) : Grain, IRoomGrain
+internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager rooms, NodeLoads loads, ClusterSettings settings, TimeProvider time,
+    ILogger<RoomGrain> log) : Grain, IRoomGrain
 {
     private DateTimeOffset _lastClaim, _since;
+    private bool _refused;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _lastClaim = _since = time.GetUtcNow();
+        _refused = loads.TakeRefused(this.GetGrainId());
         // A third of the release time, between 100 ms and 10 s: a lapsed claim goes within a third more.
         var every = TimeSpan.FromTicks(Math.Clamp(settings.RoomReleaseAfter.Ticks / 3, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 10));
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(every, every) { Interleave = false, KeepAlive = false });
@@ -34,6 +37,11 @@ internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager room
     public Task<RoomHost> HostAsync()
     {
         _lastClaim = time.GetUtcNow();
+        if (_refused)
+        {
+            this.DeactivateOnIdle(); // no node could take the room: the next ask places it afresh
+            return Task.FromResult(new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since, Refused: true));
+        }
         var leaving = rooms.Draining;
         if (leaving)
         {

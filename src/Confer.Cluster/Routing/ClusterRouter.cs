@@ -117,30 +117,22 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
             for (var attempt = 0; ; attempt++)
             {
                 var host = await HostOfAsync(room, ct);
+                if (host.Refused)
+                {
+                    LogAllFull(log, room.Value);
+                    return (null, "no node takes a new room now: every node is at its participant limit or draining, try again later");
+                }
                 if (!host.Leaving) return host.Silo == Self ? (null, null) : (host, null);
                 // Its node drains and let go of the claim: the next ask places the room on another node.
                 if (attempt == LeavingRetries) return (null, $"cluster unavailable: the room's node {host.Node} is draining, try again in a moment");
                 await Task.Delay(20 * (attempt + 1), ct);
             }
         }
-        catch (Exception e) when (IsAllFull(e))
-        {
-            LogAllFull(log, room.Value);
-            return (null, "no node takes a new room now: every node is at its participant limit or draining, try again later");
-        }
         catch (Exception e) when (IsClusterFailure(e))
         {
             LogClaimFailed(log, room.Value, e.Message);
             return (null, "cluster unavailable: the room's node could not be found, try again in a moment");
         }
-    }
-
-    /// <summary>The placement found no node for a new room (<see cref="LoadPlacementDirector"/>), however Orleans wrapped it.</summary>
-    private static bool IsAllFull(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-            if (x is NoNodeForRoomException || x.Message.Contains(LoadPlacementDirector.AllFull, StringComparison.Ordinal)) return true;
-        return false;
     }
 
     private async ValueTask<JoinReply> ForwardJoinAsync(JoinRequest request, IParticipantSink sink, RoomHost host)

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using Confer.Cluster.Tests.Support;
 using Confer.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Xunit.Abstractions;
 using static Confer.Cluster.Tests.Placement.LoadPlacementTests;
 
 namespace Confer.Cluster.Tests.Placement;
@@ -19,7 +21,7 @@ public sealed class BalancedNodes : ThreeNodes
 }
 
 [Collection("cluster")]
-public sealed class DrainPlacementTests(BalancedNodes cluster) : IClassFixture<BalancedNodes>
+public sealed class DrainPlacementTests(BalancedNodes cluster, ITestOutputHelper output) : IClassFixture<BalancedNodes>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -44,8 +46,10 @@ public sealed class DrainPlacementTests(BalancedNodes cluster) : IClassFixture<B
             Assert.Equal("serverRestart", reconnect.GetProperty("reason").GetString());
             Assert.Equal((WebSocketCloseStatus)1012, (await alice.Closed.WaitAsync(Wait)).Code);
             await alice.DisposeAsync();
+            var rejoin = Stopwatch.StartNew();
             alice = await SignalClient.ConnectAsync(a.HttpPort, Token("on-c", "alice"));
             await alice.ExpectAsync("join", Wait);
+            output.WriteLine($"join again after the drain, through another node: {rejoin.Elapsed.TotalMilliseconds:0.0} ms to its join frame");
             var moved = (await b.HostOfAsync("on-c")).Silo;
             Assert.NotEqual(c.Silo, moved);
             Assert.Equal(1, a.Participants("on-c") + b.Participants("on-c"));
