@@ -39,6 +39,7 @@ public static class ClusterHosting
             silo.Configure<ClusterMembershipOptions>(o => TuneFailureDetection(o, settings));
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.CallTimeout);
             silo.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
+            silo.AddPlacementDirector<LoadPlacement, LoadPlacementDirector>();
         });
         // Orleans speaks at Information about every start step and every membership read: its warnings are what an operator needs.
         // (Polly: Orleans' placement retries log every attempt.)
@@ -48,6 +49,8 @@ public static class ClusterHosting
         builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.AddSingleton<RemoteParticipants>();
         builder.Services.AddHostedService<NodeWatch>();
+        builder.Services.AddSingleton<NodeLoads>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLoads>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));
         return builder;
     }

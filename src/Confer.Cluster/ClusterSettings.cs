@@ -55,6 +55,22 @@ public sealed class ClusterSettings
     /// </summary>
     public TimeSpan RoomReleaseAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The most participants this node serves before it takes no new rooms (<c>--cluster-max-participants</c>); 0: no
+    /// limit. Rooms already here still take joins. When every live node is at its limit, a join for a new room is refused.
+    /// </summary>
+    public int MaxParticipants { get; set; }
+
+    /// <summary>
+    /// A new room stays on the node that was asked for it (the node its first participant's socket reached, which then
+    /// needs no hop) while that node has at most this many participants more than the least-loaded node; beyond, it goes
+    /// to the least-loaded node. 0: always the least-loaded.
+    /// </summary>
+    public int LocalSlack { get; set; } = 10;
+
+    /// <summary>How often each node asks the others for their load (<see cref="Nodes.NodeLoads"/>).</summary>
+    public TimeSpan LoadRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>Reads a <c>redis://</c> URI into StackExchange.Redis options; a sentence that says what is wrong, or null.</summary>
@@ -97,6 +113,9 @@ public sealed class ClusterSettings
         if (GatewayPort is < 0 or > 65535 || GatewayPort == Port) return $"--cluster-gateway-port {GatewayPort} must be 0 (none) or a port other than --cluster-port.";
         if (NodeName is { } name && (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))))
             return $"--node-name '{name}' must be 1 to 64 letters, digits, '-', '_', '.' or ':'.";
+        if (MaxParticipants < 0) return $"--cluster-max-participants {MaxParticipants} must be 0 (no limit) or more.";
+        if (LocalSlack < 0) return "the cluster's local slack must be 0 or more.";
+        if (LoadRefresh <= TimeSpan.Zero) return "the cluster's load refresh time must be positive.";
         if (RoomReleaseAfter <= TimeSpan.Zero) return "the cluster's room release time must be positive.";
         if (string.IsNullOrWhiteSpace(Id) || Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             return $"--cluster-id '{Id}' must be letters, digits, '-', '_' or '.'.";

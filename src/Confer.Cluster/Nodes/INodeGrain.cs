@@ -31,7 +31,15 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>A server-API request (JSON, by type name) about a room on this node; the reply as JSON.</summary>
     [Alias("request")]
     Task<byte[]> RequestAsync(string type, byte[] request);
+
+    /// <summary>This node's load as placement weighs it (<see cref="NodeLoads"/>).</summary>
+    [Alias("load")]
+    Task<NodeLoad> LoadAsync();
 }
+
+/// <summary>A node's load: its rooms and participants (its <c>RoomManager</c>'s), and whether it drains (then it takes no new rooms).</summary>
+[GenerateSerializer, Immutable, Alias("confer.node-load")]
+public sealed record NodeLoad([property: Id(0)] int Rooms, [property: Id(1)] int Participants, [property: Id(2)] bool Draining);
 
 /// <summary>The join's reply (JSON of <c>JoinReply</c>) and the session that stands for the participant's socket on the room's node.</summary>
 [GenerateSerializer, Immutable, Alias("confer.remote-join")]

@@ -11,8 +11,10 @@ namespace Confer.Cluster.Nodes;
 /// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
 /// </summary>
 [NodePlacement, Reentrant]
-internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms) : Grain, INodeGrain
+internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads) : Grain, INodeGrain
 {
+    public Task<NodeLoad> LoadAsync() => Task.FromResult(loads.Local);
+
     public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>
         Task.FromResult(remote.Join(join, observer, forwarder));
 
@@ -24,7 +26,8 @@ internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms) : 
         return Task.CompletedTask;
     }
 
-    public Task<bool> HoldsAsync(string room) => Task.FromResult(RoomName.IsValid(room) && rooms.Holds(new RoomName(room)));
+    // A draining node is giving its rooms away: it does not count as their holder.
+    public Task<bool> HoldsAsync(string room) => Task.FromResult(!rooms.Draining && RoomName.IsValid(room) && rooms.Holds(new RoomName(room)));
 
     public Task<byte[]> RequestAsync(string type, byte[] request)
     {

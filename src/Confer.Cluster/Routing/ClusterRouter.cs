@@ -13,7 +13,7 @@ namespace Confer.Cluster.Routing;
 
 /// <summary>
 /// The <see cref="IRoomRouter"/> of a clustered node. Before a room is used here (a join, a WHIP ingest, an API request),
-/// the room's <see cref="IRoomGrain"/> is asked which node hosts it; the first ask places it on the asking node. A room
+/// the room's <see cref="IRoomGrain"/> is asked which node hosts it; the first ask places it on the least-loaded node. A room
 /// hosted here is served by this node's <see cref="RoomManager"/>, as <see cref="LocalRouter"/> does. A participant whose
 /// room is on another node is served through that node (docs/scale-out.md, "Serving a room through any node"): its join,
 /// frames and leave go to the room's <see cref="INodeGrain"/>, and the room's frames come back through a
@@ -105,14 +105,28 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     public async Task<RoomHost> HostOfAsync(RoomName room, CancellationToken ct = default) =>
         await grains.GetGrain<IRoomGrain>(room.Value).HostAsync().WaitAsync(settings.CallTimeout, ct);
 
+    /// <summary>How often a room whose node drains is asked for again before the join is refused (the ask after the first places it elsewhere).</summary>
+    private const int LeavingRetries = 5;
+
     /// <summary>Where a room lives: (null, null) here (now placed here, if it was nowhere); the host when elsewhere; or why nobody can tell.</summary>
     private async ValueTask<(RoomHost? Elsewhere, string? Problem)> WhereAsync(RoomName room, CancellationToken ct)
     {
         if (rooms.Holds(room)) return (null, null); // hosted here already: its grain is here too
         try
         {
-            var host = await HostOfAsync(room, ct);
-            return host.Silo == Self ? (null, null) : (host, null);
+            for (var attempt = 0; ; attempt++)
+            {
+                var host = await HostOfAsync(room, ct);
+                if (host.Refused)
+                {
+                    LogAllFull(log, room.Value);
+                    return (null, "no node takes a new room now: every node is at its participant limit or draining, try again later");
+                }
+                if (!host.Leaving) return host.Silo == Self ? (null, null) : (host, null);
+                // Its node drains and let go of the claim: the next ask places the room on another node.
+                if (attempt == LeavingRetries) return (null, $"cluster unavailable: the room's node {host.Node} is draining, try again in a moment");
+                await Task.Delay(20 * (attempt + 1), ct);
+            }
         }
         catch (Exception e) when (IsClusterFailure(e))
         {
@@ -222,6 +236,9 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Room {Room}: could not ask the cluster where it lives: {Problem}")]
     private static partial void LogClaimFailed(ILogger log, string room, string problem);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Room {Room}: refused, every node is at its participant limit or draining")]
+    private static partial void LogAllFull(ILogger log, string room);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Room {Room}: {Participant} joined through this node; the room is on node {Node}")]
     private static partial void LogForwarded(ILogger log, string room, string participant, string node);

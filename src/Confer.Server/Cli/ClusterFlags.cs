@@ -17,6 +17,8 @@ internal static class ClusterFlags
             o => o.Cluster.Address, (o, v) => o.Cluster.Address = v),
         Setting.Text("Cluster:NodeName", "--node-name", "This node's name in the cluster, and the node label on its metrics (default: host name:cluster port).",
             o => o.Cluster.NodeName, (o, v) => o.Cluster.NodeName = v.Trim()),
+        Setting.Int("Cluster:MaxParticipants", "--cluster-max-participants", "The most participants this node serves before it takes no new rooms (default 0: no limit).",
+            o => o.Cluster.MaxParticipants, (o, v) => o.Cluster.MaxParticipants = v),
         Setting.Text("Cluster:Id", "--cluster-id", "Nodes with the same id on the same Redis form one cluster (default confer).", o => o.Cluster.Id, (o, v) => o.Cluster.Id = v.Trim()),
     ];
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Confer.Cluster.Forwarding;
+using Confer.Cluster.Nodes;
 using Confer.Cluster.Rooms;
 using Confer.Cluster.Routing;
 using Confer.Server.Hosting;
@@ -38,6 +39,8 @@ internal sealed class ClusterNode : IAsyncDisposable
         options.Cluster.Redis = redis;
         options.Cluster.Port = DrainClient.FreePort();
         options.Cluster.RoomReleaseAfter = RoomReleaseAfter;
+        // A new room stays on the node first asked for it, so a test knows its room's node; LoadPlacementTests sets 0.
+        options.Cluster.LocalSlack = 1_000_000;
         configure?.Invoke(options);
         Assert.Null(options.Validate());
         var app = ConferHost.Build(options);
@@ -65,6 +68,13 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>Sockets on this node whose room <paramref name="room"/> is on another node.</summary>
     public int Forwarded(string room) => App.Services.GetRequiredService<ClusterRouter>().ForwardedIn(new RoomName(room));
+
+    /// <summary>This node's load now (rooms, participants, draining), as it tells the others.</summary>
+    public NodeLoad Load => App.Services.GetRequiredService<NodeLoads>().Local;
+
+    /// <summary>The load this node believes <paramref name="other"/> has (what it places new rooms by).</summary>
+    public NodeLoad LoadSeen(ClusterNode other) =>
+        App.Services.GetRequiredService<NodeLoads>().Of(other.App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress);
 
     public Task<RoomHost> HostOfAsync(string room) => App.Services.GetRequiredService<ClusterRouter>().HostOfAsync(new RoomName(room));
 
