@@ -31,7 +31,7 @@ public class ThreeNodes : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var node in Nodes) await node.DisposeAsync();
+        await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
         _redis?.Dispose();
     }
 }
