@@ -37,7 +37,8 @@ public sealed class SignalingOptions
     /// <summary>Extra ICE server URLs handed to clients as they are (<c>--ice-server</c>).</summary>
     public List<string> ExternalIceServers { get; } = [];
 
-    public int MaxFrameBytes { get; set; } = 64 * 1024;
+    /// <summary>Bytes of one client frame: the largest is a subscriber answer in a full SFU room (<see cref="MaxSdpBytes"/>, JSON-escaped).</summary>
+    public int MaxFrameBytes { get; set; } = 320 * 1024;
     public int MessagesPerSecond { get; set; } = 100;
     public int MessageBurst { get; set; } = 200;
     public int MaxInvalidFrames { get; set; } = 20;
@@ -53,8 +54,12 @@ public sealed class SignalingOptions
     public int ReplayBufferBytes { get; set; } = 1024 * 1024;
     /// <summary>Bytes of a <c>data</c> payload (as sent, UTF-8 or base64 text): larger ones get <c>limit_exceeded</c> (LiveKit caps data near 15 KiB).</summary>
     public int MaxDataBytes { get; set; } = 15 * 1024;
-    /// <summary>Bytes of the <c>sdp</c> of an offer or answer.</summary>
-    public int MaxSdpBytes { get; set; } = 32 * 1024;
+    /// <summary>
+    /// Bytes of the <c>sdp</c> of an offer or answer. A browser's subscriber answer grows by about 0.8 KB per track it
+    /// receives: a room of fifty through the SFU needs about 85 KB, a hundred people about 170 KB (the SFU's SDP parser
+    /// stops at 256 KiB). 32 KiB refused every subscriber of a room of fifty in the SFU benchmark.
+    /// </summary>
+    public int MaxSdpBytes { get; set; } = 256 * 1024;
     /// <summary>Bytes of a trickled candidate (<c>candidate</c>, <c>sdpMid</c>, <c>usernameFragment</c> together).</summary>
     public int MaxCandidateBytes { get; set; } = 1024;
     /// <summary>Bytes of the <c>metadata</c> a participant sets with <c>updateMetadata</c>.</summary>

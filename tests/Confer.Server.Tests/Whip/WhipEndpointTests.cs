@@ -28,6 +28,7 @@ public sealed class WhipEndpointTests
     {
         var options = new ServerOptions { Bind = IPAddress.Loopback, HttpPort = 0, TurnPort = 0, Dev = true };
         options.Signaling.Topology = topology;
+        options.Signaling.MaxSdpBytes = 32 * 1024; // under the request body cap (64 KiB), so each limit answers on its own
         var app = ConferHost.Build(options);
         await app.StartAsync();
         return (app, new HttpClient { BaseAddress = ConferHost.HttpAddress(app), Timeout = TimeSpan.FromSeconds(10) });

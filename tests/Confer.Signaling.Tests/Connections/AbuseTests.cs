@@ -13,7 +13,7 @@ public sealed class AbuseTests
         await using var mallory = await server.JoinAsync("r", "mallory");
         await bob.ExpectAsync("participantJoined");
 
-        await mallory.SendAsync(new { type = "chat", text = new string('x', 70_000) });
+        await mallory.SendAsync(new { type = "chat", text = new string('x', new SignalingOptions().MaxFrameBytes + 1000) });
         var (code, reason) = await mallory.WaitClosedAsync();
         Assert.Equal(1009, code);
         Assert.StartsWith("frame too large", reason);

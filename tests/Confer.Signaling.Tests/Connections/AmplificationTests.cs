@@ -18,8 +18,8 @@ public sealed class AmplificationTests
     public static TheoryData<string, string> OverCap => new()
     {
         { "data", JsonSerializer.Serialize(new { type = "data", payload = new string('x', 15 * 1024 + 1), destinationIdentities = new[] { "bob" } }) },
-        { "offer", JsonSerializer.Serialize(new { type = "offer", to = "bob", sdp = "v=0\r\n" + new string('a', 32 * 1024) }) },
-        { "answer", JsonSerializer.Serialize(new { type = "answer", to = "bob", sdp = "v=0\r\n" + new string('a', 32 * 1024) }) },
+        { "offer", JsonSerializer.Serialize(new { type = "offer", to = "bob", sdp = "v=0\r\n" + new string('a', 256 * 1024) }) },
+        { "answer", JsonSerializer.Serialize(new { type = "answer", to = "bob", sdp = "v=0\r\n" + new string('a', 256 * 1024) }) },
         { "candidate", JsonSerializer.Serialize(new { type = "candidate", to = "bob", candidate = new { candidate = "candidate:" + new string('1', 1024), sdpMid = "0" } }) },
         { "participantUpdated", JsonSerializer.Serialize(new { type = "updateMetadata", metadata = new string('m', 4 * 1024 + 1) }) },
     };
@@ -51,7 +51,7 @@ public sealed class AmplificationTests
 
         await alice.SendAsync(new { type = "data", payload = new string('x', 15 * 1024), destinationIdentities = new[] { "bob" } });
         Assert.Equal(15 * 1024, (await bob.ExpectAsync("data")).GetProperty("payload").GetString()!.Length);
-        await alice.SendAsync(new { type = "offer", to = "bob", sdp = new string('a', 32 * 1024) });
+        await alice.SendAsync(new { type = "offer", to = "bob", sdp = new string('a', 256 * 1024) });
         await bob.ExpectAsync("offer");
         await alice.SendAsync(new { type = "updateMetadata", metadata = new string('m', 4 * 1024) });
         await bob.ExpectAsync("participantUpdated");
@@ -190,6 +190,7 @@ public sealed class AmplificationTests
         {
             o.SenderByteBurst = 64 * 1024;
             o.SenderBytesPerSecond = 1024;
+            o.MaxFrameBytes = 32 * 1024; // a burst must hold the largest frame
             o.MaxInvalidFrames = 1000;
         });
         await using var bob = await server.JoinAsync("r", "bob");

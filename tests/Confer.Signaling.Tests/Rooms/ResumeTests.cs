@@ -111,7 +111,11 @@ public sealed class ResumeTests
     [Fact]
     public async Task Resume_AfterByteLimit_KeepsTheNewestFramesAndReportsIncomplete()
     {
-        await using var server = await TestServer.StartAsync(o => o.ReplayBufferBytes = 64 * 1024);
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.ReplayBufferBytes = 64 * 1024;
+            o.MaxFrameBytes = 16 * 1024; // the ring must hold the largest frame
+        });
         await using var alice = await server.JoinAsync("r", "alice");
         await using var bob = await server.JoinAsync("r", "bob");
         await alice.ExpectAsync("participantJoined");

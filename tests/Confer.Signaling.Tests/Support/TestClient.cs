@@ -107,7 +107,7 @@ internal sealed class TestClient : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var buffer = new byte[256 * 1024];
+        var buffer = new byte[512 * 1024]; // a frame at the SDP cap (256 KiB) fits
         try
         {
             while (true)
