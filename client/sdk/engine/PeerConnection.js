@@ -341,19 +341,20 @@ export class PeerConnection extends Emitter {
 
   /**
    * The signaling connection came back after a drop: what we sent into the dead socket was lost. An offer
-   * still waiting for its answer goes out again (the SDP holds every candidate gathered so far); a
+   * still waiting for its answer goes out again (the SDP holds every candidate gathered so far), whatever our
+   * side's ICE says: ours may look connected while the other side, which never got the offer, is not. A
    * connection whose ICE is not up is restarted, now that the network is back.
    */
   resync() {
     if (this.#closed) return;
     const pc = this.#pc;
-    const ice = pc.iceConnectionState;
-    if (ice === 'connected' || ice === 'completed') return;
     if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
       this.#send('offer', { sdp: this.#outgoing(pc.localDescription.sdp) });
-    } else if (pc.signalingState === 'stable' && pc.remoteDescription) {
-      this.restartIce();
+      return;
     }
+    const ice = pc.iceConnectionState;
+    if (ice === 'connected' || ice === 'completed') return;
+    if (pc.signalingState === 'stable' && pc.remoteDescription) this.restartIce();
   }
 
   close() {
