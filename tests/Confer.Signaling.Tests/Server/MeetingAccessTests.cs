@@ -206,7 +206,9 @@ public sealed class MeetingAccessTests : IAsyncLifetime
         // Admitted from the lobby, Bob may join although the room is locked.
         var waiting = Assert.Single((await host.ExpectAsync("lobby")).GetProperty("waiting").EnumerateArray());
         await host.SendAsync(new { type = "admit", guest = waiting.GetProperty("id").GetString() });
+        Assert.Empty((await host.ExpectAsync("lobby")).GetProperty("waiting").EnumerateArray()); // the admit has been taken
         var admitted = await PostAsync(bobBrowser, $"/api/join/{back.Body.GetProperty("wait").GetString()}", new { room = "lock-room" });
+        Assert.Equal(HttpStatusCode.OK, admitted.Status);
         await using var bobAgain = await TestClient.JoinAsync(Ws, admitted.Body.GetProperty("token").GetString()!);
         Assert.Equal(bobIdentity, bobAgain.Join!.Value.GetProperty("participant").GetProperty("identity").GetString());
     }
