@@ -50,7 +50,8 @@ public static class ClusterHosting
         builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.AddSingleton<RemoteParticipants>();
         builder.Services.AddHostedService<NodeWatch>();
-        builder.Services.AddHostedService<MembershipKeeper>();
+        builder.Services.AddSingleton<MembershipKeeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MembershipKeeper>());
         builder.Services.AddSingleton<NodeLoads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLoads>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using StackExchange.Redis;
@@ -27,7 +28,7 @@ namespace Confer.Cluster.Membership;
 /// </para>
 /// </summary>
 internal sealed partial class MembershipKeeper(ClusterSettings settings, IOptions<ClusterOptions> cluster, IClusterMembershipService membership,
-    ILocalSiloDetails silo, TimeProvider time, ILogger<MembershipKeeper> log) : BackgroundService
+    ILocalSiloDetails silo, IGrainFactory grains, TimeProvider time, ILogger<MembershipKeeper> log) : BackgroundService
 {
     private const string VersionField = "Version";
 
@@ -68,6 +69,9 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
     private HashEntry[] _copy = [];
     private long _copyVersion = -1;
 
+    /// <summary>While true (tests only: they stage a node set formed without the others) this node neither copies nor restores.</summary>
+    internal bool Paused { get; set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ClusterSettings.TryParseRedis(settings.Redis!, out var options);
@@ -106,6 +110,7 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
 
     private async Task CheckAsync(IDatabase db, CancellationToken ct)
     {
+        if (Paused) return;
         var seen = membership.CurrentSnapshot;
         // Only an active member keeps the table: a node that joins or leaves lets Orleans do it.
         if (seen.GetSiloStatus(silo.SiloAddress) != SiloStatus.Active) return;
@@ -147,7 +152,9 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
             return;
         }
         LogRestored(log, why, (int)reply[1], _copy.Length, next);
-        if (reply.Length > 3) LogMerged(log, reply.Length - 3, string.Join(", ", reply.Skip(3).Select(r => r.ToString())));
+        var foreign = reply.Skip(3).Select(r => r.ToString()).ToHashSet(StringComparer.Ordinal);
+        if (foreign.Count > 0) LogMerged(log, foreign.Count, string.Join(", ", foreign));
+        var known = _copy.Select(e => e.Name.ToString()).ToHashSet(StringComparer.Ordinal);
         _copyVersion = next;
         try
         {
@@ -156,6 +163,40 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
         }
         catch (TimeoutException)
         {
+            return;
+        }
+        if (foreign.Count > 0) await SettleRoomsAsync(known, foreign, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Two node sets became one: the nodes that were in the cluster before the table was lost (<paramref name="known"/>)
+    /// keep their rooms; a node that started meanwhile (<paramref name="foreign"/>) and made the same room gives its copy
+    /// up, so its participants join again and land in the kept one. Only the node that merged the tables does this.
+    /// </summary>
+    private async Task SettleRoomsAsync(HashSet<string> known, HashSet<string> foreign, CancellationToken ct)
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).ToList();
+        var old = active.Where(m => known.Contains(m.SiloAddress.ToString())).ToList();
+        foreach (var newcomer in active.Where(m => foreign.Contains(m.SiloAddress.ToString())))
+        {
+            try
+            {
+                var node = grains.GetGrain<Nodes.INodeGrain>(newcomer.SiloAddress.ToParsableString());
+                foreach (var room in await node.RoomsAsync().WaitAsync(settings.CallTimeout, ct).ConfigureAwait(false))
+                    foreach (var keeper in old)
+                    {
+                        if (!await grains.GetGrain<Nodes.INodeGrain>(keeper.SiloAddress.ToParsableString()).HoldsAsync(room)
+                                .WaitAsync(settings.CallTimeout, ct).ConfigureAwait(false)) continue;
+                        var holder = new Rooms.RoomHost(keeper.Name, keeper.SiloAddress.ToParsableString(), time.GetUtcNow());
+                        if (await node.GiveUpAsync(room, holder).WaitAsync(settings.CallTimeout, ct).ConfigureAwait(false))
+                            LogSettled(log, room, newcomer.Name, keeper.Name);
+                        break;
+                    }
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                LogSettleFailed(log, newcomer.Name, e.Message);
+            }
         }
     }
 
@@ -166,6 +207,12 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
     [LoggerMessage(EventId = 2151, Level = LogLevel.Warning,
         Message = "The membership table put back also holds {Count} nodes this node did not know (they started while the table was gone); the two sets of nodes are now one cluster: {Fields}")]
     private static partial void LogMerged(ILogger log, int count, string fields);
+
+    [LoggerMessage(EventId = 2156, Level = LogLevel.Warning, Message = "Room {Room} was on node {Newcomer} and on node {Keeper}: it stays on {Keeper}")]
+    private static partial void LogSettled(ILogger log, string room, string newcomer, string keeper);
+
+    [LoggerMessage(EventId = 2157, Level = LogLevel.Warning, Message = "Could not compare the rooms of node {Node} after the merge: {Reason}")]
+    private static partial void LogSettleFailed(ILogger log, string node, string reason);
 
     [LoggerMessage(EventId = 2152, Level = LogLevel.Information, Message = "The cluster's membership table was lost and another node already put it back (version {Version})")]
     private static partial void LogPutBackByOther(ILogger log, long version);

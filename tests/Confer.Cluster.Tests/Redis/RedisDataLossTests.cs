@@ -6,6 +6,7 @@ using Orleans.Runtime;
 using HashEntry = StackExchange.Redis.HashEntry;
 using ConfigurationOptions = StackExchange.Redis.ConfigurationOptions;
 using ConnectionMultiplexer = StackExchange.Redis.ConnectionMultiplexer;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Confer.Cluster.Tests.Redis;
@@ -105,6 +106,57 @@ public sealed class RedisDataLossTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.True(await node.WaitActiveAsync(5, TimeSpan.FromSeconds(30)), $"{node.Name} sees {node.Members(SiloStatus.Active).Count} active nodes, not 5");
         output.WriteLine($"a node started after the restart joined the cluster of five in {late.Elapsed.TotalMilliseconds:0} ms");
         await AssertRoomsOnTheirNodesAsync();
+    }
+
+    [Fact]
+    public async Task NodeStartedWhileTableWasGone_FormsItsOwnSet_ThenMerged_RoomKeptOnTheOldNode()
+    {
+        _redis = await RedisProcess.StartAsync();
+        for (var i = 0; i < 3; i++) _nodes.Add(await ClusterNode.StartAsync(_redis.Uri));
+        foreach (var node in _nodes) Assert.True(await node.WaitActiveAsync(3, TimeSpan.FromSeconds(30)));
+        var p0 = await SignalClient.ConnectAsync(_nodes[0].HttpPort, Token("room-0", "p0"));
+        _clients.Add(p0);
+        await p0.ExpectAsync("join", Wait);
+        await Task.Delay(1500); // every keeper has its copy
+
+        // The running nodes do not notice for a while (their keepers paused): a node that starts in the empty Redis now
+        // makes a cluster of its own, as in the trial, and makes room-0 a second time.
+        foreach (var node in _nodes) node.Keeper.Paused = true;
+        _redis.Dispose();
+        _redis = await RedisProcess.StartAsync(_redis.Port);
+        var newcomer = await ClusterNode.StartAsync(_redis.Uri);
+        _nodes.Add(newcomer);
+        Assert.True(await newcomer.WaitActiveAsync(1, TimeSpan.FromSeconds(30)));
+        var q = await SignalClient.ConnectAsync(newcomer.HttpPort, Token("room-0", "q"));
+        _clients.Add(q);
+        Assert.Empty((await q.ExpectAsync("join", Wait)).GetProperty("otherParticipants").EnumerateArray());
+        var r = await SignalClient.ConnectAsync(newcomer.HttpPort, Token("room-new", "r"));
+        _clients.Add(r);
+        await r.ExpectAsync("join", Wait);
+        Assert.Equal(1, newcomer.Participants("room-0"));
+        Assert.Equal(1, _nodes[0].Participants("room-0"));
+
+        // The keepers notice: the tables are merged, the four are one cluster, and room-0 stays on its old node.
+        var merge = Stopwatch.StartNew();
+        foreach (var node in _nodes.Take(3)) node.Keeper.Paused = false;
+        foreach (var node in _nodes)
+            Assert.True(await node.WaitActiveAsync(4, TimeSpan.FromSeconds(30)), $"{node.Name} sees {node.Members(SiloStatus.Active).Count} active nodes, not 4");
+        output.WriteLine($"one cluster of four {merge.Elapsed.TotalMilliseconds:0} ms after the keepers looked again");
+        var (code, _) = await q.Closed.WaitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"the newcomer's copy of room-0 was given up {merge.Elapsed.TotalMilliseconds:0} ms after (close {(int?)code})");
+        Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)1012, code);
+        Assert.False(newcomer.App.Services.GetRequiredService<Confer.Signaling.Rooms.RoomManager>().Holds(new Confer.Signaling.Rooms.RoomName("room-0")));
+
+        // q joins again through the newcomer and lands in the old node's room with p0; room-new stays where it was.
+        await using var again = await SignalClient.ConnectAsync(newcomer.HttpPort, Token("room-0", "q"));
+        var join = await again.ExpectAsync("join", Wait);
+        Assert.Equal(["p0"], join.GetProperty("otherParticipants").EnumerateArray().Select(p => p.GetProperty("identity").GetString()));
+        foreach (var node in _nodes)
+        {
+            Assert.Equal(_nodes[0].Silo, (await node.HostOfAsync("room-0").WaitAsync(Wait)).Silo);
+            Assert.Equal(newcomer.Silo, (await node.HostOfAsync("room-new").WaitAsync(Wait)).Silo);
+        }
+        Assert.Equal(1, _nodes.Count(n => n.Participants("room-0") > 0));
     }
 
     /// <summary>Redis, three nodes here and one process node, all four active; a room on each in-process node with a participant in it.</summary>
