@@ -68,6 +68,7 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
     private readonly string _mine = silo.SiloAddress.ToString();
     private HashEntry[] _copy = [];
     private long _copyVersion = -1;
+    private bool _recovering;
 
     /// <summary>While true (tests only: they stage a node set formed without the others) this node neither copies nor restores.</summary>
     internal bool Paused { get; set; }
@@ -99,6 +100,7 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException or OrleansException)
                 {
+                    _recovering = true;
                     LogCheckFailed(log, e.Message); // Redis away: Orleans says so too; the next tick tries again
                 }
             }
@@ -127,6 +129,12 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
         {
             _copy = [.. all.Where(e => e.Name != VersionField)];
             _copyVersion = current;
+            if (_recovering)
+            {
+                // Redis is back (or another node put the table back): Orleans may be backing off from its failed reads.
+                _recovering = false;
+                if (current > seen.Version.Value) await RefreshAsync(current, ct).ConfigureAwait(false);
+            }
             return;
         }
         if (_copy.Length == 0)
@@ -148,6 +156,7 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
         var next = (long)reply[2];
         if ((int)reply[0] == 0)
         {
+            _recovering = true;
             LogPutBackByOther(log, next);
             return;
         }
@@ -156,16 +165,21 @@ internal sealed partial class MembershipKeeper(ClusterSettings settings, IOption
         if (foreign.Count > 0) LogMerged(log, foreign.Count, string.Join(", ", foreign));
         var known = _copy.Select(e => e.Name.ToString()).ToHashSet(StringComparer.Ordinal);
         _copyVersion = next;
+        if (await RefreshAsync(next, ct).ConfigureAwait(false) && foreign.Count > 0) await SettleRoomsAsync(known, foreign, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Has Orleans read the table now instead of after its back-off from the failed reads; false when it did not within the call timeout.</summary>
+    private async Task<bool> RefreshAsync(long version, CancellationToken ct)
+    {
         try
         {
-            // Orleans reads the table again now instead of after its back-off from the failed reads.
-            await membership.Refresh(new MembershipVersion(next)).AsTask().WaitAsync(settings.CallTimeout, ct).ConfigureAwait(false);
+            await membership.Refresh(new MembershipVersion(version)).AsTask().WaitAsync(settings.CallTimeout, ct).ConfigureAwait(false);
+            return true;
         }
         catch (TimeoutException)
         {
-            return;
+            return false;
         }
-        if (foreign.Count > 0) await SettleRoomsAsync(known, foreign, ct).ConfigureAwait(false);
     }
 
     /// <summary>
