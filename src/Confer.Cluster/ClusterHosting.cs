@@ -1,4 +1,5 @@
 using Confer.Cluster.Forwarding;
+using Confer.Cluster.Membership;
 using Confer.Cluster.Nodes;
 using Confer.Cluster.Routing;
 using Confer.Signaling.Routing;
@@ -49,6 +50,8 @@ public static class ClusterHosting
         builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.AddSingleton<RemoteParticipants>();
         builder.Services.AddHostedService<NodeWatch>();
+        builder.Services.AddSingleton<MembershipKeeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MembershipKeeper>());
         builder.Services.AddSingleton<NodeLoads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLoads>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));

@@ -71,6 +71,12 @@ public sealed class ClusterSettings
     /// <summary>How often each node asks the others for their load (<see cref="Nodes.NodeLoads"/>).</summary>
     public TimeSpan LoadRefresh { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often each node reads the membership table to keep a copy of it and to see whether Redis lost it
+    /// (<see cref="Membership.MembershipKeeper"/>): a lost table is put back within about this time.
+    /// </summary>
+    public TimeSpan MembershipCheck { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 
     /// <summary>Reads a <c>redis://</c> URI into StackExchange.Redis options; a sentence that says what is wrong, or null.</summary>
@@ -116,6 +122,7 @@ public sealed class ClusterSettings
         if (MaxParticipants < 0) return $"--cluster-max-participants {MaxParticipants} must be 0 (no limit) or more.";
         if (LocalSlack < 0) return "the cluster's local slack must be 0 or more.";
         if (LoadRefresh <= TimeSpan.Zero) return "the cluster's load refresh time must be positive.";
+        if (MembershipCheck <= TimeSpan.Zero) return "the cluster's membership check time must be positive.";
         if (RoomReleaseAfter <= TimeSpan.Zero) return "the cluster's room release time must be positive.";
         if (string.IsNullOrWhiteSpace(Id) || Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             return $"--cluster-id '{Id}' must be letters, digits, '-', '_' or '.'.";

@@ -28,6 +28,18 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("holds")]
     Task<bool> HoldsAsync(string room);
 
+    /// <summary>The names of the rooms this node holds now.</summary>
+    [Alias("rooms")]
+    Task<string[]> RoomsAsync();
+
+    /// <summary>
+    /// Gives <paramref name="room"/> up to <paramref name="holder"/>, which also has it and keeps it: the participants here
+    /// are told to join again and find it there. Asked after two node sets became one cluster (<c>MembershipKeeper</c>).
+    /// False when this node does not hold the room.
+    /// </summary>
+    [Alias("give-up")]
+    Task<bool> GiveUpAsync(string room, Rooms.RoomHost holder);
+
     /// <summary>A server-API request (JSON, by type name) about a room on this node; the reply as JSON.</summary>
     [Alias("request")]
     Task<byte[]> RequestAsync(string type, byte[] request);

@@ -2,6 +2,8 @@ using Confer.Cluster.Forwarding;
 using Confer.Signaling.Rooms;
 using Orleans;
 using Orleans.Concurrency;
+using Confer.Cluster.Rooms;
+using Microsoft.Extensions.Logging;
 
 namespace Confer.Cluster.Nodes;
 
@@ -11,8 +13,24 @@ namespace Confer.Cluster.Nodes;
 /// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
 /// </summary>
 [NodePlacement, Reentrant]
-internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads) : Grain, INodeGrain
+internal sealed partial class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads, ClusterSettings settings, ILogger<NodeGrain> log)
+    : Grain, INodeGrain
 {
+    public Task<string[]> RoomsAsync() => Task.FromResult(rooms.RoomNames.ToArray());
+
+    public async Task<bool> GiveUpAsync(string room, RoomHost holder)
+    {
+        if (!RoomName.IsValid(room) || !rooms.Move(new RoomName(room))) return false;
+        LogGaveUp(log, room, holder.Node);
+        // The room's grain (this node's activation, registered while the two sets were apart) now points at the holder.
+        await GrainFactory.GetGrain<IRoomGrain>(room).PointAtAsync(holder).WaitAsync(settings.CallTimeout);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 2155, Level = LogLevel.Warning,
+        Message = "Room {Room} was also on node {Holder}, which keeps it (this node started while Redis had lost the cluster's table): its participants here are told to join again")]
+    private static partial void LogGaveUp(ILogger log, string room, string holder);
+
     public Task<NodeLoad> LoadAsync() => Task.FromResult(loads.Local);
 
     public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>

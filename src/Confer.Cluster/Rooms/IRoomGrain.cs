@@ -13,6 +13,13 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>The node that hosts the room: the one this activation runs on. Calling it claims the room for a while.</summary>
     [Alias("host")]
     Task<RoomHost> HostAsync();
+
+    /// <summary>
+    /// This activation's node gave the room up to <paramref name="holder"/>, which keeps it (two node sets that each had the
+    /// room became one cluster, see <c>MembershipKeeper</c>): from now on it answers with that node while that node holds it.
+    /// </summary>
+    [Alias("point-at")]
+    Task PointAtAsync(RoomHost holder);
 }
 
 /// <summary>

@@ -69,6 +69,13 @@ internal sealed partial class RoomGrain(ILocalSiloDetails silo, RoomManager room
         return _elsewhere ?? new RoomHost(silo.Name, silo.SiloAddress.ToParsableString(), _since);
     }
 
+    public Task PointAtAsync(RoomHost holder)
+    {
+        _askedOthers = true;
+        if (holder.Silo != silo.SiloAddress.ToParsableString() && !rooms.Holds(new RoomName(this.GetPrimaryKeyString()))) _elsewhere = holder;
+        return Task.CompletedTask;
+    }
+
     /// <summary>The other live node that holds <paramref name="room"/> now, asked of all of them at once; null when none does.</summary>
     private async Task<RoomHost?> HolderElsewhereAsync(string room)
     {

@@ -165,6 +165,21 @@ public sealed class RoomManager
     private static JoinReply DrainingReply(RoomName room) =>
         JoinReply.Refused(room, CloseCodes.TryAgainLater, "server restarting: try again in a moment");
 
+    /// <summary>
+    /// Gives one room up as a shutdown would (<see cref="Room.Shutdown"/>): every connected client in it is told to join
+    /// again (<c>reconnect</c>, close 1012) and the room is forgotten here. A cluster node does this when the same room
+    /// turns out to be on a node that keeps it. False when there is no such room.
+    /// </summary>
+    public bool Move(RoomName name)
+    {
+        if (Find(name) is not { } room) return false;
+        room.Shutdown();
+        return true;
+    }
+
+    /// <summary>The names of the rooms held here now.</summary>
+    public IReadOnlyList<string> RoomNames => [.. _rooms.Keys];
+
     /// <summary>True when the participant has a live connection, false in its grace period, null when absent.</summary>
     internal bool? IsConnected(RoomName name, string identity) => Find(name)?.IsConnected(identity);
 

@@ -76,6 +76,9 @@ internal sealed class ClusterNode : IAsyncDisposable
     public NodeLoad LoadSeen(ClusterNode other) =>
         App.Services.GetRequiredService<NodeLoads>().Of(other.App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress);
 
+    /// <summary>This node's keeper of the membership table (a test pauses it to stage a node set formed without the others).</summary>
+    public Confer.Cluster.Membership.MembershipKeeper Keeper => App.Services.GetRequiredService<Confer.Cluster.Membership.MembershipKeeper>();
+
     public Task<RoomHost> HostOfAsync(string room) => App.Services.GetRequiredService<ClusterRouter>().HostOfAsync(new RoomName(room));
 
     /// <summary>Waits until this node sees <paramref name="count"/> active members; false after <paramref name="timeout"/>.</summary>

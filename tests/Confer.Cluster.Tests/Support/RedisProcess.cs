@@ -6,13 +6,17 @@ using Confer.Server.Tests.Hosting;
 
 namespace Confer.Cluster.Tests.Support;
 
-/// <summary>A real <c>redis-server</c> on 127.0.0.1 and a free port, without persistence, ended by its PID.</summary>
+/// <summary>
+/// A real <c>redis-server</c> on 127.0.0.1 and a free port, ended by its PID: without persistence, or with an append-only
+/// file in a directory the caller owns (then a restart on that directory comes back with the data).
+/// </summary>
 internal sealed class RedisProcess : IDisposable
 {
     private readonly Process _process;
     private readonly string _dir;
+    private readonly bool _ownsDir;
 
-    private RedisProcess(Process process, int port, string dir) => (_process, Port, _dir) = (process, port, dir);
+    private RedisProcess(Process process, int port, string dir, bool ownsDir) => (_process, Port, _dir, _ownsDir) = (process, port, dir, ownsDir);
 
     public int Port { get; }
 
@@ -20,19 +24,24 @@ internal sealed class RedisProcess : IDisposable
 
     public string Uri => $"redis://127.0.0.1:{Port}";
 
-    /// <summary>Starts redis-server on <paramref name="port"/> (a free one when null), empty: nothing is kept between runs.</summary>
-    public static async Task<RedisProcess> StartAsync(int? port = null)
+    /// <summary>
+    /// Starts redis-server on <paramref name="port"/> (a free one when null). Without <paramref name="dataDir"/> it is
+    /// empty and keeps nothing; with it, it keeps its data there as the docs advise (append-only file, fsync every second)
+    /// and loads what a previous run left.
+    /// </summary>
+    public static async Task<RedisProcess> StartAsync(int? port = null, string? dataDir = null)
     {
         var chosen = port ?? DrainClient.FreePort();
-        var dir = Directory.CreateTempSubdirectory("confer-redis-").FullName;
+        var dir = dataDir ?? Directory.CreateTempSubdirectory("confer-redis-").FullName;
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        string[] persistence = dataDir is null ? ["--save", "", "--appendonly", "no"] : ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"];
         foreach (var a in new[] { "--bind", "127.0.0.1", "--port", chosen.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes", "--loglevel", "warning" })
+                     "--dir", dir, "--protected-mode", "yes", "--loglevel", "warning" }.Concat(persistence))
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var redis = new RedisProcess(process, chosen, dir);
+        var redis = new RedisProcess(process, chosen, dir, ownsDir: dataDir is null);
         var deadline = Environment.TickCount64 + 10_000;
         while (!await redis.PingAsync())
         {
@@ -70,6 +79,6 @@ internal sealed class RedisProcess : IDisposable
             _process.WaitForExit(5000);
         }
         _process.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        if (_ownsDir) try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
