@@ -6,7 +6,7 @@ namespace Confer.Bench.Signaling;
 internal sealed record RunResult(
     string Mode, string[] Nodes, RunSettings Settings, double[] Joins, int JoinFailures, double JoinSeconds,
     double[] Deliveries, double[] Complete, int ExpectedDeliveries, int Messages, long[] RssBefore, long[] RssAfter,
-    double CpuJoin, double CpuFan, double FanSeconds, int Failed, string FailedDetail, HopResult? HopIdle, HopResult? HopLoaded)
+    double IdleCpuPerSecond, double CpuJoin, double CpuFan, double FanSeconds, int Failed, string FailedDetail, HopResult? HopIdle, HopResult? HopLoaded)
 {
     public bool Ok => JoinFailures == 0 && Failed == 0 && Deliveries.Length == ExpectedDeliveries;
     public double JoinsPerSecond => Joins.Length / JoinSeconds;
@@ -22,7 +22,8 @@ internal sealed record RunResult(
         for (var i = 0; i < Nodes.Length; i++)
             Console.WriteLine($"[{Mode}] node {Nodes[i]}: RSS {RssBefore[i] / 1048576.0:F0} MiB -> {RssAfter[i] / 1048576.0:F0} MiB ({n / Nodes.Length} sockets)");
         Console.WriteLine($"[{Mode}] memory: {BytesPerParticipant / 1024:F1} KiB per participant (all nodes' RSS growth / participants)");
-        Console.WriteLine($"[{Mode}] server CPU (nodes and Redis): {CpuJoin:F1} s during joins, {CpuFan:F1} s during {FanSeconds:F0} s of fan-out");
+        Console.WriteLine($"[{Mode}] server CPU (nodes and Redis): {IdleCpuPerSecond:F2} s a second idle; {CpuJoin:F1} s during {JoinSeconds:F0} s of joins, {CpuFan:F1} s during {FanSeconds:F0} s of fan-out " +
+            $"({CpuFan - IdleCpuPerSecond * FanSeconds:F1} s above idle)");
         Console.WriteLine($"[{Mode}] connections failed or closed by the server: {Failed}" + (Failed == 0 ? "" : $" ({FailedDetail})"));
     }
 
@@ -30,12 +31,12 @@ internal sealed record RunResult(
     public static void PrintTable(IReadOnlyList<RunResult> runs)
     {
         Console.WriteLine();
-        Console.WriteLine("| Mode | Participants | Rooms of | Joins/s | Join p50 | Join p99 | Fan-out p50 | Fan-out p99 | Last member p99 | RSS per node after (MiB) | Per participant | CPU s (joins / fan-out) |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| Mode | Participants | Rooms of | Joins/s | Join p50 | Join p99 | Fan-out p50 | Fan-out p99 | Last member p99 | RSS per node after (MiB) | Per participant | CPU s idle per s | CPU s (joins / fan-out) |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in runs)
             Console.WriteLine($"| {r.Mode} | {r.Settings.Participants} | {r.Settings.RoomSize} | {r.JoinsPerSecond:F0} | {P(r.Joins, 50):F1} ms | {P(r.Joins, 99):F1} ms | " +
                 $"{P(r.Deliveries, 50):F1} ms | {P(r.Deliveries, 99):F1} ms | {P(r.Complete, 99):F1} ms | {string.Join(" / ", r.RssAfter.Select(b => (b / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} | " +
-                $"{r.BytesPerParticipant / 1024:F0} KiB | {r.CpuJoin:F1} / {r.CpuFan:F1} |");
+                $"{r.BytesPerParticipant / 1024:F0} KiB | {r.IdleCpuPerSecond:F2} | {r.CpuJoin:F1} / {r.CpuFan:F1} |");
         if (runs.Count < 2) return;
         var b = runs[0];
         Console.WriteLine();
@@ -43,5 +44,7 @@ internal sealed record RunResult(
             Console.WriteLine($"{r.Mode} vs {b.Mode}: joins/s x{r.JoinsPerSecond / b.JoinsPerSecond:F2}; join p50 x{P(r.Joins, 50) / P(b.Joins, 50):F2}, p99 x{P(r.Joins, 99) / P(b.Joins, 99):F2}; " +
                 $"fan-out p50 x{P(r.Deliveries, 50) / P(b.Deliveries, 50):F2}, p99 x{P(r.Deliveries, 99) / P(b.Deliveries, 99):F2}; " +
                 $"memory per participant x{r.BytesPerParticipant / b.BytesPerParticipant:F2}; CPU joins x{r.CpuJoin / b.CpuJoin:F2}, fan-out x{r.CpuFan / b.CpuFan:F2}");
+        foreach (var r in runs.Where(r => r.HopIdle is not null))
+            Console.WriteLine($"{r.Mode}: one hop adds {r.HopIdle!.ExtraP50:F2} ms at p50 idle, {r.HopLoaded?.ExtraP50 ?? double.NaN:F2} ms during the fan-out");
     }
 }

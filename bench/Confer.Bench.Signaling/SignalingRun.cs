@@ -36,6 +36,11 @@ internal sealed class SignalingRun(IReadOnlyList<ServerProcess> nodes, int? redi
             foreach (var c in warm) await c.CloseAsync();
         }
         await Task.Delay(3000);
+        // What the nodes (and Redis) burn with nobody in them: a cluster's membership probes and load polls.
+        var idleBefore = Cpu();
+        var idleClock = Stopwatch.StartNew();
+        await Task.Delay(5000);
+        var idleCpuPerSecond = (Cpu() - idleBefore) / idleClock.Elapsed.TotalSeconds;
 
         HopProbe? probe = null;
         HopResult? hopIdle = null, hopLoaded = null;
@@ -137,7 +142,7 @@ internal sealed class SignalingRun(IReadOnlyList<ServerProcess> nodes, int? redi
             .Select(g => $"{g.Count()} x close {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
         return new RunResult(mode, nodes.Select(n => n.Name).ToArray(), s, joinLatencies.Where(d => !double.IsNaN(d)).ToArray(), joinFailures, joinSeconds,
             [.. deliveries], perMessage.Where(kv => kv.Value.Count == expectedPerMessage[int.Parse(kv.Key.Split(':')[0], CultureInfo.InvariantCulture)]).Select(kv => kv.Value.Max).ToArray(),
-            expected, rooms * s.Rounds, rssBefore, rssAfter, cpuJoin, cpuFan, fanSeconds, failed.Length, detail, hopIdle, hopLoaded);
+            expected, rooms * s.Rounds, rssBefore, rssAfter, idleCpuPerSecond, cpuJoin, cpuFan, fanSeconds, failed.Length, detail, hopIdle, hopLoaded);
 
         double Cpu() => nodes.Sum(n => n.CpuSeconds()) + (redisPid is { } p ? ProcStat.CpuSeconds(p) : 0);
     }
