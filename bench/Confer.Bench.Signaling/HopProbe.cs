@@ -35,15 +35,19 @@ internal sealed class HopProbe
         RoomOnFirstNode = await roomNode.MetricAsync("confer_signaling_rooms") == before + 1 && await other.MetricAsync("confer_signaling_rooms") == otherBefore;
     }
 
-    /// <summary>Sends <paramref name="count"/> messages from each sender, one at a time; latencies by hops (0, 1 out, 1 in, 2).</summary>
-    public async Task<HopResult> MeasureAsync(int count, string label)
+    /// <summary>
+    /// Sends up to <paramref name="count"/> messages from each sender, one at a time, within <paramref name="budget"/>;
+    /// latencies by hops (0, 1 out, 1 in, 2). A message not seen within 2 s counts as lost.
+    /// </summary>
+    public async Task<HopResult> MeasureAsync(int count, string label, TimeSpan budget)
     {
+        var clock = Stopwatch.StartNew();
         var zero = new List<double>();
         var outward = new List<double>();
         var inward = new List<double>();
         var two = new List<double>();
         var lost = 0;
-        for (var k = 0; k < count; k++)
+        for (var k = 0; k < count && clock.Elapsed < budget; k++)
         {
             foreach (var (sender, local, remote, toLocal, toRemote) in new[] { (0, 1, 2, zero, outward), (3, 1, 2, inward, two) })
             {

@@ -49,7 +49,7 @@ internal sealed class SignalingRun(IReadOnlyList<ServerProcess> nodes, int? redi
             probe = new HopProbe();
             await probe.JoinAsync(nodes[0], nodes[1], url);
             if (!probe.RoomOnFirstNode) Console.WriteLine("hop probe: the probe room did not stay on the first node; its figures are not a clean hop");
-            hopIdle = await probe.MeasureAsync(s.HopMessages, "idle");
+            hopIdle = await probe.MeasureAsync(s.HopMessages, "idle", TimeSpan.FromSeconds(60));
             Console.WriteLine($"[{mode}] hop, idle: {hopIdle}");
         }
 
@@ -111,7 +111,7 @@ internal sealed class SignalingRun(IReadOnlyList<ServerProcess> nodes, int? redi
         var gap = TimeSpan.FromMilliseconds((double)s.RoundMs / rooms);
         var fanClock = Stopwatch.StartNew();
         var loadedProbe = probe is null ? Task.FromResult<HopResult?>(null)
-            : Task.Run(async () => (HopResult?)await probe.MeasureAsync(Math.Max(1, Math.Min(s.HopMessages, s.Rounds * s.RoundMs / 20)), "loaded"));
+            : Task.Run(async () => (HopResult?)await probe.MeasureAsync(s.HopMessages, "loaded", TimeSpan.FromMilliseconds(s.Rounds * s.RoundMs)));
         for (var round = 0; round < s.Rounds; round++)
         {
             for (var r = 0; r < rooms; r++)
@@ -129,10 +129,12 @@ internal sealed class SignalingRun(IReadOnlyList<ServerProcess> nodes, int? redi
         while (deliveries.Count < expected && settle.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(50);
         var fanSeconds = fanClock.Elapsed.TotalSeconds;
         var cpuFan = Cpu() - cpuFanBefore;
-        hopLoaded = await loadedProbe.WaitAsync(TimeSpan.FromSeconds(120));
+        try { hopLoaded = await loadedProbe.WaitAsync(TimeSpan.FromSeconds(60)); }
+        catch (TimeoutException) { Console.WriteLine($"[{mode}] hop probe during the fan-out did not finish within 60 s of its end"); }
         if (hopLoaded is not null) Console.WriteLine($"[{mode}] hop, during the fan-out: {hopLoaded}");
         stop.Cancel();
-        await pinger.WaitAsync(TimeSpan.FromSeconds(10));
+        try { await pinger.WaitAsync(TimeSpan.FromSeconds(30)); }
+        catch (TimeoutException) { Console.WriteLine($"[{mode}] the pinger did not stop within 30 s (a send to a server that reads no more)"); }
 
         var failed = clients.Where(c => c is null || c.Failed).ToArray();
         await Task.WhenAll(clients.Where(c => c is not null).Select(c => c.CloseAsync()));
