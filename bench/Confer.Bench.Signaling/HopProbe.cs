@@ -58,7 +58,7 @@ internal sealed class HopProbe
                     await Task.Delay(1);
                 if (_arrivals.TryGetValue($"{local}:{id}", out var a)) toLocal.Add(a); else lost++;
                 if (_arrivals.TryGetValue($"{remote}:{id}", out var b)) toRemote.Add(b); else lost++;
-                await Task.Delay(5);
+                await Task.Delay(50); // well under the server's per-participant message rate (Signaling:MessagesPerSecond)
             }
         }
         return new HopResult([.. zero], [.. outward], [.. inward], [.. two], lost);

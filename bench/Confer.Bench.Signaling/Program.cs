@@ -9,7 +9,7 @@ using Confer.Signaling.Auth;
 var participants = Arg("--participants", 1000);
 var roomSize = Arg("--room-size", 50);
 var nodeCount = Arg("--nodes", 1);
-var settings = new RunSettings(participants, roomSize, Arg("--rounds", 20), Arg("--join-concurrency", 16), Arg("--round-ms", 1000), Arg("--hop-messages", 200));
+var settings = new RunSettings(participants, roomSize, Arg("--rounds", 20), Arg("--join-concurrency", 16), Arg("--round-ms", 1000), Arg("--hop-messages", 100));
 var skipBaseline = Array.IndexOf(args, "--no-baseline") >= 0;
 var dll = ArgString("--server-dll") ?? FindServerDll();
 const string Key = "bench", Secret = "bench-secret-bench-secret-bench-secret";
