@@ -14,6 +14,8 @@ internal sealed class HopProbe
 {
     private readonly BenchClient[] _clients = new BenchClient[4]; // sender on room node, receiver on room node, receiver elsewhere, sender elsewhere
     private readonly ConcurrentDictionary<string, double> _arrivals = new();
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(30));
+    private Task _keepAlive = Task.CompletedTask;
 
     public bool RoomOnFirstNode { get; private set; }
 
@@ -33,6 +35,19 @@ internal sealed class HopProbe
             await c.JoinAsync(url(at, "hop-probe", names[i]), cts.Token);
         }
         RoomOnFirstNode = await roomNode.MetricAsync("confer_signaling_rooms") == before + 1 && await other.MetricAsync("confer_signaling_rooms") == otherBefore;
+        _keepAlive = Task.Run(KeepAliveAsync);
+    }
+
+    // The probe's clients ping every 5 s (the server drops a client silent for 15 s; the others ping every 10 s), until closed.
+    private async Task KeepAliveAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(5), _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            foreach (var c in _clients)
+                await c.SendAsync($"{{\"type\":\"ping\",\"timestamp\":{Environment.TickCount64},\"lastSeen\":{c.LastSeen}}}");
+        }
     }
 
     /// <summary>
@@ -64,7 +79,12 @@ internal sealed class HopProbe
         return new HopResult([.. zero], [.. outward], [.. inward], [.. two], lost);
     }
 
-    public Task CloseAsync() => Task.WhenAll(_clients.Where(c => c is not null).Select(c => c.CloseAsync()));
+    public async Task CloseAsync()
+    {
+        await _stop.CancelAsync();
+        await _keepAlive.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(_clients.Where(c => c is not null).Select(c => c.CloseAsync()));
+    }
 }
 
 /// <summary>Probe latencies (ms) by the hops between nodes a message took.</summary>
