@@ -43,8 +43,13 @@ internal sealed class BenchClient
     public async Task SendAsync(string json)
     {
         await _sendLock.WaitAsync();
-        try { await _ws.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None); }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException) { Failed = true; }
+        try
+        {
+            // A server that reads no more would hold the send for ever: give up after 10 s (the socket is then aborted).
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _ws.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, cts.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException) { Failed = true; }
         finally { _sendLock.Release(); }
     }
 

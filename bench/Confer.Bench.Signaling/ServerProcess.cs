@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -8,67 +9,76 @@ namespace Confer.Bench.Signaling;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private static readonly HttpClient Http1 = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private ServerProcess(Process process, Uri http)
+    private ServerProcess(Process process, Uri http, string name)
     {
         _process = process;
         Http = http;
+        Name = name;
     }
 
     public Uri Http { get; }
+    public string Name { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(string dll, string key, string secret)
+    /// <summary>
+    /// Starts one node: alone when <paramref name="redis"/> is null, else a member of that Redis's cluster with its own
+    /// cluster port and <c>--node-name</c>. Waits (up to 60 s) until <c>/healthz</c> answers.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dll, string key, string secret, string name, string? redis)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "serve", "--bind", "127.0.0.1", "--http-port", port.ToString(), "--turn-port", FreePort().ToString(), "--keys", $"{key}: {secret}" },
+            ArgumentList = { dll, "serve", "--bind", "127.0.0.1", "--http-port", port.ToString(CultureInfo.InvariantCulture),
+                "--turn-port", FreePort().ToString(CultureInfo.InvariantCulture), "--keys", $"{key}: {secret}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (redis is not null)
+            foreach (var a in new[] { "--turn-secret", secret, "--cluster", redis, "--cluster-port", FreePort().ToString(CultureInfo.InvariantCulture),
+                         "--cluster-address", "127.0.0.1", "--node-name", name })
+                info.ArgumentList.Add(a);
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"{name}: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var http = new Uri($"http://127.0.0.1:{port}/");
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 100; i++)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (process.HasExited) throw new InvalidOperationException($"the server exited with {process.ExitCode}");
+            if (process.HasExited) throw new InvalidOperationException($"{name} exited with {process.ExitCode}");
             try
             {
-                if ((await client.GetAsync(new Uri(http, "/healthz"))).IsSuccessStatusCode) return new ServerProcess(process, http);
+                if ((await Http1.GetAsync(new Uri(http, "/healthz"))).IsSuccessStatusCode) return new ServerProcess(process, http, name);
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
         process.Kill(entireProcessTree: true);
-        throw new TimeoutException("the server did not answer /healthz within 10 s");
+        throw new TimeoutException($"{name} did not answer /healthz within 60 s");
     }
 
-    /// <summary>Resident memory in bytes (VmRSS from /proc/PID/status).</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => ProcStat.ResidentBytes(_process.Id);
+
+    public double CpuSeconds() => ProcStat.CpuSeconds(_process.Id);
+
+    /// <summary>The value of an unlabelled-by-type metric (e.g. <c>confer_signaling_rooms</c>) on this node's /metrics; NaN when absent.</summary>
+    public async Task<double> MetricAsync(string name)
     {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        return 0;
+        var text = await Http1.GetStringAsync(new Uri(Http, "/metrics"));
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{')
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        return double.NaN;
     }
 
-    /// <summary>CPU time used so far (utime + stime from /proc/PID/stat), in seconds.</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
