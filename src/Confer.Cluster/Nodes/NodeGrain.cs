@@ -1,4 +1,6 @@
 using Confer.Cluster.Forwarding;
+using Confer.Cluster.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Confer.Signaling.Rooms;
 using Orleans;
 using Orleans.Concurrency;
@@ -11,8 +13,16 @@ namespace Confer.Cluster.Nodes;
 /// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
 /// </summary>
 [NodePlacement, Reentrant]
-internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads) : Grain, INodeGrain
+internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads, IServiceProvider services) : Grain, INodeGrain
 {
+    public Task<WhipAnswer> WhipPostAsync(byte[] token, string offer) =>
+        services.GetService<IWhipHost>() is { } whip ? whip.PostAsync(Wire.Token(token), offer, CancellationToken.None) : Task.FromResult(NoWhip);
+
+    public Task<WhipAnswer> WhipDeleteAsync(string room, string session) =>
+        Task.FromResult(services.GetService<IWhipHost>() is { } whip ? whip.Delete(new RoomName(room), session) : NoWhip);
+
+    private static readonly WhipAnswer NoWhip = WhipAnswer.Refused(503, "the room's node serves no WHIP ingest");
+
     public Task<NodeLoad> LoadAsync() => Task.FromResult(loads.Local);
 
     public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>
