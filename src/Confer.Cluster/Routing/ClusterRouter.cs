@@ -53,8 +53,9 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
             return IngestReply.Refused(IngestOutcome.Forbidden, request.Room, refused.Reason ?? "permission denied");
         var (host, problem) = await WhereAsync(request.Room, ct);
         if (problem is not null) return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, problem);
+        // The WHIP endpoint sent an offer for a room elsewhere to its node already (ClusterRouter.Whip.cs): the room moved since.
         if (host is not null)
-            return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, $"room hosted by node {host.Node}: WHIP ingest goes through that node");
+            return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, $"room moved to node {host.Node} meanwhile: POST the offer again");
         return await _local.IngestAsync(request, ct);
     }
 
