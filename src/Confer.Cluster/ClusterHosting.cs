@@ -46,11 +46,11 @@ public static class ClusterHosting
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<ClusterRouter>();
+        builder.Services.AddSingleton<ICpuGauge>(sp => settings.Cpu ?? new ProcessCpu(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IWhipRelay>(sp => sp.GetRequiredService<ClusterRouter>());
+        builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.AddSingleton<RemoteParticipants>();
         builder.Services.AddHostedService<NodeWatch>();
-        builder.Services.AddSingleton<ICpuGauge>(sp => settings.Cpu ?? new ProcessCpu(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<NodeLoads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLoads>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IRoomRouter>(sp => sp.GetRequiredService<ClusterRouter>()));

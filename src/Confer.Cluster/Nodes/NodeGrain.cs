@@ -1,6 +1,4 @@
 using Confer.Cluster.Forwarding;
-using Confer.Cluster.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Confer.Signaling.Rooms;
 using Orleans;
 using Orleans.Concurrency;
@@ -13,16 +11,8 @@ namespace Confer.Cluster.Nodes;
 /// <see cref="RoomManager"/>. Nothing here waits, so calls interleave freely.
 /// </summary>
 [NodePlacement, Reentrant]
-internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads, IServiceProvider services) : Grain, INodeGrain
+internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, NodeLoads loads) : Grain, INodeGrain
 {
-    public Task<WhipAnswer> WhipPostAsync(byte[] token, string offer) =>
-        services.GetService<IWhipHost>() is { } whip ? whip.PostAsync(Wire.Token(token), offer, CancellationToken.None) : Task.FromResult(NoWhip);
-
-    public Task<WhipAnswer> WhipDeleteAsync(string room, string session) =>
-        Task.FromResult(services.GetService<IWhipHost>() is { } whip ? whip.Delete(new RoomName(room), session) : NoWhip);
-
-    private static readonly WhipAnswer NoWhip = WhipAnswer.Refused(503, "the room's node serves no WHIP ingest");
-
     public Task<NodeLoad> LoadAsync() => Task.FromResult(loads.Local);
 
     public Task<RemoteJoinReply> JoinAsync(byte[] join, IParticipantObserver observer, string forwarder) =>
@@ -45,4 +35,15 @@ internal sealed class NodeGrain(RemoteParticipants remote, RoomManager rooms, No
             : new Signaling.Routing.RoomReply(Signaling.Routing.ApiOutcome.BadRequest, $"node does not know the request {type}");
         return Task.FromResult(Wire.Answer(reply));
     }
+
+    public Task<Routing.WhipAnswer> WhipPostAsync(byte[] token, string offer) =>
+        Whip is { } whip ? whip.PostAsync(Wire.Token(token), offer, CancellationToken.None) : Task.FromResult(NoWhip);
+
+    public Task<Routing.WhipAnswer> WhipDeleteAsync(string room, string session) =>
+        Task.FromResult(Whip is { } whip ? whip.Delete(new RoomName(room), session) : NoWhip);
+
+    /// <summary>This node's own WHIP path (the server registers it; a host without one answers 503).</summary>
+    private Routing.IWhipHost? Whip => ServiceProvider.GetService(typeof(Routing.IWhipHost)) as Routing.IWhipHost;
+
+    private static readonly Routing.WhipAnswer NoWhip = Routing.WhipAnswer.Refused(503, "the room's node serves no WHIP ingest");
 }
