@@ -47,6 +47,8 @@ public static class ClusterHosting
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<ICpuGauge>(sp => settings.Cpu ?? new ProcessCpu(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IWhipRelay>(sp => sp.GetRequiredService<ClusterRouter>());
         builder.Services.AddSingleton<ClusterRouter>();
         builder.Services.AddSingleton<RemoteParticipants>();
         builder.Services.AddHostedService<NodeWatch>();

@@ -62,6 +62,22 @@ public sealed class ClusterSettings
     public int MaxParticipants { get; set; }
 
     /// <summary>
+    /// The CPU, in percent of the machine's cores, at which this node takes no new rooms (<c>--cluster-max-cpu</c>), like
+    /// a node at <see cref="MaxParticipants"/>: the process's CPU averaged over the last few seconds
+    /// (<see cref="Nodes.ProcessCpu"/>). 0: no limit.
+    /// </summary>
+    public int MaxCpu { get; set; } = 85;
+
+    /// <summary>
+    /// Nodes whose CPU is more than this many percentage points above the least busy node's are passed over for new
+    /// rooms; within it, CPU counts as equal and participants decide (so noise in the measure does not flip the choice).
+    /// </summary>
+    public int CpuSlack { get; set; } = 15;
+
+    /// <summary>The CPU measure this node reports; null: <see cref="Nodes.ProcessCpu"/>. A seam for the placement tests.</summary>
+    internal Nodes.ICpuGauge? Cpu { get; set; }
+
+    /// <summary>
     /// A new room stays on the node that was asked for it (the node its first participant's socket reached, which then
     /// needs no hop) while that node has at most this many participants more than the least-loaded node; beyond, it goes
     /// to the least-loaded node. 0: always the least-loaded.
@@ -120,6 +136,8 @@ public sealed class ClusterSettings
         if (NodeName is { } name && (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))))
             return $"--node-name '{name}' must be 1 to 64 letters, digits, '-', '_', '.' or ':'.";
         if (MaxParticipants < 0) return $"--cluster-max-participants {MaxParticipants} must be 0 (no limit) or more.";
+        if (MaxCpu is < 0 or > 100) return $"--cluster-max-cpu {MaxCpu} must be a percent from 1 to 100, or 0 (no limit).";
+        if (CpuSlack is < 0 or > 100) return "the cluster's CPU slack must be 0 to 100 percentage points.";
         if (LocalSlack < 0) return "the cluster's local slack must be 0 or more.";
         if (LoadRefresh <= TimeSpan.Zero) return "the cluster's load refresh time must be positive.";
         if (MembershipCheck <= TimeSpan.Zero) return "the cluster's membership check time must be positive.";

@@ -38,6 +38,11 @@ internal static class Wire
         return new JoinRequest(w.Token, connection, w.IceServers, w.ResumeToken, w.LastSeen) { Protocol = w.Protocol };
     }
 
+    /// <summary>A validated token, for a request the receiving node serves without checking it again (a WHIP offer).</summary>
+    public static byte[] Token(AccessToken token) => JsonSerializer.SerializeToUtf8Bytes(token, Options);
+
+    public static AccessToken Token(byte[] json) => JsonSerializer.Deserialize<AccessToken>(json, Options) ?? throw new InvalidDataException("an empty token");
+
     public static byte[] Reply(JoinReply r) =>
         JsonSerializer.SerializeToUtf8Bytes(new JoinReplyWire(r.Room.Value, r.Participant?.Value, r.CloseCode, r.Reason), Options);
 

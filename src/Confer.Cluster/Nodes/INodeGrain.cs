@@ -1,4 +1,5 @@
 using Confer.Cluster.Forwarding;
+using Confer.Cluster.Routing;
 using Orleans;
 
 namespace Confer.Cluster.Nodes;
@@ -44,14 +45,26 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("request")]
     Task<byte[]> RequestAsync(string type, byte[] request);
 
+    /// <summary>A WHIP offer for a room on this node, with a token the calling node validated; this node's answer (<c>IWhipHost</c>).</summary>
+    [Alias("whip-post")]
+    Task<WhipAnswer> WhipPostAsync(byte[] token, string offer);
+
+    /// <summary>A <c>DELETE</c> of this node's WHIP session <paramref name="session"/> of <paramref name="room"/>.</summary>
+    [Alias("whip-delete")]
+    Task<WhipAnswer> WhipDeleteAsync(string room, string session);
+
     /// <summary>This node's load as placement weighs it (<see cref="NodeLoads"/>).</summary>
     [Alias("load")]
     Task<NodeLoad> LoadAsync();
 }
 
-/// <summary>A node's load: its rooms and participants (its <c>RoomManager</c>'s), and whether it drains (then it takes no new rooms).</summary>
+/// <summary>
+/// A node's load: its rooms and participants (its <c>RoomManager</c>'s), whether it drains (then it takes no new rooms),
+/// and its process's CPU over the last few seconds as a fraction of the machine's cores (<see cref="ProcessCpu"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("confer.node-load")]
-public sealed record NodeLoad([property: Id(0)] int Rooms, [property: Id(1)] int Participants, [property: Id(2)] bool Draining);
+public sealed record NodeLoad([property: Id(0)] int Rooms, [property: Id(1)] int Participants, [property: Id(2)] bool Draining,
+    [property: Id(3)] double Cpu = 0);
 
 /// <summary>The join's reply (JSON of <c>JoinReply</c>) and the session that stands for the participant's socket on the room's node.</summary>
 [GenerateSerializer, Immutable, Alias("confer.remote-join")]

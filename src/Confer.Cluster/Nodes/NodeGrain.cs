@@ -53,4 +53,15 @@ internal sealed partial class NodeGrain(RemoteParticipants remote, RoomManager r
             : new Signaling.Routing.RoomReply(Signaling.Routing.ApiOutcome.BadRequest, $"node does not know the request {type}");
         return Task.FromResult(Wire.Answer(reply));
     }
+
+    public Task<Routing.WhipAnswer> WhipPostAsync(byte[] token, string offer) =>
+        Whip is { } whip ? whip.PostAsync(Wire.Token(token), offer, CancellationToken.None) : Task.FromResult(NoWhip);
+
+    public Task<Routing.WhipAnswer> WhipDeleteAsync(string room, string session) =>
+        Task.FromResult(Whip is { } whip ? whip.Delete(new RoomName(room), session) : NoWhip);
+
+    /// <summary>This node's own WHIP path (the server registers it; a host without one answers 503).</summary>
+    private Routing.IWhipHost? Whip => ServiceProvider.GetService(typeof(Routing.IWhipHost)) as Routing.IWhipHost;
+
+    private static readonly Routing.WhipAnswer NoWhip = Routing.WhipAnswer.Refused(503, "the room's node serves no WHIP ingest");
 }

@@ -12,10 +12,11 @@ namespace Confer.Cluster.Nodes;
 /// load is read live from its <see cref="RoomManager"/>; every <see cref="ClusterSettings.LoadRefresh"/> it asks each
 /// other active node's <see cref="INodeGrain.LoadAsync"/> (a node that does not answer within the call timeout keeps
 /// its last answer, and a node never heard from counts as empty). Rooms placed between two refreshes are counted at
-/// once (one room and one participant each), so a burst of new rooms spreads instead of landing on one node.
+/// once (one room and one participant each), so a burst of new rooms spreads instead of landing on one node. Its own
+/// CPU (<see cref="ICpuGauge"/>) is read once per refresh and told with its load.
 /// </summary>
 internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership,
-    ClusterSettings settings, TimeProvider time, ILogger<NodeLoads> log) : BackgroundService
+    ClusterSettings settings, ICpuGauge cpu, TimeProvider time, ILogger<NodeLoads> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<SiloAddress, NodeLoad> _known = new();
     private readonly ConcurrentDictionary<SiloAddress, int> _placed = new();
@@ -29,7 +30,7 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
     public bool TakeRefused(GrainId grain) => _refused.TryRemove(grain, out _);
 
     /// <summary>This node's load now.</summary>
-    public NodeLoad Local => new(rooms.RoomCount, rooms.ParticipantCount, rooms.Draining);
+    public NodeLoad Local => new(rooms.RoomCount, rooms.ParticipantCount, rooms.Draining, cpu.Fraction);
 
     /// <summary>The load this node last heard from <paramref name="node"/> (its own: live), with the rooms placed there since.</summary>
     public NodeLoad Of(SiloAddress node)
@@ -40,28 +41,41 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
     }
 
     /// <summary>
-    /// The node for a new room among <paramref name="candidates"/>: not draining, under <see cref="ClusterSettings.MaxParticipants"/>,
-    /// with the fewest participants, then the fewest rooms; this node instead when it can take the room and has at most
-    /// <see cref="ClusterSettings.LocalSlack"/> participants more. Null when none can take it.
+    /// The node for a new room among <paramref name="candidates"/> (docs/scale-out.md, "Choosing a node by load"). Left
+    /// out: nodes that drain, that have <see cref="ClusterSettings.MaxParticipants"/>, or whose CPU is at
+    /// <see cref="ClusterSettings.MaxCpu"/>. Of the rest, only those within <see cref="ClusterSettings.CpuSlack"/> points
+    /// of the lowest CPU are weighed (CPU that differs by less is noise, and must not flip the choice), and of those the
+    /// one with the fewest participants, then the fewest rooms; this node instead when it is among them and has at most
+    /// <see cref="ClusterSettings.LocalSlack"/> participants more. Null when none can take the room.
     /// </summary>
     public SiloAddress? Choose(IReadOnlyList<SiloAddress> candidates)
     {
         lock (_choosing)
         {
+            var open = new List<(SiloAddress Node, NodeLoad Load)>(candidates.Count);
+            foreach (var node in candidates)
+                if (Of(node) is var load && Takes(load)) open.Add((node, load));
+            if (open.Count == 0) return null;
+            var coolest = open.Min(o => o.Load.Cpu);
             SiloAddress? best = null;
             NodeLoad? bestLoad = null, localLoad = null;
-            foreach (var node in candidates)
+            foreach (var (node, load) in open)
             {
-                var load = Of(node);
-                if (load.Draining || (settings.MaxParticipants > 0 && load.Participants >= settings.MaxParticipants)) continue;
+                if (load.Cpu * 100 > coolest * 100 + settings.CpuSlack) continue;
                 if (node.Equals(silo.SiloAddress)) localLoad = load;
                 if (bestLoad is null || Better(load, node, bestLoad, best!)) (best, bestLoad) = (node, load);
             }
             if (localLoad is not null && localLoad.Participants <= bestLoad!.Participants + settings.LocalSlack) best = silo.SiloAddress;
-            if (best is not null) _placed.AddOrUpdate(best, 1, static (_, n) => n + 1);
+            _placed.AddOrUpdate(best!, 1, static (_, n) => n + 1);
             return best;
         }
     }
+
+    /// <summary>Whether a node with this load takes new rooms: not draining, under the participant limit and under the CPU limit.</summary>
+    private bool Takes(NodeLoad load) =>
+        !load.Draining
+        && (settings.MaxParticipants == 0 || load.Participants < settings.MaxParticipants)
+        && (settings.MaxCpu == 0 || load.Cpu * 100 < settings.MaxCpu);
 
     private bool Better(NodeLoad a, SiloAddress aNode, NodeLoad b, SiloAddress bNode)
     {
@@ -75,7 +89,11 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
         using var timer = new PeriodicTimer(settings.LoadRefresh, time);
         try
         {
-            do await RefreshAsync(stoppingToken);
+            do
+            {
+                cpu.Sample();
+                await RefreshAsync(stoppingToken);
+            }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -53,8 +53,9 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
             return IngestReply.Refused(IngestOutcome.Forbidden, request.Room, refused.Reason ?? "permission denied");
         var (host, problem) = await WhereAsync(request.Room, ct);
         if (problem is not null) return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, problem);
+        // The WHIP endpoint sent an offer for a room elsewhere to its node already (ClusterRouter.Whip.cs): the room moved since.
         if (host is not null)
-            return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, $"room hosted by node {host.Node}: WHIP ingest goes through that node");
+            return IngestReply.Refused(IngestOutcome.Unavailable, request.Room, $"room moved to node {host.Node} meanwhile: POST the offer again");
         return await _local.IngestAsync(request, ct);
     }
 
@@ -120,7 +121,7 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
                 if (host.Refused)
                 {
                     LogAllFull(log, room.Value);
-                    return (null, "no node takes a new room now: every node is at its participant limit or draining, try again later");
+                    return (null, "no node takes a new room now: every node is at its participant limit, at its CPU limit or draining, try again later");
                 }
                 if (!host.Leaving) return host.Silo == Self ? (null, null) : (host, null);
                 // Its node drains and let go of the claim: the next ask places the room on another node.
@@ -237,7 +238,7 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Room {Room}: could not ask the cluster where it lives: {Problem}")]
     private static partial void LogClaimFailed(ILogger log, string room, string problem);
 
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Room {Room}: refused, every node is at its participant limit or draining")]
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Room {Room}: refused, every node is at its participant or CPU limit or draining")]
     private static partial void LogAllFull(ILogger log, string room);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Room {Room}: {Participant} joined through this node; the room is on node {Node}")]

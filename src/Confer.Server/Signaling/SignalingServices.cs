@@ -35,6 +35,7 @@ public static class SignalingServices
         services.AddSingleton(sp => new AccessTokenValidator(options.Signaling.Keys, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IceServerFactory>();
         services.AddSingleton<Whip.WhipSessions>();
+        services.AddSingleton<Cluster.Routing.IWhipHost, Whip.WhipHost>();
         services.AddSingleton(sp => new TokenRateLimiter(options.Signaling, sp.GetRequiredService<TimeProvider>()));
         Hosts.HostEndpoints.AddConferHosts(services, options);
         return services;

@@ -1,4 +1,5 @@
 using System.Text;
+using Confer.Cluster.Routing;
 using Confer.Server.Signaling;
 using Confer.Signaling;
 using Confer.Signaling.Auth;
@@ -18,6 +19,7 @@ namespace Confer.Server.Whip;
 internal static partial class WhipEndpoint
 {
     public const string SdpType = "application/sdp";
+    internal const string LogCategory = "Confer.Whip";
     private const string Methods = "POST, DELETE, OPTIONS";
 
     public static void Map(WebApplication app)
@@ -63,7 +65,7 @@ internal static partial class WhipEndpoint
     private static async Task<IResult> CreateAsync(HttpContext ctx)
     {
         var services = ctx.RequestServices;
-        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Whip");
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
         var room = new RoomName(ctx.GetRouteValue("room") as string ?? "");
         var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(RtcEndpoint.TokenOf(ctx));
         if (validation.Token is not { } token)
@@ -81,11 +83,26 @@ internal static partial class WhipEndpoint
         if (offer is null) return Refuse(log, room, 400, "the body is not UTF-8 SDP");
         if (!WhipOffer.TryRead(offer, out var sections, out var problem)) return Refuse(log, room, 400, problem ?? "the offer is not SDP");
 
+        // In a cluster, an offer for a room on another node goes there and its answer comes back (docs/scale-out.md).
+        if (services.GetService<IWhipRelay>() is { } relay && await relay.PostAsync(token, offer, ctx.RequestAborted) is { } forwarded)
+            return Answer(ctx, forwarded);
+        return Answer(ctx, await IngestHereAsync(services, log, token, offer, sections, ctx.RequestAborted));
+    }
+
+    /// <summary>
+    /// The offer (read and checked) becomes a participant of a room on this node: the request came here, or another node
+    /// forwarded it (<see cref="WhipHost"/>). The answer carries the session's resource, which names the room so that a
+    /// later request reaches this node through any node.
+    /// </summary>
+    internal static async Task<WhipAnswer> IngestHereAsync(IServiceProvider services, ILogger log, AccessToken token, string offer,
+        List<IngestSection> sections, CancellationToken ct)
+    {
+        var room = new RoomName(token.Video.Room ?? "");
         var sessions = services.GetRequiredService<WhipSessions>();
         var router = services.GetRequiredService<IRoomRouter>();
-        if (sessions.Count >= WhipSessions.MaxSessions) await sessions.PruneAsync(router, ctx.RequestAborted);
+        if (sessions.Count >= WhipSessions.MaxSessions) await sessions.PruneAsync(router, ct);
         var connection = ConnectionId.Next();
-        var reply = await router.IngestAsync(new IngestRequest(token, connection, offer, sections), ctx.RequestAborted);
+        var reply = await router.IngestAsync(new IngestRequest(token, connection, offer, sections), ct);
         if (reply.Participant is not { } participant)
         {
             var status = reply.Outcome switch
@@ -95,32 +112,50 @@ internal static partial class WhipEndpoint
                 IngestOutcome.Unavailable => 503,
                 _ => 400,
             };
-            return Refuse(log, room, status, reply.Reason ?? "refused");
+            return Refused(log, room, status, reply.Reason ?? "refused");
         }
         var session = new WhipSession(WhipSessions.NewId(), room, participant, connection, token.Identity!);
         if (!sessions.TryAdd(session))
         {
             router.Leave(new LeaveRequest(room, participant, connection, LeaveReasons.Left));
-            return Refuse(log, room, 503, $"this server holds {WhipSessions.MaxSessions} WHIP sessions; try again later");
+            return Refused(log, room, 503, $"this server holds {WhipSessions.MaxSessions} WHIP sessions; try again later");
         }
         LogStarted(log, room.Value, token.Identity!, participant.Value, sections.Count);
-        var location = $"/whip/{Uri.EscapeDataString(room.Value)}/{session.Id}";
-        ctx.Response.Headers.Location = location;
-        ctx.Response.Headers.ETag = $"\"{session.Id}\"";
-        return Results.Text(reply.AnswerSdp, SdpType, Encoding.UTF8, StatusCodes.Status201Created);
+        return WhipAnswer.Created(reply.AnswerSdp ?? "", $"/whip/{Uri.EscapeDataString(room.Value)}/{session.Id}", $"\"{session.Id}\"");
     }
 
-    /// <summary>RFC 9725 §4.3: DELETE on the session's resource ends it; the participant leaves the room.</summary>
-    private static IResult DeleteAsync(HttpContext ctx)
+    /// <summary>
+    /// RFC 9725 §4.3: DELETE on the session's resource ends it; the participant leaves the room. A session this node does
+    /// not hold may be on the room's node (the POST went through another node, or this one): the DELETE goes there.
+    /// </summary>
+    private static async Task DeleteAsync(HttpContext ctx)
     {
         Cors(ctx.Response);
         var room = new RoomName(ctx.GetRouteValue("room") as string ?? "");
         var id = ctx.GetRouteValue("session") as string ?? "";
-        var sessions = ctx.RequestServices.GetRequiredService<WhipSessions>();
-        if (sessions.TryTake(room, id) is not { } session) return RoomApi.Problem(StatusCodes.Status404NotFound, "no such WHIP session");
-        ctx.RequestServices.GetRequiredService<IRoomRouter>().Leave(new LeaveRequest(session.Room, session.Participant, session.Connection, LeaveReasons.Left));
-        LogEnded(ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Confer.Whip"), room.Value, session.Identity);
-        return Results.Ok();
+        var services = ctx.RequestServices;
+        var answer = services.GetService<IWhipRelay>() is { } relay && !services.GetRequiredService<WhipSessions>().Contains(room, id)
+            ? await relay.DeleteAsync(room, id, ctx.RequestAborted) ?? EndHere(services, room, id)
+            : EndHere(services, room, id);
+        await Answer(ctx, answer).ExecuteAsync(ctx);
+    }
+
+    /// <summary>Ends this node's session <paramref name="id"/> of <paramref name="room"/>: 200, or 404 when there is none.</summary>
+    internal static WhipAnswer EndHere(IServiceProvider services, RoomName room, string id)
+    {
+        if (services.GetRequiredService<WhipSessions>().TryTake(room, id) is not { } session) return WhipAnswer.Refused(404, "no such WHIP session");
+        services.GetRequiredService<IRoomRouter>().Leave(new LeaveRequest(session.Room, session.Participant, session.Connection, LeaveReasons.Left));
+        LogEnded(services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), room.Value, session.Identity);
+        return WhipAnswer.Ended;
+    }
+
+    /// <summary>The HTTP answer for a <see cref="WhipAnswer"/>, whichever node made it.</summary>
+    private static IResult Answer(HttpContext ctx, WhipAnswer answer)
+    {
+        if (answer.Problem is { } problem) return RoomApi.Problem(answer.Status, problem);
+        if (answer.Location is { } location) ctx.Response.Headers.Location = location;
+        if (answer.ETag is { } etag) ctx.Response.Headers.ETag = etag;
+        return answer.Sdp is { } sdp ? Results.Text(sdp, SdpType, Encoding.UTF8, answer.Status) : Results.StatusCode(answer.Status);
     }
 
     /// <summary>The body as text, or tooLarge past <paramref name="limit"/> bytes (whatever the framing).</summary>
@@ -167,6 +202,12 @@ internal static partial class WhipEndpoint
     {
         LogRefused(log, room.Value, status, reason);
         return RoomApi.Problem(status, reason);
+    }
+
+    private static WhipAnswer Refused(ILogger log, RoomName room, int status, string reason)
+    {
+        LogRefused(log, room.Value, status, reason);
+        return WhipAnswer.Refused(status, reason);
     }
 
     [LoggerMessage(EventId = 1700, Level = LogLevel.Information, Message = "WHIP: {Identity} streams into {Room} as {Sid} ({Sections} sections)")]

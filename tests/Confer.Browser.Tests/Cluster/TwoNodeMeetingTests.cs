@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using Confer.Browser.Tests.Meeting;
+using Confer.Signaling.Auth;
 using Confer.Cluster.Tests.Support;
 using Confer.Server.Hosting;
 using Confer.Server.Tests.Hosting;
@@ -83,6 +85,63 @@ public sealed class TwoNodeMeetingTests : IAsyncLifetime
         await MeetingHarness.WaitForVideoFromAsync(alice, Media, bobId);
         await MeetingHarness.WaitForVideoFromAsync(bob, Media, aliceId);
     }
+
+    /// <summary>
+    /// WHIP through another node (docs/scale-out.md): GStreamer's webrtcbin (Whip/whip_publish.py) POSTs to node 1 for a
+    /// room on node 0; its media goes to node 0's SFU, whose candidates the forwarded answer carries, and a Chromium
+    /// subscriber on node 0 decodes it; the script's DELETE, also to node 1, ends the session on node 0.
+    /// </summary>
+    [Fact]
+    public async Task GStreamerPublisher_ThroughTheOtherNode_BrowserOnTheRoomsNodeDecodesIt()
+    {
+        const string room = "whip-across";
+        await StartNodesAsync("sfu");
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BypassCSP = true });
+        var bob = await context.NewPageAsync();
+        await bob.GotoAsync(ConferHost.HttpAddress(_nodes[0]).ToString().TrimEnd('/') + "/healthz");
+        Assert.Equal("sfu", await bob.EvaluateAsync<string>(Whip.WhipIngestTests.Subscriber, WhipToken(room, "bob"))); // the room is placed on node 0
+
+        var script = Path.Combine(AppContext.BaseDirectory, "Whip", "whip_publish.py");
+        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { script, $"{ConferHost.HttpAddress(_nodes[1]).ToString().TrimEnd('/')}/whip/{room}", WhipToken(room, "encoder"), "120" })
+            info.ArgumentList.Add(a);
+        using var encoder = Process.Start(info)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        encoder.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        encoder.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue("stderr: " + e.Data); };
+        encoder.BeginOutputReadLine();
+        encoder.BeginErrorReadLine();
+        try
+        {
+            var started = Stopwatch.StartNew();
+            while (!output.Any(l => l.StartsWith("location ", StringComparison.Ordinal)) && started.Elapsed < TimeSpan.FromSeconds(20) && !encoder.HasExited)
+                await Task.Delay(100);
+            Assert.True(output.Any(l => l.StartsWith("location ", StringComparison.Ordinal)), "the encoder got no WHIP answer: " + string.Join("\n", output));
+            var answered = started.Elapsed;
+            Assert.True(_nodes[0].Services.GetRequiredService<RoomManager>().Holds(new RoomName(room)));
+            Assert.False(_nodes[1].Services.GetRequiredService<RoomManager>().Holds(new RoomName(room)));
+
+            var media = await MeetingHarness.WaitForAsync(bob, $"({Whip.WhipIngestTests.Received}).then((r) => r.videoFrames > 30 && r.audioPackets > 100 && r.width > 0 ? r : null)",
+                Media, "bob to decode the encoder's test pattern and receive its Opus audio");
+            Assert.Equal(320, media.GetProperty("width").GetInt32());
+            Console.WriteLine($"WHIP through another node: answered after {answered.TotalMilliseconds:0} ms; {media.GetProperty("videoFrames")} video frames " +
+                $"and {media.GetProperty("audioPackets")} audio packets by {started.Elapsed.TotalSeconds:0.0} s");
+
+            using (var kill = Process.Start("kill", ["-TERM", encoder.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await encoder.WaitForExitAsync(exit.Token);
+            Assert.True(encoder.ExitCode == 0 && output.Contains("deleted 200"), "the encoder did not end its session: " + string.Join("\n", output));
+            await MeetingHarness.WaitForAsync(bob, "window.__sfu.frames.some((x) => x.type === 'participantLeft' && x.identity === 'encoder')",
+                TimeSpan.FromSeconds(5), "participantLeft for the encoder after its DELETE through node 1");
+        }
+        finally
+        {
+            if (!encoder.HasExited) encoder.Kill();
+        }
+    }
+
+    private static string WhipToken(string room, string identity) => AccessTokenBuilder.Create(ApiKeys.DevKey, ApiKeys.DevSecret, identity,
+        new VideoGrant { Room = room, RoomJoin = true }, DateTimeOffset.UtcNow, TimeSpan.FromHours(1), identity);
 
     /// <summary>A person whose page and signaling socket are on <paramref name="node"/>.</summary>
     private async Task<(IPage Page, string Identity)> JoinAsync(WebApplication node, string room, string name)

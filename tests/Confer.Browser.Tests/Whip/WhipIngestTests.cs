@@ -20,7 +20,7 @@ public sealed class WhipIngestTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     /// <summary>Joins with protocol 2 as a subscriber: answers subscriber offers, keeps every other frame on window.__sfu.frames.</summary>
-    private const string Subscriber = """
+    internal const string Subscriber = """
         async (token) => {
           const sfu = window.__sfu = { frames: [], errors: [], tracks: [], trackSids: {} };
           const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/rtc?access_token=${encodeURIComponent(token)}&protocol=2`);
@@ -55,7 +55,7 @@ public sealed class WhipIngestTests : IAsyncLifetime
         """;
 
     /// <summary>What the subscriber has received from the encoder: inbound RTP per kind, and the decoded picture's size.</summary>
-    private const string Received = """
+    internal const string Received = """
         (async () => {
           const stats = await window.__sfu.sub.getStats();
           const out = { videoFrames: 0, audioPackets: 0, audioSamples: 0 };

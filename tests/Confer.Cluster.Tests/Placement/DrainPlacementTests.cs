@@ -69,8 +69,8 @@ public sealed class DrainPlacementTests(BalancedNodes cluster, ITestOutputHelper
             }
 
             // The drained node is empty, and says so to the others.
-            Assert.Equal(new Nodes.NodeLoad(0, 0, true), c.Load);
-            await Until(() => a.LoadSeen(c) == new Nodes.NodeLoad(0, 0, true));
+            Assert.Equal((0, 0, true), (c.Load.Rooms, c.Load.Participants, c.Load.Draining));
+            await Until(() => a.LoadSeen(c) is { Rooms: 0, Participants: 0, Draining: true });
         }
         finally
         {

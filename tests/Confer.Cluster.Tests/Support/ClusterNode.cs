@@ -41,6 +41,9 @@ internal sealed class ClusterNode : IAsyncDisposable
         options.Cluster.RoomReleaseAfter = RoomReleaseAfter;
         // A new room stays on the node first asked for it, so a test knows its room's node; LoadPlacementTests sets 0.
         options.Cluster.LocalSlack = 1_000_000;
+        // The nodes share this process, so their CPU tells them apart by sampling noise only; CpuPlacementTests sets its own.
+        options.Cluster.MaxCpu = 0;
+        options.Cluster.CpuSlack = 100;
         configure?.Invoke(options);
         Assert.Null(options.Validate());
         var app = ConferHost.Build(options);
