@@ -257,6 +257,6 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Room {Room}: a call to node {Node} failed: {Problem}")]
     private static partial void LogCallFailed(ILogger log, string room, string node, string problem);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Room {Room}: a forwarded socket is told to join again: {Why}")]
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Room {Room}: a forwarded socket is told to reconnect: {Why}")]
     private static partial void LogLost(ILogger log, string room, string why);
 }
