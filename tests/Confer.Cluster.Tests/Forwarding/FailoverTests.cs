@@ -6,6 +6,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Confer.Cluster.Tests.Support;
 using Confer.Server.Tests.Hosting;
+using Confer.Server.Tests.Webhooks;
 using Confer.Signaling.Auth;
 using Confer.Signaling.Rooms;
 using Xunit.Abstractions;
@@ -22,17 +23,25 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private RedisProcess? _redis;
+    private HookReceiver? _hooks;
     private readonly List<ClusterNode> _nodes = [];
 
     public async Task InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync();
-        for (var i = 0; i < 2; i++) _nodes.Add(await ClusterNode.StartAsync(_redis.Uri));
+        _hooks = await HookReceiver.StartAsync();
+        for (var i = 0; i < 2; i++)
+            _nodes.Add(await ClusterNode.StartAsync(_redis.Uri, o =>
+            {
+                o.Webhooks.Urls.Add(_hooks!.Url);
+                o.Webhooks.InitialBackoff = TimeSpan.FromMilliseconds(50);
+            }));
     }
 
     public async Task DisposeAsync()
     {
         foreach (var node in _nodes) await node.DisposeAsync();
+        if (_hooks is not null) await _hooks.DisposeAsync();
         _redis?.Dispose();
     }
 
@@ -41,7 +50,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("STOP")]
     public async Task RoomsNode_KilledOrHung_BothParticipantsResume_RoomAndSessionsMadeAgainOnALiveNode(string signal)
     {
-        await using var serve = await ServeNode.StartAsync(_redis!, _nodes);
+        await using var serve = await ServeNode.StartAsync(_redis!, _nodes, "--webhook", _hooks!.Url);
         var (a, b) = (_nodes[0], _nodes[1]);
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serve.HttpPort}") })
         {
@@ -62,6 +71,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await alice.ExpectAsync("participantJoined", Wait);
         Assert.Equal(1, a.Forwarded("failover"));
         var (aliceSid, bobSid) = (Sid(aliceJoin), Sid(bobJoin));
+        await _hooks!.WaitAsync(r => Hooks(r, "participant_joined").Count == 2); // the room's node told of both before it died
 
         var clock = Stopwatch.StartNew();
         DrainClient.Signal(serve.Process.Pid, signal);
@@ -118,6 +128,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await aliceSocket.ExpectAsync("data", f => f.GetProperty("payload").GetString() == "bob after failover", Wait);
 
         // A hang is found by missed probes only: it gets the hang detection's margin (FailureDetectionTests).
+        // Webhooks: the new node starts the room again with its old sid and tells of each participant made again.
+        await _hooks!.WaitAsync(r => Hooks(r, "participant_joined").Count == 4 && Hooks(r, "room_started").Count == 2);
+        Assert.Single(Hooks(_hooks!.Accepted, "room_started").Select(h => h.Json.GetProperty("room").GetProperty("sid").GetString()).Distinct());
+        Assert.Equal(new[] { aliceSid, aliceSid, bobSid, bobSid }.Order(StringComparer.Ordinal),
+            Hooks(_hooks!.Accepted, "participant_joined").Select(h => h.Json.GetProperty("participant").GetProperty("sid").GetString()).Order(StringComparer.Ordinal));
         Assert.True(bothAt < TimeSpan.FromSeconds(signal == "STOP" ? 12 : 10), $"both resumed only after {bothAt.TotalSeconds:0.0} s");
     }
 
@@ -161,6 +176,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Once the session has left, its old token cannot bring it back.
         await again.CloseAsync();
+        Assert.True(await ServeNode.UntilAsync(() => node.Participants("sealed") == 0, Wait), "eve did not leave"); // the leave goes to the room's node after the close
         await Refused(valid, "a session that left");
 
         async Task Refused(string token, string what)
@@ -222,6 +238,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
         throw new TimeoutException($"{identity} did not resume: {string.Join("; ", attempts)}");
     }
+
+    private static List<HookRequest> Hooks(IReadOnlyList<HookRequest> all, string type) =>
+        [.. all.Where(h => h.RoomName == "failover" && h.Event == type && h.Status is >= 200 and < 300)];
 
     private static string LatestResumeToken(SignalClient client)
     {
