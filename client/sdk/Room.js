@@ -294,6 +294,14 @@ export class Room extends Emitter {
 
   /** @param {any} f resumed frame */
   #onResumed(f) {
+    if (f.rebuilt === true) {
+      // Our room's node died and a live node made the session again from our resume token: same sids, but no tracks
+      // and no media connections. As after a fresh join (below), without anyone seeing us leave: people not back yet go,
+      // and come back through participantJoined with their old sids.
+      if (f.room) this._setRoomInfo(f.room, true);
+      this.#onRejoined(f).catch((e) => console.warn('confer: rebuilding the session failed', e));
+      return;
+    }
     // Reconcile with the server's view; replayed frames follow and are applied idempotently.
     if (f.iceServers) this.#iceServers = f.iceServers;
     if (f.room) this._setRoomInfo(f.room, true);
@@ -308,7 +316,7 @@ export class Room extends Emitter {
 
   /**
    * The old session was gone (close 4008: the resume grace period ran out) and the SDK joined
-   * afresh. We are a new participant (new sid, new track sids; the others saw us leave and come
+   * afresh; or (a `resumed` frame with `rebuilt`) it was made again on another node with the same sids. We are a new participant (new sid, new track sids; the others saw us leave and come
    * back), so the engine starts over; people still there keep their objects.
    * @param {any} join the new join frame
    */

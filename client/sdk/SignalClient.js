@@ -63,6 +63,8 @@ export class SignalClient extends Emitter {
   #closing = false;
   #resuming = false;
   #nextId = 1;
+  /** True when the last `reconnect` frame asked us to resume (the room's node died: a live node makes the session again). */
+  #resumeNext = false;
   /** @type {number | null} the delay hint of a `reconnect` frame, until the close that follows it */
   #restartDelay = null;
   /** @type {ReturnType<typeof setTimeout> | undefined} the check that the server answered since our last send */
@@ -190,8 +192,15 @@ export class SignalClient extends Emitter {
           first = false;
         }
         if (frame.type === 'reconnect') {
-          // The server is going away (docs/protocol.md, "reconnect"): the close that follows starts a fresh join.
+          // The server is going away (docs/protocol.md, "reconnect"): the close that follows starts a fresh join, or a
+          // resume when the frame says so.
           this.#restartDelay = Math.min(Math.max(Number(frame.delay) || 0, 0), 30000);
+          this.#resumeNext = frame.resume === true;
+          return;
+        }
+        if (frame.type === 'session') {
+          // A fresh resume token for this session (its sealed state changed or ages); id 0, never replayed.
+          if (typeof frame.resumeToken === 'string') this.#resumeToken = frame.resumeToken;
           return;
         }
         if (frame.id > 0) {
@@ -223,7 +232,8 @@ export class SignalClient extends Emitter {
     if (frame.pingTimeout > 0) this.#pingTimeout = frame.pingTimeout * 1000;
     this.#lastReceived = Date.now();
     this.#resuming = false;
-    if (frame.type === 'join') this.#queue = []; // a new session: frames meant for an old one are void
+    // A new session, or one made again on another node (`rebuilt`): frames meant for the old one are void.
+    if (frame.type === 'join' || frame.rebuilt === true) this.#queue = [];
     const queued = this.#queue;
     this.#queue = [];
     for (const f of queued) this.#ws?.send(JSON.stringify(f));
@@ -257,9 +267,11 @@ export class SignalClient extends Emitter {
     if (this.#closing) return;
     const restart = this.#restartDelay !== null || RESTART.has(code);
     const hint = this.#restartDelay ?? 0;
+    const resumeAsked = this.#resumeNext && !!this.#resumeToken;
     this.#restartDelay = null;
-    // After a restart the server has no session of ours: join afresh, as after 4008.
-    let fresh = code === SESSION_GONE || restart;
+    this.#resumeNext = false;
+    // After a restart the server has no session of ours: join afresh, as after 4008; unless it asked us to resume.
+    let fresh = code === SESSION_GONE || (restart && !resumeAsked);
     if (!fresh && (!RESUMABLE.has(code) || !this.#resumeToken)) {
       this.#shutdown(reason || `closed (${code})`, code, false);
       return;

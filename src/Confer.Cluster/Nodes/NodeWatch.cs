@@ -8,7 +8,7 @@ namespace Confer.Cluster.Nodes;
 
 /// <summary>
 /// Watches the membership for nodes declared dead and tells both sides of forwarding: the sockets here whose room was on
-/// that node are told to join again (<see cref="ClusterRouter"/>), and the participants here whose sockets were on it
+/// that node are told to resume (<see cref="ClusterRouter"/>: a live node makes the room and the session again from it), and the participants here whose sockets were on it
 /// lose their connection and keep their resume grace (<see cref="RemoteParticipants"/>).
 /// </summary>
 internal sealed partial class NodeWatch(IClusterMembershipService membership, ClusterRouter router, RemoteParticipants remote, ILogger<NodeWatch> log)
@@ -35,6 +35,6 @@ internal sealed partial class NodeWatch(IClusterMembershipService membership, Cl
         }
     }
 
-    [LoggerMessage(EventId = 2130, Level = LogLevel.Information, Message = "Node {Node} was declared dead: its forwarded participants are told to join again")]
+    [LoggerMessage(EventId = 2130, Level = LogLevel.Information, Message = "Node {Node} was declared dead: its forwarded participants are told to resume")]
     private static partial void LogDead(ILogger log, string node);
 }

@@ -30,6 +30,9 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     /// <summary>A socket told to join again waits up to this long first (as a restarting node's clients do), so they do not all knock at once.</summary>
     private const int ReconnectSpreadMs = 2000;
 
+    /// <summary>The spread of a resume after the room's node died: short, as the room is being made again from these resumes.</summary>
+    private const int ResumeSpreadMs = 250;
+
     /// <summary>Sockets on this node whose rooms are on other nodes.</summary>
     public int ForwardedCount => _forwarded.Count;
 
@@ -95,11 +98,14 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
         foreach (var connection in _forwarded.Keys) Lose(connection, "this node is stopping");
     }
 
-    /// <summary>A node was declared dead: every socket here whose room was there is told to join again.</summary>
+    /// <summary>
+    /// A node was declared dead: every socket here whose room was there is told to resume (its sealed resume token makes the
+    /// session and the room again on a live node, docs/scale-out.md "Failover").
+    /// </summary>
     public void NodeDied(string roomSilo)
     {
         foreach (var (connection, f) in _forwarded)
-            if (f.RoomSilo == roomSilo) Lose(connection, "the room's node is gone", tellRoomsNode: false);
+            if (f.RoomSilo == roomSilo) Lose(connection, "the room's node is gone", tellRoomsNode: false, resume: true);
     }
 
     /// <summary>The node that hosts <paramref name="room"/>, asked of its grain (placing it here when it is nowhere yet).</summary>
@@ -169,7 +175,7 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
         catch (Exception e) when (IsClusterFailure(e))
         {
             LogCallFailed(log, f.Room.Value, f.RoomSilo, e.Message);
-            Lose(request.Connection, "the room's node did not answer");
+            Lose(request.Connection, "the room's node did not answer", resume: true);
             return true;
         }
         if (outcome == SignalOutcome.Gone) Lose(request.Connection, "the room's node no longer serves this participant");
@@ -192,14 +198,19 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
         }
     }
 
-    /// <summary>The room's node is gone or lost this participant: the socket is told to join again, and the room's node (if it hears) keeps its grace.</summary>
-    private void Lose(ConnectionId connection, string why, bool tellRoomsNode = true)
+    /// <summary>
+    /// The room's node is gone or lost this participant: the socket is told to join again (or, with <paramref name="resume"/>, to
+    /// resume, which a live node serves by making the session again when the room's node died), and the room's node (if it
+    /// hears) keeps its grace.
+    /// </summary>
+    private void Lose(ConnectionId connection, string why, bool tellRoomsNode = true, bool resume = false)
     {
         if (!_forwarded.TryRemove(connection, out var f)) return;
         LogLost(log, f.Room.Value, why);
-        var text = $"{why}: join again";
+        var text = resume ? $"{why}: resume" : $"{why}: join again";
         f.Socket.Close(CloseCodes.ServiceRestart, text,
-            Frame.Local(new ReconnectMessage(ReconnectReasons.ServerRestart, text, Random.Shared.Next(ReconnectSpreadMs))), drain: false);
+            Frame.Local(new ReconnectMessage(ReconnectReasons.ServerRestart, text, Random.Shared.Next(resume ? ResumeSpreadMs : ReconnectSpreadMs))
+                { Resume = resume ? true : null }), drain: false);
         if (tellRoomsNode) _ = ForwardLeaveAsync(f, null);
         else if (f.Reference is { } reference) grains.DeleteObjectReference<IParticipantObserver>(reference);
     }
@@ -247,6 +258,6 @@ internal sealed partial class ClusterRouter(RoomManager rooms, IGrainFactory gra
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Room {Room}: a call to node {Node} failed: {Problem}")]
     private static partial void LogCallFailed(ILogger log, string room, string node, string problem);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Room {Room}: a forwarded socket is told to join again: {Why}")]
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Room {Room}: a forwarded socket is told to reconnect: {Why}")]
     private static partial void LogLost(ILogger log, string room, string why);
 }

@@ -28,7 +28,11 @@ public static class ConferHost
         builder.Services.AddConferSignaling(options);
         // --cluster: an Orleans silo beside Kestrel and the cluster's router (docs/scale-out.md); without it nothing of Orleans starts.
         if (options.Cluster.Enabled)
+        {
             Confer.Cluster.ClusterHosting.AddConferCluster(builder, options.Cluster, options.Bind, options.Cluster.ResolvedNodeName);
+            // Resume tokens every node can open, so a room whose node died is made again from its participants' resumes.
+            builder.Services.AddSingleton(new Confer.Signaling.Rooms.ResumeSeal(options.TurnSecret));
+        }
         builder.AddConferLogging(options); // simple or JSON lines; ASP.NET's request logs (URLs with tokens) kept quiet
         Confer.Server.Webhooks.WebhookServices.AddConferWebhooks(builder.Services);
         if (InlineIo.Enabled) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

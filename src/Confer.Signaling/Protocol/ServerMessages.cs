@@ -32,6 +32,7 @@ namespace Confer.Signaling.Protocol;
 [JsonDerivedType(typeof(RoomUpdatedMessage), "roomUpdated")]
 [JsonDerivedType(typeof(SpeakersChangedMessage), "speakersChanged")]
 [JsonDerivedType(typeof(PublishedLayersMessage), "publishedLayers")]
+[JsonDerivedType(typeof(SessionMessage), "session")]
 public abstract record ServerMessage;
 
 public sealed record JoinMessage(
@@ -50,7 +51,16 @@ public sealed record ResumedMessage(
 {
     /// <summary>The room's topology now, for protocol-2 clients only (as in <see cref="JoinMessage.Topology"/>).</summary>
     public string? Topology { get; init; }
+
+    /// <summary>
+    /// True when the session was made again from its sealed resume token on a node that did not know it (the room's node
+    /// died): same sids, but no tracks and no media connections; the client publishes again. Absent otherwise.
+    /// </summary>
+    public bool? Rebuilt { get; init; }
 }
+
+/// <summary>A fresh resume token for this session (its sealed state changed, or the old one ages); id 0, never replayed.</summary>
+public sealed record SessionMessage(string ResumeToken) : ServerMessage;
 
 public sealed record ParticipantJoinedMessage(ParticipantInfo Participant) : ServerMessage;
 public sealed record ParticipantLeftMessage(string Sid, string Identity, string Reason) : ServerMessage;
@@ -114,4 +124,8 @@ public sealed record LeaveMessage(string Reason, string? Message) : ServerMessag
 /// The server is going away (restart, drain): join again, here once it is back or elsewhere, after about
 /// <paramref name="Delay"/> milliseconds (docs/protocol.md, "reconnect"). Sent just before close 1012.
 /// </summary>
-public sealed record ReconnectMessage(string Reason, string? Message, int Delay) : ServerMessage;
+public sealed record ReconnectMessage(string Reason, string? Message, int Delay) : ServerMessage
+{
+    /// <summary>True when the client should resume its session (through any node) rather than join afresh; absent otherwise.</summary>
+    public bool? Resume { get; init; }
+}

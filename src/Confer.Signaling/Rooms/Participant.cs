@@ -37,6 +37,19 @@ internal sealed class Participant : ISendableTracks
         _ring = new OutboundFrame[replayCapacity];
     }
 
+    /// <summary>
+    /// The participant of a sealed resume token, made again after its room's node died: its old sid, name, metadata and
+    /// join time; its frames numbered on from <paramref name="lastSeen"/>, so the client's count goes on.
+    /// </summary>
+    public Participant(AccessToken token, ResumeState restored, long lastSeen, int replayCapacity, int replayBytes)
+        : this(token, restored.JoinedAt, replayCapacity, replayBytes)
+    {
+        Sid = new ParticipantSid(restored.Sid);
+        Name = restored.Name;
+        Metadata = restored.Metadata;
+        _seq = _acknowledged = Math.Max(0, lastSeen);
+    }
+
     /// <summary>The token the participant joined with, and the one of its latest resume.</summary>
     public AccessToken Token { get; }
     public AccessToken ResumedWith { get; set; }
@@ -51,7 +64,12 @@ internal sealed class Participant : ISendableTracks
 
     public long JoinedAt { get; }
     public bool Hidden => Permission.Hidden;
-    public string ResumeToken { get; }
+    /// <summary>The token a resume must bring: random, or sealed (<see cref="ResumeSeal"/>) in a cluster; the room reseals it.</summary>
+    public string ResumeToken { get; set; }
+
+    /// <summary>When <see cref="ResumeToken"/> was sealed (unix ms; 0: not sealed) and the room state version it sealed.</summary>
+    public long SealedAt { get; set; }
+    public int SealedVersion { get; set; }
 
     /// <summary>True once the participant has left the room; nothing it sends counts after that.</summary>
     public bool Gone { get; private set; }

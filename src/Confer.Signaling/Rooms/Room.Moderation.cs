@@ -23,6 +23,7 @@ internal sealed partial class Room
                 if (_locked != locked)
                 {
                     _locked = locked;
+                    _sealVersion++;
                     BroadcastLocked(Frame.Serialize(new RoomUpdatedMessage(ToInfoLocked())), null);
                     LogModerated(_log, Name.Value, p.Identity.Value, locked ? "locked the room" : "unlocked the room", "-");
                 }
@@ -58,6 +59,7 @@ internal sealed partial class Room
                 if (target.IsHost) return true;
                 target.IsHost = true;
                 target.Deliver(Frame.Serialize(new ParticipantUpdatedMessage(target.ToInfo(forSelf: true))));
+                ResealLocked(target);
                 if (!target.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantUpdatedMessage(target.ToInfo(forSelf: false))), target);
                 SendLobbyLocked(only: target);
                 return true;

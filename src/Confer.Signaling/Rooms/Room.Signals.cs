@@ -29,6 +29,7 @@ internal sealed partial class Room
                 case ClientTypes.Ping:
                     if (m.LastSeen is > 0 and var acked) p.Acknowledge(acked);
                     p.DeliverLocal(Frame.Local(new PongMessage(m.Timestamp ?? 0, _time.GetUtcNow().ToUnixTimeMilliseconds())));
+                    RefreshSealLocked(p);
                     return true;
                 case ClientTypes.Offer:
                 case ClientTypes.Answer:
@@ -209,6 +210,7 @@ internal sealed partial class Room
         if (m.Name is { Length: > MaxNameLength }) return Error(p, m, ErrorCodes.InvalidMessage, "'name' is too long");
         p.Update(m.Name, m.Metadata);
         p.Deliver(Frame.Serialize(new ParticipantUpdatedMessage(p.ToInfo(forSelf: true))));
+        ResealLocked(p);
         if (!p.Hidden) BroadcastLocked(Frame.Serialize(new ParticipantUpdatedMessage(p.ToInfo(forSelf: false))), p);
         Raise(new ParticipantUpdated(Name, Sid, Now, p.Sid, p.Identity, p.Name, p.Metadata));
         return true;

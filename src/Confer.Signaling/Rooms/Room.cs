@@ -10,7 +10,11 @@ namespace Confer.Signaling.Rooms;
 
 /// <summary>What a room needs from the node that hosts it.</summary>
 internal sealed record RoomContext(SignalingOptions Options, TimeProvider Time, RoomEventQueue Events, ILogger Log, Action<Room> Closed,
-    RemovedTokens Removed, Media.IMediaPlane? Media = null);
+    RemovedTokens Removed, Media.IMediaPlane? Media = null)
+{
+    /// <summary>Seals resume tokens that can make a session again on another node (a cluster); null: random tokens.</summary>
+    public ResumeSeal? Seal { get; init; }
+}
 
 /// <summary>
 /// A room and the participants in it. The room owns all of its state — participants, their tracks and
@@ -48,6 +52,15 @@ internal sealed partial class Room
         CreationTime = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
+    /// <summary>A room made again from a sealed resume token after its node died: the same sid, settings and metadata.</summary>
+    public Room(RoomName name, ResumeState restored, RoomContext context)
+        : this(name, restored.RoomMaxParticipants, TimeSpan.FromSeconds(restored.RoomEmptyTimeout), restored.RoomMetadata, context)
+    {
+        Sid = new RoomSid(restored.RoomSid);
+        CreationTime = restored.RoomCreationTime;
+        (_hosted, _lobby, _locked) = (restored.Hosted, restored.Lobby, restored.Locked);
+    }
+
     public RoomName Name { get; }
     public RoomSid Sid { get; }
     public int MaxParticipants { get; }
@@ -67,6 +80,7 @@ internal sealed partial class Room
         lock (_gate)
         {
             if (_closed) return null;
+            if ((hosted && !_hosted) || (lobby is { } changed && changed != _lobby)) _sealVersion++;
             if (hosted) _hosted = true;
             if (lobby is { } on) _lobby = on;
             if (StartLocked() && _count == 0) ScheduleEmptyLocked();
@@ -107,6 +121,7 @@ internal sealed partial class Room
             _bySid.Add(p.Sid.Value, p);
             Volatile.Write(ref _count, _byIdentity.Count);
             StopEmptyTimerLocked();
+            SealLocked(p);
             p.Attach(request.Connection, sink);
             p.Deliver(Frame.Serialize(new JoinMessage(Frame.Version, RoomManager.ServerVersion, ToInfoLocked(), p.ToInfo(forSelf: true),
                 VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))
@@ -121,19 +136,29 @@ internal sealed partial class Room
         }
     }
 
-    /// <summary>Gives the token's participant a new connection and replays what it missed after <see cref="JoinRequest.LastSeen"/>.</summary>
-    public JoinReply Resume(JoinRequest request, IParticipantSink sink)
+    /// <summary>
+    /// Gives the token's participant a new connection and replays what it missed after <see cref="JoinRequest.LastSeen"/>.
+    /// <paramref name="restored"/> is the opened sealed resume token (already checked against the request's room and identity):
+    /// it also speaks for the participant here, and makes it again when this room does not have it. Null when the room has
+    /// closed and a sealed state could make it again (the caller makes a fresh room).
+    /// </summary>
+    public JoinReply? Resume(JoinRequest request, IParticipantSink sink, ResumeState? restored = null)
     {
         lock (_gate)
         {
-            var p = _closed ? null : _byIdentity.GetValueOrDefault(request.Token.Identity!);
-            if (p is null) return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(p.ResumeToken), Encoding.UTF8.GetBytes(request.ResumeToken ?? "")))
-                return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: wrong resume token");
+            if (_closed) return restored is null ? JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: the session has ended") : null;
+            var p = _byIdentity.GetValueOrDefault(request.Token.Identity!);
+            if (p is null)
+                return restored is not null && restored.RoomSid == Sid.Value ? RebuildLocked(request, sink, restored)
+                    : JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
+            var ours = restored is not null ? restored.Sid == p.Sid.Value && restored.RoomSid == Sid.Value
+                : CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(p.ResumeToken), Encoding.UTF8.GetBytes(request.ResumeToken ?? ""));
+            if (!ours) return JoinReply.Refused(Name, CloseCodes.ResumeFailed, "resume failed: wrong resume token");
 
             p.ResumedWith = request.Token;
             p.Attach(request.Connection, sink)?.Close(CloseCodes.Replaced, "replaced: resumed on another connection", null, drain: false);
             var (missed, complete) = p.Replay(request.LastSeen);
+            if (_context.Seal is not null && p.SealedVersion != _sealVersion) SealLocked(p);
             // The resumed frame, which counts the replayed ones, goes first.
             sink.TrySend(Frame.Local(new ResumedMessage(ToInfoLocked(), p.ToInfo(forSelf: true), VisibleInfosLocked(p), request.IceServers,
                 p.ResumeToken, missed.Count, complete, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))
@@ -213,6 +238,7 @@ internal sealed partial class Room
     {
         if (p.Gone || !_bySid.Remove(p.Sid.Value) || !_byIdentity.Remove(p.Identity.Value)) return;
         Volatile.Write(ref _count, _byIdentity.Count);
+        DepartedLocked(p.Sid);
         var sink = p.End();
         if (sink is not null && closeCode is { } code)
             sink.Close(code, closeReason ?? reason, final ?? Frame.Local(new LeaveMessage(reason, closeReason)), drain: true);

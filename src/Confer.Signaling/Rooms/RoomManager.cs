@@ -20,13 +20,16 @@ public sealed class RoomManager
     private readonly SignalingOptions _options;
     private readonly RoomContext _context;
     private readonly RemovedTokens _removed;
+    private readonly TimeProvider _time;
 
-    public RoomManager(SignalingOptions options, TimeProvider time, RoomEventQueue events, ILogger<RoomManager> log, Media.IMediaPlane? media = null)
+    public RoomManager(SignalingOptions options, TimeProvider time, RoomEventQueue events, ILogger<RoomManager> log, Media.IMediaPlane? media = null,
+        ResumeSeal? seal = null)
     {
         _options = options;
+        _time = time;
         _removed = new RemovedTokens(time);
         _context = new RoomContext(options, time, events, log, room => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name.Value, room)), _removed,
-            Topologies.NeedsSfu(options.Topology) ? media : null);
+            Topologies.NeedsSfu(options.Topology) ? media : null) { Seal = seal };
         _context.Media?.Observe(new RoomMediaEvents(Find));
     }
 
@@ -75,8 +78,7 @@ public sealed class RoomManager
         if (_removed.Contains(request.Token))
             return JoinReply.Refused(name, CloseCodes.Removed, "removed: this token's participant was removed from the room; it needs a new token");
         if (_draining) return DrainingReply(name);
-        if (request.ResumeToken is not null)
-            return Find(name)?.Resume(request, sink) ?? JoinReply.Refused(name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
+        if (request.ResumeToken is not null) return Resume(request, sink);
         for (var attempt = 0; attempt < 16; attempt++)
         {
             var room = GetOrCreate(name, null, null, null);
@@ -86,6 +88,30 @@ public sealed class RoomManager
             return reply;
         }
         return JoinReply.Refused(name, CloseCodes.GoingAway, "room is closing, try again");
+    }
+
+    /// <summary>
+    /// A resume. With a sealed token (a cluster) that opens, names this room and the access token's identity, a room that
+    /// is not here is made again from it (same sid, settings, metadata) and so is the participant (<see cref="Room.Resume"/>).
+    /// </summary>
+    private JoinReply Resume(JoinRequest request, IParticipantSink sink)
+    {
+        var name = request.Room;
+        var restored = _context.Seal?.Open(request.ResumeToken, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (restored is not null && (restored.Room != name.Value || restored.Identity != request.Token.Identity))
+            return JoinReply.Refused(name, CloseCodes.ResumeFailed, "resume failed: the resume token is for another room or identity");
+        for (var attempt = 0; attempt < 16; attempt++)
+        {
+            var room = Find(name);
+            if (room is null)
+            {
+                if (restored is null) break;
+                room = _rooms.GetOrAdd(name.Value, new Room(name, restored, _context));
+            }
+            // Null: the room closed meanwhile and the sealed state can make it again.
+            if (room.Resume(request, sink, restored) is { } reply) return reply;
+        }
+        return JoinReply.Refused(name, CloseCodes.ResumeFailed, "resume failed: the session has ended");
     }
 
     /// <summary>A participant without a socket (WHIP) joins the token's room and publishes; see <see cref="IngestRequest"/>.</summary>
