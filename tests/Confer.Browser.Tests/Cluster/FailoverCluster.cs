@@ -93,6 +93,9 @@ internal sealed class FailoverCluster : IAsyncDisposable
         return [.. Enumerable.Range(1, _nodes.Count).Select(i => stats[$"node{i}"].Sessions)];
     }
 
+    /// <summary>Node <paramref name="i"/>'s health as haproxy sees it (UP, DOWN, …).</summary>
+    public async Task<string> HealthAsync(int i) => (await _haproxy!.NodesAsync())[$"node{i + 1}"].Status;
+
     /// <summary>
     /// haproxy sends no new socket to node <paramref name="i"/> while <paramref name="drained"/> (its admin socket's
     /// <c>state drain</c>, then <c>state ready</c>): to place a person's socket away from the room's node.
