@@ -49,7 +49,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("sfu", "KILL", 10, true)]
     [InlineData("mesh", "KILL", 10, true)]
     [InlineData("sfu", "STOP", 30, true)]
-    [InlineData("sfu", "STOP", 12, false)]
+    [InlineData("sfu", "STOP", 15, false)]
     public async Task RoomsNode_KilledOrHungMidCall_VideoFlowsAgainThroughTheService(string topology, string signal, int boundSeconds, bool http2)
     {
         await LaunchAsync(http2);
