@@ -83,20 +83,26 @@ internal sealed partial class HaproxyProcess : IDisposable
     /// </summary>
     public async Task<Dictionary<string, (int Sessions, string Status, string Check)>> NodesAsync()
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        using var cts = new CancellationTokenSource(5000);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket), cts.Token);
-        await socket.SendAsync("show stat\n"u8.ToArray(), cts.Token);
-        var text = new StringBuilder();
-        var buffer = new byte[8192];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, cts.Token)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = (await CommandAsync("show stat")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var header = lines[0].TrimStart('#', ' ').Split(',');
         var (name, sessions, status, check) = (Array.IndexOf(header, "svname"), Array.IndexOf(header, "scur"), Array.IndexOf(header, "status"),
             Array.IndexOf(header, "check_status"));
         return lines.Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "confer_nodes" && f[name].StartsWith("node", StringComparison.Ordinal))
             .ToDictionary(f => f[name], f => (int.Parse(f[sessions], CultureInfo.InvariantCulture), f[status], f[check]));
+    }
+
+    /// <summary>One command on the stats socket (level admin), e.g. <c>set server confer_nodes/node1 state drain</c>; its answer.</summary>
+    public async Task<string> CommandAsync(string command)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var cts = new CancellationTokenSource(5000);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket), cts.Token);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), cts.Token);
+        var text = new StringBuilder();
+        var buffer = new byte[8192];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, cts.Token)) > 0) text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        return text.ToString();
     }
 
     public void Dispose()
