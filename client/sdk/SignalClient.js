@@ -69,6 +69,7 @@ export class SignalClient extends Emitter {
   #restartDelay = null;
   /** @type {ReturnType<typeof setTimeout> | undefined} the check that the server answered since our last send */
   #probeTimer;
+  #probeDeadline = 0;
 
   /**
    * @param {string} url WebSocket URL of /rtc.
@@ -114,13 +115,16 @@ export class SignalClient extends Emitter {
    * and the session resumed (the frames sent into it are resent by whoever waits for their answer).
    */
   #probe(wait = SEND_PROBE_MS) {
+    const now = Date.now();
     if (this.#probeTimer !== undefined) {
-      if (wait >= SEND_PROBE_MS) return;
+      // A probe already runs: only an earlier deadline replaces it (repeated suspicions must not push it back).
+      if (now + wait >= this.#probeDeadline) return;
       clearTimeout(this.#probeTimer); // a shorter wait from now, with a ping of its own
     }
     const ws = this.#ws;
-    const sentAt = Date.now();
+    const sentAt = now;
     if (ws && sentAt - this.#lastReceived > 1000) ws.send(JSON.stringify({ v: 1, type: 'ping', timestamp: sentAt }));
+    this.#probeDeadline = now + wait;
     this.#probeTimer = setTimeout(() => {
       this.#probeTimer = undefined;
       if (this.#closing || this.#ws !== ws || !ws || ws.readyState !== WebSocket.OPEN) return;
@@ -272,7 +276,9 @@ export class SignalClient extends Emitter {
     this.#resumeNext = false;
     // After a restart the server has no session of ours: join afresh, as after 4008; unless it asked us to resume.
     let fresh = code === SESSION_GONE || (restart && !resumeAsked);
-    if (!fresh && (!RESUMABLE.has(code) || !this.#resumeToken)) {
+    // A close that is not resumable ends the session here, unless the server asked for a resume before it (1012 after a
+    // `reconnect` with `resume`: the room's node died and a live node makes the session again).
+    if (!fresh && !resumeAsked && (!RESUMABLE.has(code) || !this.#resumeToken)) {
       this.#shutdown(reason || `closed (${code})`, code, false);
       return;
     }

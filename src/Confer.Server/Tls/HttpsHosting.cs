@@ -17,13 +17,21 @@ namespace Confer.Server.Tls;
 /// Wires HTTPS into the host: the first certificate (PEM files or the --dev self-signed one) installed into
 /// <see cref="ServerCertificates"/> at build time, the PEM reloader, and the HTTPS listener. Every handshake picks its
 /// certificate from <see cref="ServerCertificates.CurrentContext"/>, so an install takes effect at the next one. The
-/// listener speaks h2 and http/1.1, and answers TLS-ALPN-01 (RFC 8737): a ClientHello offering "acme-tls/1" for a
+/// listener speaks h2 and http/1.1 (http/1.1 only on a clustered node, see <see cref="Http1Only"/>), and answers TLS-ALPN-01 (RFC 8737): a ClientHello offering "acme-tls/1" for a
 /// name with a pending challenge gets that challenge's certificate and the connection is closed after the handshake.
 /// The same listener serves TURN over TLS and over plain TCP (<see cref="SharedPort"/>: one port for everything).
 /// </summary>
 internal static class HttpsHosting
 {
     private static readonly object AlpnKey = new();
+
+    /// <summary>
+    /// A clustered node speaks HTTP/1.1 only on its HTTPS port. Over HTTP/2 a browser carries the signaling WebSocket
+    /// inside the page's connection (RFC 8441); when the node behind a TCP load balancer hangs, every reconnect goes
+    /// into that same hung connection until the browser gives it up (about 20 s with Chromium). Over HTTP/1.1 each
+    /// WebSocket opens a connection of its own, which the load balancer sends to a live node (docs/scale-out.md).
+    /// </summary>
+    internal static bool Http1Only(ServerOptions options) => options.Cluster.Enabled;
 
     /// <summary>Registers <see cref="ServerCertificates"/> with its first certificate; an unusable one stops the start with one sentence.</summary>
     public static ServerCertificates AddConferHttps(this WebApplicationBuilder builder, ServerOptions options)
@@ -44,11 +52,12 @@ internal static class HttpsHosting
         {
             var time = k.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
             var shared = new SharedPort(k.ApplicationServices, time);
+            var http1Only = Http1Only(options);
             void Configure(ListenOptions l)
             {
-                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.Protocols = http1Only ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
                 l.Use(next => ctx => shared.BeforeTlsAsync(ctx, next, ReadClientHello)); // TLS, or TURN over plain TCP
-                l.UseHttps(Handshake(certificates));
+                l.UseHttps(Handshake(certificates, http1Only));
                 // RFC 8737 §3: for acme-tls/1 the handshake is the whole answer; else HTTPS, or TURN over TLS.
                 l.Use(next => ctx => IsAcmeTls1(ctx) ? Task.CompletedTask : shared.AfterTlsAsync(ctx, next));
                 listener.Add(l);
@@ -112,7 +121,7 @@ internal static class HttpsHosting
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics")
         || path.StartsWithSegments("/.well-known/acme-challenge");
 
-    private static TlsHandshakeCallbackOptions Handshake(ServerCertificates certificates) => new()
+    private static TlsHandshakeCallbackOptions Handshake(ServerCertificates certificates, bool http1Only) => new()
     {
         HandshakeTimeout = TimeSpan.FromSeconds(10),
         OnConnection = context =>
@@ -135,7 +144,8 @@ internal static class HttpsHosting
             return ValueTask.FromResult(new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = current,
-                ApplicationProtocols = turn ? [TurnCertificate.StunTurn, TurnCertificate.StunNatDiscovery] : [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                ApplicationProtocols = turn ? [TurnCertificate.StunTurn, TurnCertificate.StunNatDiscovery]
+                    : http1Only ? [SslApplicationProtocol.Http11] : [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             });
         },
     };

@@ -24,11 +24,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task LaunchAsync(bool http2)
+    private async Task LaunchAsync()
     {
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = http2 ? MeetingHarness.ChromiumArgs : [.. MeetingHarness.ChromiumArgs, "--disable-http2"] });
+            { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = MeetingHarness.ChromiumArgs });
     }
 
     public async Task DisposeAsync()
@@ -40,19 +40,18 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     /// <param name="topology">The rooms' topology: <c>sfu</c> (media through the room node's SFU, which dies with it) or <c>mesh</c>.</param>
     /// <param name="signal"><c>KILL</c> (a crash: its port refuses) or <c>STOP</c> (a hang: found by missed probes only).</param>
     /// <param name="boundSeconds">The most the test allows from the signal to video flowing again, for each person.</param>
-    /// <param name="http2">
-    /// Chromium as shipped (true) puts the signaling WebSocket on the page's HTTP/2 connection (RFC 8441). When that
-    /// connection's node hangs, every attempt to reconnect goes into the same dead connection until Chromium gives it up
-    /// (about 20 s here); false (<c>--disable-http2</c>) gives each WebSocket a connection of its own, as HTTP/1.1 does.
-    /// </param>
+    /// <remarks>
+    /// A hang is allowed 15 s: found by missed probes only (6–8 s), then the told socket's spread and the media. It holds
+    /// because a clustered node speaks HTTP/1.1 only: over HTTP/2 Chromium put the signaling WebSocket on the page's
+    /// connection (RFC 8441), and every reconnect went into that hung connection for about 20 s more.
+    /// </remarks>
     [Theory]
-    [InlineData("sfu", "KILL", 10, true)]
-    [InlineData("mesh", "KILL", 10, true)]
-    [InlineData("sfu", "STOP", 30, true)]
-    [InlineData("sfu", "STOP", 15, false)]
-    public async Task RoomsNode_KilledOrHungMidCall_VideoFlowsAgainThroughTheService(string topology, string signal, int boundSeconds, bool http2)
+    [InlineData("sfu", "KILL", 10)]
+    [InlineData("mesh", "KILL", 10)]
+    [InlineData("sfu", "STOP", 15)]
+    public async Task RoomsNode_KilledOrHungMidCall_VideoFlowsAgainThroughTheService(string topology, string signal, int boundSeconds)
     {
-        await LaunchAsync(http2);
+        await LaunchAsync();
         await using var cluster = await FailoverCluster.StartAsync(topology);
         var (a, alice) = await JoinAsync(cluster, "Alice");
         var holding = await cluster.NodesHoldingARoomAsync();
@@ -91,7 +90,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             var how = await page.EvaluateAsync<string>($"() => window.__peer.events.filter(e => e.ev === 'reconnecting' && e.t >= {signalled}).map(e => e.arg).join(',')");
             lines.Add($"{name} ({how}): back in the room {Gap(reconnected)}, {other}'s video again {Gap(back[i])}, longest pause {await VideoFlow.LongestPauseAsync(page, other)} ms");
         }
-        var report = $"SIG{signal} of the room's node (node{roomNode + 1}), {topology}{(http2 ? "" : ", without HTTP/2")}: " + string.Join("; ", lines);
+        var report = $"SIG{signal} of the room's node (node{roomNode + 1}), {topology}: " + string.Join("; ", lines);
         output.WriteLine(report);
         Console.WriteLine(report);
         lock (_console)
@@ -101,7 +100,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         for (var i = 0; i < people.Length; i++)
         {
             Assert.True(back[i] is not null, $"{people[i].Name} did not see {people[i].Other}'s video again within {Watch.TotalSeconds:0} s. {report}\n" +
-                $"{await MeetingHarness.DescribeAsync(people[i].Page)}\nroom's node:\n{cluster.Output(roomNode)}");
+                $"{await MeetingHarness.DescribeAsync(people[i].Page)}\n" +
+                string.Join("\n", Enumerable.Range(0, cluster.Nodes.Count).Select(n => $"node{n + 1}{(n == roomNode ? " (the room's)" : "")}:\n{cluster.Output(n)}")));
             Assert.True(back[i] - signalled <= boundSeconds * 1000, $"{people[i].Name}: video back after more than {boundSeconds} s. {report}");
         }
 

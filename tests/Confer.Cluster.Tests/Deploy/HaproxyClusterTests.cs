@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Security;
+using System.Net.Sockets;
 using Confer.Cluster.Tests.Support;
 using Confer.Server.Tests.Cli;
 using Confer.Server.Tests.Hosting;
@@ -35,6 +37,10 @@ public sealed class HaproxyClusterTests(ITestOutputHelper output)
             using var haproxy = await HaproxyProcess.StartAsync([.. nodes.Select(n => n.HttpsPort)]);
             Assert.True(await UntilAsync(async () => (await haproxy.NodesAsync()).Values.All(n => n.Status == "UP" && n.Check == "L7OK"), TimeSpan.FromSeconds(20)),
                 $"not every node became healthy: {Show(await haproxy.NodesAsync())}\n{haproxy.Output}");
+
+            // A clustered node offers HTTP/1.1 only, so that a browser opens each WebSocket on a connection of its own
+            // (over HTTP/2 a reconnect after a node hangs would ride the page's connection to that hung node).
+            Assert.Equal(SslApplicationProtocol.Http11, await NegotiatedAsync(haproxy.Port, SslApplicationProtocol.Http2, SslApplicationProtocol.Http11));
 
             await using var alice = await SignalClient.ConnectTlsAsync(haproxy.Port, Token("lobby", "alice"));
             await alice.ExpectAsync("join", Wait);
@@ -101,6 +107,21 @@ public sealed class HaproxyClusterTests(ITestOutputHelper output)
             await process.DisposeAsync();
             throw;
         }
+    }
+
+    private static async Task<SslApplicationProtocol> NegotiatedAsync(int port, params SslApplicationProtocol[] offered)
+    {
+        using var tcp = new TcpClient();
+        using var timeout = new CancellationTokenSource(Wait);
+        await tcp.ConnectAsync("127.0.0.1", port, timeout.Token);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [.. offered],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true, // --dev's self-signed certificate; only ALPN is checked
+        }, timeout.Token);
+        return tls.NegotiatedApplicationProtocol;
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
