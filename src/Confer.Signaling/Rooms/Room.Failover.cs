@@ -85,11 +85,7 @@ internal sealed partial class Room
             Protocol = request.Protocol,
             IsHost = restored.Host || request.Token.Video.RoomAdmin,
         };
-        _byIdentity.Add(p.Identity.Value, p);
-        _bySid.Add(p.Sid.Value, p);
-        Volatile.Write(ref _count, _byIdentity.Count);
-        StopEmptyTimerLocked();
-        SealLocked(p);
+        AddLocked(p);
         p.Attach(request.Connection, sink);
         sink.TrySend(Frame.Local(new ResumedMessage(ToInfoLocked(), p.ToInfo(forSelf: true), VisibleInfosLocked(p), request.IceServers,
             p.ResumeToken, 0, false, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))

@@ -117,11 +117,7 @@ internal sealed partial class Room
                 Protocol = request.Protocol,
                 IsHost = token.Video.RoomAdmin,
             };
-            _byIdentity.Add(p.Identity.Value, p);
-            _bySid.Add(p.Sid.Value, p);
-            Volatile.Write(ref _count, _byIdentity.Count);
-            StopEmptyTimerLocked();
-            SealLocked(p);
+            AddLocked(p);
             p.Attach(request.Connection, sink);
             p.Deliver(Frame.Serialize(new JoinMessage(Frame.Version, RoomManager.ServerVersion, ToInfoLocked(), p.ToInfo(forSelf: true),
                 VisibleInfosLocked(p), request.IceServers, p.ResumeToken, Seconds(_options.PingInterval), Seconds(_options.PingTimeout))
@@ -308,6 +304,16 @@ internal sealed partial class Room
         foreach (var p in _bySid.Values)
             if (!p.Hidden && !ReferenceEquals(p, except)) list.Add(p.ToInfo(forSelf: false));
         return list;
+    }
+
+    /// <summary>Puts a new (or made again) participant into the room's tables and gives it its resume token.</summary>
+    private void AddLocked(Participant p)
+    {
+        _byIdentity.Add(p.Identity.Value, p);
+        _bySid.Add(p.Sid.Value, p);
+        Volatile.Write(ref _count, _byIdentity.Count);
+        StopEmptyTimerLocked();
+        SealLocked(p);
     }
 
     private RoomInfo ToInfoLocked() =>
