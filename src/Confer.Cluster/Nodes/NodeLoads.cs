@@ -44,7 +44,8 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
     /// The node for a new room among <paramref name="candidates"/> (docs/scale-out.md, "Choosing a node by load"). Left
     /// out: nodes that drain, that have <see cref="ClusterSettings.MaxParticipants"/>, or whose CPU is at
     /// <see cref="ClusterSettings.MaxCpu"/>. Of the rest, only those within <see cref="ClusterSettings.CpuSlack"/> points
-    /// of the lowest CPU are weighed (CPU that differs by less is noise, and must not flip the choice), and of those the
+    /// of the lowest CPU are weighed (CPU that differs by less is noise, and must not flip the choice; with MaxCpu 0 CPU is
+    /// not weighed at all), and of those the
     /// one with the fewest participants, then the fewest rooms; this node instead when it is among them and has at most
     /// <see cref="ClusterSettings.LocalSlack"/> participants more. Null when none can take the room.
     /// </summary>
@@ -61,7 +62,7 @@ internal sealed partial class NodeLoads(RoomManager rooms, IGrainFactory grains,
             NodeLoad? bestLoad = null, localLoad = null;
             foreach (var (node, load) in open)
             {
-                if (load.Cpu * 100 > coolest * 100 + settings.CpuSlack) continue;
+                if (settings.MaxCpu != 0 && load.Cpu * 100 > coolest * 100 + settings.CpuSlack) continue; // 0: CPU not weighed
                 if (node.Equals(silo.SiloAddress)) localLoad = load;
                 if (bestLoad is null || Better(load, node, bestLoad, best!)) (best, bestLoad) = (node, load);
             }

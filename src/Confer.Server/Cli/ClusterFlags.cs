@@ -19,7 +19,7 @@ internal static class ClusterFlags
             o => o.Cluster.NodeName, (o, v) => o.Cluster.NodeName = v.Trim()),
         Setting.Int("Cluster:MaxParticipants", "--cluster-max-participants", "The most participants this node serves before it takes no new rooms (default 0: no limit).",
             o => o.Cluster.MaxParticipants, (o, v) => o.Cluster.MaxParticipants = v),
-        Setting.Int("Cluster:MaxCpu", "--cluster-max-cpu", "The CPU, in percent of the machine's cores over the last few seconds, at which this node takes no new rooms (default 85; 0: no limit).",
+        Setting.Int("Cluster:MaxCpu", "--cluster-max-cpu", "The CPU, in percent of the machine's cores over the last few seconds, at which this node takes no new rooms (default 85; 0: CPU is not weighed at all).",
             o => o.Cluster.MaxCpu, (o, v) => o.Cluster.MaxCpu = v),
         Setting.Text("Cluster:Id", "--cluster-id", "Nodes with the same id on the same Redis form one cluster (default confer).", o => o.Cluster.Id, (o, v) => o.Cluster.Id = v.Trim()),
     ];

@@ -68,7 +68,8 @@ internal sealed class FailoverCluster : IAsyncDisposable
             Dev = true,
             HttpsPort = FreePorts.FindTcp(IPAddress.Loopback),
             ExtraArguments = ["--turn-tls-port", "0", "--turn-secret", TurnSecret, "--topology", topology,
-                "--cluster", redis.Uri, "--cluster-port", DrainClient.FreePort().ToString(CultureInfo.InvariantCulture), "--node-name", $"node{i}"],
+                "--cluster", redis.Uri, "--cluster-port", DrainClient.FreePort().ToString(CultureInfo.InvariantCulture), "--node-name", $"node{i}",
+                "--cluster-max-cpu", "0"], // placement by where a join lands, not by the CPU of nodes still compiling their code
         });
 
     /// <summary>The nodes that hold a room now (their <c>confer_signaling_rooms</c> on <c>/metrics</c>, which answers callers on this host).</summary>

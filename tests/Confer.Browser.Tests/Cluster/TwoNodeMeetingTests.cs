@@ -47,6 +47,9 @@ public sealed class TwoNodeMeetingTests : IAsyncLifetime
             options.Signaling.Topology = topology;
             options.Cluster.Redis = _redis!.Uri;
             options.Cluster.Port = DrainClient.FreePort();
+            // Both nodes live in this one process and read its CPU (Chromium's work included): CPU would only add noise
+            // to the placement, which these tests fix by where the first join lands (0: CPU not weighed).
+            options.Cluster.MaxCpu = 0;
             var app = ConferHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
             await app.StartAsync();
             _nodes.Add(app);

@@ -96,7 +96,7 @@ public sealed class HaproxyClusterTests(ITestOutputHelper output)
         var (http, https, cluster) = (DrainClient.FreePort(), DrainClient.FreePort(), DrainClient.FreePort());
         var process = ServeProcess.Start(["--dev", "--bind", "127.0.0.1", "--http-port", Port(http), "--https-port", Port(https),
             "--turn-port", "0", "--turn-tls-port", "0", "--turn-secret", ClusterNode.TurnSecret,
-            "--cluster", redis.Uri, "--cluster-port", Port(cluster), "--node-name", $"node{i}"]);
+            "--cluster", redis.Uri, "--cluster-port", Port(cluster), "--node-name", $"node{i}", "--cluster-max-cpu", "0"]);
         try
         {
             await process.WaitListeningAsync(TimeSpan.FromSeconds(60));

@@ -27,7 +27,7 @@ internal sealed class ServeNode(ServeProcess process, IPEndPoint clusterEndPoint
         var (port, http) = (DrainClient.FreePort(), DrainClient.FreePort());
         var serve = new ServeNode(ServeProcess.Start(["--dev", "--bind", "127.0.0.1", "--http-port", http.ToString(CultureInfo.InvariantCulture),
             "--https-port", "0", "--turn-port", "0", "--turn-tls-port", "0", "--turn-secret", ClusterNode.TurnSecret,
-            "--cluster", redis.Uri, "--cluster-port", port.ToString(CultureInfo.InvariantCulture), .. extra]), new IPEndPoint(IPAddress.Loopback, port), http);
+            "--cluster", redis.Uri, "--cluster-port", port.ToString(CultureInfo.InvariantCulture), "--cluster-max-cpu", "0", .. extra]), new IPEndPoint(IPAddress.Loopback, port), http);
         try
         {
             await serve.Process.WaitListeningAsync(TimeSpan.FromSeconds(60));
