@@ -96,7 +96,7 @@ public sealed class SfuSixPeopleTests(ITestOutputHelper output) : IAsyncLifetime
         }
         output.WriteLine(string.Join("\n", uploads));
         // Within a second of subscribing, once the subscription can carry media; the new subscriber connection's own
-        // setup (ICE, DTLS) comes first and took 0.4–0.75 s of a loaded two-core machine, so the whole wait gets 2 s.
+        // setup (ICE, DTLS) comes first and took 0.4–1.4 s of a loaded two-core machine, so the whole wait gets 3 s.
         // The five first frames are decoded by one headless Chromium on the shared cores: the median must be within the
         // second, the slowest within 1.5 s (a CI run at load 6-7 saw 669-1,100 ms, median 946).
         int worst = delays.Max(d => d.Ready), whole = delays.Max(d => d.Ms);
@@ -104,6 +104,6 @@ public sealed class SfuSixPeopleTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first frames: median {median} ms, worst {worst} ms after the subscription could carry media, {whole} ms after subscribing"));
         Assert.True(median <= 1000, $"the late joiner's first frames should arrive within one second of subscribing; the median took {median} ms ({string.Join(", ", delays)})");
         Assert.True(worst <= 1500, $"the late joiner's slowest first frame took {worst} ms ({string.Join(", ", delays)})");
-        Assert.True(whole <= 2000, $"the late joiner's first frame, its connection's setup included, took {whole} ms ({string.Join(", ", delays)})");
+        Assert.True(whole <= 3000, $"the late joiner's first frame, its connection's setup included, took {whole} ms ({string.Join(", ", delays)})");
     }
 }
